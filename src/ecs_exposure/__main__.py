@@ -1,0 +1,5 @@
+"""Allow ``python -m ecs_exposure``."""
+
+from ecs_exposure.cli import main
+
+main()

@@ -1,0 +1,35 @@
+"""ARN helpers: account, region and names are read from ARNs so findings carry them even when
+an input omits them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Arn:
+    """The parts of an ARN that findings need."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+
+def parse_arn(text: object) -> Arn | None:
+    """Parse ``arn:partition:service:region:account:resource``; ``None`` if it is not an ARN."""
+    if not isinstance(text, str) or not text.startswith("arn:"):
+        return None
+    parts = text.split(":", 5)
+    if len(parts) != 6:
+        return None
+    return Arn(parts[1], parts[2], parts[3], parts[4], parts[5])
+
+
+def last_segment(text: str) -> str:
+    """``…:role/path/name`` → ``name``; ``family:3`` stays; non-ARNs are returned as they are."""
+    arn = parse_arn(text)
+    if arn is None:
+        return text
+    return arn.resource.rsplit("/", 1)[-1]

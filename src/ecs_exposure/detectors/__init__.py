@@ -1,0 +1,1 @@
+"""Detectors: pure functions ``resource → traits``, one module per trait family."""

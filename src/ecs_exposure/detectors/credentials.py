@@ -1,0 +1,68 @@
+"""Plaintext credentials in a task definition: anyone allowed ``ecs:DescribeTaskDefinition``
+(and every log and CI system the definition passes through) can read them.
+
+The value is never shown: a match reports the variable name, the kind of credential, its length
+and a short SHA-256 fingerprint so that the same secret can be recognised across files.
+
+Example: ``"environment": [{"name": "DB_PASSWORD", "value": "hunter2hunter2"}]`` fires
+``plaintext-credentials`` at ``/containerDefinitions/0/environment/0``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ecs_exposure.detectors.registry import Context, TraitSpec, detector
+from ecs_exposure.detectors.secrets import SecretMatch, classify_env, scan_argument
+from ecs_exposure.detectors.util import as_dict, as_list, container_name, containers, escape_pointer
+from ecs_exposure.model import Level, Trait
+
+PLAINTEXT = TraitSpec(
+    "plaintext-credentials", "Plaintext credentials in the task definition", "misconfiguration",
+    False,
+    "An environment variable, command/entryPoint argument or log router option holds a "
+    "literal credential (AWS keys, passwords, tokens, private keys, URLs with passwords).",
+    ("Security Hub: ECS service has cleartext credentials in the environment variables",
+     "CSPM ECS.8"),
+)
+
+
+def _trait(ctx: Context, pointer: str, where: str, name: str, match: SecretMatch,
+           container: str) -> Trait:
+    return ctx.trait(
+        PLAINTEXT.id, pointer, f"container {container}: {where} {match.describe(name)}",
+        container=container, impact=Level.HIGH if match.aws_key else Level.MEDIUM,
+        extra=(("variable", name), ("kind", match.kind), ("length", match.length),
+               ("fingerprint", match.fingerprint), ("aws_key", match.aws_key)),
+    )
+
+
+@detector("task-definition", PLAINTEXT)
+def plaintext_credentials(ctx: Context) -> Iterator[Trait]:
+    """Environment, command, entryPoint and log options; ``secrets``/``secretOptions`` are
+    references to Secrets Manager or SSM and are what we want users to move to."""
+    for index, container in containers(ctx.resource):
+        name = container_name(container, index)
+        base = f"/containerDefinitions/{index}"
+        for e_index, entry in enumerate(as_list(container.get("environment"))):
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                continue
+            match = classify_env(entry["name"], entry.get("value"))
+            if match:
+                yield _trait(ctx, f"{base}/environment/{e_index}", "environment variable",
+                             entry["name"], match, name)
+        for field_name in ("command", "entryPoint"):
+            for a_index, argument in enumerate(as_list(container.get(field_name))):
+                match = scan_argument(argument)
+                if match:
+                    label = f"{field_name}[{a_index}]"
+                    yield _trait(ctx, f"{base}/{field_name}/{a_index}", "argument", label,
+                                 match, name)
+        options = as_dict(as_dict(container.get("logConfiguration")).get("options"))
+        for option, value in options.items():
+            match = classify_env(str(option), value)
+            if match:
+                yield _trait(
+                    ctx, f"{base}/logConfiguration/options/{escape_pointer(option)}",
+                    "log option", str(option), match, name,
+                )

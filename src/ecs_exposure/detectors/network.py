@@ -1,0 +1,378 @@
+"""Network reachability of a service: public IPs, open security groups and the full path from
+the internet, directly or through an internet-facing load balancer.
+
+Missing context is never silence: when a security group, subnet route or load balancer the
+service names is not in the inputs, the service is *potentially* internet-reachable and the
+trait lists what is missing.
+
+Example: ``assignPublicIp: ENABLED`` + a security group allowing tcp/80 from ``0.0.0.0/0`` +
+a subnet whose route table sends ``0.0.0.0/0`` to ``igw-…`` + a container listening on 80 fires
+``public-ip``, ``open-security-group`` and ``internet-reachable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ecs_exposure.arn import last_segment, parse_arn
+from ecs_exposure.detectors.registry import Context, TraitSpec, detector
+from ecs_exposure.detectors.util import as_dict, as_list, containers
+from ecs_exposure.model import Json, Trait
+
+PUBLIC_IP = TraitSpec(
+    "public-ip", "Public IP address assigned", "reachability", False,
+    "The service (or a task set) has awsvpcConfiguration.assignPublicIp ENABLED.",
+    ("Security Hub: ECS service has public IP addresses", "CSPM ECS.2", "CSPM ECS.16"),
+)
+OPEN_SG = TraitSpec(
+    "open-security-group", "Security group open to the internet", "reachability", False,
+    "A security group of the service, or of its internet-facing load balancer, allows ingress "
+    "from 0.0.0.0/0 or ::/0.",
+    ("Security Hub: ECS service has an open security group",),
+)
+REACHABLE = TraitSpec(
+    "internet-reachable", "Reachable from the internet", "reachability", False,
+    "A path from the internet exists: public IP + open security group on a listening port + "
+    "internet gateway route, or an internet-facing load balancer forwarding to the service.",
+    ("Security Hub: ECS service is reachable from the internet",),
+)
+
+OPEN_CIDRS = {"0.0.0.0/0": "IpRanges", "::/0": "Ipv6Ranges"}
+_PROTOCOLS = {"6": "tcp", "17": "udp", "tcp": "tcp", "udp": "udp"}
+
+
+@dataclass(frozen=True)
+class OpenRule:
+    """One ingress permission open to the internet."""
+
+    group_id: str
+    perm_index: int
+    protocol: str
+    """``tcp``, ``udp`` or ``all``."""
+    from_port: int
+    to_port: int
+    cidrs: tuple[str, ...]
+    pointer: str
+
+    def covers(self, port: int, protocol: str = "tcp") -> bool:
+        """True when traffic to ``port``/``protocol`` is allowed by this rule."""
+        if self.protocol == "all":
+            return True
+        return self.protocol == protocol and self.from_port <= port <= self.to_port
+
+    @property
+    def all_ports(self) -> bool:
+        """Every port (``-1`` or the full range) is worse than one port."""
+        return self.protocol == "all" or (self.from_port <= 0 and self.to_port >= 65535)
+
+    def describe(self) -> str:
+        """E.g. ``tcp/443`` or ``all traffic``."""
+        if self.protocol == "all":
+            return "all traffic (every protocol and port)"
+        ports = (str(self.from_port) if self.from_port == self.to_port
+                 else f"{self.from_port}-{self.to_port}")
+        return f"{self.protocol}/{ports}"
+
+
+def open_rules(group: Json) -> list[OpenRule]:
+    """Ingress permissions of a security group that allow 0.0.0.0/0 or ::/0.
+
+    Rules that reference another security group or a prefix list are not open: only the
+    members of that group or list can connect.
+    """
+    group_id = str(group.get("GroupId"))
+    rules: list[OpenRule] = []
+    for p_index, perm in enumerate(as_list(group.get("IpPermissions"))):
+        if not isinstance(perm, dict):
+            continue
+        raw = str(perm.get("IpProtocol", "")).lower()
+        protocol = "all" if raw in ("-1", "all") else _PROTOCOLS.get(raw)
+        if protocol is None:
+            continue  # ICMP and other protocols carry no service traffic
+        cidrs: list[str] = []
+        pointer = ""
+        for cidr, list_key in OPEN_CIDRS.items():
+            cidr_key = "CidrIp" if list_key == "IpRanges" else "CidrIpv6"
+            for r_index, entry in enumerate(as_list(perm.get(list_key))):
+                if isinstance(entry, dict) and entry.get(cidr_key) == cidr:
+                    cidrs.append(cidr)
+                    pointer = pointer or f"/IpPermissions/{p_index}/{list_key}/{r_index}"
+        if cidrs:
+            from_port = perm.get("FromPort", 0)
+            to_port = perm.get("ToPort", 65535)
+            rules.append(OpenRule(
+                group_id, p_index, protocol,
+                from_port if isinstance(from_port, int) and from_port >= 0 else 0,
+                to_port if isinstance(to_port, int) and to_port >= 0 else 65535,
+                tuple(cidrs), pointer,
+            ))
+    return rules
+
+
+def listening_ports(task_definitions: list[Json]) -> set[tuple[int, str]]:
+    """``(port, protocol)`` the tasks listen on, from their port mappings."""
+    ports: set[tuple[int, str]] = set()
+    for td in task_definitions:
+        for _, container in containers(td):
+            for mapping in as_list(container.get("portMappings")):
+                if not isinstance(mapping, dict):
+                    continue
+                protocol = str(mapping.get("protocol", "tcp")).lower()
+                for key in ("containerPort", "hostPort"):
+                    port = mapping.get(key)
+                    if isinstance(port, int) and port > 0:
+                        ports.add((port, protocol))
+    return ports
+
+
+def group_arn(group: Json, service_arn: str) -> str:
+    """Security groups have no ARN in describe output; build one so evidence is addressable."""
+    arn = parse_arn(service_arn)
+    owner = group.get("OwnerId") or (arn.account if arn else "")
+    region = arn.region if arn else ""
+    partition = arn.partition if arn else "aws"
+    return f"arn:{partition}:ec2:{region}:{owner}:security-group/{group.get('GroupId')}"
+
+
+@dataclass
+class _Assessment:
+    """Working state of one service's reachability."""
+
+    traits: list[Trait] = field(default_factory=list)
+    paths: list[tuple[str, ...]] = field(default_factory=list)
+    potential_paths: list[tuple[str, ...]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    seen_groups: set[str] = field(default_factory=set)
+
+    def note_missing(self, what: str) -> None:
+        if what not in self.missing:
+            self.missing.append(what)
+
+
+def _open_group_traits(ctx: Context, state: _Assessment, group: Json, role: str) -> list[OpenRule]:
+    rules = open_rules(group)
+    group_id = str(group.get("GroupId"))
+    if group_id in state.seen_groups:
+        return rules
+    state.seen_groups.add(group_id)
+    resource = group_arn(group, ctx.key)
+    ctx.inventory.sources.setdefault(resource, ctx.inventory.sources.get(group_id, ""))
+    for rule in rules:
+        state.traits.append(ctx.trait(
+            OPEN_SG.id, rule.pointer,
+            f"{role} security group {group_id} ({group.get('GroupName', '')}) allows "
+            f"{rule.describe()} from {' and '.join(rule.cidrs)}",
+            resource=resource,
+            extra=(("group_id", group_id), ("protocol", rule.protocol),
+                   ("from_port", rule.from_port), ("to_port", rule.to_port),
+                   ("all_ports", rule.all_ports)),
+        ))
+    return rules
+
+
+def _subnet_route(ctx: Context, subnet_id: str) -> tuple[str | None, bool]:
+    """``(internet gateway id, known)`` for a subnet's default route."""
+    table = ctx.inventory.route_table_for_subnet(subnet_id)
+    if table is None:
+        return None, False
+    for route in as_list(table.get("Routes")):
+        if not isinstance(route, dict) or route.get("State") == "blackhole":
+            continue
+        if route.get("DestinationCidrBlock") == "0.0.0.0/0" or \
+                route.get("DestinationIpv6CidrBlock") == "::/0":
+            gateway = route.get("GatewayId")
+            if isinstance(gateway, str) and gateway.startswith("igw-"):
+                return gateway, True
+    return None, True
+
+
+def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
+                 ports: set[tuple[int, str]]) -> None:
+    """Public IP + open security group on a listening port + internet gateway route."""
+    if awsvpc.get("assignPublicIp") != "ENABLED":
+        return
+    state.traits.append(ctx.trait(
+        PUBLIC_IP.id, f"{pointer}/assignPublicIp",
+        "tasks get a public IP address (assignPublicIp ENABLED)",
+    ))
+    matching: list[OpenRule] = []
+    unknown_groups = False
+    for group_id in as_list(awsvpc.get("securityGroups")):
+        group = ctx.inventory.security_groups.get(group_id) if isinstance(group_id, str) else None
+        if group is None:
+            unknown_groups = True
+            state.note_missing(f"security group {group_id}")
+            continue
+        for rule in _open_group_traits(ctx, state, group, "service"):
+            if rule.all_ports or any(rule.covers(p, proto) for p, proto in ports):
+                matching.append(rule)
+    gateway, route_known = None, False
+    unknown_route = False
+    for subnet_id in as_list(awsvpc.get("subnets")):
+        found, known = _subnet_route(ctx, str(subnet_id))
+        if found:
+            gateway, route_known = found, True
+            subnet = str(subnet_id)
+            break
+        if not known:
+            unknown_route = True
+            state.note_missing(f"route table of subnet {subnet_id}")
+    if not (matching or unknown_groups) or not (route_known or unknown_route):
+        return
+    steps = ["internet"]
+    if matching:
+        rule_text = ", ".join(sorted({r.describe() for r in matching}))
+        groups = ", ".join(sorted({r.group_id for r in matching}))
+        steps.append(f"security group {groups} allows {rule_text} from the internet")
+    else:
+        steps.append("security groups not supplied (assumed open)")
+    if gateway:
+        steps.append(f"public IP in subnet {subnet} (0.0.0.0/0 → {gateway})")
+    else:
+        steps.append("public IP (subnet routes not supplied)")
+    if matching and gateway:
+        state.paths.append(tuple(steps))
+    else:
+        state.potential_paths.append(tuple(steps))
+
+
+def _forwarding_listeners(ctx: Context, lb_arn: str, tg_arn: str) -> list[Json]:
+    """Listeners of the load balancer whose default action forwards to the target group.
+
+    When no default action does, every listener is kept: listener rules (not collected) may
+    still forward to it, and assuming otherwise would fail open.
+    """
+    listeners = list(ctx.inventory.listeners_of(lb_arn))
+    forwarding = []
+    for listener in listeners:
+        for action in as_list(listener.get("DefaultActions")):
+            action = as_dict(action)
+            targets = [action.get("TargetGroupArn")] + [
+                as_dict(t).get("TargetGroupArn")
+                for t in as_list(as_dict(action.get("ForwardConfig")).get("TargetGroups"))
+            ]
+            if tg_arn in targets:
+                forwarding.append(listener)
+                break
+    return forwarding or listeners
+
+
+def _load_balancer_path(ctx: Context, state: _Assessment, index: int, entry: Json) -> None:
+    """Internet-facing load balancer → listener → target group → this service."""
+    tg_arn = entry.get("targetGroupArn")
+    if not isinstance(tg_arn, str):
+        name = entry.get("loadBalancerName")
+        if isinstance(name, str):
+            state.note_missing(f"Classic Load Balancer {name}")
+            state.potential_paths.append(("internet", f"Classic Load Balancer {name} (not "
+                                                      "supplied; assumed internet-facing)"))
+        return
+    group = ctx.inventory.target_groups.get(tg_arn)
+    if group is None:
+        state.note_missing(f"target group {last_segment(tg_arn)}")
+        state.potential_paths.append(
+            ("internet", f"load balancer of target group {last_segment(tg_arn)} "
+                         "(not supplied; assumed internet-facing)"))
+        return
+    for lb_arn in as_list(group.get("LoadBalancerArns")):
+        lb = ctx.inventory.load_balancers.get(lb_arn)
+        if lb is None:
+            state.note_missing(f"load balancer {last_segment(str(lb_arn))}")
+            state.potential_paths.append(
+                ("internet", f"load balancer {last_segment(str(lb_arn))} (not supplied; "
+                             "assumed internet-facing)", f"target group {group.get('TargetGroupName')}"))
+            continue
+        if lb.get("Scheme") != "internet-facing":
+            continue
+        _internet_facing_path(ctx, state, lb, group, entry)
+
+
+def _internet_facing_path(ctx: Context, state: _Assessment, lb: Json, group: Json,
+                          entry: Json) -> None:
+    lb_name = str(lb.get("LoadBalancerName"))
+    lb_type = str(lb.get("Type", "application"))
+    listeners = _forwarding_listeners(ctx, str(lb.get("LoadBalancerArn")),
+                                      str(group.get("TargetGroupArn")))
+    listener_ports = {(l.get("Port"), str(l.get("Protocol", "")).upper()) for l in listeners}
+    if not listeners and "listeners" not in ctx.inventory.supplied:
+        state.note_missing(f"listeners of load balancer {lb_name}")
+    groups = [g for g in as_list(lb.get("SecurityGroups")) if isinstance(g, str)]
+    open_ports: list[str] = []
+    unknown = False
+    if groups:
+        for group_id in groups:
+            sg = ctx.inventory.security_groups.get(group_id)
+            if sg is None:
+                unknown = True
+                state.note_missing(f"security group {group_id}")
+                continue
+            for rule in _open_group_traits(ctx, state, sg, f"load balancer {lb_name}"):
+                covered = [f"{proto}:{port}" for port, proto in listener_ports
+                           if isinstance(port, int) and rule.covers(port)]
+                if covered or rule.all_ports or not listener_ports:
+                    open_ports.append(f"{group_id} {rule.describe()}")
+    else:
+        open_ports.append("no security group: every client address reaches it")
+    if not open_ports and not unknown:
+        return
+    listener_text = ", ".join(sorted(f"{proto}:{port}" for port, proto in listener_ports
+                                     if port is not None)) or "listeners not supplied"
+    steps = (
+        "internet",
+        f"internet-facing {lb_type} load balancer {lb_name} ({listener_text}; "
+        f"{'; '.join(open_ports) or 'security groups not supplied'})",
+        f"target group {group.get('TargetGroupName')} → container "
+        f"{entry.get('containerName', '?')}:{entry.get('containerPort', '?')}",
+    )
+    if open_ports and listeners:
+        state.paths.append(steps)
+    else:
+        state.potential_paths.append(steps)
+
+
+@detector("service", PUBLIC_IP, OPEN_SG, REACHABLE)
+def reachability(ctx: Context) -> Iterator[Trait]:
+    """All three traits come from one walk of the service's network configuration."""
+    state = _Assessment()
+    tds = [ctx.inventory.task_definitions[k] for k in
+           (ctx.inventory.resolve_task_definition(r)
+            for r in ctx.inventory.service_task_definition_refs(ctx.resource)) if k]
+    ports = listening_ports(tds)
+    configs = [("/networkConfiguration/awsvpcConfiguration",
+                as_dict(as_dict(ctx.resource.get("networkConfiguration"))
+                        .get("awsvpcConfiguration")))]
+    for t_index, task_set in enumerate(as_list(ctx.resource.get("taskSets"))):
+        configs.append((f"/taskSets/{t_index}/networkConfiguration/awsvpcConfiguration",
+                        as_dict(as_dict(as_dict(task_set).get("networkConfiguration"))
+                                .get("awsvpcConfiguration"))))
+    for pointer, awsvpc in configs:
+        if awsvpc:
+            _direct_path(ctx, state, awsvpc, pointer, ports)
+            for group_id in as_list(awsvpc.get("securityGroups")):
+                group = ctx.inventory.security_groups.get(group_id) \
+                    if isinstance(group_id, str) else None
+                if group is not None:
+                    _open_group_traits(ctx, state, group, "service")
+    for index, entry in enumerate(as_list(ctx.resource.get("loadBalancers"))):
+        if isinstance(entry, dict):
+            _load_balancer_path(ctx, state, index, entry)
+    yield from state.traits
+    if state.paths:
+        path = state.paths[0]
+        yield ctx.trait(REACHABLE.id, _reach_pointer(ctx.resource, path),
+                        "reachable from the internet: " + " → ".join(path[1:]),
+                        path=path)
+    elif state.potential_paths:
+        path = state.potential_paths[0]
+        yield ctx.trait(REACHABLE.id, _reach_pointer(ctx.resource, path),
+                        "potentially internet-reachable (missing: "
+                        f"{', '.join(state.missing) or 'listener details'}): "
+                        + " → ".join(path[1:]),
+                        path=path, potential=True, missing=tuple(state.missing))
+
+
+def _reach_pointer(service: Json, path: tuple[str, ...]) -> str:
+    if len(path) > 1 and "load balancer" in path[1] and service.get("loadBalancers"):
+        return "/loadBalancers/0"
+    return "/networkConfiguration/awsvpcConfiguration"

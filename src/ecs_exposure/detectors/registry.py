@@ -1,0 +1,134 @@
+"""The trait catalog and the detector registry.
+
+As in bandit, a check is one small function registered by a decorator that carries the trait
+specs it can emit; the catalog (ids, titles, categories, references) lives beside the code that
+detects each trait, and documentation and SARIF rules are generated from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ecs_exposure.inventory import Inventory
+from ecs_exposure.model import Json, Level, Trait
+
+Category = Literal["misconfiguration", "reachability", "vulnerability", "impact", "image"]
+Scope = Literal["task-definition", "service", "cluster"]
+
+
+@dataclass(frozen=True)
+class TraitSpec:
+    """Catalog entry of one trait; the id is a stable public contract."""
+
+    id: str
+    title: str
+    """Short title as a finding lists it."""
+    category: Category
+    contextual: bool
+    """Contextual traits are listed in a finding but never create one on their own."""
+    fires_when: str
+    """One sentence: the exact condition, for generated docs and SARIF rule help."""
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a detector sees: one resource of its scope, plus the inventory for joins."""
+
+    inventory: Inventory
+    key: str
+    """ARN (or key) of the resource under evaluation."""
+    resource: Json
+    source: str | None
+
+    def trait(
+        self,
+        trait_id: str,
+        pointer: str,
+        detail: str,
+        *,
+        container: str | None = None,
+        impact: Level = Level.LOW,
+        resource: str | None = None,
+        **more: object,
+    ) -> Trait:
+        """Build a trait on this resource (or on ``resource``, e.g. a security group)."""
+        if trait_id not in SPECS:
+            raise KeyError(f"trait {trait_id!r} is not in the catalog")
+        owner = resource or self.key
+        return Trait(
+            id=trait_id,
+            resource=owner,
+            pointer=pointer,
+            detail=detail,
+            container=container,
+            impact=impact,
+            source=self.inventory.sources.get(owner, self.source),
+            **more,  # type: ignore[arg-type]
+        )
+
+
+Detector = Callable[[Context], Iterable[Trait]]
+
+
+@dataclass
+class _Registry:
+    detectors: dict[Scope, list[Detector]] = field(
+        default_factory=lambda: {"task-definition": [], "service": [], "cluster": []}
+    )
+
+
+SPECS: dict[str, TraitSpec] = {}
+_REGISTRY = _Registry()
+
+
+def register_spec(spec: TraitSpec) -> TraitSpec:
+    """Add a trait to the catalog (for traits produced outside the detectors, e.g. later)."""
+    if spec.id in SPECS and SPECS[spec.id] != spec:
+        raise ValueError(f"trait {spec.id!r} registered twice with different specs")
+    SPECS[spec.id] = spec
+    return spec
+
+
+def detector(scope: Scope, *specs: TraitSpec) -> Callable[[Detector], Detector]:
+    """Register a detector for ``scope`` that emits the given traits."""
+
+    def wrap(func: Detector) -> Detector:
+        for spec in specs:
+            register_spec(spec)
+        _REGISTRY.detectors[scope].append(func)
+        return func
+
+    return wrap
+
+
+def detectors_for(scope: Scope) -> list[Detector]:
+    """Registered detectors of one scope, in registration order (deterministic)."""
+    _load_all()
+    return list(_REGISTRY.detectors[scope])
+
+
+def catalog() -> list[TraitSpec]:
+    """Every trait the loaded detectors can emit, sorted by category then id."""
+    _load_all()
+    return sorted(SPECS.values(), key=lambda s: (s.category, s.id))
+
+
+def run(scope: Scope, context: Context) -> Iterator[Trait]:
+    """Run every detector of ``scope`` on one resource."""
+    for func in detectors_for(scope):
+        yield from func(context)
+
+
+def _load_all() -> None:
+    """Import the detector modules so their decorators run (idempotent)."""
+    from ecs_exposure.detectors import (  # noqa: F401
+        containers,
+        credentials,
+        host_access,
+        settings,
+        iam,
+        network,
+    )

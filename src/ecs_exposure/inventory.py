@@ -1,0 +1,258 @@
+"""The Inventory: every input, in AWS API shapes, with the indexes the detectors need.
+
+Detectors never search lists: every join they make (service → task definition revision, service
+→ security groups → rules, subnet → route table, target group → load balancer → listeners,
+task definition → roles → policies) is a dictionary lookup here, so a scan stays linear in the
+size of the estate.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import orjson
+
+from ecs_exposure.arn import last_segment, parse_arn
+from ecs_exposure.model import Json
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+@dataclass
+class Inventory:
+    """One model over the API-shaped dicts, whatever source they came from."""
+
+    task_definitions: dict[str, Json] = field(default_factory=dict)
+    """Keyed by ARN; task definitions without one by ``family:revision`` or ``family``."""
+    services: dict[str, Json] = field(default_factory=dict)
+    clusters: dict[str, Json] = field(default_factory=dict)
+    security_groups: dict[str, Json] = field(default_factory=dict)
+    subnets: dict[str, Json] = field(default_factory=dict)
+    route_tables: dict[str, Json] = field(default_factory=dict)
+    network_interfaces: dict[str, Json] = field(default_factory=dict)
+    load_balancers: dict[str, Json] = field(default_factory=dict)
+    target_groups: dict[str, Json] = field(default_factory=dict)
+    listeners: dict[str, Json] = field(default_factory=dict)
+    roles: dict[str, Json] = field(default_factory=dict)
+    """IAM roles keyed by ARN."""
+    managed_policies: dict[str, Json] = field(default_factory=dict)
+    """IAM managed policies keyed by ARN (with ``PolicyVersionList``)."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """Resource key → input file it came from (for evidence locations)."""
+    supplied: set[str] = field(default_factory=set)
+    """Which kinds of context were supplied at all (``security-groups``, ``subnets``…)."""
+
+    _td_by_family_revision: dict[str, str] = field(default_factory=dict)
+    _td_latest_by_family: dict[str, tuple[int, str]] = field(default_factory=dict)
+    _roles_by_name: dict[str, str] = field(default_factory=dict)
+    _route_table_by_subnet: dict[str, str] = field(default_factory=dict)
+    _main_route_table_by_vpc: dict[str, str] = field(default_factory=dict)
+    _listeners_by_lb: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    _clusters_by_name: dict[str, str] = field(default_factory=dict)
+
+    # ---- adding ---------------------------------------------------------------------------
+
+    def add_task_definition(self, td: Json, source: str) -> str:
+        """Index a task definition; returns its key."""
+        family = str(td.get("family") or "")
+        revision = td.get("revision")
+        arn = td.get("taskDefinitionArn")
+        if isinstance(arn, str) and arn:
+            key = arn
+            parsed = parse_arn(arn)
+            if parsed and not family:
+                family = parsed.resource.split("/", 1)[-1].rsplit(":", 1)[0]
+            if parsed and revision is None:
+                tail = parsed.resource.rsplit(":", 1)[-1]
+                revision = int(tail) if tail.isdigit() else None
+        elif isinstance(revision, int):
+            key = f"{family}:{revision}"
+        else:
+            key = family or source
+        self.task_definitions[key] = td
+        self.sources[key] = source
+        if family and isinstance(revision, int):
+            self._td_by_family_revision[f"{family}:{revision}"] = key
+            latest = self._td_latest_by_family.get(family)
+            if latest is None or revision > latest[0]:
+                self._td_latest_by_family[family] = (revision, key)
+        elif family and family not in self._td_latest_by_family:
+            self._td_latest_by_family[family] = (-1, key)
+        return key
+
+    def add_service(self, service: Json, source: str) -> None:
+        """Index a service by ARN (later files replace earlier copies of the same service)."""
+        key = str(service.get("serviceArn") or service.get("serviceName") or source)
+        self.services[key] = service
+        self.sources[key] = source
+
+    def add_cluster(self, cluster: Json, source: str) -> None:
+        """Index a cluster by ARN and by name."""
+        key = str(cluster.get("clusterArn") or cluster.get("clusterName") or source)
+        self.clusters[key] = cluster
+        self.sources[key] = source
+        name = cluster.get("clusterName")
+        if isinstance(name, str):
+            self._clusters_by_name[name] = key
+
+    def add_ec2(self, kind: str, items: list[Any], source: str) -> None:
+        """Index EC2 network context (security groups, subnets, route tables, ENIs)."""
+        self.supplied.add(kind)
+        id_key, table = {
+            "security-groups": ("GroupId", self.security_groups),
+            "subnets": ("SubnetId", self.subnets),
+            "route-tables": ("RouteTableId", self.route_tables),
+            "network-interfaces": ("NetworkInterfaceId", self.network_interfaces),
+        }[kind]
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get(id_key), str):
+                table[item[id_key]] = item
+                self.sources[item[id_key]] = source
+                if kind == "route-tables":
+                    self._index_route_table(item)
+
+    def _index_route_table(self, table: Json) -> None:
+        for assoc in _list(table.get("Associations")):
+            if not isinstance(assoc, dict):
+                continue
+            if assoc.get("Main") is True and isinstance(table.get("VpcId"), str):
+                self._main_route_table_by_vpc[table["VpcId"]] = table["RouteTableId"]
+            if isinstance(assoc.get("SubnetId"), str):
+                self._route_table_by_subnet[assoc["SubnetId"]] = table["RouteTableId"]
+
+    def add_elbv2(self, kind: str, items: list[Any], source: str) -> None:
+        """Index load balancers, target groups and listeners by ARN."""
+        self.supplied.add(kind)
+        id_key, table = {
+            "load-balancers": ("LoadBalancerArn", self.load_balancers),
+            "target-groups": ("TargetGroupArn", self.target_groups),
+            "listeners": ("ListenerArn", self.listeners),
+        }[kind]
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get(id_key), str):
+                table[item[id_key]] = item
+                self.sources[item[id_key]] = source
+                if kind == "listeners" and isinstance(item.get("LoadBalancerArn"), str):
+                    self._listeners_by_lb[item["LoadBalancerArn"]].append(item[id_key])
+
+    def add_iam(self, doc: Json, source: str) -> None:
+        """Index roles and managed policies from get-account-authorization-details."""
+        self.supplied.add("iam")
+        for role in _list(doc.get("RoleDetailList")):
+            if isinstance(role, dict) and isinstance(role.get("Arn"), str):
+                self.roles[role["Arn"]] = role
+                self.sources[role["Arn"]] = source
+                if isinstance(role.get("RoleName"), str):
+                    self._roles_by_name[role["RoleName"]] = role["Arn"]
+        for policy in _list(doc.get("Policies")):
+            if isinstance(policy, dict) and isinstance(policy.get("Arn"), str):
+                self.managed_policies[policy["Arn"]] = policy
+                self.sources[policy["Arn"]] = source
+
+    # ---- lookups ----------------------------------------------------------------------------
+
+    def resolve_task_definition(self, ref: str) -> str | None:
+        """Key of the task definition a service names: full ARN, ``family:revision`` or family."""
+        if ref in self.task_definitions:
+            return ref
+        parsed = parse_arn(ref)
+        name = parsed.resource.split("/", 1)[-1] if parsed else ref
+        if name in self._td_by_family_revision:
+            return self._td_by_family_revision[name]
+        if ":" not in name and name in self._td_latest_by_family:
+            return self._td_latest_by_family[name][1]
+        return None
+
+    @staticmethod
+    def service_task_definition_refs(service: Json) -> list[str]:
+        """Every revision the service may be running: its own, each deployment's, each task set's.
+
+        During a rolling deployment the old revision still runs tasks, so its weaknesses are
+        still live; the newest registered revision is irrelevant if no service runs it.
+        """
+        refs: list[str] = []
+        candidates = [service.get("taskDefinition")]
+        candidates += [d.get("taskDefinition") for d in _list(service.get("deployments"))
+                       if isinstance(d, dict)]
+        candidates += [t.get("taskDefinition") for t in _list(service.get("taskSets"))
+                       if isinstance(t, dict)]
+        for ref in candidates:
+            if isinstance(ref, str) and ref and ref not in refs:
+                refs.append(ref)
+        return refs
+
+    def cluster_of(self, service: Json) -> tuple[str, Json | None]:
+        """Cluster name (from the service or its ARN) and the cluster's data, if supplied."""
+        cluster_arn = service.get("clusterArn")
+        if isinstance(cluster_arn, str):
+            if cluster_arn in self.clusters:
+                return last_segment(cluster_arn), self.clusters[cluster_arn]
+            name = last_segment(cluster_arn)
+        else:
+            parsed = parse_arn(service.get("serviceArn"))
+            parts = parsed.resource.split("/") if parsed else []
+            name = parts[1] if len(parts) == 3 else "default"
+        key = self._clusters_by_name.get(name)
+        return name, (self.clusters[key] if key else None)
+
+    def route_table_for_subnet(self, subnet_id: str) -> Json | None:
+        """The subnet's explicit route table, else its VPC's main route table."""
+        table_id = self._route_table_by_subnet.get(subnet_id)
+        if table_id is None:
+            vpc = self.subnets.get(subnet_id, {}).get("VpcId")
+            table_id = self._main_route_table_by_vpc.get(vpc) if isinstance(vpc, str) else None
+        return self.route_tables.get(table_id) if table_id else None
+
+    def listeners_of(self, load_balancer_arn: str) -> Iterator[Json]:
+        """Listeners of one load balancer."""
+        for arn in self._listeners_by_lb.get(load_balancer_arn, []):
+            yield self.listeners[arn]
+
+    def role(self, ref: str) -> Json | None:
+        """An IAM role by ARN or name (task definitions may use either)."""
+        if ref in self.roles:
+            return self.roles[ref]
+        arn = self._roles_by_name.get(last_segment(ref))
+        return self.roles.get(arn) if arn else None
+
+    def policy_document(self, policy_arn: str) -> Json | None:
+        """Default-version document of a managed policy, if the inputs hold it."""
+        policy = self.managed_policies.get(policy_arn)
+        if policy is None:
+            return None
+        default = policy.get("DefaultVersionId")
+        for version in _list(policy.get("PolicyVersionList")):
+            if isinstance(version, dict) and (
+                version.get("IsDefaultVersion") or version.get("VersionId") == default
+            ):
+                return decode_policy_document(version.get("Document"))
+        return None
+
+    def unattached_task_definitions(self) -> list[str]:
+        """Task definitions no service runs (e.g. files from a repository), in input order."""
+        used: set[str] = set()
+        for service in self.services.values():
+            for ref in self.service_task_definition_refs(service):
+                key = self.resolve_task_definition(ref)
+                if key:
+                    used.add(key)
+        return [key for key in self.task_definitions if key not in used]
+
+
+def decode_policy_document(document: Any) -> Json | None:
+    """Policy documents arrive as objects (CLI, boto3) or URL-encoded JSON strings (raw API)."""
+    if isinstance(document, dict):
+        return document
+    if isinstance(document, str):
+        try:
+            parsed = orjson.loads(unquote(document))
+        except orjson.JSONDecodeError:
+            return None
+        return parsed if isinstance(parsed, dict) else None
+    return None

@@ -1,0 +1,122 @@
+"""Result objects shared by detectors, the exposure stage and the reporters.
+
+They are small frozen dataclasses so a detector cannot change what another produced, and
+so reporters render exactly one immutable result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+Json = dict[str, Any]
+"""An AWS API-shaped object, exactly as boto3 or the AWS CLI returns it."""
+
+
+class Level(IntEnum):
+    """Ordered low → high so that ``max()`` picks the worst; shared by likelihood and impact."""
+
+    LOW = 0
+    MEDIUM = 1
+    HIGH = 2
+    VERY_HIGH = 3
+
+
+LIKELIHOOD_NAMES = {Level.LOW: "low", Level.MEDIUM: "moderate", Level.HIGH: "high",
+                    Level.VERY_HIGH: "very high"}
+IMPACT_NAMES = {Level.LOW: "low", Level.MEDIUM: "medium", Level.HIGH: "high"}
+
+
+class Severity(IntEnum):
+    """Finding severity, ordered so comparisons implement ``--fail-on``."""
+
+    INFORMATIONAL = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Accept any case, as users type ``--fail-on high``."""
+        return cls[text.strip().upper()]
+
+
+@dataclass(frozen=True)
+class Trait:
+    """One weakness on one resource, as a detector found it.
+
+    The evidence pointer is an RFC 6901 JSON pointer into ``resource``'s API shape, so a
+    user (or the SARIF reporter) can find the exact field.
+    """
+
+    id: str
+    """Stable trait id from the catalog (``TRAITS.md``)."""
+    resource: str
+    """ARN (or name, when there is no ARN) of the resource that carries the weakness."""
+    pointer: str
+    """RFC 6901 JSON pointer to the offending field inside ``resource``."""
+    detail: str
+    """Plain-language evidence; never contains a secret value."""
+    container: str | None = None
+    """Container name, for traits that live in one container definition."""
+    impact: Level = Level.LOW
+    """What this instance contributes to the finding's impact (graded per instance)."""
+    source: str | None = None
+    """Input file the resource was read from, when it came from a file."""
+    path: tuple[str, ...] = ()
+    """Attack-path steps this trait contributes (reachability traits only)."""
+    potential: bool = False
+    """True when the trait was inferred with missing inputs (e.g. "potentially reachable")."""
+    missing: tuple[str, ...] = ()
+    """Inputs whose absence made the trait only potential."""
+    extra: tuple[tuple[str, Any], ...] = field(default=())
+    """Additional structured evidence (e.g. ports, policy ARN) as ordered pairs."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One exposure: everything wrong with one ECS service (or an unattached task definition)."""
+
+    id: str
+    resource_type: str
+    arn: str
+    name: str
+    cluster: str | None
+    account: str | None
+    region: str | None
+    severity: Severity
+    likelihood: Level
+    impact: Level
+    why: str
+    title: str
+    traits: tuple[Trait, ...]
+    attack_path: tuple[str, ...]
+    remediation_summary: str
+    reachability: str
+    """``internet``, ``potential``, ``internal`` or ``unknown``."""
+    missing: tuple[str, ...] = ()
+    task_definitions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceError:
+    """A problem with one input; the scan goes on without it."""
+
+    source: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a reporter needs; reporters never recompute anything."""
+
+    findings: tuple[Finding, ...]
+    task_definition_findings: tuple[Finding, ...]
+    services: int
+    task_definitions: int
+    errors: tuple[SourceError, ...]
+    skipped: tuple[SourceError, ...]
+    inputs: tuple[str, ...]
+    generated_at: str

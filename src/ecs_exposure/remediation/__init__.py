@@ -1,0 +1,1 @@
+"""Remediation: guidance for every trait and the summary of changes for a finding."""

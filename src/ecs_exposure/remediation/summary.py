@@ -1,0 +1,73 @@
+"""The one-paragraph fix for a whole finding, built from its traits.
+
+Users act on a finding, not on a trait: they register one new task definition revision that
+fixes every container setting at once, then make one service update and one round of network
+and IAM changes. The summary says so in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ecs_exposure.arn import last_segment
+from ecs_exposure.model import Trait
+
+TASK_DEFINITION_ACTIONS = {
+    "privileged-container": "removes privileged mode",
+    "dangerous-capabilities": "drops the added Linux capabilities",
+    "host-filesystem-mount": "removes the host path mounts (or makes them read-only)",
+    "host-pid-namespace": "removes pidMode host",
+    "host-ipc-namespace": "removes ipcMode host",
+    "host-network-mode": "switches networkMode from host to awsvpc",
+    "plaintext-credentials": "moves the credentials to secrets[].valueFrom",
+    "root-user": "sets a non-root user",
+    "writable-root-filesystem": "sets readonlyRootFilesystem to true",
+    "missing-log-configuration": "adds a logConfiguration",
+    "efs-transit-encryption-disabled": "enables EFS transit encryption",
+}
+SERVICE_ACTIONS = {
+    "public-ip": "set assignPublicIp to DISABLED and run the tasks in private subnets",
+    "open-security-group": "restrict security group ingress to known ranges or the load "
+                           "balancer's security group",
+    "execute-command-enabled": "turn off ECS Exec (enableExecuteCommand false) unless it is "
+                               "needed",
+    "outdated-platform-version": "move to Fargate platform version LATEST",
+    "container-insights-disabled": "enable Container Insights on the cluster",
+}
+
+
+def _ordered(items: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def summarise(traits: Iterable[Trait], task_definitions: Iterable[str]) -> str:
+    """Ordered plan: new revision, service update, network, IAM, credential rotation."""
+    traits = list(traits)
+    ids = _ordered(t.id for t in traits)
+    sentences: list[str] = []
+    td_actions = _ordered(TASK_DEFINITION_ACTIONS[i] for i in ids if i in TASK_DEFINITION_ACTIONS)
+    revisions = ", ".join(last_segment(k) for k in task_definitions) or "the task definition"
+    if td_actions:
+        sentences.append(f"Register a new revision of {revisions} that {_join(td_actions)}, "
+                         "then update the service to use it.")
+    service_actions = _ordered(SERVICE_ACTIONS[i] for i in ids if i in SERVICE_ACTIONS)
+    if service_actions:
+        sentences.append(_join(service_actions).capitalize() + ".")
+    roles = _ordered(dict(t.extra).get("role", t.resource) for t in traits
+                     if t.id in ("administrative-policy", "service-admin-policy"))
+    if roles:
+        names = ", ".join(last_segment(str(r)) for r in roles)
+        sentences.append(f"Replace the broad policies of role {names} with least-privilege "
+                         "policies (IAM Access Analyzer can generate one from CloudTrail).")
+    if "plaintext-credentials" in ids:
+        sentences.append("Rotate every exposed credential: anyone who could describe the task "
+                         "definition has read it.")
+    return " ".join(sentences) or "No change needed."

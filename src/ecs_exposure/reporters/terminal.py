@@ -1,0 +1,109 @@
+"""Terminal output: a ranked table, then details on request.
+
+Every value from an input is passed through :func:`safe` and rendered as rich ``Text`` (never
+as markup), so a resource name holding terminal escape sequences or ``[bold]`` cannot restyle
+or take over the user's terminal.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ecs_exposure.detectors.registry import SPECS
+from ecs_exposure.detectors.secrets import mask
+from ecs_exposure.model import IMPACT_NAMES, LIKELIHOOD_NAMES, Finding, ScanResult, Severity
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+STYLES = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFORMATIONAL: "dim",
+}
+
+
+def safe(value: object) -> str:
+    """Make input text inert on a terminal: control and bidi characters shown as escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+
+
+def _top_traits(finding: Finding, limit: int = 4) -> str:
+    ids = [t.id for t in finding.traits if not SPECS[t.id].contextual]
+    unique = list(dict.fromkeys(ids))
+    more = len(unique) - limit
+    return ", ".join(unique[:limit]) + (f" (+{more})" if more > 0 else "")
+
+
+def _table(title: str, findings: tuple[Finding, ...], cluster: bool) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, expand=False)
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Cluster/service" if cluster else "Task definition", overflow="fold",
+                     max_width=40)
+    table.add_column("Likelihood × impact", max_width=12)
+    table.add_column("Top traits", ratio=1, overflow="fold")
+    for finding in findings:
+        name = f"{finding.cluster}/{finding.name}" if cluster else finding.name
+        row = [Text(finding.severity.name, style=STYLES[finding.severity]), Text(safe(name))]
+        row += [Text(f"{LIKELIHOOD_NAMES[finding.likelihood]} × {IMPACT_NAMES[finding.impact]}"),
+                Text(_top_traits(finding))]
+        table.add_row(*row)
+    return table
+
+
+def _details(finding: Finding) -> Panel:
+    body = Text()
+    body.append("Why: ", style="bold")
+    body.append(safe(finding.why) + "\n\n")
+    body.append("Attack path:\n", style="bold")
+    for step in finding.attack_path:
+        body.append(f"  → {safe(step)}\n")
+    body.append("\nTraits:\n", style="bold")
+    for trait in finding.traits:
+        spec = SPECS[trait.id]
+        body.append(f"  • {trait.id}", style="dim" if spec.contextual else "bold")
+        body.append(f"  {safe(trait.detail)}\n")
+        body.append(f"      at {safe(trait.resource)}#{safe(trait.pointer)}\n", style="dim")
+    body.append("\nFix: ", style="bold")
+    body.append(safe(finding.remediation_summary))
+    return Panel(body, title=Text(f"{finding.severity.name}  {safe(finding.title)}",
+                                  style=STYLES[finding.severity]), title_align="left")
+
+
+def render(result: ScanResult, console: Console, *, details: bool = False) -> None:
+    """Print the ranked tables, problems with inputs, and (optionally) per-finding details."""
+    counts = {s: 0 for s in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)}
+    for finding in result.findings:
+        counts[finding.severity] += 1
+    summary = Text(f"{result.services} services, {len(result.findings)} findings: ")
+    for index, (severity, count) in enumerate(counts.items()):
+        summary.append(f"{count} {severity.name}", style=STYLES[severity] if count else "dim")
+        summary.append(", " if index < len(counts) - 1 else "")
+    console.print(summary)
+    if result.findings:
+        console.print(_table("Exposures by service", result.findings, cluster=True))
+    if result.task_definition_findings:
+        console.print(_table("Task definitions no service runs (reachability unknown)",
+                             result.task_definition_findings, cluster=False))
+    if details:
+        for finding in result.findings + result.task_definition_findings:
+            console.print(_details(finding))
+    elif result.findings or result.task_definition_findings:
+        console.print(Text("Run with --details for the attack path, evidence and fix of each "
+                           "finding.", style="dim"))
+    group = []
+    for label, items, style in (("Errors", result.errors, "red"),
+                                ("Skipped", result.skipped, "dim")):
+        if items:
+            lines = Text(f"{label} ({len(items)}):\n", style=f"bold {style}")
+            for item in items:
+                lines.append(f"  {safe(item.source)}: {safe(mask(item.message))}\n", style=style)
+            group.append(lines)
+    if group:
+        console.print(Group(*group))

@@ -1,0 +1,2 @@
+"""Sources read the outside world and produce one Inventory; nothing downstream knows where
+data came from."""

@@ -1,0 +1,121 @@
+"""Read AWS CLI JSON exports from files and directories into an Inventory.
+
+Every file is judged on its own: a malformed or unrecognised file is reported with its path and
+the reason, and the rest of the scan goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ecs_exposure.inventory import Inventory
+from ecs_exposure.model import SourceError
+from ecs_exposure.sources.classify import Kind, classify
+from ecs_exposure.sources.jsonfile import MAX_FILE_BYTES, InputError, looks_like_json, parse_json
+
+_EC2_KINDS = {
+    Kind.SECURITY_GROUPS: ("SecurityGroups", "security-groups"),
+    Kind.SUBNETS: ("Subnets", "subnets"),
+    Kind.ROUTE_TABLES: ("RouteTables", "route-tables"),
+    Kind.NETWORK_INTERFACES: ("NetworkInterfaces", "network-interfaces"),
+}
+_ELB_KINDS = {
+    Kind.LOAD_BALANCERS: ("LoadBalancers", "load-balancers"),
+    Kind.TARGET_GROUPS: ("TargetGroups", "target-groups"),
+    Kind.LISTENERS: ("Listeners", "listeners"),
+}
+
+
+@dataclass
+class LoadReport:
+    """What happened to each input: read, skipped (with reason) or failed (with error)."""
+
+    read: list[str] = field(default_factory=list)
+    skipped: list[SourceError] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files under the given paths, recursively, in a stable order; hidden entries skipped."""
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        else:
+            yield path
+
+
+def add_document(inventory: Inventory, doc: Any, source: str) -> str | None:
+    """Add one parsed document; returns the reason if it was not recognised."""
+    found = classify(doc)
+    kind = found.kind
+    if kind is None:
+        return found.reason
+    if kind is Kind.TASK_DEFINITION:
+        inventory.add_task_definition(doc.get("taskDefinition", doc), source)
+    elif kind is Kind.TASK_DEFINITIONS:
+        items = doc if isinstance(doc, list) else doc["taskDefinitions"]
+        for item in items:
+            inventory.add_task_definition(item, source)
+    elif kind is Kind.SERVICES:
+        for service in doc["services"]:
+            if isinstance(service, dict):
+                inventory.add_service(service, source)
+    elif kind is Kind.CLUSTERS:
+        for cluster in doc["clusters"]:
+            if isinstance(cluster, dict):
+                inventory.add_cluster(cluster, source)
+    elif kind in _EC2_KINDS:
+        key, name = _EC2_KINDS[kind]
+        inventory.add_ec2(name, doc[key], source)
+    elif kind in _ELB_KINDS:
+        key, name = _ELB_KINDS[kind]
+        inventory.add_elbv2(name, doc[key], source)
+    elif kind is Kind.IAM:
+        inventory.add_iam(doc, source)
+    return None
+
+
+def load_paths(
+    paths: Iterable[Path],
+    inventory: Inventory,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    on_file: Callable[[Path], None] | None = None,
+) -> LoadReport:
+    """Load every file under ``paths``; problems are recorded per file, never raised."""
+    report = LoadReport()
+    for path in iter_files(paths):
+        source = str(path)
+        if on_file is not None:
+            on_file(path)
+        try:
+            if not path.exists():
+                raise InputError("no such file or directory")
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise InputError(f"file is {size:,} bytes, above the {max_bytes:,}-byte limit")
+            data = path.read_bytes()
+            if not looks_like_json(data):
+                report.skipped.append(SourceError(source, "not a JSON document"))
+                continue
+            doc = parse_json(data)
+        except InputError as exc:
+            report.errors.append(SourceError(source, str(exc)))
+            continue
+        except OSError as exc:
+            report.errors.append(SourceError(source, f"cannot read: {exc.strerror or exc}"))
+            continue
+        reason = add_document(inventory, doc, source)
+        if reason is None:
+            report.read.append(source)
+        else:
+            report.skipped.append(SourceError(source, reason))
+    return report
