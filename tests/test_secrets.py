@@ -420,6 +420,9 @@ ARGUMENT_CASES = [
     (f"--gitlab {GITLAB_PAT}", "gitlab-token", False),
     ("sqlcmd -C 'Server=db;User Id=sa;Password=hunter2'", "connection-string", False),
     ("https://hooks.example.com/in?token=abcdef123456&x=1", "token", False),
+    ("PASSWORD=hunter2; psql -h db", "password", False),
+    ("echo start; PASSWORD=hunter2 ./run", "password", False),
+    ("Data Source=db; User Id=sa; Password=hunter2", "connection-string", False),
 ]
 
 
@@ -634,3 +637,18 @@ def test_mask_merges_overlapping_findings() -> None:
     assert masked.count("[REDACTED") == 1
     redacted = f"[REDACTED {fingerprint(GITHUB_PAT)}]"
     assert masked == f"https://x-access-token:{redacted}@github.com/o/r.git"
+
+
+@pytest.mark.parametrize(
+    "text,kind",
+    [("a=b;" * 10_000, None), ("password=x " * 5_000, "password"),
+     ("--password=$x " * 5_000, None), ("x://" + "a" * 40_000, None)],
+)
+def test_large_adversarial_input_is_handled(text: str, kind: str | None) -> None:
+    """Error messages and env values are attacker-influenced; scanning must finish and judge
+    them like short ones (speed itself is measured by the benchmark, not here)."""
+    assert "[REDACTED" not in mask(text)
+    env = classify_env("SETTING", text)
+    argument = scan_argument(text)
+    assert (env.kind if env else None) == kind
+    assert (argument.kind if argument else None) == kind

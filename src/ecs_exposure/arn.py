@@ -33,3 +33,12 @@ def last_segment(text: str) -> str:
     if arn is None:
         return text
     return arn.resource.rsplit("/", 1)[-1]
+
+
+def elb_name(text: str) -> str:
+    """Name inside an ELBv2 ARN: ``targetgroup/NAME/id``, ``loadbalancer/app/NAME/id``."""
+    arn = parse_arn(text)
+    if arn is None or arn.service != "elasticloadbalancing":
+        return last_segment(text)
+    parts = arn.resource.split("/")
+    return parts[-2] if len(parts) >= 3 else parts[-1]

@@ -75,6 +75,14 @@ class Inventory:
             key = f"{family}:{revision}"
         else:
             key = family or source
+        if key in self.task_definitions and self.sources.get(key) != source and not arn:
+            # Unregistered drafts share family names across files; keep every one of them.
+            key = f"{key} ({source})"
+        suffix = 2
+        base = key
+        while key in self.task_definitions and self.sources.get(key) == source and not arn:
+            key = f"{base} #{suffix}"
+            suffix += 1
         self.task_definitions[key] = td
         self.sources[key] = source
         if family and isinstance(revision, int):

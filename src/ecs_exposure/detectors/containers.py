@@ -13,8 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
-from ecs_exposure.detectors.util import as_dict, as_list, container_name, containers, is_windows
-from ecs_exposure.detectors.util import runs_as_root
+from ecs_exposure.detectors.util import (
+    as_dict,
+    as_list,
+    container_name,
+    containers,
+    is_windows,
+    runs_as_root,
+)
 from ecs_exposure.model import Level, Trait
 
 PRIVILEGED = TraitSpec(

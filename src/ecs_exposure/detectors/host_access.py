@@ -3,9 +3,10 @@ and host networking.
 
 Example::
 
-    {"pidMode": "host", "volumes": [{"name": "sock", "host": {"sourcePath": "/var/run/docker.sock"}}],
-     "containerDefinitions": [{"name": "agent", "mountPoints": [{"sourceVolume": "sock",
-                                                                 "containerPath": "/sock"}]}]}
+    {"pidMode": "host",
+     "volumes": [{"name": "sock", "host": {"sourcePath": "/var/run/docker.sock"}}],
+     "containerDefinitions": [{"name": "agent",
+                               "mountPoints": [{"sourceVolume": "sock", "containerPath": "/s"}]}]}
 
 fires ``host-pid-namespace`` and a high ``host-filesystem-mount`` (the Docker socket is root on
 the host).

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ecs_exposure.arn import last_segment, parse_arn
+from ecs_exposure.arn import elb_name, parse_arn
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.util import as_dict, as_list, containers
 from ecs_exposure.model import Json, Trait
@@ -140,8 +140,9 @@ class _Assessment:
     """Working state of one service's reachability."""
 
     traits: list[Trait] = field(default_factory=list)
-    paths: list[tuple[str, ...]] = field(default_factory=list)
-    potential_paths: list[tuple[str, ...]] = field(default_factory=list)
+    paths: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    """``(pointer into the service, steps)`` of each confirmed path."""
+    potential_paths: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     seen_groups: set[str] = field(default_factory=set)
 
@@ -232,9 +233,9 @@ def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
     else:
         steps.append("public IP (subnet routes not supplied)")
     if matching and gateway:
-        state.paths.append(tuple(steps))
+        state.paths.append((pointer, tuple(steps)))
     else:
-        state.potential_paths.append(tuple(steps))
+        state.potential_paths.append((pointer, tuple(steps)))
 
 
 def _forwarding_listeners(ctx: Context, lb_arn: str, tg_arn: str) -> list[Json]:
@@ -258,43 +259,48 @@ def _forwarding_listeners(ctx: Context, lb_arn: str, tg_arn: str) -> list[Json]:
     return forwarding or listeners
 
 
-def _load_balancer_path(ctx: Context, state: _Assessment, index: int, entry: Json) -> None:
+def _load_balancer_path(ctx: Context, state: _Assessment, pointer: str, entry: Json) -> None:
     """Internet-facing load balancer → listener → target group → this service."""
     tg_arn = entry.get("targetGroupArn")
     if not isinstance(tg_arn, str):
         name = entry.get("loadBalancerName")
         if isinstance(name, str):
             state.note_missing(f"Classic Load Balancer {name}")
-            state.potential_paths.append(("internet", f"Classic Load Balancer {name} (not "
-                                                      "supplied; assumed internet-facing)"))
+            state.potential_paths.append((pointer, (
+                "internet", f"Classic Load Balancer {name} (not supplied; assumed "
+                "internet-facing)")))
         return
     group = ctx.inventory.target_groups.get(tg_arn)
     if group is None:
-        state.note_missing(f"target group {last_segment(tg_arn)}")
-        state.potential_paths.append(
-            ("internet", f"load balancer of target group {last_segment(tg_arn)} "
-                         "(not supplied; assumed internet-facing)"))
+        state.note_missing(f"target group {elb_name(tg_arn)}")
+        state.potential_paths.append((pointer, (
+            "internet", f"load balancer of target group {elb_name(tg_arn)} "
+            "(not supplied; assumed internet-facing)")))
         return
     for lb_arn in as_list(group.get("LoadBalancerArns")):
         lb = ctx.inventory.load_balancers.get(lb_arn)
         if lb is None:
-            state.note_missing(f"load balancer {last_segment(str(lb_arn))}")
-            state.potential_paths.append(
-                ("internet", f"load balancer {last_segment(str(lb_arn))} (not supplied; "
-                             "assumed internet-facing)", f"target group {group.get('TargetGroupName')}"))
+            state.note_missing(f"load balancer {elb_name(str(lb_arn))}")
+            state.potential_paths.append((pointer, (
+                "internet",
+                f"load balancer {elb_name(str(lb_arn))} (not supplied; assumed "
+                "internet-facing)",
+                f"target group {group.get('TargetGroupName')}",
+            )))
             continue
         if lb.get("Scheme") != "internet-facing":
             continue
-        _internet_facing_path(ctx, state, lb, group, entry)
+        _internet_facing_path(ctx, state, pointer, lb, group, entry)
 
 
-def _internet_facing_path(ctx: Context, state: _Assessment, lb: Json, group: Json,
-                          entry: Json) -> None:
+def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Json,
+                          group: Json, entry: Json) -> None:
     lb_name = str(lb.get("LoadBalancerName"))
     lb_type = str(lb.get("Type", "application"))
     listeners = _forwarding_listeners(ctx, str(lb.get("LoadBalancerArn")),
                                       str(group.get("TargetGroupArn")))
-    listener_ports = {(l.get("Port"), str(l.get("Protocol", "")).upper()) for l in listeners}
+    listener_ports = {(item.get("Port"), str(item.get("Protocol", "")).upper())
+                      for item in listeners}
     if not listeners and "listeners" not in ctx.inventory.supplied:
         state.note_missing(f"listeners of load balancer {lb_name}")
     groups = [g for g in as_list(lb.get("SecurityGroups")) if isinstance(g, str)]
@@ -326,9 +332,9 @@ def _internet_facing_path(ctx: Context, state: _Assessment, lb: Json, group: Jso
         f"{entry.get('containerName', '?')}:{entry.get('containerPort', '?')}",
     )
     if open_ports and listeners:
-        state.paths.append(steps)
+        state.paths.append((pointer, steps))
     else:
-        state.potential_paths.append(steps)
+        state.potential_paths.append((pointer, steps))
 
 
 @detector("service", PUBLIC_IP, OPEN_SG, REACHABLE)
@@ -356,23 +362,17 @@ def reachability(ctx: Context) -> Iterator[Trait]:
                     _open_group_traits(ctx, state, group, "service")
     for index, entry in enumerate(as_list(ctx.resource.get("loadBalancers"))):
         if isinstance(entry, dict):
-            _load_balancer_path(ctx, state, index, entry)
+            _load_balancer_path(ctx, state, f"/loadBalancers/{index}", entry)
     yield from state.traits
     if state.paths:
-        path = state.paths[0]
-        yield ctx.trait(REACHABLE.id, _reach_pointer(ctx.resource, path),
+        pointer, path = state.paths[0]
+        yield ctx.trait(REACHABLE.id, pointer,
                         "reachable from the internet: " + " → ".join(path[1:]),
                         path=path)
     elif state.potential_paths:
-        path = state.potential_paths[0]
-        yield ctx.trait(REACHABLE.id, _reach_pointer(ctx.resource, path),
+        pointer, path = state.potential_paths[0]
+        yield ctx.trait(REACHABLE.id, pointer,
                         "potentially internet-reachable (missing: "
                         f"{', '.join(state.missing) or 'listener details'}): "
                         + " → ".join(path[1:]),
                         path=path, potential=True, missing=tuple(state.missing))
-
-
-def _reach_pointer(service: Json, path: tuple[str, ...]) -> str:
-    if len(path) > 1 and "load balancer" in path[1] and service.get("loadBalancers"):
-        return "/loadBalancers/0"
-    return "/networkConfiguration/awsvpcConfiguration"

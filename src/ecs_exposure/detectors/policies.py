@@ -108,7 +108,8 @@ def analyse_document(document: Any) -> list[Grant]:
             grants.append(Grant("admin", pointer, "allows Action * on Resource *",
                                 conditional=conditional))
             continue
-        services = sorted({m.group(1) for a in actions if (m := _SERVICE_WILDCARD.match(a.lower()))})
+        services = sorted({m.group(1) for a in actions
+                           if (m := _SERVICE_WILDCARD.match(a.lower()))})
         if "iam" in services:
             grants.append(Grant("admin", pointer,
                                 "allows iam:* on Resource *, enough to grant itself anything",

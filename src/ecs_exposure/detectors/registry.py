@@ -128,7 +128,7 @@ def _load_all() -> None:
         containers,
         credentials,
         host_access,
-        settings,
         iam,
         network,
+        settings,
     )

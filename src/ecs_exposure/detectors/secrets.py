@@ -189,17 +189,29 @@ def _password_is_literal(found: re.Match[str]) -> bool:
     return not _is_placeholder(found.group("pw"))
 
 
+_CONN_KEY_END_RE = re.compile(r"[A-Za-z][A-Za-z0-9 _]{0,40}\Z")
+_CONN_PAIR_WINDOW = 512  # how far back a preceding "key=value;" pair is looked for
+
+
 def _connection_string_has_password(found: re.Match[str]) -> bool:
     """``Password=`` only counts inside a ``key=value;`` list, and only with a literal value.
 
     Requiring a neighbouring ``key=value`` pair keeps a lone shell assignment like
     ``PASSWORD=x ./run`` out of this kind; the argument scanner reports it as a password.
+    The pair before is checked with string operations on a bounded window rather than in the
+    regex, where a repeated optional prefix made long ``a=b;a=b;...`` text quadratic.
     """
-    in_list = found.group("before") is not None or found.group("after") is not None
-    return in_list and not _is_placeholder(found.group("pw"))
+    if _is_placeholder(found.group("pw")):
+        return False
+    if found.group("after") is not None:
+        return True
+    start = found.start()
+    head = found.string[max(0, start - _CONN_PAIR_WINDOW) : start].rstrip()
+    if not head.endswith(";"):
+        return False
+    key, equals, _value = head[:-1].rsplit(";", 1)[-1].rpartition("=")
+    return bool(equals) and _CONN_KEY_END_RE.search(key) is not None
 
-
-_CONN_PAIR = r"[a-z][a-z0-9 _]{0,40}=[^;=]{0,256};\s*"
 
 # Order matters: the first pattern that matches names the kind, so more specific formats come
 # before the generic ones (a GitHub token used as a URL password is reported as a GitHub token).
@@ -264,8 +276,7 @@ _VALUE_PATTERNS: tuple[_ValuePattern, ...] = (
     _ValuePattern(
         "connection-string",
         re.compile(
-            rf"(?i)(?P<before>(?<![\w-]){_CONN_PAIR}(?:{_CONN_PAIR})*)?"
-            r"(?<![\w-])(?:password|pwd)\s*=\s*(?P<pw>[^;\s'\"]+)"
+            r"(?i)(?<![\w-])(?:password|pwd)\s*=\s*(?P<pw>[^;\s'\"]+)"
             r"(?P<after>;\s*[a-z][a-z0-9 _]{0,40}=)?"
         ),
         secret_group="pw",

@@ -1,0 +1,209 @@
+"""End-to-end: the real command on the bundled demo estate and on hostile inputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import container, service, task_definition
+from ecs_exposure.cli import main
+
+DEMO_SECRETS = (
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "S3cure-Passw0rd!2024",
+    "sk_live_0DemoOnlyNotARealKey0000",
+    "fluentPa55word-7731",
+    "ghp_0DemoOnlyNotARealGitHubToken00000000",
+)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ecs_exposure", *args],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture(scope="module")
+def demo_json() -> dict[str, Any]:
+    proc = run("scan", "--demo", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def _by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["resource"]["name"]: f for f in result["findings"]}
+
+
+EXPECTED = {
+    "storefront-web": ("HIGH", {"privileged-container", "administrative-policy",
+                                "internet-reachable", "public-ip", "open-security-group",
+                                "root-user", "assumable-role"}),
+    "legacy-admin": ("HIGH", {"host-ipc-namespace", "administrative-policy",
+                              "execute-command-enabled", "internet-reachable",
+                              "missing-log-configuration", "container-insights-disabled"}),
+    "batch-worker": ("HIGH", {"plaintext-credentials"}),
+    "payments-api": ("MEDIUM", {"plaintext-credentials", "service-admin-policy",
+                                "internet-reachable", "open-security-group"}),
+    "edge-proxy": ("MEDIUM", {"host-filesystem-mount", "internet-reachable"}),
+    "preview-app": ("MEDIUM", {"service-admin-policy", "internet-reachable", "public-ip"}),
+    "log-router": ("MEDIUM", {"plaintext-credentials", "efs-transit-encryption-disabled",
+                              "outdated-platform-version"}),
+    "metrics-agent": ("MEDIUM", {"host-filesystem-mount", "host-network-mode",
+                                 "host-pid-namespace"}),
+    "image-resizer": ("MEDIUM", {"dangerous-capabilities"}),
+    "reporting": ("LOW", {"public-ip", "root-user"}),
+}
+
+
+def test_demo_json_matches_the_contract(demo_json: dict[str, Any]) -> None:
+    assert demo_json["schema"] == "ecs-exposure/result@1"
+    assert demo_json["summary"]["services"] == 12
+    assert demo_json["summary"]["findings"] == len(EXPECTED)
+    assert demo_json["summary"]["by_severity"] == {"CRITICAL": 0, "HIGH": 3, "MEDIUM": 6,
+                                                   "LOW": 1}
+    findings = _by_name(demo_json)
+    assert set(findings) == set(EXPECTED)           # internal-api and win-iis are clean
+    for name, (severity, traits) in EXPECTED.items():
+        assert findings[name]["severity"] == severity, name
+        assert traits <= {t["id"] for t in findings[name]["traits"]}, name
+    severities = [f["severity"] for f in demo_json["findings"]]
+    order = ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
+    assert severities == sorted(severities, key=order.index)
+
+
+def test_demo_finding_shape(demo_json: dict[str, Any]) -> None:
+    finding = _by_name(demo_json)["storefront-web"]
+    assert finding["resource"] == {
+        "type": "AwsEcsService",
+        "arn": "arn:aws:ecs:us-east-1:111122223333:service/prod/storefront-web",
+        "name": "storefront-web", "cluster": "prod", "account": "111122223333",
+        "region": "us-east-1"}
+    assert finding["likelihood"] == "moderate" and finding["impact"] == "high"
+    assert len(finding["id"]) == 32
+    assert finding["attack_path"][0] == "internet"
+    assert finding["attack_path"][-1] == "AWS account 111122223333"
+    for trait in finding["traits"]:
+        assert trait["evidence"]["pointer"].startswith("/")
+        assert trait["remediation"]
+        assert trait["category"] in {"misconfiguration", "reachability", "vulnerability",
+                                     "impact", "image"}
+    assert finding["remediation"]["summary"].startswith("Register a new revision")
+
+
+def test_demo_runs_the_deployed_revision_and_lists_unattached(demo_json: dict[str, Any]) -> None:
+    legacy = _by_name(demo_json)["legacy-admin"]
+    assert legacy["task_definitions"] == [
+        "arn:aws:ecs:us-east-1:111122223333:task-definition/legacy-admin:3"]
+    resizer = _by_name(demo_json)["image-resizer"]
+    assert len(resizer["task_definitions"]) == 2     # PRIMARY :5 and the ACTIVE :4 still running
+    unattached = {f["resource"]["name"]: f for f in demo_json["task_definition_findings"]}
+    assert set(unattached) == {"debug-toolbox"}       # legacy-admin:4 is clean
+    assert unattached["debug-toolbox"]["severity"] == "HIGH"
+    assert unattached["debug-toolbox"]["reachability"] == "unknown"
+
+
+def test_demo_preview_app_is_only_potentially_reachable(demo_json: dict[str, Any]) -> None:
+    preview = _by_name(demo_json)["preview-app"]
+    assert preview["reachability"] == "potential"
+    reach = next(t for t in preview["traits"] if t["id"] == "internet-reachable")
+    assert reach["evidence"]["potential"] is True
+    assert "security group sg-0demomissing000001" in reach["evidence"]["missing"]
+
+
+@pytest.mark.parametrize("fail_on,code", [("high", 1), ("HIGH", 1), ("critical", 0),
+                                          ("low", 1), ("none", 0)])
+def test_fail_on_exit_codes(fail_on: str, code: int) -> None:
+    result = CliRunner().invoke(main, ["scan", "--demo", "--format", "json",
+                                       "--fail-on", fail_on])
+    assert result.exit_code == code, result.output
+
+
+def test_usage_errors_exit_2() -> None:
+    assert CliRunner().invoke(main, ["scan"]).exit_code == 2
+    assert CliRunner().invoke(main, ["scan", "--demo", "--format", "yaml"]).exit_code == 2
+
+
+def test_no_readable_input_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text("{not json")
+    proc = run("scan", str(tmp_path))
+    assert proc.returncode == 2
+    assert "bad.json" in proc.stderr and "line 1 column 2" in proc.stderr
+
+
+def test_output_file_and_partial_errors(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "td.json").write_text(json.dumps(task_definition(
+        containers=[container(privileged=True)])))
+    (inputs / "svc.json").write_text(json.dumps({"services": [service()]}))
+    (inputs / "trunc.json").write_text('{"SecurityGroups": [')
+    out = tmp_path / "result.json"
+    proc = run("scan", str(inputs), "--format", "json", "--output", str(out), "--fail-on", "high")
+    assert proc.returncode == 0, proc.stderr                  # low likelihood × high = MEDIUM
+    result = json.loads(out.read_text())
+    assert result["findings"][0]["severity"] == "MEDIUM"
+    assert result["errors"][0]["source"].endswith("trunc.json")
+    assert proc.stdout == ""
+
+
+def test_table_is_default_on_terminal_flag_and_details() -> None:
+    proc = run("scan", "--demo", "--format", "table", "--details")
+    assert proc.returncode == 0
+    assert "storefront-web" in proc.stdout
+    assert "Attack path" in proc.stdout
+    assert "Task definitions no service runs" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("--format", "json"), ("--format", "table"), ("--format", "table", "--details"),
+])
+def test_demo_secrets_never_printed(args: tuple[str, ...]) -> None:
+    proc = run("scan", "--demo", *args)
+    for secret in DEMO_SECRETS:
+        assert secret not in proc.stdout
+        assert secret not in proc.stderr
+    assert "sha256:" in proc.stdout or "--details" not in args
+
+
+def test_secrets_not_echoed_by_errors_or_skips(tmp_path: Path) -> None:
+    (tmp_path / "trunc.json").write_text('{"AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG')
+    (tmp_path / "odd.json").write_text('{"AKIAIOSFODNN7EXAMPLE": 1}')
+    (tmp_path / "ok.json").write_text(json.dumps(task_definition()))
+    for fmt in ("json", "table"):
+        proc = run("scan", str(tmp_path), "--format", fmt)
+        assert "AKIAIOSFODNN7EXAMPLE" not in proc.stdout + proc.stderr
+        assert "odd.json" in proc.stdout
+
+
+HOSTILE = "\x1b[31mEVIL\x1b]0;pwned\x07[bold red]markup[/] <script>alert(1)</script>"
+
+
+def test_hostile_names_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    td = task_definition(family=HOSTILE, containers=[container(HOSTILE, privileged=True)])
+    svc = service(HOSTILE)
+    svc["taskDefinition"] = td["taskDefinitionArn"]
+    (tmp_path / "td.json").write_text(json.dumps(td))
+    (tmp_path / "svc.json").write_text(json.dumps({"services": [svc]}))
+    table = run("scan", str(tmp_path), "--format", "table", "--details")
+    assert table.returncode == 0, table.stderr
+    assert "\x1b" not in table.stdout and "\x07" not in table.stdout
+    assert "\\x1b[31mEVIL" in table.stdout
+    assert "[bold red]markup[/]" in table.stdout      # shown literally, not interpreted
+    as_json = run("scan", str(tmp_path), "--format", "json")
+    assert "\x1b" not in as_json.stdout
+    names = [f["resource"]["name"] for f in json.loads(as_json.stdout)["findings"]]
+    assert names == [HOSTILE]
+
+
+def test_traits_command_lists_the_catalog() -> None:
+    result = CliRunner().invoke(main, ["traits", "--format", "markdown"])
+    assert result.exit_code == 0
+    for trait_id in ("privileged-container", "internet-reachable", "plaintext-credentials",
+                     "container-insights-disabled", "root-user"):
+        assert f"`{trait_id}`" in result.output

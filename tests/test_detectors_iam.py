@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from conftest import ACCOUNT, ids, task_definition, td_traits
+from ecs_exposure.detectors.policies import analyse_document
+from ecs_exposure.model import Level
+
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/app-task"
+
+
+def _iam(inline: list[dict[str, Any]] | None = None, attached: list[str] | None = None,
+         policies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "RoleDetailList": [{
+            "RoleName": "app-task", "Arn": ROLE_ARN,
+            "RolePolicyList": [{"PolicyName": f"p{i}", "PolicyDocument": doc}
+                               for i, doc in enumerate(inline or [])],
+            "AttachedManagedPolicies": [{"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a}
+                                        for a in attached or []],
+        }],
+        "Policies": policies or [],
+        "UserDetailList": [], "GroupDetailList": [],
+    }
+
+
+def _doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _traits(iam: dict[str, Any], **td_fields: Any) -> list[Any]:
+    fields = {"taskRoleArn": ROLE_ARN, **td_fields}
+    return td_traits(task_definition(**fields), iam)
+
+
+def test_assumable_role_is_contextual_and_always_reported() -> None:
+    traits = _traits(_iam())
+    assert ids(traits).count("assumable-role") == 1
+    assert next(t for t in traits if t.id == "assumable-role").pointer == "/taskRoleArn"
+
+
+@pytest.mark.parametrize("name", ["AdministratorAccess", "IAMFullAccess"])
+def test_aws_managed_admin_recognised_by_arn_without_document(name: str) -> None:
+    traits = _traits(_iam(attached=[f"arn:aws:iam::aws:policy/{name}"]))
+    admin = [t for t in traits if t.id == "administrative-policy"]
+    assert len(admin) == 1
+    assert admin[0].pointer == "/AttachedManagedPolicies/0"
+    assert admin[0].impact is Level.HIGH
+    assert name in admin[0].detail
+
+
+def test_other_partitions_recognised() -> None:
+    traits = _traits(_iam(attached=["arn:aws-cn:iam::aws:policy/AdministratorAccess"]))
+    assert "administrative-policy" in ids(traits)
+
+
+@pytest.mark.parametrize("action", ["*", ["*"], "*:*", ["s3:GetObject", "*:*"], "iam:*"])
+def test_inline_star_on_star_is_admin(action: object) -> None:
+    traits = _traits(_iam(inline=[_doc({"Effect": "Allow", "Action": action, "Resource": "*"})]))
+    admin = [t for t in traits if t.id == "administrative-policy"]
+    assert len(admin) == 1
+    assert admin[0].pointer == "/RolePolicyList/0/PolicyDocument/Statement/0"
+    assert admin[0].resource == ROLE_ARN
+
+
+def test_single_statement_object_and_url_encoded_document() -> None:
+    doc = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*",
+                                                  "Resource": ["*"]}}
+    traits = _traits(_iam(inline=[quote(json.dumps(doc))]))  # type: ignore[list-item]
+    admin = [t for t in traits if t.id == "administrative-policy"]
+    assert admin[0].pointer == "/RolePolicyList/0/PolicyDocument/Statement"
+
+
+def test_service_wildcard_list_is_service_admin() -> None:
+    traits = _traits(_iam(inline=[_doc({"Effect": "Allow", "Action": ["s3:*"],
+                                        "Resource": "*"})]))
+    hits = [t for t in traits if t.id == "service-admin-policy"]
+    assert len(hits) == 1
+    assert hits[0].impact is Level.MEDIUM
+    assert dict(hits[0].extra)["services"] == ("s3",)
+    assert "administrative-policy" not in ids(traits)
+
+
+@pytest.mark.parametrize("statement", [
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::bucket/*"},
+    {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"},
+    {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"Bool": {"x": "y"}}},
+    {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "*"},
+])
+def test_near_misses_are_not_admin(statement: dict[str, Any]) -> None:
+    found = ids(_traits(_iam(inline=[_doc(statement)])))
+    assert "administrative-policy" not in found
+    assert "service-admin-policy" not in found
+
+
+def test_not_action_allow_on_everything_is_admin() -> None:
+    doc = _doc({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"})
+    admin = [t for t in _traits(_iam(inline=[doc])) if t.id == "administrative-policy"]
+    assert "every action except iam:*, organizations:*" in admin[0].detail
+
+
+def test_unconditional_deny_everything_cancels_allows() -> None:
+    traits = _traits(_iam(
+        inline=[_doc({"Effect": "Deny", "Action": "*", "Resource": "*"})],
+        attached=["arn:aws:iam::aws:policy/AdministratorAccess"]))
+    assert "administrative-policy" not in ids(traits)
+
+
+def test_condition_is_reported_not_dropped() -> None:
+    doc = _doc({"Effect": "Allow", "Action": "*", "Resource": "*",
+                "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}})
+    admin = [t for t in _traits(_iam(inline=[doc])) if t.id == "administrative-policy"]
+    assert "Condition" in admin[0].detail
+
+
+def test_customer_managed_policy_uses_default_version() -> None:
+    arn = f"arn:aws:iam::{ACCOUNT}:policy/app"
+    policy = {"PolicyName": "app", "Arn": arn, "DefaultVersionId": "v2", "PolicyVersionList": [
+        {"VersionId": "v1", "IsDefaultVersion": False,
+         "Document": _doc({"Effect": "Allow", "Action": "*", "Resource": "*"})},
+        {"VersionId": "v2", "IsDefaultVersion": True,
+         "Document": _doc({"Effect": "Allow", "Action": "kms:*", "Resource": "*"})},
+    ]}
+    traits = _traits(_iam(attached=[arn], policies=[policy]))
+    assert "administrative-policy" not in ids(traits)
+    hit = next(t for t in traits if t.id == "service-admin-policy")
+    assert hit.resource == arn
+    assert hit.pointer == "/PolicyVersionList/1/Document/Statement/0"
+
+
+def test_execution_role_is_evaluated_and_shared_role_once() -> None:
+    iam = _iam(attached=["arn:aws:iam::aws:policy/AdministratorAccess"])
+    only_exec = td_traits(task_definition(executionRoleArn=ROLE_ARN), iam)
+    assert "administrative-policy" in ids(only_exec)
+    assert "assumable-role" not in ids(only_exec)
+    both = _traits(iam, executionRoleArn=ROLE_ARN)
+    admin = [t for t in both if t.id == "administrative-policy"]
+    assert len(admin) == 1
+    assert "task role and execution role" in admin[0].detail
+
+
+def test_role_referenced_by_name_resolves() -> None:
+    traits = td_traits(task_definition(taskRoleArn="app-task"),
+                       _iam(attached=["arn:aws:iam::aws:policy/AdministratorAccess"]))
+    assert "administrative-policy" in ids(traits)
+
+
+def test_analyse_document_tolerates_garbage() -> None:
+    assert analyse_document(None) == []
+    assert analyse_document({"Statement": "x"}) == []
+    assert analyse_document({"Statement": [1, {"Effect": "Allow"}]}) == []

@@ -1,0 +1,40 @@
+"""Public task definitions nobody here wrote (shared/realworld): the scanner must read every
+well-formed one, name the malformed one, and not cry wolf on their secretOptions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ecs_exposure.inventory import Inventory
+from ecs_exposure.scan import scan_inventory
+from ecs_exposure.sources.files import load_paths
+
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
+pytestmark = pytest.mark.skipif(not REALWORLD.exists(), reason="shared/realworld not present")
+
+
+def test_every_realworld_task_definition_is_evaluated() -> None:
+    files = sorted((REALWORLD / "task-definitions").glob("*.json"))
+    inventory = Inventory()
+    report = load_paths([REALWORLD], inventory)
+    result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
+    assert result.task_definitions == len(files) - 1          # all but the malformed one
+    assert [Path(e.source).name for e in result.errors] == [
+        "firelens-fluent-bit-dynatrace-task-definition.json"]
+    # CloudFormation YAML is not read yet: skipped with a reason, never silently.
+    yaml_files = {p.name for p in (REALWORLD / "cloudformation").iterdir()}
+    assert yaml_files <= {Path(s.source).name for s in result.skipped}
+
+
+def test_realworld_findings_are_the_real_weaknesses() -> None:
+    inventory = Inventory()
+    load_paths([REALWORLD / "task-definitions"], inventory)
+    result = scan_inventory(inventory)
+    by_name = {f.name: f for f in result.task_definition_findings}
+    assert set(by_name) == {"consulClient", "consulServer"}
+    for finding in by_name.values():
+        assert "host-network-mode" in {t.id for t in finding.traits}
+    every_trait = {t.id for f in result.task_definition_findings for t in f.traits}
+    assert "plaintext-credentials" not in every_trait   # firelens examples use secretOptions
