@@ -42,20 +42,20 @@ def _by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 EXPECTED = {
     "storefront-web": ("HIGH", {"privileged-container", "administrative-policy",
-                                "internet-reachable", "public-ip", "open-security-group",
+                                "internet-reachable", "open-security-group",
                                 "root-user", "assumable-role"}),
-    "legacy-admin": ("HIGH", {"host-ipc-namespace", "administrative-policy",
+    "legacy-admin": ("HIGH", {"administrative-policy", "public-ip",
                               "execute-command-enabled", "internet-reachable",
                               "missing-log-configuration", "container-insights-disabled"}),
     "batch-worker": ("HIGH", {"plaintext-credentials"}),
     "payments-api": ("MEDIUM", {"plaintext-credentials", "service-admin-policy",
                                 "internet-reachable", "open-security-group"}),
-    "edge-proxy": ("MEDIUM", {"host-filesystem-mount", "internet-reachable"}),
+    "edge-proxy": ("MEDIUM", {"host-filesystem-mount", "internet-reachable",
+                              "efs-transit-encryption-disabled"}),
     "preview-app": ("MEDIUM", {"service-admin-policy", "internet-reachable", "public-ip"}),
-    "log-router": ("MEDIUM", {"plaintext-credentials", "efs-transit-encryption-disabled",
-                              "outdated-platform-version"}),
+    "log-router": ("MEDIUM", {"plaintext-credentials", "outdated-platform-version"}),
     "metrics-agent": ("MEDIUM", {"host-filesystem-mount", "host-network-mode",
-                                 "host-pid-namespace"}),
+                                 "host-pid-namespace", "host-ipc-namespace"}),
     "image-resizer": ("MEDIUM", {"dangerous-capabilities"}),
     "reporting": ("LOW", {"public-ip", "root-user"}),
 }
@@ -79,6 +79,9 @@ def test_demo_json_matches_the_contract(demo_json: dict[str, Any]) -> None:
 
 def test_demo_finding_shape(demo_json: dict[str, Any]) -> None:
     finding = _by_name(demo_json)["storefront-web"]
+    reach = next(t for t in finding["traits"] if t["id"] == "internet-reachable")
+    assert reach["evidence"]["pointer"] == "/loadBalancers/0"
+    assert "public-alb" in " ".join(finding["attack_path"])
     assert finding["resource"] == {
         "type": "AwsEcsService",
         "arn": "arn:aws:ecs:us-east-1:111122223333:service/prod/storefront-web",

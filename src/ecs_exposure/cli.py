@@ -89,7 +89,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: str | None, output: Path | No
     with ExitStack() as stack:
         inputs = list(paths)
         if demo:
-            inputs.append(stack.enter_context(as_file(files("ecs_exposure") / "demo")))
+            demo_dir = stack.enter_context(as_file(files("ecs_exposure") / "demo"))
+            inputs += sorted(p for p in demo_dir.iterdir() if p.is_dir())  # not its README
         inventory, report = _load(inputs, stderr)
         if not report.read:
             for problem in report.errors + report.skipped:
