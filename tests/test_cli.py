@@ -210,3 +210,20 @@ def test_traits_command_lists_the_catalog() -> None:
     for trait_id in ("privileged-container", "internet-reachable", "plaintext-credentials",
                      "container-insights-disabled", "root-user"):
         assert f"`{trait_id}`" in result.output
+
+
+def test_several_formats_go_to_output_dir(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(main, ["scan", "--demo", "--format", "json,table",
+                                       "--output-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "result.json").read_text())["summary"]["findings"] == 10
+    text = (out / "report.txt").read_text()
+    assert "storefront-web" in text and "Attack path" in text
+    for secret in DEMO_SECRETS:
+        assert secret not in text
+
+
+def test_several_formats_without_output_dir_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["scan", "--demo", "--format", "json,table"])
+    assert result.exit_code == 2

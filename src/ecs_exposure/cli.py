@@ -19,16 +19,15 @@ from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import catalog
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import ScanResult, Severity
-from ecs_exposure.reporters import json_report, terminal
+from ecs_exposure.reporters import FORMATS, terminal
 from ecs_exposure.scan import scan_inventory
 from ecs_exposure.sources.files import LoadReport, iter_files, load_paths
 
-FORMATS = ("table", "json")
 FAIL_ON = ("critical", "high", "medium", "low", "none")
 _PROGRESS_THRESHOLD = 20
 
 
-def _load(paths: list[Path], stderr: Console) -> tuple[Inventory, LoadReport]:
+def load_inputs(paths: list[Path], stderr: Console) -> tuple[Inventory, LoadReport]:
     """Load inputs, with a progress bar on a terminal when there are many files."""
     inventory = Inventory()
     files_list = list(iter_files(paths))
@@ -43,19 +42,65 @@ def _load(paths: list[Path], stderr: Console) -> tuple[Inventory, LoadReport]:
     return inventory, report
 
 
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+def demo_paths(stack: ExitStack) -> list[Path]:
+    """The bundled demo estate's folders (not its README)."""
+    demo_dir = stack.enter_context(as_file(files("ecs_exposure") / "demo"))
+    return sorted(p for p in demo_dir.iterdir() if p.is_dir())
 
 
-def _exit_code(result: ScanResult, fail_on: str) -> int:
+def fail_if_nothing_read(report: LoadReport, stderr: Console) -> None:
+    """Exit 2 with every problem listed when not a single input could be used."""
+    if report.read:
+        return
+    for problem in report.errors + report.skipped:
+        stderr.print(f"error: {terminal.safe(problem.source)}: {terminal.safe(problem.message)}",
+                     style="red", markup=False, highlight=False)
+    stderr.print("error: no input could be read", style="red")
+    sys.exit(2)
+
+
+def exit_code(result: ScanResult, fail_on: str) -> int:
+    """1 when any finding (service or unattached task definition) reaches ``fail_on``."""
     if fail_on == "none":
         return 0
     threshold = Severity.parse(fail_on)
     worst = [f.severity for f in result.findings + result.task_definition_findings]
     return 1 if worst and max(worst) >= threshold else 0
+
+
+def parse_formats(values: tuple[str, ...]) -> list[str]:
+    """``--format json --format sarif`` or ``--format json,sarif``."""
+    chosen: list[str] = []
+    for value in values:
+        for name in value.split(","):
+            name = name.strip().lower()
+            if name not in FORMATS:
+                raise click.BadParameter(
+                    f"{name!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+            if name not in chosen:
+                chosen.append(name)
+    return chosen
+
+
+def emit(result: ScanResult, formats: list[str], output: Path | None, output_dir: Path | None,
+         details: bool) -> None:
+    """Write the result in each chosen format to stdout, ``--output`` or ``--output-dir``."""
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for name in formats:
+            fmt = FORMATS[name]
+            (output_dir / fmt.filename).write_text(fmt.render(result), encoding="utf-8")
+        return
+    name = formats[0]
+    if name == "table" and output is None:
+        terminal.render(result, Console(highlight=False), details=details)
+    elif name == "table":
+        assert output is not None
+        output.write_text(terminal.render_text(result, details=details), encoding="utf-8")
+    elif output is None:
+        sys.stdout.write(FORMATS[name].render(result))
+    else:
+        output.write_text(FORMATS[name].render(result), encoding="utf-8")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,50 +112,43 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--demo", is_flag=True, help="Scan the bundled demo estate.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format (default: table on a terminal, json otherwise).")
+@click.option("--format", "fmt", multiple=True,
+              help=f"Output format, repeatable or comma-separated: {', '.join(FORMATS)} "
+                   "(default: table on a terminal, json otherwise).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to this file instead of standard output.")
+@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Write every chosen format into this folder under fixed file names.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON, case_sensitive=False), default="none",
               show_default=True, help="Exit 1 when a finding reaches this severity.")
 @click.option("--details", is_flag=True, help="Table format: show why, attack path and fix.")
-def scan(paths: tuple[Path, ...], demo: bool, fmt: str | None, output: Path | None,
-         fail_on: str, details: bool) -> None:
+def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
+         output_dir: Path | None, fail_on: str, details: bool) -> None:
     """Scan AWS CLI JSON exports (files or directories) for ECS service exposures.
 
     \b
     Examples:
       ecs-exposure scan --demo
       ecs-exposure scan ./exports/ --format json --output result.json --fail-on high
+      ecs-exposure scan ./exports/ --format json,table --output-dir reports/
     """
     if not paths and not demo:
         raise click.UsageError("give at least one file or directory to scan, or --demo")
+    formats = parse_formats(fmt) or [
+        "table" if output is None and output_dir is None and sys.stdout.isatty() else "json"]
+    if len(formats) > 1 and output_dir is None:
+        raise click.UsageError("several formats need --output-dir")
+    if output is not None and output_dir is not None:
+        raise click.UsageError("use either --output or --output-dir")
     stderr = Console(stderr=True)
     with ExitStack() as stack:
-        inputs = list(paths)
-        if demo:
-            demo_dir = stack.enter_context(as_file(files("ecs_exposure") / "demo"))
-            inputs += sorted(p for p in demo_dir.iterdir() if p.is_dir())  # not its README
-        inventory, report = _load(inputs, stderr)
-        if not report.read:
-            for problem in report.errors + report.skipped:
-                stderr.print(f"[red]error:[/red] {terminal.safe(problem.source)}: "
-                             f"{terminal.safe(problem.message)}", markup=True, highlight=False)
-            stderr.print("error: no input could be read", style="red")
-            sys.exit(2)
+        inputs = list(paths) + (demo_paths(stack) if demo else [])
+        inventory, report = load_inputs(inputs, stderr)
+        fail_if_nothing_read(report, stderr)
         result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
                                 inputs=[str(p) for p in inputs])
-    chosen = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
-    if chosen == "json":
-        _write(json_report.render(result), output)
-    else:
-        if output is None:
-            terminal.render(result, Console(highlight=False), details=details)
-        else:
-            with output.open("w", encoding="utf-8") as handle:
-                terminal.render(result, Console(file=handle, width=140, highlight=False,
-                                                no_color=True), details=details)
-    sys.exit(_exit_code(result, fail_on.lower()))
+    emit(result, formats, output, output_dir, details)
+    sys.exit(exit_code(result, fail_on.lower()))
 
 
 @main.command()

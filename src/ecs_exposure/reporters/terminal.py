@@ -7,6 +7,7 @@ or take over the user's terminal.
 
 from __future__ import annotations
 
+import io
 import re
 
 from rich import box
@@ -74,6 +75,14 @@ def _details(finding: Finding) -> Panel:
     body.append(safe(finding.remediation_summary))
     return Panel(body, title=Text(f"{finding.severity.name}  {safe(finding.title)}",
                                   style=STYLES[finding.severity]), title_align="left")
+
+
+def render_text(result: ScanResult, *, details: bool = False, width: int = 140) -> str:
+    """The table as plain text (no colour), for files under ``--output-dir``."""
+    console = Console(width=width, no_color=True, highlight=False, record=True,
+                      file=io.StringIO())
+    render(result, console, details=details)
+    return console.export_text()
 
 
 def render(result: ScanResult, console: Console, *, details: bool = False) -> None:

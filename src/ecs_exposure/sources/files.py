@@ -16,6 +16,7 @@ from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import SourceError
 from ecs_exposure.sources.classify import Kind, classify
 from ecs_exposure.sources.jsonfile import MAX_FILE_BYTES, InputError, looks_like_json, parse_json
+from ecs_exposure.sources.readers import DOCUMENT_READERS, RAW_READERS
 
 _EC2_KINDS = {
     Kind.SECURITY_GROUPS: ("SecurityGroups", "security-groups"),
@@ -54,6 +55,9 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 def add_document(inventory: Inventory, doc: Any, source: str) -> str | None:
     """Add one parsed document; returns the reason if it was not recognised."""
+    for reader in DOCUMENT_READERS:
+        if reader(inventory, doc, source):
+            return None
     found = classify(doc)
     kind = found.kind
     if kind is None:
@@ -104,7 +108,10 @@ def load_paths(
                 raise InputError(f"file is {size:,} bytes, above the {max_bytes:,}-byte limit")
             data = path.read_bytes()
             if not looks_like_json(data):
-                report.skipped.append(SourceError(source, "not a JSON document"))
+                if any(reader(inventory, data, source) for reader in RAW_READERS):
+                    report.read.append(source)
+                else:
+                    report.skipped.append(SourceError(source, "not a JSON document"))
                 continue
             doc = parse_json(data)
         except InputError as exc:
@@ -113,7 +120,11 @@ def load_paths(
         except OSError as exc:
             report.errors.append(SourceError(source, f"cannot read: {exc.strerror or exc}"))
             continue
-        reason = add_document(inventory, doc, source)
+        try:
+            reason = add_document(inventory, doc, source)
+        except InputError as exc:
+            report.errors.append(SourceError(source, str(exc)))
+            continue
         if reason is None:
             report.read.append(source)
         else:
