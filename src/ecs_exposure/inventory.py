@@ -9,7 +9,7 @@ size of the estate.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -45,6 +45,11 @@ class Inventory:
     """IAM managed policies keyed by ARN (with ``PolicyVersionList``)."""
     sources: dict[str, str] = field(default_factory=dict)
     """Resource key → input file it came from (for evidence locations)."""
+    prefixes: dict[str, str] = field(default_factory=dict)
+    """Resource key → JSON pointer of the resource inside its file (``/services/3``)."""
+    pointer_maps: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    """Resource key → translation of an API-shape pointer into a pointer into the file, for
+    sources whose files are not API-shaped (CloudFormation, Terraform)."""
     supplied: set[str] = field(default_factory=set)
     """Which kinds of context were supplied at all (``security-groups``, ``subnets``…)."""
 
@@ -58,7 +63,19 @@ class Inventory:
 
     # ---- adding ---------------------------------------------------------------------------
 
-    def add_task_definition(self, td: Json, source: str) -> str:
+    def file_pointer(self, key: str, pointer: str) -> str | None:
+        """Where an API-shape pointer into resource ``key`` lands inside its input file."""
+        if key not in self.sources:
+            return None
+        if key in self.pointer_maps:
+            return self.pointer_maps[key](pointer)
+        return self.prefixes.get(key, "") + pointer
+
+    def _origin(self, key: str, source: str, prefix: str) -> None:
+        self.sources[key] = source
+        self.prefixes[key] = prefix
+
+    def add_task_definition(self, td: Json, source: str, prefix: str = "") -> str:
         """Index a task definition; returns its key."""
         family = str(td.get("family") or "")
         revision = td.get("revision")
@@ -84,7 +101,7 @@ class Inventory:
             key = f"{base} #{suffix}"
             suffix += 1
         self.task_definitions[key] = td
-        self.sources[key] = source
+        self._origin(key, source, prefix)
         if family and isinstance(revision, int):
             self._td_by_family_revision[f"{family}:{revision}"] = key
             latest = self._td_latest_by_family.get(family)
@@ -94,22 +111,22 @@ class Inventory:
             self._td_latest_by_family[family] = (-1, key)
         return key
 
-    def add_service(self, service: Json, source: str) -> None:
+    def add_service(self, service: Json, source: str, prefix: str = "") -> None:
         """Index a service by ARN (later files replace earlier copies of the same service)."""
         key = str(service.get("serviceArn") or service.get("serviceName") or source)
         self.services[key] = service
-        self.sources[key] = source
+        self._origin(key, source, prefix)
 
-    def add_cluster(self, cluster: Json, source: str) -> None:
+    def add_cluster(self, cluster: Json, source: str, prefix: str = "") -> None:
         """Index a cluster by ARN and by name."""
         key = str(cluster.get("clusterArn") or cluster.get("clusterName") or source)
         self.clusters[key] = cluster
-        self.sources[key] = source
+        self._origin(key, source, prefix)
         name = cluster.get("clusterName")
         if isinstance(name, str):
             self._clusters_by_name[name] = key
 
-    def add_ec2(self, kind: str, items: list[Any], source: str) -> None:
+    def add_ec2(self, kind: str, items: list[Any], source: str, prefix: str = "") -> None:
         """Index EC2 network context (security groups, subnets, route tables, ENIs)."""
         self.supplied.add(kind)
         id_key, table = {
@@ -118,10 +135,10 @@ class Inventory:
             "route-tables": ("RouteTableId", self.route_tables),
             "network-interfaces": ("NetworkInterfaceId", self.network_interfaces),
         }[kind]
-        for item in items:
+        for index, item in enumerate(items):
             if isinstance(item, dict) and isinstance(item.get(id_key), str):
                 table[item[id_key]] = item
-                self.sources[item[id_key]] = source
+                self._origin(item[id_key], source, f"{prefix}/{index}")
                 if kind == "route-tables":
                     self._index_route_table(item)
 
@@ -134,7 +151,7 @@ class Inventory:
             if isinstance(assoc.get("SubnetId"), str):
                 self._route_table_by_subnet[assoc["SubnetId"]] = table["RouteTableId"]
 
-    def add_elbv2(self, kind: str, items: list[Any], source: str) -> None:
+    def add_elbv2(self, kind: str, items: list[Any], source: str, prefix: str = "") -> None:
         """Index load balancers, target groups and listeners by ARN."""
         self.supplied.add(kind)
         id_key, table = {
@@ -142,26 +159,26 @@ class Inventory:
             "target-groups": ("TargetGroupArn", self.target_groups),
             "listeners": ("ListenerArn", self.listeners),
         }[kind]
-        for item in items:
+        for index, item in enumerate(items):
             if isinstance(item, dict) and isinstance(item.get(id_key), str):
                 table[item[id_key]] = item
-                self.sources[item[id_key]] = source
+                self._origin(item[id_key], source, f"{prefix}/{index}")
                 if kind == "listeners" and isinstance(item.get("LoadBalancerArn"), str):
                     self._listeners_by_lb[item["LoadBalancerArn"]].append(item[id_key])
 
-    def add_iam(self, doc: Json, source: str) -> None:
+    def add_iam(self, doc: Json, source: str, prefix: str = "") -> None:
         """Index roles and managed policies from get-account-authorization-details."""
         self.supplied.add("iam")
-        for role in _list(doc.get("RoleDetailList")):
+        for index, role in enumerate(_list(doc.get("RoleDetailList"))):
             if isinstance(role, dict) and isinstance(role.get("Arn"), str):
                 self.roles[role["Arn"]] = role
-                self.sources[role["Arn"]] = source
+                self._origin(role["Arn"], source, f"{prefix}/RoleDetailList/{index}")
                 if isinstance(role.get("RoleName"), str):
                     self._roles_by_name[role["RoleName"]] = role["Arn"]
-        for policy in _list(doc.get("Policies")):
+        for index, policy in enumerate(_list(doc.get("Policies"))):
             if isinstance(policy, dict) and isinstance(policy.get("Arn"), str):
                 self.managed_policies[policy["Arn"]] = policy
-                self.sources[policy["Arn"]] = source
+                self._origin(policy["Arn"], source, f"{prefix}/Policies/{index}")
 
     # ---- lookups ----------------------------------------------------------------------------
 

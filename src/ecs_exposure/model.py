@@ -65,6 +65,9 @@ class Trait:
     """What this instance contributes to the finding's impact (graded per instance)."""
     source: str | None = None
     """Input file the resource was read from, when it came from a file."""
+    file_pointer: str | None = None
+    """JSON pointer of the evidence inside ``source`` (differs from ``pointer`` when the
+    resource sits inside a larger document, e.g. ``/services/3/enableExecuteCommand``)."""
     path: tuple[str, ...] = ()
     """Attack-path steps this trait contributes (reachability traits only)."""
     potential: bool = False

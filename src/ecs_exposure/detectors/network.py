@@ -158,13 +158,12 @@ def _open_group_traits(ctx: Context, state: _Assessment, group: Json, role: str)
         return rules
     state.seen_groups.add(group_id)
     resource = group_arn(group, ctx.key)
-    ctx.inventory.sources.setdefault(resource, ctx.inventory.sources.get(group_id, ""))
     for rule in rules:
         state.traits.append(ctx.trait(
             OPEN_SG.id, rule.pointer,
             f"{role} security group {group_id} ({group.get('GroupName', '')}) allows "
             f"{rule.describe()} from {' and '.join(rule.cidrs)}",
-            resource=resource,
+            resource=resource, origin=group_id,
             extra=(("group_id", group_id), ("protocol", rule.protocol),
                    ("from_port", rule.from_port), ("to_port", rule.to_port),
                    ("all_ports", rule.all_ports)),

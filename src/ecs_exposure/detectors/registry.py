@@ -52,20 +52,26 @@ class Context:
         container: str | None = None,
         impact: Level = Level.LOW,
         resource: str | None = None,
+        origin: str | None = None,
         **more: object,
     ) -> Trait:
-        """Build a trait on this resource (or on ``resource``, e.g. a security group)."""
+        """Build a trait on this resource (or on ``resource``, e.g. a security group).
+
+        ``origin`` is the inventory key of the resource when it differs from the ARN shown
+        (security groups are keyed by id but shown by ARN); it locates the input file.
+        """
         if trait_id not in SPECS:
             raise KeyError(f"trait {trait_id!r} is not in the catalog")
-        owner = resource or self.key
+        owner = origin or resource or self.key
         return Trait(
             id=trait_id,
-            resource=owner,
+            resource=resource or self.key,
             pointer=pointer,
             detail=detail,
             container=container,
             impact=impact,
             source=self.inventory.sources.get(owner, self.source),
+            file_pointer=self.inventory.file_pointer(owner, pointer),
             **more,  # type: ignore[arg-type]
         )
 

@@ -22,6 +22,8 @@ def trait_dict(trait: Trait) -> dict[str, Any]:
     evidence: dict[str, Any] = {"pointer": trait.pointer, "detail": trait.detail}
     if trait.source:
         evidence["file"] = trait.source
+        if trait.file_pointer is not None:
+            evidence["file_pointer"] = trait.file_pointer
     if trait.extra:
         evidence["facts"] = {key: value for key, value in trait.extra}
     if trait.path:

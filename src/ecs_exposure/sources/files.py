@@ -63,25 +63,28 @@ def add_document(inventory: Inventory, doc: Any, source: str) -> str | None:
     if kind is None:
         return found.reason
     if kind is Kind.TASK_DEFINITION:
-        inventory.add_task_definition(doc.get("taskDefinition", doc), source)
+        wrapped = isinstance(doc.get("taskDefinition"), dict)
+        inventory.add_task_definition(doc["taskDefinition"] if wrapped else doc, source,
+                                      "/taskDefinition" if wrapped else "")
     elif kind is Kind.TASK_DEFINITIONS:
-        items = doc if isinstance(doc, list) else doc["taskDefinitions"]
-        for item in items:
-            inventory.add_task_definition(item, source)
+        items, prefix = (doc, "") if isinstance(doc, list) else (doc["taskDefinitions"],
+                                                                 "/taskDefinitions")
+        for index, item in enumerate(items):
+            inventory.add_task_definition(item, source, f"{prefix}/{index}")
     elif kind is Kind.SERVICES:
-        for service in doc["services"]:
+        for index, service in enumerate(doc["services"]):
             if isinstance(service, dict):
-                inventory.add_service(service, source)
+                inventory.add_service(service, source, f"/services/{index}")
     elif kind is Kind.CLUSTERS:
-        for cluster in doc["clusters"]:
+        for index, cluster in enumerate(doc["clusters"]):
             if isinstance(cluster, dict):
-                inventory.add_cluster(cluster, source)
+                inventory.add_cluster(cluster, source, f"/clusters/{index}")
     elif kind in _EC2_KINDS:
         key, name = _EC2_KINDS[kind]
-        inventory.add_ec2(name, doc[key], source)
+        inventory.add_ec2(name, doc[key], source, f"/{key}")
     elif kind in _ELB_KINDS:
         key, name = _ELB_KINDS[kind]
-        inventory.add_elbv2(name, doc[key], source)
+        inventory.add_elbv2(name, doc[key], source, f"/{key}")
     elif kind is Kind.IAM:
         inventory.add_iam(doc, source)
     return None
