@@ -7,6 +7,7 @@ no input could be read.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from contextlib import ExitStack
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -168,3 +169,95 @@ def traits(fmt: str) -> None:
     for spec in specs:
         table.add_row(spec.id, spec.category, "yes" if spec.contextual else "no", spec.fires_when)
     Console().print(table)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--demo", is_flag=True, help="Fix the bundled demo estate.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the plan: <cluster>/<service>/… and plan.json.")
+@click.option("--secret-arn-prefix", help="Secrets Manager ARN prefix for moved credentials, "
+              "e.g. arn:aws:secretsmanager:us-east-1:111122223333:secret:")
+@click.option("--allow-cidr", multiple=True, help="Source CIDR that replaces 0.0.0.0/0 or ::/0 "
+              "in fixed security groups (repeatable).")
+@click.option("--keep-mount", multiple=True, help="Host path that is really needed: keep it "
+              "mounted read-only instead of removing it (repeatable).")
+@click.option("--default-user", help="Non-root UID:GID for containers that run as root.")
+@click.option("--apply", "do_apply", is_flag=True,
+              help="Apply the plan to AWS (writes to AWS; shows the plan and asks first).")
+@click.option("--yes", is_flag=True, help="With --apply: do not ask for confirmation.")
+@click.option("--region", help="With --apply: AWS region (default: the service ARN's).")
+@click.option("--profile", help="With --apply: AWS profile.")
+def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str | None,
+        allow_cidr: tuple[str, ...], keep_mount: tuple[str, ...], default_user: str | None,
+        do_apply: bool, yes: bool, region: str | None, profile: str | None) -> None:
+    """Write fixed task definition revisions, service updates and security-group changes.
+
+    \b
+    Examples:
+      ecs-exposure fix --demo --out fixes/
+      ecs-exposure fix ./exports/ --out fixes/ --allow-cidr 10.0.0.0/8
+    """
+    from ecs_exposure.remediation.fixers import FixOptions
+    from ecs_exposure.remediation.plan import plan_for
+    from ecs_exposure.remediation.writer import write_plans
+
+    if not paths and not demo:
+        raise click.UsageError("give at least one file or directory, or --demo")
+    stderr = Console(stderr=True)
+    options = FixOptions(secret_arn_prefix=secret_arn_prefix, allow_cidrs=allow_cidr,
+                         keep_mounts=frozenset(keep_mount), default_user=default_user)
+    with ExitStack() as stack:
+        inputs = list(paths) + (demo_paths(stack) if demo else [])
+        inventory, report = load_inputs(inputs, stderr)
+        fail_if_nothing_read(report, stderr)
+        result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
+        plans = [plan_for(inventory, f, options)
+                 for f in result.findings + result.task_definition_findings]
+    document = write_plans(out, plans)
+    console = Console(highlight=False)
+    for entry in document["plans"]:
+        counts = {c: sum(1 for ch in entry["changes"] if ch["confidence"] == c)
+                  for c in ("safe", "review", "manual")}
+        console.print(f"{terminal.safe(entry['cluster'])}/{terminal.safe(entry['service'])}: "
+                      f"{len(entry['changes'])} changes ({counts['safe']} safe, "
+                      f"{counts['review']} review, {counts['manual']} manual) → "
+                      f"{terminal.safe(entry['directory'])}/", markup=False, soft_wrap=True)
+    console.print(f"Plan written to {out}/plan.json", markup=False)
+    for problem in report.errors:
+        stderr.print(f"error: {terminal.safe(problem.source)}: {terminal.safe(problem.message)}",
+                     style="red", markup=False)
+    if not do_apply:
+        return
+    _apply(plans, out, yes, region, profile, console)
+
+
+def _apply(plans: Sequence[object], out: Path, yes: bool, region: str | None, profile: str | None,
+           console: Console) -> None:
+    """Show every AWS call, confirm, apply, and exit 1 if anything failed."""
+    import boto3
+
+    from ecs_exposure.remediation.apply import apply_plans, describe
+    from ecs_exposure.remediation.plan import ServicePlan
+
+    typed = [p for p in plans if isinstance(p, ServicePlan)]
+    calls = describe(typed)
+    if not calls:
+        console.print("Nothing to apply.")
+        return
+    console.print("--apply will make these AWS calls:", style="bold")
+    for call in calls:
+        console.print(f"  {terminal.safe(call)}", markup=False)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("--apply needs --yes when not run interactively")
+        click.confirm("Apply these changes to AWS?", abort=True)
+    session = boto3.Session(profile_name=profile, region_name=region)
+    log = apply_plans(typed, session, out, region=region)
+    for step in log.steps:
+        console.print(f"  {step['status']:>13}  {terminal.safe(step['cluster'])}/"
+                      f"{terminal.safe(step['service'])} {step['action']} "
+                      f"{terminal.safe(step['detail'])}", markup=False)
+    console.print(f"Recorded in {out}/applied.json", markup=False)
+    if log.failed or any(step["status"] == "skipped" for step in log.steps):
+        sys.exit(1)

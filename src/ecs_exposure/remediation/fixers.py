@@ -1,0 +1,358 @@
+"""Task definition fixers: each turns one trait into the smallest change that removes it.
+
+Fixers work on ``register-task-definition`` input (a deep copy), never on the scanned data,
+and never invent a secret value: credentials move to ``secrets[].valueFrom`` pointing at a
+Secrets Manager ARN the user supplies (``--secret-arn-prefix``) or a clearly marked
+placeholder. Each change says how confident we are that it is safe to roll out:
+
+* ``safe`` — no behaviour change expected;
+* ``review`` — fixes the weakness but may break the workload; a human should check;
+* ``manual`` — we cannot write the change; the plan says what to do.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ecs_exposure.detectors.util import as_dict, as_list, escape_pointer
+from ecs_exposure.model import Json, Trait
+
+Confidence = Literal["safe", "review", "manual"]
+PLACEHOLDER = "REPLACE-ME"
+SCRATCH_PATHS = ("/tmp",)
+"""Paths most images write to at run time; a read-only root filesystem needs a volume there."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a plan, with the traits it removes."""
+
+    trait_ids: tuple[str, ...]
+    target: Literal["task-definition", "service", "security-group", "iam"]
+    description: str
+    confidence: Confidence
+    risk: str = ""
+    container: str | None = None
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    """User choices that fixers need and must never guess."""
+
+    secret_arn_prefix: str | None = None
+    """e.g. ``arn:aws:secretsmanager:us-east-1:111122223333:secret:`` — names are appended."""
+    allow_cidrs: tuple[str, ...] = ()
+    keep_mounts: frozenset[str] = field(default_factory=frozenset)
+    """Host paths that are really needed: kept, but made read-only."""
+    default_user: str | None = None
+    """Non-root ``UID:GID`` to set when a container runs as root."""
+
+
+def tokens(pointer: str) -> list[str]:
+    """RFC 6901 pointer → reference tokens."""
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+
+
+def container_index(trait: Trait) -> int | None:
+    """Index of the container definition a trait's pointer names."""
+    parts = tokens(trait.pointer)
+    if len(parts) >= 2 and parts[0] == "containerDefinitions" and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
+def _container(td: Json, index: int | None) -> Json:
+    items = as_list(td.get("containerDefinitions"))
+    if index is None or index >= len(items) or not isinstance(items[index], dict):
+        return {}
+    return items[index]  # type: ignore[no-any-return]
+
+
+Fixer = Callable[[Json, list[Trait], FixOptions], list[Change]]
+FIXERS: dict[str, Fixer] = {}
+
+
+def fixer(trait_id: str) -> Callable[[Fixer], Fixer]:
+    """Register the fixer of one trait."""
+
+    def wrap(func: Fixer) -> Fixer:
+        FIXERS[trait_id] = func
+        return func
+
+    return wrap
+
+
+@fixer("privileged-container")
+def _privileged(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
+    changes = []
+    for trait in traits:
+        container = _container(td, container_index(trait))
+        if container.pop("privileged", None) is not None:
+            changes.append(Change(
+                ("privileged-container",), "task-definition",
+                f"remove privileged from container {trait.container}", "review",
+                "the process loses host devices and extra capabilities; software that "
+                "manages the host (agents, Docker-in-Docker) will fail", trait.container))
+    return changes
+
+
+@fixer("dangerous-capabilities")
+def _capabilities(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
+    by_container: dict[int, set[str]] = defaultdict(set)
+    for trait in traits:
+        index = container_index(trait)
+        if index is not None:
+            by_container[index].add(str(dict(trait.extra).get("capability", "")))
+    changes = []
+    for index, caps in by_container.items():
+        container = _container(td, index)
+        capabilities = as_dict(as_dict(container.get("linuxParameters")).get("capabilities"))
+        added = as_list(capabilities.get("add"))
+        kept = [c for c in added
+                if not (isinstance(c, str) and c.upper().removeprefix("CAP_") in caps)]
+        if len(kept) != len(added):
+            if kept:
+                capabilities["add"] = kept
+            else:
+                capabilities.pop("add", None)
+            name = str(container.get("name"))
+            changes.append(Change(
+                ("dangerous-capabilities",), "task-definition",
+                f"drop {', '.join(sorted(caps))} from container {name}", "review",
+                "code that needs these capabilities (packet capture, ptrace, mounts) will "
+                "get permission errors", name))
+    return changes
+
+
+@fixer("host-pid-namespace")
+def _pid(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
+    if td.pop("pidMode", None) != "host":
+        return []
+    return [Change(("host-pid-namespace",), "task-definition", "remove pidMode host",
+                   "review", "monitoring agents that read host processes lose that view")]
+
+
+@fixer("host-ipc-namespace")
+def _ipc(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
+    if td.pop("ipcMode", None) != "host":
+        return []
+    return [Change(("host-ipc-namespace",), "task-definition", "remove ipcMode host",
+                   "review", "processes that share memory with the host stop doing so")]
+
+
+@fixer("host-network-mode")
+def _host_network(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
+    if td.get("networkMode") != "host":
+        return []
+    td["networkMode"] = "awsvpc"
+    for container in as_list(td.get("containerDefinitions")):
+        for mapping in as_list(as_dict(container).get("portMappings")):
+            if isinstance(mapping, dict) and "hostPort" in mapping:
+                # awsvpc requires hostPort to be absent or equal to containerPort.
+                mapping["hostPort"] = mapping.get("containerPort", mapping["hostPort"])
+    return [Change(
+        ("host-network-mode",), "task-definition",
+        "switch networkMode from host to awsvpc (hostPort set to containerPort)", "review",
+        "each task gets its own ENI (EC2 ENI limits apply); the service update must give "
+        "subnets and security groups; clients that used the instance IP must use the task IP "
+        "or a load balancer")]
+
+
+@fixer("host-filesystem-mount")
+def _host_mounts(td: Json, traits: list[Trait], options: FixOptions) -> list[Change]:
+    changes: list[Change] = []
+    volumes = as_list(td.get("volumes"))
+    remove: set[str] = set()
+    for volume in volumes:
+        if not isinstance(volume, dict):
+            continue
+        path = as_dict(volume.get("host")).get("sourcePath")
+        if not isinstance(path, str) or not path:
+            continue
+        name = str(volume.get("name"))
+        if path in options.keep_mounts:
+            for container in as_list(td.get("containerDefinitions")):
+                for mount in as_list(as_dict(container).get("mountPoints")):
+                    if isinstance(mount, dict) and mount.get("sourceVolume") == name \
+                            and mount.get("readOnly") is not True:
+                        mount["readOnly"] = True
+                        changes.append(Change(
+                            ("host-filesystem-mount",), "task-definition",
+                            f"make the mount of host path {path} read-only in container "
+                            f"{container.get('name')}", "review",
+                            "the container can no longer write to the host path",
+                            str(container.get("name"))))
+            continue
+        remove.add(name)
+        changes.append(Change(("host-filesystem-mount",), "task-definition",
+                              f"remove host volume {name} ({path}) and its mount points",
+                              "review", f"the container loses access to {path} on the host"))
+    if remove:
+        td["volumes"] = [v for v in volumes if not (isinstance(v, dict) and v.get("name") in
+                                                    remove)]
+        if not td["volumes"]:
+            del td["volumes"]
+        for container in as_list(td.get("containerDefinitions")):
+            if isinstance(container, dict) and "mountPoints" in container:
+                container["mountPoints"] = [
+                    m for m in as_list(container["mountPoints"])
+                    if not (isinstance(m, dict) and m.get("sourceVolume") in remove)]
+    return changes
+
+
+def secret_reference(options: FixOptions, family: str, name: str) -> str:
+    """Where the moved credential should live; a marked placeholder unless the user said."""
+    secret_name = f"{family}/{name}".replace(" ", "-")
+    if options.secret_arn_prefix:
+        return f"{options.secret_arn_prefix}{secret_name}"
+    return f"arn:aws:secretsmanager:{PLACEHOLDER}-REGION:{PLACEHOLDER}-ACCOUNT:secret:{secret_name}"
+
+
+@fixer("plaintext-credentials")
+def _credentials(td: Json, traits: list[Trait], options: FixOptions) -> list[Change]:
+    family = str(td.get("family", "task"))
+    changes: list[Change] = []
+    env_moves: dict[int, list[int]] = defaultdict(list)
+    for trait in traits:
+        parts = tokens(trait.pointer)
+        index = container_index(trait)
+        container = _container(td, index)
+        if index is None or not container:
+            continue
+        variable = str(dict(trait.extra).get("variable"))
+        if len(parts) == 4 and parts[2] == "environment" and parts[3].isdigit():
+            env_moves[index].append(int(parts[3]))
+        elif len(parts) == 5 and parts[2:4] == ["logConfiguration", "options"]:
+            log = as_dict(container.get("logConfiguration"))
+            options_map = as_dict(log.get("options"))
+            if parts[4] in options_map:
+                del options_map[parts[4]]
+                log.setdefault("secretOptions", []).append(
+                    {"name": parts[4], "valueFrom": secret_reference(options, family, parts[4])})
+                changes.append(Change(
+                    ("plaintext-credentials",), "task-definition",
+                    f"move log option {parts[4]} of container {trait.container} to "
+                    "secretOptions", "review", _SECRET_RISK, trait.container))
+        else:
+            changes.append(Change(
+                ("plaintext-credentials",), "task-definition",
+                f"{variable} of container {trait.container} is a credential inside "
+                f"{parts[2] if len(parts) > 2 else 'the definition'}: move it into a secret "
+                "and read it at start-up", "manual", "needs a change to how the process starts",
+                trait.container))
+    for index, entries in env_moves.items():
+        container = _container(td, index)
+        environment = as_list(container.get("environment"))
+        moved = [environment[i] for i in sorted(set(entries)) if i < len(environment)]
+        container["environment"] = [e for i, e in enumerate(environment) if i not in entries]
+        if not container["environment"]:
+            del container["environment"]
+        secrets = container.setdefault("secrets", [])
+        for entry in moved:
+            name = str(as_dict(entry).get("name"))
+            secrets.append({"name": name, "valueFrom": secret_reference(options, family, name)})
+            changes.append(Change(
+                ("plaintext-credentials",), "task-definition",
+                f"move {name} of container {container.get('name')} to secrets[].valueFrom",
+                "review", _SECRET_RISK, str(container.get("name"))))
+    return changes
+
+
+_SECRET_RISK = ("the secret must exist before the new revision starts, and the execution role "
+                "needs secretsmanager:GetSecretValue on it (and kms:Decrypt for a customer key); "
+                "rotate the old value, which anyone who could describe the task definition has "
+                "seen")
+
+
+@fixer("writable-root-filesystem")
+def _read_only_root(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
+    changes = []
+    for trait in traits:
+        container = _container(td, container_index(trait))
+        if not container or container.get("readonlyRootFilesystem") is True:
+            continue
+        container["readonlyRootFilesystem"] = True
+        mounted = {str(as_dict(m).get("containerPath")) for m in
+                   as_list(container.get("mountPoints"))}
+        added = []
+        for path in SCRATCH_PATHS:
+            if path in mounted:
+                continue
+            volume = f"scratch-{container.get('name')}{path.replace('/', '-')}"
+            volumes = td.setdefault("volumes", [])
+            if not any(as_dict(v).get("name") == volume for v in volumes):
+                volumes.append({"name": volume})
+            container.setdefault("mountPoints", []).append(
+                {"sourceVolume": volume, "containerPath": path, "readOnly": False})
+            added.append(path)
+        extra = f" with a writable task volume at {', '.join(added)}" if added else ""
+        changes.append(Change(
+            ("writable-root-filesystem",), "task-definition",
+            f"set readonlyRootFilesystem in container {container.get('name')}{extra}", "review",
+            "processes that write outside the scratch volumes (caches, pid files, logs) fail "
+            "at run time; test the new revision before rolling out", str(container.get("name"))))
+    return changes
+
+
+@fixer("root-user")
+def _root_user(td: Json, traits: list[Trait], options: FixOptions) -> list[Change]:
+    changes = []
+    for trait in traits:
+        container = _container(td, container_index(trait))
+        if not container:
+            continue
+        if options.default_user:
+            container["user"] = options.default_user
+            changes.append(Change(
+                ("root-user",), "task-definition",
+                f"run container {trait.container} as {options.default_user}", "review",
+                "files the process owns in the image must be readable/writable by that UID",
+                trait.container))
+        else:
+            changes.append(Change(
+                ("root-user",), "task-definition",
+                f"container {trait.container} runs as root: set `user` to the image's non-root "
+                "UID:GID (or pass --default-user)", "manual",
+                "the right UID depends on the image", trait.container))
+    return changes
+
+
+@fixer("missing-log-configuration")
+def _logs(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
+    return [Change(("missing-log-configuration",), "task-definition",
+                   f"add a logConfiguration (e.g. awslogs) to container {t.container}",
+                   "manual", "needs a log group and permissions on the execution role",
+                   t.container) for t in traits]
+
+
+@fixer("efs-transit-encryption-disabled")
+def _efs(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
+    changes = []
+    for volume in as_list(td.get("volumes")):
+        efs = as_dict(volume).get("efsVolumeConfiguration") if isinstance(volume, dict) else None
+        if isinstance(efs, dict) and efs.get("transitEncryption") != "ENABLED":
+            efs["transitEncryption"] = "ENABLED"
+            changes.append(Change(("efs-transit-encryption-disabled",), "task-definition",
+                                  f"enable transit encryption on EFS volume {volume.get('name')}",
+                                  "safe", "uses TLS port 2049 to the mount target as before"))
+    return changes
+
+
+def fix_task_definition(td: Json, traits: Iterable[Trait], options: FixOptions) -> list[Change]:
+    """Apply every fixer to ``td`` in place; returns the changes made (empty when clean)."""
+    by_id: dict[str, list[Trait]] = defaultdict(list)
+    for trait in traits:
+        by_id[trait.id].append(trait)
+    changes: list[Change] = []
+    for trait_id, func in FIXERS.items():
+        if trait_id in by_id:
+            changes.extend(func(td, by_id[trait_id], options))
+    return changes
+
+
+def pointer_of(*parts: Any) -> str:
+    """Build a pointer from tokens."""
+    return "".join("/" + escape_pointer(p) for p in parts)
