@@ -153,11 +153,13 @@ def test_credentials_move_to_secrets_and_are_never_written(tmp_path: Path) -> No
     assert "file:///dev/stdin" in written
 
 
-def test_placeholder_secret_reference_without_prefix() -> None:
-    td = task_definition(containers=[container(environment=[
-        {"name": "API_TOKEN", "value": "tok_live_0123456789abcdef"}])])
-    plan = _one(*_service_docs(td))
-    assert PLACEHOLDER in _container(plan)["secrets"][0]["valueFrom"]
+def test_secret_reference_defaults_to_the_task_definition_account_then_placeholder() -> None:
+    env = [{"name": "API_TOKEN", "value": "tok_live_0123456789abcdef"}]
+    plan = _one(*_service_docs(task_definition(containers=[container(environment=env)])))
+    assert _container(plan)["secrets"][0]["valueFrom"] == \
+        f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:app/API_TOKEN"
+    draft = _one({"family": "draft", "containerDefinitions": [container(environment=env)]})
+    assert PLACEHOLDER in _container(draft)["secrets"][0]["valueFrom"]
 
 
 def test_read_only_root_with_scratch_volume_and_user() -> None:

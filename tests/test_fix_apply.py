@@ -142,6 +142,12 @@ def test_apply_stops_at_first_error_and_records_it(moto_endpoint: str, tmp_path:
 
 def test_plans_with_placeholders_are_not_applied(moto_endpoint: str, tmp_path: Path) -> None:
     export = _seed(moto_endpoint, tmp_path)
+    td = json.loads((export / "td-0.json").read_text())
+    td["taskDefinition"]["networkMode"] = "host"       # the fix needs subnets we cannot know
+    (export / "td-0.json").write_text(json.dumps(td))
+    services = json.loads((export / "services.json").read_text())
+    del services["services"][0]["networkConfiguration"]
+    (export / "services.json").write_text(json.dumps(services))
     out = tmp_path / "fixes"
     result = CliRunner().invoke(main, ["fix", str(export), "--out", str(out), "--apply", "--yes"])
     assert result.exit_code == 1, result.output                 # not everything was applied

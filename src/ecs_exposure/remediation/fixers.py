@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ecs_exposure.arn import parse_arn
 from ecs_exposure.detectors.util import as_dict, as_list, escape_pointer
 from ecs_exposure.model import Json, Trait
 
@@ -49,6 +50,8 @@ class FixOptions:
     """Host paths that are really needed: kept, but made read-only."""
     default_user: str | None = None
     """Non-root ``UID:GID`` to set when a container runs as root."""
+    origin_arn: str | None = None
+    """ARN of the task definition being fixed (account and region for secret ARNs)."""
 
 
 def tokens(pointer: str) -> list[str]:
@@ -203,17 +206,20 @@ def _host_mounts(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
     return changes
 
 
-def secret_reference(options: FixOptions, family: str, name: str) -> str:
-    """Where the moved credential should live; a marked placeholder unless the user said."""
-    secret_name = f"{family}/{name}".replace(" ", "-")
+def secret_reference(options: FixOptions, td: Json, name: str) -> str:
+    """Where the moved credential should live: under ``--secret-arn-prefix``, else in the task
+    definition's own account and region, else behind a marked placeholder."""
+    secret_name = f"{td.get('family', 'task')}/{name}".replace(" ", "-")
     if options.secret_arn_prefix:
         return f"{options.secret_arn_prefix}{secret_name}"
+    arn = parse_arn(options.origin_arn)
+    if arn and arn.region and arn.account:
+        return f"arn:{arn.partition}:secretsmanager:{arn.region}:{arn.account}:secret:{secret_name}"
     return f"arn:aws:secretsmanager:{PLACEHOLDER}-REGION:{PLACEHOLDER}-ACCOUNT:secret:{secret_name}"
 
 
 @fixer("plaintext-credentials")
 def _credentials(td: Json, traits: list[Trait], options: FixOptions) -> list[Change]:
-    family = str(td.get("family", "task"))
     changes: list[Change] = []
     env_moves: dict[int, list[int]] = defaultdict(list)
     for trait in traits:
@@ -231,7 +237,7 @@ def _credentials(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
             if parts[4] in options_map:
                 del options_map[parts[4]]
                 log.setdefault("secretOptions", []).append(
-                    {"name": parts[4], "valueFrom": secret_reference(options, family, parts[4])})
+                    {"name": parts[4], "valueFrom": secret_reference(options, td, parts[4])})
                 changes.append(Change(
                     ("plaintext-credentials",), "task-definition",
                     f"move log option {parts[4]} of container {trait.container} to "
@@ -253,7 +259,7 @@ def _credentials(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
         secrets = container.setdefault("secrets", [])
         for entry in moved:
             name = str(as_dict(entry).get("name"))
-            secrets.append({"name": name, "valueFrom": secret_reference(options, family, name)})
+            secrets.append({"name": name, "valueFrom": secret_reference(options, td, name)})
             changes.append(Change(
                 ("plaintext-credentials",), "task-definition",
                 f"move {name} of container {container.get('name')} to secrets[].valueFrom",

@@ -8,6 +8,7 @@ the update rolls out, older deployments drain, so their traits go too.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import json
 from dataclasses import dataclass, field
@@ -64,7 +65,9 @@ def _task_definition_plan(plan: ServicePlan, inventory: Inventory, key: str,
     td = inventory.task_definitions[key]
     register, dropped = to_register_input(td)
     original = copy.deepcopy(register)
-    changes = fix_task_definition(register, _traits_of(plan.finding, key), options)
+    origin = str(td.get("taskDefinitionArn") or plan.arn)
+    changes = fix_task_definition(register, _traits_of(plan.finding, key),
+                                  dataclasses.replace(options, origin_arn=origin))
     # Safety net: a credential a fixer could not move is replaced, never written out.
     leftovers = credential_traits(register)
     if leftovers:
