@@ -174,6 +174,22 @@ def test_demo_secrets_never_printed(args: tuple[str, ...]) -> None:
     assert "sha256:" in proc.stdout or "--details" not in args
 
 
+def test_json_evidence_locates_the_field_in_its_file(demo_json: dict[str, Any]) -> None:
+    located = 0
+    for finding in demo_json["findings"] + demo_json["task_definition_findings"]:
+        for trait in finding["traits"]:
+            location = trait["evidence"].get("location")
+            if location is None:
+                continue
+            located += 1
+            assert location["file"] == trait["evidence"]["file"]
+            line = Path(location["file"]).read_text().splitlines()[location["line"] - 1]
+            key = trait["evidence"]["file_pointer"].rsplit("/", 1)[-1]
+            if not key.isdigit():                          # an object member: "key": value
+                assert line[:location["column"] - 1].rstrip().endswith(f'"{key}":')
+    assert located == 60                                   # every demo trait comes from a file
+
+
 def test_secrets_not_echoed_by_errors_or_skips(tmp_path: Path) -> None:
     (tmp_path / "trunc.json").write_text('{"AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG')
     (tmp_path / "odd.json").write_text('{"AKIAIOSFODNN7EXAMPLE": 1}')
