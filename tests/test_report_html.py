@@ -106,6 +106,16 @@ def test_input_values_are_escaped(tmp_path: Path) -> None:
     assert not any(tag == "img" for tag, _ in _parse(text).tags)
 
 
+def test_control_and_bidi_characters_are_shown_as_escapes(tmp_path: Path) -> None:
+    import dataclasses
+
+    result = hostile_result(tmp_path)
+    finding = dataclasses.replace(result.findings[0], name="evil\u202egnp.exe\x1b[2J")
+    text = html_report.render(dataclasses.replace(result, findings=(finding,)))
+    assert "\u202e" not in text and "\x1b" not in text
+    assert "evil\\x202egnp.exe\\x1b[2J" in text
+
+
 def test_attack_path_diagram_layout() -> None:
     steps = ["internet", "internet-facing application load balancer lb (HTTP:80)",
              "service web (web:1)", "container web (privileged container)",

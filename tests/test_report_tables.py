@@ -103,3 +103,7 @@ def test_markdown_escapes_pipes_html_and_markdown(tmp_path: Path) -> None:
     assert markdown.md("- item") == "\\- item" and markdown.md("1. x") == "\\1. x"
     assert markdown.md("[a](javascript:x)") == "\\[a\\](javascript:x)"
     assert markdown.md("a\nb|c") == "a b\\|c"
+
+
+def test_markdown_control_and_bidi_characters_are_shown_as_escapes() -> None:
+    assert markdown.md("a\x1b[31mb\u202ec") == "a\\\\x1b\\[31mb\\\\x202ec"

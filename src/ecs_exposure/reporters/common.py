@@ -19,6 +19,11 @@ def all_findings(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return list(doc["findings"]) + list(doc["task_definition_findings"])
 
 
+def kind(finding: dict[str, Any]) -> str:
+    """``service``, or ``task definition`` for one that no service runs."""
+    return "service" if finding["resource"]["type"] == "AwsEcsService" else "task definition"
+
+
 def urls(references: Iterable[str]) -> list[str]:
     """Only the ``https`` links of a reference list (the rest are names like ``CSPM ECS.4``)."""
     return [ref for ref in dict.fromkeys(references) if ref.startswith("https://")]

@@ -22,7 +22,7 @@ import io
 from typing import Any
 
 from ecs_exposure.model import ScanResult
-from ecs_exposure.reporters.common import all_findings
+from ecs_exposure.reporters.common import all_findings, kind
 from ecs_exposure.reporters.json_report import result_dict
 
 COLUMNS = (
@@ -55,7 +55,7 @@ def rows(result: ScanResult) -> list[dict[str, Any]]:
             "finding_id": finding["id"], "severity": finding["severity"],
             "likelihood": finding["likelihood"], "impact": finding["impact"],
             "reachability": finding["reachability"],
-            "kind": "service" if resource["type"] == "AwsEcsService" else "task definition",
+            "kind": kind(finding),
             "account": resource["account"], "region": resource["region"],
             "cluster": resource["cluster"], "name": resource["name"], "arn": resource["arn"],
             "title": finding["title"],

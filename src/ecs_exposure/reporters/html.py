@@ -28,8 +28,9 @@ from markupsafe import Markup
 from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.model import ScanResult
-from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, urls
+from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.reporters.terminal import safe
 
 NO_CLUSTER = "(no service)"
 """Cluster filter value of task definitions that no service runs."""
@@ -87,9 +88,9 @@ class Diagram:
 def step_kind(step: str) -> tuple[str, str]:
     """``(css kind, label)`` of an attack-path step."""
     lowered = step.lower()
-    for kind, label, prefixes in KINDS:
+    for css_kind, label, prefixes in KINDS:
         if lowered.startswith(prefixes):
-            return kind, label
+            return css_kind, label
     return "other", "step"
 
 
@@ -98,13 +99,13 @@ def diagram(steps: list[str]) -> Diagram:
     nodes: list[Node] = []
     y = 4
     for step in steps:
-        kind, label = step_kind(step)
+        css_kind, label = step_kind(step)
         lines = textwrap.wrap(step, WRAP, break_long_words=True) or [""]
         if len(lines) > MAX_LINES:
             lines = lines[:MAX_LINES]
             lines[-1] = lines[-1][: WRAP - 1] + "…"
         height = PAD_TOP + LINE_H * len(lines) + PAD_BOTTOM
-        nodes.append(Node(kind, label, tuple(lines), y, height))
+        nodes.append(Node(css_kind, label, tuple(lines), y, height))
         y += height + GAP
     return Diagram(tuple(nodes), max(y - GAP + 4, 8), "Attack path: " + " → ".join(steps))
 
@@ -113,11 +114,18 @@ def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
 
 
+def _inert(value: object) -> object:
+    """Every printed value: control and bidi-override characters shown as escapes (a name
+    cannot reorder the text around it), then autoescaped by Jinja2."""
+    return safe(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 @cache
 def _environment() -> Environment:
     return Environment(loader=PackageLoader("ecs_exposure.reporters", "templates"),
                        autoescape=select_autoescape(default=True, default_for_string=True),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                       finalize=_inert)
 
 
 @cache
@@ -143,7 +151,7 @@ def _card(finding: dict[str, Any]) -> dict[str, Any]:
         traits.append(trait | {"links": urls(trait["references"]), "names": references})
     return {
         "f": finding,
-        "kind": "service" if resource["type"] == "AwsEcsService" else "task definition",
+        "kind": kind(finding),
         "cluster": resource["cluster"] or NO_CLUSTER,
         "trait_ids": " ".join(dict.fromkeys(t["id"] for t in finding["traits"])),
         "traits": [t for t in traits if not t["contextual"]],

@@ -8,7 +8,8 @@ for the rest.
 Every value from an input is escaped: HTML special characters become entities (no tags, no
 images that call home), Markdown punctuation that could start a link, emphasis, a table cell
 (``|``) or a mention (``@``) is backslash-escaped, and a value cannot start a heading, list or
-quote. Newlines are folded so a value cannot break out of its table row.
+quote. Newlines are folded so a value cannot break out of its table row, and control and
+bidi-override characters are shown as escapes.
 
 Example::
 
@@ -30,6 +31,7 @@ from ecs_exposure import __version__
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, truncate
 from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.reporters.terminal import safe
 
 TABLE_ROWS = 25
 DETAILED = 5
@@ -43,7 +45,7 @@ _LINE_START = re.compile(r"^(?:[#+\->=]|\d+[.)])")
 
 def md(value: object) -> str:
     """Input text as inert inline Markdown (safe inside a table cell or a list item)."""
-    text = truncate(" ".join(str(value).split()), TEXT_MAX)
+    text = truncate(" ".join(safe(value).split()), TEXT_MAX)
     text = _SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
     return "\\" + text if _LINE_START.match(text) else text
 
@@ -103,7 +105,8 @@ def _location(trait: dict[str, Any]) -> str:
 
 
 def _details(finding: dict[str, Any]) -> list[str]:
-    summary = html.escape(f"{finding['severity']} — {finding['title']}")
+    # raw HTML inside <summary>: entities only, and one line so it cannot end the HTML block
+    summary = html.escape(" ".join(safe(f"{finding['severity']} — {finding['title']}").split()))
     lines = ["", "<details>", f"<summary>{ICONS[finding['severity']]} {summary}</summary>", "",
              f"**Why:** {md(finding['why'])}", "",
              "**Attack path:** " + " → ".join(md(step) for step in finding["attack_path"]), "",

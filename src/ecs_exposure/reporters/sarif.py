@@ -36,7 +36,7 @@ from ecs_exposure.arn import last_segment
 from ecs_exposure.detectors.registry import TraitSpec, catalog
 from ecs_exposure.model import ScanResult
 from ecs_exposure.remediation.guidance import GUIDANCE
-from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, urls
+from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.json_report import result_dict
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -124,7 +124,6 @@ def _result(finding: dict[str, Any], trait: dict[str, Any], rule_index: int,
             root: Path) -> dict[str, Any]:
     severity = finding["severity"]
     evidence = trait["evidence"]
-    kind = "service" if finding["resource"]["type"] == "AwsEcsService" else "task definition"
     fingerprint = hashlib.sha256("|".join(
         (finding["id"], trait["id"], trait["resource"], evidence["pointer"])).encode()).hexdigest()
     return {
@@ -132,7 +131,7 @@ def _result(finding: dict[str, Any], trait: dict[str, Any], rule_index: int,
         "ruleIndex": rule_index,
         "level": "note" if trait["contextual"] else LEVELS[severity],
         "message": {"text": f"{evidence['detail']} (part of the {severity} exposure of "
-                            f"{kind} {finding['resource']['name']}: {finding['title']})"},
+                            f"{kind(finding)} {finding['resource']['name']}: {finding['title']})"},
         "locations": [_location(trait, root)],
         "partialFingerprints": {"ecsExposureTrait/v1": fingerprint[:32]},
         "properties": {
