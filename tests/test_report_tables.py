@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from ecs_exposure import __version__
+from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import csv_report, markdown
 from report_inputs import FIXED_TIME, FORMULA_NAME, XSS_NAME, demo_dir, demo_result, hostile_result
 
@@ -40,16 +41,16 @@ def _check_golden(name: str, text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def fixed_demo() -> object:
+def fixed_demo() -> ScanResult:
     return dataclasses.replace(demo_result(), generated_at=FIXED_TIME)
 
 
-def test_csv_golden(fixed_demo: object) -> None:
-    _check_golden("demo.csv", _normalised(csv_report.render(fixed_demo)))  # type: ignore[arg-type]
+def test_csv_golden(fixed_demo: ScanResult) -> None:
+    _check_golden("demo.csv", _normalised(csv_report.render(fixed_demo)))
 
 
-def test_markdown_golden(fixed_demo: object) -> None:
-    _check_golden("demo.md", _normalised(markdown.render(fixed_demo)))  # type: ignore[arg-type]
+def test_markdown_golden(fixed_demo: ScanResult) -> None:
+    _check_golden("demo.md", _normalised(markdown.render(fixed_demo)))
 
 
 def test_csv_has_one_row_per_trait_with_locations() -> None:
