@@ -165,13 +165,50 @@ def test_table_is_default_on_terminal_flag_and_details() -> None:
 
 @pytest.mark.parametrize("args", [
     ("--format", "json"), ("--format", "table"), ("--format", "table", "--details"),
+    ("--format", "ocsf"), ("--format", "asff"), ("--format", "sarif"), ("--format", "html"),
+    ("--format", "csv"), ("--format", "markdown"),
 ])
 def test_demo_secrets_never_printed(args: tuple[str, ...]) -> None:
     proc = run("scan", "--demo", *args)
+    assert proc.returncode == 0, proc.stderr
     for secret in DEMO_SECRETS:
         assert secret not in proc.stdout
         assert secret not in proc.stderr
-    assert "sha256:" in proc.stdout or "--details" not in args
+    assert "sha256:" in proc.stdout or args == ("--format", "table")
+
+
+def test_all_eight_formats_in_one_run(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    proc = run("scan", "--demo", "--format", "table,json,ocsf,asff", "--format",
+               "sarif,html,csv,markdown", "--output-dir", str(out))
+    assert proc.returncode == 0, proc.stderr
+    from ecs_exposure.reporters import FORMATS
+
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(f.filename for f in FORMATS.values()) and len(written) == 8
+    for path in out.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert "storefront-web" in text, path.name
+        for secret in DEMO_SECRETS:
+            assert secret not in text, path.name
+    assert json.loads((out / "findings.ocsf.json").read_text())[0]["class_uid"] == 2004
+    assert json.loads((out / "results.sarif").read_text())["version"] == "2.1.0"
+
+
+def test_json_evidence_locates_the_field_in_its_file(demo_json: dict[str, Any]) -> None:
+    located = 0
+    for finding in demo_json["findings"] + demo_json["task_definition_findings"]:
+        for trait in finding["traits"]:
+            location = trait["evidence"].get("location")
+            if location is None:
+                continue
+            located += 1
+            assert location["file"] == trait["evidence"]["file"]
+            line = Path(location["file"]).read_text().splitlines()[location["line"] - 1]
+            key = trait["evidence"]["file_pointer"].rsplit("/", 1)[-1]
+            if not key.isdigit():                          # an object member: "key": value
+                assert line[:location["column"] - 1].rstrip().endswith(f'"{key}":')
+    assert located == 60                                   # every demo trait comes from a file
 
 
 def test_secrets_not_echoed_by_errors_or_skips(tmp_path: Path) -> None:

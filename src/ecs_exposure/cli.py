@@ -1,11 +1,12 @@
 """Commands only: parse arguments, call the library, choose a reporter, set the exit code.
 
 Exit codes: 0 no finding at or above ``--fail-on``; 1 a finding reached it; 2 usage error or
-no input could be read.
+no input could be read; 3 ``--security-hub`` could not import every finding.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -25,6 +26,7 @@ from ecs_exposure.scan import scan_inventory
 from ecs_exposure.sources.files import LoadReport, iter_files, load_paths
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
+SECURITY_HUB_FAILED = 3
 _PROGRESS_THRESHOLD = 20
 
 
@@ -104,6 +106,38 @@ def emit(result: ScanResult, formats: list[str], output: Path | None, output_dir
         output.write_text(FORMATS[name].render(result), encoding="utf-8")
 
 
+def send_to_security_hub(result: ScanResult, account: str | None, region: str | None,
+                         stderr: Console) -> bool:
+    """Show what will be imported, import it, report every failure; ``True`` if all went in.
+
+    Findings whose account or region is unknown (task definitions given without an ARN) cannot
+    be imported anywhere: they are named in a warning but do not fail the run.
+    """
+    from ecs_exposure.reporters import asff, security_hub
+
+    def say(text: str, style: str | None = None) -> None:
+        stderr.print(terminal.safe(text), style=style, markup=False, highlight=False,
+                     soft_wrap=True)
+
+    findings = asff.findings(result, account=account, region=region)
+    left_out = asff.unplaceable(result, account=account, region=region)
+    for name in left_out:
+        say(f"warning: {name}: account or region unknown, not sent to Security Hub "
+            "(give --security-hub-account and --security-hub-region)", "yellow")
+    if not findings:
+        say("Security Hub: nothing to send")
+        return True
+    for line in security_hub.plan(findings):
+        say(line)
+    report = security_hub.send(findings)
+    for failure in report.failures:
+        say(f"Security Hub did not import {failure.id}: {failure.code}: {failure.message}",
+            "red")
+    say(f"Security Hub: {report.imported} imported, {len(report.failures)} failed",
+        "green" if report.ok else "red")
+    return report.ok
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ecs-exposure")
 def main() -> None:
@@ -123,8 +157,16 @@ def main() -> None:
 @click.option("--fail-on", type=click.Choice(FAIL_ON, case_sensitive=False), default="none",
               show_default=True, help="Exit 1 when a finding reaches this severity.")
 @click.option("--details", is_flag=True, help="Table format: show why, attack path and fix.")
+@click.option("--security-hub", is_flag=True,
+              help="Also send the findings (ASFF) to AWS Security Hub with BatchImportFindings, "
+                   "after listing what will be sent; exit 3 if any is not imported.")
+@click.option("--security-hub-region", metavar="REGION",
+              help="Import into this region (default: each finding's own region).")
+@click.option("--security-hub-account", metavar="ACCOUNT_ID",
+              help="Import as this account (default: each finding's own account).")
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
-         output_dir: Path | None, fail_on: str, details: bool) -> None:
+         output_dir: Path | None, fail_on: str, details: bool, security_hub: bool,
+         security_hub_region: str | None, security_hub_account: str | None) -> None:
     """Scan AWS CLI JSON exports (files or directories) for ECS service exposures.
 
     \b
@@ -132,9 +174,16 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
       ecs-exposure scan --demo
       ecs-exposure scan ./exports/ --format json --output result.json --fail-on high
       ecs-exposure scan ./exports/ --format json,table --output-dir reports/
+      ecs-exposure scan ./exports/ --format sarif,html,markdown --output-dir reports/
+      ecs-exposure scan ./exports/ --security-hub --format table
     """
     if not paths and not demo:
         raise click.UsageError("give at least one file or directory to scan, or --demo")
+    if (security_hub_region or security_hub_account) and not security_hub:
+        raise click.UsageError("--security-hub-region/--security-hub-account need --security-hub")
+    if security_hub_account is not None and not re.fullmatch(r"\d{12}", security_hub_account):
+        raise click.BadParameter("must be a 12-digit AWS account id",
+                                 param_hint="--security-hub-account")
     formats = parse_formats(fmt) or [
         "table" if output is None and output_dir is None and sys.stdout.isatty() else "json"]
     if len(formats) > 1 and output_dir is None:
@@ -149,7 +198,11 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
                                 inputs=[str(p) for p in inputs])
     emit(result, formats, output, output_dir, details)
-    sys.exit(exit_code(result, fail_on.lower()))
+    code = exit_code(result, fail_on.lower())
+    if security_hub and not send_to_security_hub(result, security_hub_account,
+                                                 security_hub_region, stderr):
+        code = SECURITY_HUB_FAILED
+    sys.exit(code)
 
 
 @main.command()

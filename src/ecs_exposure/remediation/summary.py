@@ -60,7 +60,8 @@ def summarise(traits: Iterable[Trait], task_definitions: Iterable[str]) -> str:
                          "then update the service to use it.")
     service_actions = _ordered(SERVICE_ACTIONS[i] for i in ids if i in SERVICE_ACTIONS)
     if service_actions:
-        sentences.append(_join(service_actions).capitalize() + ".")
+        text = _join(service_actions)
+        sentences.append(text[:1].upper() + text[1:] + ".")
     roles = _ordered(dict(t.extra).get("role", t.resource) for t in traits
                      if t.id in ("administrative-policy", "service-admin-policy"))
     if roles:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 
 from ecs_exposure.model import ScanResult
 
@@ -22,20 +23,31 @@ class Format:
     render: Callable[[ScanResult], str]
 
 
-def _json(result: ScanResult) -> str:
-    from ecs_exposure.reporters import json_report
-
-    return json_report.render(result)
-
-
 def _table(result: ScanResult) -> str:
     from ecs_exposure.reporters import terminal
 
     return terminal.render_text(result, details=True)
 
 
+def _module(name: str) -> Callable[[ScanResult], str]:
+    """``render`` of ``ecs_exposure.reporters.<name>``, imported on first use."""
+
+    def render(result: ScanResult) -> str:
+        module = import_module(f"ecs_exposure.reporters.{name}")
+        text: str = module.render(result)
+        return text
+
+    return render
+
+
 FORMATS: dict[str, Format] = {
     "table": Format("table", "report.txt", _table),
-    "json": Format("json", "result.json", _json),
+    "json": Format("json", "result.json", _module("json_report")),
+    "ocsf": Format("ocsf", "findings.ocsf.json", _module("ocsf")),
+    "asff": Format("asff", "findings.asff.json", _module("asff")),
+    "sarif": Format("sarif", "results.sarif", _module("sarif")),
+    "html": Format("html", "report.html", _module("html")),
+    "csv": Format("csv", "traits.csv", _module("csv_report")),
+    "markdown": Format("markdown", "report.md", _module("markdown")),
 }
 """Registered formats; imports are lazy so ``--help`` stays fast."""

@@ -11,6 +11,7 @@ from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.detectors.secrets import mask
 from ecs_exposure.model import IMPACT_NAMES, LIKELIHOOD_NAMES, Finding, ScanResult, Severity, Trait
 from ecs_exposure.remediation.guidance import guidance_for
+from ecs_exposure.sources.positions import locate
 
 SCHEMA = "ecs-exposure/result@1"
 REPORTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
@@ -24,6 +25,10 @@ def trait_dict(trait: Trait) -> dict[str, Any]:
         evidence["file"] = trait.source
         if trait.file_pointer is not None:
             evidence["file_pointer"] = trait.file_pointer
+            position = locate(trait.source, trait.file_pointer)
+            if position is not None:
+                evidence["location"] = {"file": trait.source, "line": position.line,
+                                        "column": position.column}
     if trait.extra:
         evidence["facts"] = {key: value for key, value in trait.extra}
     if trait.path:

@@ -7,7 +7,9 @@ are handled here; other formats (YAML templates) register a locator in ``LOCATOR
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,6 +40,7 @@ class _JsonIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._line_starts: list[int] | None = None
         self.positions: dict[str, int] = {}
         self.pos = 0
         self._skip()
@@ -126,9 +129,10 @@ class _JsonIndex:
         offset = self.positions.get(pointer)
         if offset is None:
             return None
-        line = self.text.count("\n", 0, offset) + 1
-        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return Position(line, column)
+        if self._line_starts is None:       # built once: reports locate every trait
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._line_starts, offset)
+        return Position(line, offset - self._line_starts[line - 1] + 1)
 
 
 @lru_cache(maxsize=64)

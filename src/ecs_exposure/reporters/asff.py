@@ -1,0 +1,178 @@
+"""AWS Security Finding Format (ASFF): findings ready for Security Hub's ``BatchImportFindings``.
+
+The file is the request body itself, ``{"Findings": [...]}``, so it can be imported as it is
+(``aws securityhub batch-import-findings --cli-input-json file://findings.asff.json`` for up to
+100 findings) or sent by ``ecs-exposure scan --security-hub``, which batches it.
+
+Findings go to the account's own custom-integration product,
+``arn:aws:securityhub:REGION:ACCOUNT:product/ACCOUNT/default``; Security Hub only accepts them
+from the account named in ``AwsAccountId``, in the region of the ``ProductArn``. Both come from
+the finding's resource ARN unless the caller overrides them; a finding whose account or region
+is unknown (a task definition given without an ARN) cannot be imported and is left out — the
+caller can list those with :func:`unplaceable`.
+
+Field limits that Security Hub documents but the API model does not enforce are applied here
+(title 256, description 1024, recommendation text 512 characters; 32 resources).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from ecs_exposure import __version__
+from ecs_exposure.arn import parse_arn
+from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters.common import all_findings, truncate, urls
+from ecs_exposure.reporters.json_report import result_dict
+
+SCHEMA_VERSION = "2018-10-08"
+GENERATOR_ID = "ecs-exposure/exposure"
+TITLE_MAX, DESCRIPTION_MAX, RECOMMENDATION_MAX, RESOURCES_MAX = 256, 1024, 512, 32
+PRODUCT_FIELD_MAX = 2048
+ACCOUNT = re.compile(r"^\d{12}$")
+BASE_TYPE = "Software and Configuration Checks/AWS Security Best Practices/ECS Exposure"
+EXTRA_TYPES = {
+    "plaintext-credentials": "Sensitive Data Identifications/Passwords",
+    "exploitable-vulnerability": "Software and Configuration Checks/Vulnerabilities/CVE",
+    "software-vulnerability": "Software and Configuration Checks/Vulnerabilities/CVE",
+}
+"""Traits that also put the finding under another ASFF type namespace."""
+RESOURCE_TYPES = {
+    "ecs:service": "AwsEcsService", "ecs:task-definition": "AwsEcsTaskDefinition",
+    "ecs:cluster": "AwsEcsCluster", "iam:role": "AwsIamRole", "iam:policy": "AwsIamPolicy",
+    "ec2:security-group": "AwsEc2SecurityGroup", "ec2:subnet": "AwsEc2Subnet",
+    "elasticloadbalancing:loadbalancer": "AwsElbv2LoadBalancer",
+    "elasticloadbalancing:targetgroup": "Other",
+}
+
+
+def product_arn(account: str, region: str, partition: str = "aws") -> str:
+    """The account's own custom-integration product ("default")."""
+    return f"arn:{partition}:securityhub:{region}:{account}:product/{account}/default"
+
+
+def _placement(finding: dict[str, Any], account: str | None,
+               region: str | None) -> tuple[str, str, str] | None:
+    """``(account, region, partition)`` the finding is imported into, or ``None`` if unknown."""
+    arn = parse_arn(finding["resource"]["arn"])
+    account = account or finding["resource"]["account"]
+    region = region or finding["resource"]["region"]
+    if not account or not region or not ACCOUNT.match(account):
+        return None
+    return account, region, arn.partition if arn else "aws"
+
+
+def _related_resource(uid: str, partition: str) -> dict[str, Any]:
+    arn = parse_arn(uid)
+    kind = "Other"
+    if arn is not None:
+        kind = RESOURCE_TYPES.get(f"{arn.service}:{arn.resource.split('/', 1)[0]}", "Other")
+    resource: dict[str, Any] = {"Type": kind, "Id": uid, "Partition": partition}
+    if arn is not None and arn.region:
+        resource["Region"] = arn.region
+    return resource
+
+
+def _subject(finding: dict[str, Any], region: str, partition: str) -> dict[str, Any]:
+    """The service (or task definition) itself, with the details the finding knows."""
+    resource = finding["resource"]
+    subject: dict[str, Any] = {"Type": resource["type"], "Id": resource["arn"],
+                               "Partition": partition, "Region": resource["region"] or region}
+    if resource["type"] == "AwsEcsService":
+        arn = parse_arn(resource["arn"])
+        details: dict[str, Any] = {"Name": resource["name"], "ServiceName": resource["name"],
+                                   "ServiceArn": resource["arn"]}
+        if arn is not None and resource["cluster"]:
+            details["Cluster"] = (f"arn:{arn.partition}:ecs:{arn.region}:{arn.account}:"
+                                  f"cluster/{resource['cluster']}")
+        if finding["task_definitions"]:
+            details["TaskDefinition"] = finding["task_definitions"][0]
+        subject["Details"] = {"AwsEcsService": details}
+    elif resource["type"] == "AwsEcsTaskDefinition":
+        family = resource["name"].split(":", 1)[0]
+        subject["Details"] = {"AwsEcsTaskDefinition": {"Family": family}}
+    return subject
+
+
+def _types(finding: dict[str, Any]) -> list[str]:
+    extra = [EXTRA_TYPES[t["id"]] for t in finding["traits"] if t["id"] in EXTRA_TYPES]
+    return list(dict.fromkeys([BASE_TYPE, *extra]))
+
+
+def _product_fields(finding: dict[str, Any]) -> dict[str, str]:
+    fields = {
+        "ecs-exposure/Version": __version__,
+        "ecs-exposure/Likelihood": finding["likelihood"],
+        "ecs-exposure/Impact": finding["impact"],
+        "ecs-exposure/Reachability": finding["reachability"],
+        "ecs-exposure/Traits": ", ".join(dict.fromkeys(t["id"] for t in finding["traits"])),
+        "ecs-exposure/AttackPath": " → ".join(finding["attack_path"]),
+    }
+    return {key: truncate(value, PRODUCT_FIELD_MAX) for key, value in fields.items() if value}
+
+
+def asff_finding(finding: dict[str, Any], generated_at: str, account: str, region: str,
+                 partition: str = "aws") -> dict[str, Any]:
+    """One finding of the JSON result as an ASFF finding for ``account`` in ``region``."""
+    references = urls(ref for trait in finding["traits"] for ref in trait["references"])
+    resources = [_subject(finding, region, partition)]
+    for uid in dict.fromkeys(t["resource"] for t in finding["traits"]):
+        if uid != finding["resource"]["arn"] and len(resources) < RESOURCES_MAX:
+            resources.append(_related_resource(uid, partition))
+    traits = "; ".join(f"{t['id']}: {t['evidence']['detail']}" for t in finding["traits"]
+                       if not t["contextual"])
+    severity = {"Label": finding["severity"], "Original": finding["severity"]}
+    types = _types(finding)
+    recommendation: dict[str, str] = {
+        "Text": truncate(finding["remediation"]["summary"], RECOMMENDATION_MAX)}
+    if references:
+        recommendation["Url"] = references[0]
+    return {
+        "SchemaVersion": SCHEMA_VERSION,
+        "Id": f"ecs-exposure/{finding['id']}",
+        "ProductArn": product_arn(account, region, partition),
+        "ProductName": "ecs-exposure",
+        "CompanyName": "ecs-exposure",
+        "GeneratorId": GENERATOR_ID,
+        "AwsAccountId": account,
+        "Region": region,
+        "Types": types,
+        "CreatedAt": generated_at,
+        "UpdatedAt": generated_at,
+        "Severity": severity,
+        "Title": truncate(finding["title"], TITLE_MAX),
+        "Description": truncate(f"{finding['why']} Traits: {traits}", DESCRIPTION_MAX),
+        "Remediation": {"Recommendation": recommendation},
+        "ProductFields": _product_fields(finding),
+        "Resources": resources,
+        "FindingProviderFields": {"Severity": dict(severity), "Types": list(types)},
+        "RecordState": "ACTIVE",
+    }
+
+
+def findings(result: ScanResult, *, account: str | None = None,
+             region: str | None = None) -> list[dict[str, Any]]:
+    """ASFF findings for every finding whose account and region are known (or given)."""
+    doc = result_dict(result)
+    out = []
+    for finding in all_findings(doc):
+        placement = _placement(finding, account, region)
+        if placement is not None:
+            out.append(asff_finding(finding, doc["generated_at"], *placement))
+    return out
+
+
+def unplaceable(result: ScanResult, *, account: str | None = None,
+                region: str | None = None) -> list[str]:
+    """Names of findings left out of :func:`findings` because their account/region is unknown."""
+    doc = result_dict(result)
+    return [f["resource"]["name"] for f in all_findings(doc)
+            if _placement(f, account, region) is None]
+
+
+def render(result: ScanResult) -> str:
+    """The ``BatchImportFindings`` request body, ``{"Findings": [...]}``."""
+    return orjson.dumps({"Findings": findings(result)}, option=orjson.OPT_INDENT_2).decode() + "\n"

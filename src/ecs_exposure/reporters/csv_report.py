@@ -1,0 +1,84 @@
+"""CSV: one row per trait instance, for spreadsheets and ad-hoc filtering.
+
+Each row repeats its finding's columns (severity, service, cluster …) so that a sheet sorted
+or filtered on any column still reads on its own.
+
+Resource names come from AWS and from files anyone can write, and a spreadsheet runs a cell
+that starts with ``=``, ``+``, ``-`` or ``@`` as a formula (``=HYPERLINK(…)`` exfiltration,
+DDE). Such text cells get a leading apostrophe, as OWASP recommends, which spreadsheets show
+as plain text; tab and carriage return, which some spreadsheets strip before that check, are
+treated the same way.
+
+Example::
+
+    finding_id,severity,likelihood,impact,kind,cluster,name,…,trait,category,…
+    ebfb1d61…,HIGH,moderate,high,service,prod,storefront-web,…,privileged-container,…
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters.common import all_findings, kind
+from ecs_exposure.reporters.json_report import result_dict
+
+COLUMNS = (
+    "finding_id", "severity", "likelihood", "impact", "reachability", "kind", "account",
+    "region", "cluster", "name", "arn", "title", "trait", "category", "contextual",
+    "trait_title", "resource", "container", "pointer", "file", "line", "column", "detail",
+    "remediation",
+)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """A value safe to open in a spreadsheet; numbers and booleans pass unchanged."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def rows(result: ScanResult) -> list[dict[str, Any]]:
+    """One dict per trait instance, keyed by :data:`COLUMNS`, values not yet made safe."""
+    out = []
+    for finding in all_findings(result_dict(result)):
+        resource = finding["resource"]
+        base = {
+            "finding_id": finding["id"], "severity": finding["severity"],
+            "likelihood": finding["likelihood"], "impact": finding["impact"],
+            "reachability": finding["reachability"],
+            "kind": kind(finding),
+            "account": resource["account"], "region": resource["region"],
+            "cluster": resource["cluster"], "name": resource["name"], "arn": resource["arn"],
+            "title": finding["title"],
+        }
+        for trait in finding["traits"]:
+            evidence = trait["evidence"]
+            location = evidence.get("location") or {}
+            out.append(base | {
+                "trait": trait["id"], "category": trait["category"],
+                "contextual": trait["contextual"], "trait_title": trait["title"],
+                "resource": trait["resource"], "container": trait["container"],
+                "pointer": evidence["pointer"], "file": evidence.get("file"),
+                "line": location.get("line"), "column": location.get("column"),
+                "detail": evidence["detail"], "remediation": trait["remediation"],
+            })
+    return out
+
+
+def render(result: ScanResult) -> str:
+    """CSV text with a header row (RFC 4180 quoting; ``\\n`` line ends, as git keeps them)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows(result):
+        writer.writerow({key: cell(value) for key, value in row.items()})
+    return buffer.getvalue()

@@ -1,0 +1,177 @@
+"""OCSF Detection Findings (class 2004), shaped like Security Hub's exposure findings.
+
+Security Hub and Amazon Security Lake speak OCSF; Security Hub publishes its own exposure
+findings as Detection Findings whose ``finding_info.analytic.name`` is ``Exposure`` and whose
+``related_events[]`` are the contributing signals, each carrying its ``traits[]`` and the
+resource it was seen on as an observable. Ours follow that shape, one finding per service (or
+per task definition no service runs), so a Security Lake query written for Security Hub's
+findings also finds ours.
+
+The output is a JSON array of findings valid against OCSF 1.6.0 (the version Security Hub
+supports) with the ``cloud`` profile; the tests validate it against the OCSF schema.
+
+Example (abridged)::
+
+    {"class_uid": 2004, "type_uid": 200401, "severity_id": 4, "severity": "High",
+     "finding_info": {"analytic": {"name": "Exposure", ...},
+                      "types": ["Exposure/Potential Impact/Privilege Escalation"],
+                      "related_events": [{"uid": "…/privileged-container/1",
+                                          "traits": [{"category": "Misconfiguration", ...}],
+                                          "observables": [{"type_id": 10, "value": "arn:…"}]}]},
+     "resources": [{"type": "AwsEcsService", "uid": "arn:aws:ecs:…:service/prod/web"}],
+     "remediation": {"desc": "Register a new revision …", "references": ["https://…"]}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ecs_exposure import __version__
+from ecs_exposure.arn import parse_arn
+from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters.common import all_findings, epoch_ms, urls
+from ecs_exposure.reporters.json_report import result_dict
+
+OCSF_VERSION = "1.6.0"
+"""The OCSF version Security Hub documents support for."""
+PRODUCT = {"name": "ecs-exposure", "vendor_name": "ecs-exposure", "uid": "ecs-exposure",
+           "version": __version__}
+SEVERITY_IDS = {"INFORMATIONAL": 1, "LOW": 2, "MEDIUM": 3, "HIGH": 4, "CRITICAL": 5}
+IMPACT_IDS = {"low": 1, "medium": 2, "high": 3}
+RESOURCE_UID = 10
+"""OCSF observable ``type_id`` for "Resource UID"."""
+
+IMPACT_TYPES = {
+    "administrative-policy": "Privilege Escalation",
+    "privilege-escalation-path": "Privilege Escalation",
+    "privileged-container": "Host Compromise",
+    "host-pid-namespace": "Host Compromise",
+    "host-filesystem-mount": "Host Compromise",
+    "dangerous-capabilities": "Host Compromise",
+    "host-network-mode": "Host Compromise",
+    "host-ipc-namespace": "Host Compromise",
+    "plaintext-credentials": "Credential Exposure",
+    "service-admin-policy": "Data Access",
+}
+"""Trait → the kind of harm it names in ``finding_info.types`` (``Exposure/Potential Impact/…``,
+as Security Hub writes them); a finding with none of these is "Resource Hijacking"."""
+
+
+def _types(finding: dict[str, Any]) -> list[str]:
+    kinds = [IMPACT_TYPES[t["id"]] for t in finding["traits"]
+             if not t["contextual"] and t["id"] in IMPACT_TYPES]
+    return [f"Exposure/Potential Impact/{kind}"
+            for kind in dict.fromkeys(kinds or ["Resource Hijacking"])]
+
+
+def _related_event(finding: dict[str, Any], index: int, trait: dict[str, Any]) -> dict[str, Any]:
+    """One contributing signal: the trait, its category and the resource it was seen on."""
+    evidence = trait["evidence"]
+    values = [evidence["detail"], f"pointer {evidence['pointer']}"]
+    location = evidence.get("location")
+    if location:
+        values.append(f"{location['file']}:{location['line']}:{location['column']}")
+    event: dict[str, Any] = {
+        "uid": f"{finding['id']}/{trait['id']}/{index}",
+        "title": trait["title"],
+        "desc": evidence["detail"],
+        "type": "Finding",
+        "product": {"name": PRODUCT["name"], "uid": PRODUCT["uid"]},
+        "traits": [{"uid": trait["id"], "name": trait["title"],
+                    "category": trait["category"].capitalize(),
+                    "type": "Contextual" if trait["contextual"] else "Contributing",
+                    "values": values}],
+        "tags": [{"name": trait["category"].capitalize(), "value": trait["title"]}],
+        "observables": [{"name": "resource", "type": "Resource UID", "type_id": RESOURCE_UID,
+                         "value": trait["resource"]}],
+    }
+    return event
+
+
+def _attack_graph(finding: dict[str, Any]) -> dict[str, Any]:
+    steps = finding["attack_path"]
+    nodes = [{"uid": str(i), "name": step} for i, step in enumerate(steps)]
+    edges = [{"uid": f"{i}-{i + 1}", "source": str(i), "target": str(i + 1),
+              "relation": "reaches", "is_directed": True} for i in range(len(steps) - 1)]
+    return {"uid": f"{finding['id']}/attack-path", "name": "Attack path", "is_directed": True,
+            "nodes": nodes, "edges": edges}
+
+
+def _resource(finding: dict[str, Any]) -> dict[str, Any]:
+    resource = finding["resource"]
+    arn = parse_arn(resource["arn"])
+    details: dict[str, Any] = {"type": resource["type"], "uid": resource["arn"],
+                               "name": resource["name"]}
+    if resource["region"]:
+        details["region"] = resource["region"]
+    if arn is not None:
+        details["cloud_partition"] = arn.partition
+    if resource["cluster"]:
+        details["group"] = {"name": resource["cluster"]}
+    details["data"] = {"task_definitions": finding["task_definitions"]}
+    return details
+
+
+def _cloud(finding: dict[str, Any]) -> dict[str, Any]:
+    resource = finding["resource"]
+    cloud: dict[str, Any] = {"provider": "AWS"}
+    if resource["region"]:
+        cloud["region"] = resource["region"]
+    if resource["account"]:
+        cloud["account"] = {"uid": resource["account"], "type": "AWS Account", "type_id": 10}
+    return cloud
+
+
+def detection_finding(finding: dict[str, Any], generated_at: str) -> dict[str, Any]:
+    """One finding of the JSON result as an OCSF Detection Finding."""
+    time = epoch_ms(generated_at)
+    severity = finding["severity"]
+    events = [_related_event(finding, i, t) for i, t in enumerate(finding["traits"], start=1)]
+    references = urls(ref for trait in finding["traits"] for ref in trait["references"])
+    observed = dict.fromkeys([finding["resource"]["arn"]] + [t["resource"]
+                                                             for t in finding["traits"]])
+    return {
+        "activity_id": 1, "activity_name": "Create",
+        "category_uid": 2, "category_name": "Findings",
+        "class_uid": 2004, "class_name": "Detection Finding",
+        "type_uid": 200401, "type_name": "Detection Finding: Create",
+        "severity_id": SEVERITY_IDS[severity], "severity": severity.capitalize(),
+        "status_id": 1, "status": "New",
+        "impact_id": IMPACT_IDS[finding["impact"]], "impact": finding["impact"].capitalize(),
+        "time": time,
+        "message": finding["title"],
+        "cloud": _cloud(finding),
+        "metadata": {"version": OCSF_VERSION, "product": dict(PRODUCT), "profiles": ["cloud"],
+                     "uid": finding["id"]},
+        "finding_info": {
+            "uid": finding["id"],
+            "title": finding["title"],
+            "desc": finding["why"],
+            "types": _types(finding),
+            "analytic": {"name": "Exposure", "type": "Rule", "type_id": 1,
+                         "uid": "ecs-exposure/exposure", "version": __version__},
+            "created_time": time,
+            "related_events": events,
+            "related_events_count": len(events),
+            "attack_graph": _attack_graph(finding),
+        },
+        "resources": [_resource(finding)],
+        "observables": [{"name": "resource", "type": "Resource UID", "type_id": RESOURCE_UID,
+                         "value": uid} for uid in observed],
+        "remediation": {"desc": finding["remediation"]["summary"], "references": references},
+        "unmapped": {"likelihood": finding["likelihood"], "reachability": finding["reachability"],
+                     "missing_inputs": finding["missing"]},
+    }
+
+
+def findings(result: ScanResult) -> list[dict[str, Any]]:
+    """Every finding of the scan as an OCSF Detection Finding."""
+    doc = result_dict(result)
+    return [detection_finding(f, doc["generated_at"]) for f in all_findings(doc)]
+
+
+def render(result: ScanResult) -> str:
+    """A JSON array of Detection Findings (what Security Lake custom sources ingest)."""
+    return orjson.dumps(findings(result), option=orjson.OPT_INDENT_2).decode() + "\n"
