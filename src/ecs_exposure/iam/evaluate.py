@@ -207,6 +207,10 @@ class Evaluator:
         boundary_allows.sort(key=lambda pair: pair[1] is not Truth.TRUE)
         conditional = soft or allows[0][1] is Truth.UNKNOWN or bool(
             boundary_allows and boundary_allows[0][1] is Truth.UNKNOWN)
+        first_statement = allows[0][0].statement
+        if target.kind == "any" and first_statement.not_resource:
+            notes.append(f"except {', '.join(first_statement.resources)} (NotResource of "
+                         f"{allows[0][0].describe()})")
         if allows[0][1] is Truth.UNKNOWN:
             first = allows[0][0]
             notes.insert(0, f"only under a Condition ({describe_condition(first.statement)}) "
