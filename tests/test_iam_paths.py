@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -315,3 +316,15 @@ def test_dynamodb_full_access_cannot_pass_roles_to_lambda() -> None:
 def test_ecs_full_access_passes_roles_to_tasks_but_not_instances() -> None:
     found = patterns(analyse(attached=("arn:aws:iam::aws:policy/AmazonECS_FullAccess",)))
     assert "pass-role-ecs" in found and "pass-role-ec2" not in found
+
+
+def test_readme_lists_every_pattern_with_its_reference() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    for pattern in PATTERNS:
+        row = next((line for line in readme.splitlines()
+                    if line.startswith(f"| `{pattern.id}` |")), None)
+        assert row is not None, pattern.id
+        impact = row.split(" | ")[2]
+        assert impact == ("high" if pattern.impact is Level.HIGH else "medium"), pattern.id
+        label = row.rsplit("[", 1)[-1].split("]", 1)[0]
+        assert f"[{label}]: {pattern.reference}" in readme, pattern.id

@@ -15,6 +15,7 @@ from ecs_exposure.arn import last_segment
 from ecs_exposure.detectors.iam_escalation import ESCALATION, escalation_traits
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.iam.analysis import RoleAnalysis, analyse_role
+from ecs_exposure.iam.cache import memo
 from ecs_exposure.model import Level, Trait
 
 ASSUMABLE = TraitSpec(
@@ -60,7 +61,12 @@ def task_roles(ctx: Context) -> Iterator[Trait]:
             continue
         yield from _role_grants(ctx, analysis, " and ".join(labels))
         if "task role" in labels:
-            yield from escalation_traits(ctx, analysis)
+            # The same for every task definition using the role: built once per scan.
+            table: dict[str, list[Trait]] = memo(ctx.inventory).setdefault(
+                "escalation-traits", {})
+            if analysis.policies.arn not in table:
+                table[analysis.policies.arn] = list(escalation_traits(ctx, analysis))
+            yield from table[analysis.policies.arn]
 
 
 def _assumable(ctx: Context, ref: str, analysis: RoleAnalysis | None) -> Trait:

@@ -12,4 +12,8 @@ alone and reused by any source (CLI JSON, live collection, IaC):
 - principal.py  the policies of a role: inline, customer-managed, AWS-managed, boundary
 - evaluate.py   Allow/Deny/boundary evaluation of one action on one resource
 - access.py     effective actions by access level (wildcards expanded with the catalog)
+- grants.py     administrative and service-admin grants, capped by the boundary
+- patterns.py   the escalation and impact patterns, as data
+- paths.py      matching the patterns against a role and the rest of the inputs
+- analysis.py   all of the above for one role, memoised per scan (cache.py)
 """

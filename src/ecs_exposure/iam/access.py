@@ -8,8 +8,8 @@ and manage permissions, which ``Action`` lists full of wildcards hide.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ecs_exposure.iam.catalog import load
 from ecs_exposure.iam.document import Statement
@@ -49,45 +49,51 @@ class Access:
         return bool(self.certain.get("Write") or self.certain.get("Permissions management"))
 
 
-def _expand(statement: Statement) -> frozenset[str]:
-    return load().expand_all(statement.actions, negated=statement.not_action)
+Signature = tuple[tuple[str, tuple[str, ...], bool, bool, bool, bool], ...]
+
+
+def _signature(statements: tuple[Statement, ...]) -> Signature:
+    """What effective access depends on: roles with the same policies share one result."""
+    return tuple((s.effect, s.actions, s.not_action,
+                  s.not_resource or bool(s.resources),
+                  s.condition is None and not s.uses_variables,
+                  s.not_resource or "*" not in s.resources) for s in statements)
 
 
 def effective_access(evaluator: Evaluator) -> Access:
     """Expand every statement of the role and classify the result by access level."""
+    identity = tuple(c.statement for c in evaluator.identity)
+    boundary = None if evaluator.boundary is None else \
+        tuple(c.statement for c in evaluator.boundary)
+    return _access(_signature(identity), None if boundary is None else _signature(boundary))
+
+
+@lru_cache(maxsize=1024)
+def _access(identity: Signature, boundary: Signature | None) -> Access:
     catalog = load()
+
+    def expand(entry: tuple[str, tuple[str, ...], bool, bool, bool, bool]) -> frozenset[str]:
+        return catalog.expand_all(entry[1], negated=entry[2])
+
     certain: set[str] = set()
     conditional: set[str] = set()
     denied: set[str] = set()
-    for cited in evaluator.identity + (evaluator.boundary or ()):
-        st = cited.statement
-        if st.effect == "Deny" and st.condition is None and not st.not_resource \
-                and "*" in st.resources:
-            denied |= _expand(st)
-    for cited in evaluator.identity:
-        st = cited.statement
-        if st.effect != "Allow" or (not st.resources and not st.not_resource):
+    for entry in identity + (boundary or ()):
+        effect, _, _, _, unconditional, scoped = entry
+        if effect == "Deny" and unconditional and not scoped:
+            denied |= expand(entry)
+    for entry in identity:
+        effect, _, _, some_resource, unconditional, _ = entry
+        if effect != "Allow" or not some_resource:
             continue
-        actions = _expand(st)
-        if st.condition is None and not st.uses_variables:
-            certain |= actions
-        else:
-            conditional |= actions
-    if evaluator.boundary is not None:
+        (certain if unconditional else conditional).update(expand(entry))
+    if boundary is not None:
         bound: set[str] = set()
-        for cited in evaluator.boundary:
-            if cited.statement.effect == "Allow":
-                bound |= _expand(cited.statement)
+        for entry in boundary:
+            if entry[0] == "Allow":
+                bound |= expand(entry)
         certain &= bound
         conditional &= bound
     certain -= denied
     conditional -= denied | certain
-
-    def count(names: set[str]) -> dict[str, int]:
-        levels: Counter[str] = Counter()
-        for name in names:
-            info = catalog.get(name)
-            levels[info.access_level if info else "Unknown"] += 1
-        return dict(levels)
-
-    return Access(count(certain), count(conditional), len(catalog))
+    return Access(catalog.levels(certain), catalog.levels(conditional), len(catalog))

@@ -78,6 +78,7 @@ class Catalog:
         self._actions: dict[str, ActionInfo] = {}
         self._by_service: dict[str, list[str]] = {}
         self._expanded: dict[str, frozenset[str]] = {}
+        self._levels: dict[str, str] = {}
         for service in orjson.loads((data / "services.json").read_bytes()):
             key = str(service).lower()
             actions = orjson.loads((data / "actions" / f"{key}.json").read_bytes())
@@ -95,6 +96,7 @@ class Catalog:
                                   tuple(dict.fromkeys(arns)))
                 full = info.full.lower()
                 self._actions[full] = info
+                self._levels[full] = level
                 names.append(full)
 
     def __len__(self) -> int:
@@ -106,6 +108,15 @@ class Catalog:
     def get(self, action: str) -> ActionInfo | None:
         """An action by ``service:Name`` (any case)."""
         return self._actions.get(action.lower())
+
+    def levels(self, actions: Iterable[str]) -> dict[str, int]:
+        """Count lower-cased actions (as ``expand`` returns them) per access level."""
+        table = self._levels
+        counts: dict[str, int] = {}
+        for action in actions:
+            level = table.get(action, "Unknown")
+            counts[level] = counts.get(level, 0) + 1
+        return counts
 
     def services(self) -> list[str]:
         """Every service prefix."""

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from ecs_exposure.arn import last_segment, parse_arn
-from ecs_exposure.iam.cache import administrative
+from ecs_exposure.iam.cache import administrative, memo
 from ecs_exposure.iam.catalog import PROBE
 from ecs_exposure.iam.document import glob_match, strings
 from ecs_exposure.iam.evaluate import ANY, SOME, Decision, Evaluator, Target
@@ -107,6 +107,15 @@ class PathFinder:
                 if arn != self.policies.arn and administrative(self.inventory, role)]
         return self._admin_roles
 
+    def _trust(self, role: Json, service: str) -> bool | None:
+        """Does a role trust a service (memoised: every role asks about the same few)?"""
+        table: dict[tuple[str, str], bool | None] = memo(self.inventory).setdefault(
+            "trusts-service", {})
+        key = (str(role.get("Arn")), service)
+        if key not in table:
+            table[key] = _trusts(role, service, set())
+        return table[key]
+
     def _role_candidates(self, step: Step) -> Iterator[_Candidate]:
         """Administrative roles of the inputs first (the path is then demonstrably real),
         then "any role" for the roles the inputs do not show."""
@@ -117,7 +126,7 @@ class PathFinder:
             arn = str(role.get("Arn"))
             name = str(role.get("RoleName") or last_segment(arn))
             if step.passed_to:
-                trust = _trusts(role, step.passed_to, set())
+                trust = self._trust(role, step.passed_to)
             elif assume:
                 trust = _trusts(role, None, {me.arn, root, me.account})
             else:
