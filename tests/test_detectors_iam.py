@@ -217,3 +217,10 @@ def test_assumable_role_summarises_effective_access() -> None:
     assert "allows 1 Read and 1 Write actions" in hit.detail
     assert f"not in the inputs: arn:aws:iam::{ACCOUNT}:policy/missing" in hit.detail
     assert dict(hit.extra)["access_levels"] == {"Read": 1, "Write": 1}
+
+
+def test_partial_deny_is_named_on_the_admin_grant() -> None:
+    doc = _doc({"Effect": "Allow", "Action": "*", "Resource": "*"},
+               {"Effect": "Deny", "Action": "iam:*", "Resource": "*"})
+    admin = next(t for t in _traits(_iam(inline=[doc])) if t.id == "administrative-policy")
+    assert admin.detail.endswith("(less what inline policy p0 /Statement/1 denies)")

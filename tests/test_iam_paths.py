@@ -232,7 +232,7 @@ def test_conditional_deny_makes_the_path_conditional() -> None:
 
 
 def test_policy_variables_make_the_path_conditional() -> None:
-    found = patterns(analyse(allow("iam:PutRolePolicy", arn("role", "${aws:username}"))))
+    found = patterns(analyse(allow("iam:PutRolePolicy", arn("role", "${aws:PrincipalTag/team}-*"))))
     assert found["put-own-role-policy"].conditional
 
 
@@ -328,3 +328,30 @@ def test_readme_lists_every_pattern_with_its_reference() -> None:
         assert impact == ("high" if pattern.impact is Level.HIGH else "medium"), pattern.id
         label = row.rsplit("[", 1)[-1].split("]", 1)[0]
         assert f"[{label}]: {pattern.reference}" in readme, pattern.id
+
+
+def test_hostile_and_malformed_iam_inputs_do_not_crash() -> None:
+    weird = [
+        {"Effect": "Allow", "Action": {"iam": "PassRole"}, "Resource": "*"},
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": ["x"]},
+        {"Effect": "Allow", "Action": "sts:AssumeRole",
+         "Resource": "arn:aws:iam::*:role/" + "*" * 5000},
+        {"Effect": "Allow", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::" + "*a" * 300 + "${aws:username}${"},
+        {"Effect": "Deny", "NotAction": [], "Resource": "*"},
+    ]
+    ops = role("ops\x1b[31m", attached=(ADMIN,))
+    ops["AssumeRolePolicyDocument"] = "%7Bnot json"
+    odd = role("odd", trusts={"Statement": {"Effect": "Allow", "Principal": ["*"],
+                                            "Action": 7}})
+    odd["PermissionsBoundary"] = {"PermissionsBoundaryArn": 12}
+    analysis = analyse(*weird, others=(ops, odd), boundary="not-an-arn")
+    found = patterns(analysis)
+    assert found["assume-privileged-role"].conditional is False
+    assert analysis.policies.unknown == ("not-an-arn",)
+
+
+def test_aws_username_variable_matches_nothing_for_a_role() -> None:
+    found = patterns(analyse(allow(["iam:CreateAccessKey", "iam:UpdateLoginProfile"],
+                                   arn("user", "${aws:username}"))))
+    assert found == {}

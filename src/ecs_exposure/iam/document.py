@@ -172,8 +172,8 @@ def parse_statements(document: Any) -> list[Statement]:
             resources, not_resource = strings(raw.get("Resource")), False
         else:
             continue
-        if not actions and not not_action:
-            continue
+        if not actions:
+            continue  # an empty Action or NotAction list is invalid: IAM rejects it
         condition = raw.get("Condition")
         sid = raw.get("Sid")
         parsed.append(Statement(

@@ -94,6 +94,12 @@ def covers_any(pattern: str, action: str, account: str, partition: str) -> bool:
     return False
 
 
+def _undefined_for_roles(pattern: str) -> bool:
+    """``${aws:username}`` does not exist in a role session, so a pattern using it matches
+    nothing (the common "manage your own access keys" statement is harmless on a role)."""
+    return "${aws:username}" in pattern.lower()
+
+
 def describe_condition(statement: Statement) -> str:
     """``StringEquals aws:SourceVpc`` — enough to find the condition, none of its values."""
     parts: list[str] = []
@@ -120,7 +126,7 @@ class Evaluator:
 
     def _covers(self, statement: Statement, action: str, target: Target) -> bool:
         """Does an Allow statement reach the target?"""
-        patterns = statement.resources
+        patterns = tuple(p for p in statement.resources if not _undefined_for_roles(p))
         if target.kind == "arn":
             hit = any(glob_match(p, target.arn) for p in patterns)
         elif target.kind == "any":
@@ -221,16 +227,3 @@ class Evaluator:
                          f"({describe_condition(first.statement)})")
         return Decision(True, conditional, tuple(c for c, _ in allows),
                         tuple(c for c, _ in boundary_allows), (), tuple(notes))
-
-    def best(self, actions: tuple[str, ...], targets: tuple[Target, ...],
-             context: Context | None = None) -> tuple[str, Target, Decision] | None:
-        """The strongest grant among several actions and targets (any one suffices)."""
-        found: tuple[str, Target, Decision] | None = None
-        for target in targets:
-            for action in actions:
-                decision = self.decide(action, target, context)
-                if decision.allowed and (found is None or decision.rank() < found[2].rank()):
-                    found = (action, target, decision)
-                    if not decision.conditional:
-                        return found
-        return found

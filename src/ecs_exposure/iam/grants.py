@@ -120,12 +120,19 @@ def role_grants(policies: RolePolicies) -> list[SourcedGrant]:
     limits: list[Grant] | None = None
     if boundary is not None and boundary.document is not None:
         limits = [g for s in boundary.statements if (g := statement_grant(s)) is not None]
+    sources = list(policies.identity) + ([boundary] if boundary is not None else [])
+    denials = [source.cite(st) for source in sources for st in source.statements
+               if st.effect == "Deny" and st.condition is None and "*" in st.resources
+               and not st.not_resource]
     found: list[SourcedGrant] = []
     for source in policies.identity:
         for statement in source.statements:
             grant = statement_grant(statement)
             if grant is not None and limits is not None and boundary is not None:
                 grant = _bounded(grant, limits, boundary.label)
+            if grant is not None and denials:
+                grant = replace(grant, detail=f"{grant.detail} (less what "
+                                f"{'; '.join(denials[:2])} denies)")
             if grant is not None:
                 found.append(SourcedGrant(source, grant))
     return found
