@@ -230,8 +230,7 @@ def _escalation_steps(traits: Sequence[Trait], role: str) -> list[str]:
         return []
     paths.sort(key=lambda t: (-t.impact, bool(_facts(t).get("conditional"))))
     best = _facts(paths[0])
-    title = str(paths[0].detail.split(": ", 1)[-1].split(" — ", 1)[0])
-    first = f"{best.get('actions')} ({title}"
+    first = f"{best.get('actions')} ({best.get('pattern_title')}"
     if best.get("conditional"):
         first += ", only under a condition"
     if len(paths) > 1:

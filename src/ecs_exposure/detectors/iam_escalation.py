@@ -71,6 +71,7 @@ def escalation_traits(ctx: Context, analysis: RoleAnalysis) -> Iterator[Trait]:
             resource=first.source.resource,
             impact=path.impact,
             extra=(("role", role.arn), ("pattern", path.pattern.id),
+                   ("pattern_title", path.pattern.title),
                    ("family", path.pattern.family), ("outcome", path.pattern.outcome),
                    ("actions", path.actions), ("reaches", path.reaches),
                    ("conditional", path.conditional), ("reference", path.pattern.reference),
