@@ -75,3 +75,13 @@ def hostile_result(folder: Path) -> ScanResult:
     inventory, report = load_inputs(paths, Console(stderr=True, quiet=True))
     return scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
                           inputs=[str(p) for p in paths])
+
+
+def demo_counts() -> dict[str, int]:
+    """Findings per severity (services + unattached task definitions) in the demo result, so
+    report tests follow the demo estate as it grows instead of hard-coding its numbers."""
+    result = demo_result()
+    counts = {"CRITICAL": 0, "HIGH": 0, "MEDIUM": 0, "LOW": 0}
+    for finding in result.findings + result.task_definition_findings:
+        counts[finding.severity.name] += 1
+    return counts

@@ -49,15 +49,18 @@ EXPECTED = {
                               "missing-log-configuration", "container-insights-disabled"}),
     "batch-worker": ("HIGH", {"plaintext-credentials"}),
     "payments-api": ("MEDIUM", {"plaintext-credentials", "service-admin-policy",
+                                "privilege-escalation-path",
                                 "internet-reachable", "open-security-group"}),
     "edge-proxy": ("MEDIUM", {"host-filesystem-mount", "internet-reachable",
                               "efs-transit-encryption-disabled"}),
-    "preview-app": ("MEDIUM", {"service-admin-policy", "internet-reachable", "public-ip"}),
+    "preview-app": ("MEDIUM", {"service-admin-policy", "privilege-escalation-path",
+                               "internet-reachable", "public-ip"}),
     "log-router": ("MEDIUM", {"plaintext-credentials", "outdated-platform-version"}),
     "metrics-agent": ("MEDIUM", {"host-filesystem-mount", "host-network-mode",
                                  "host-pid-namespace", "host-ipc-namespace"}),
     "image-resizer": ("MEDIUM", {"dangerous-capabilities"}),
-    "reporting": ("LOW", {"public-ip", "root-user"}),
+    "reporting": ("MEDIUM", {"public-ip", "root-user", "assumable-role",
+                             "privilege-escalation-path"}),
 }
 
 
@@ -65,8 +68,8 @@ def test_demo_json_matches_the_contract(demo_json: dict[str, Any]) -> None:
     assert demo_json["schema"] == "ecs-exposure/result@1"
     assert demo_json["summary"]["services"] == 12
     assert demo_json["summary"]["findings"] == len(EXPECTED)
-    assert demo_json["summary"]["by_severity"] == {"CRITICAL": 0, "HIGH": 3, "MEDIUM": 6,
-                                                   "LOW": 1}
+    assert demo_json["summary"]["by_severity"] == {"CRITICAL": 0, "HIGH": 3, "MEDIUM": 7,
+                                                   "LOW": 0}
     findings = _by_name(demo_json)
     assert set(findings) == set(EXPECTED)           # internal-api and win-iis are clean
     for name, (severity, traits) in EXPECTED.items():
@@ -109,6 +112,38 @@ def test_demo_runs_the_deployed_revision_and_lists_unattached(demo_json: dict[st
     assert set(unattached) == {"debug-toolbox"}       # legacy-admin:4 is clean
     assert unattached["debug-toolbox"]["severity"] == "HIGH"
     assert unattached["debug-toolbox"]["reachability"] == "unknown"
+
+
+def test_demo_reporting_role_escalates_to_admin_through_lambda(
+        demo_json: dict[str, Any]) -> None:
+    reporting = _by_name(demo_json)["reporting"]
+    assert (reporting["likelihood"], reporting["impact"]) == ("low", "high")
+    paths = [t for t in reporting["traits"] if t["id"] == "privilege-escalation-path"]
+    assert [p["evidence"]["facts"]["pattern"] for p in paths] == ["pass-role-lambda"]
+    evidence = paths[0]["evidence"]
+    assert evidence["pointer"] == "/RolePolicyList/0/PolicyDocument/Statement/1"
+    assert evidence["file"].endswith("get-account-authorization-details.json")
+    assert evidence["facts"]["reaches"] == ("role ops-automation (administrative) → "
+                                            "administrator access")
+    assert [s["action"] for s in evidence["facts"]["steps"]] == [
+        "iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]
+    assert reporting["attack_path"][-5:] == [
+        "IAM role reporting-task",
+        "iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction (passes a role to a new "
+        "Lambda function and runs it)",
+        "role ops-automation (administrative)", "administrator access",
+        "AWS account 111122223333"]
+    assert "privilege-escalation path" in reporting["title"]
+    assert "reporting-task" in reporting["remediation"]["summary"]
+    assert "pass-role-lambda" in reporting["remediation"]["summary"]
+
+
+def test_demo_data_access_paths_keep_their_medium_impact(demo_json: dict[str, Any]) -> None:
+    for name in ("payments-api", "preview-app"):
+        finding = _by_name(demo_json)[name]
+        paths = [t for t in finding["traits"] if t["id"] == "privilege-escalation-path"]
+        assert [p["evidence"]["facts"]["pattern"] for p in paths] == ["read-all-s3-objects"]
+        assert finding["impact"] == "medium"
 
 
 def test_demo_preview_app_is_only_potentially_reachable(demo_json: dict[str, Any]) -> None:
@@ -208,7 +243,7 @@ def test_json_evidence_locates_the_field_in_its_file(demo_json: dict[str, Any]) 
             key = trait["evidence"]["file_pointer"].rsplit("/", 1)[-1]
             if not key.isdigit():                          # an object member: "key": value
                 assert line[:location["column"] - 1].rstrip().endswith(f'"{key}":')
-    assert located == 60                                   # every demo trait comes from a file
+    assert located == 64                                   # every demo trait comes from a file
 
 
 def test_secrets_not_echoed_by_errors_or_skips(tmp_path: Path) -> None:

@@ -153,3 +153,74 @@ def test_analyse_document_tolerates_garbage() -> None:
     assert analyse_document(None) == []
     assert analyse_document({"Statement": "x"}) == []
     assert analyse_document({"Statement": [1, {"Effect": "Allow"}]}) == []
+
+
+# ---- built on the effective-permission evaluator ------------------------------------------
+
+def test_aws_managed_service_admin_from_the_bundled_copy() -> None:
+    traits = _traits(_iam(attached=["arn:aws:iam::aws:policy/AmazonS3FullAccess"]))
+    hit = next(t for t in traits if t.id == "service-admin-policy")
+    assert hit.pointer == "/AttachedManagedPolicies/0" and hit.resource == ROLE_ARN
+    assert dict(hit.extra)["services"] == ("s3", "s3-object-lambda")
+    assert "bundled copy of v2" in hit.detail
+
+
+def test_kms_power_user_is_not_kms_admin() -> None:
+    # The bundled document grants kms:Create*/Describe*/Get*/List*, not kms:* (nor Decrypt).
+    traits = _traits(_iam(attached=["arn:aws:iam::aws:policy/AWSKeyManagementServicePowerUser"]))
+    assert "service-admin-policy" not in ids(traits)
+
+
+def _bounded(boundary_doc: dict[str, Any]) -> list[Any]:
+    iam = _iam(attached=["arn:aws:iam::aws:policy/AdministratorAccess"], policies=[{
+        "PolicyName": "boundary", "Arn": f"arn:aws:iam::{ACCOUNT}:policy/boundary",
+        "DefaultVersionId": "v1", "PolicyVersionList": [
+            {"VersionId": "v1", "IsDefaultVersion": True, "Document": boundary_doc}]}])
+    iam["RoleDetailList"][0]["PermissionsBoundary"] = {
+        "PermissionsBoundaryType": "Policy",
+        "PermissionsBoundaryArn": f"arn:aws:iam::{ACCOUNT}:policy/boundary"}
+    return _traits(iam)
+
+
+def test_permissions_boundary_limits_administrator_access() -> None:
+    traits = _bounded(_doc({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}))
+    assert "administrative-policy" not in ids(traits)
+    hit = next(t for t in traits if t.id == "service-admin-policy")
+    assert "limited by permissions boundary boundary to s3:*" in hit.detail
+    narrow = _bounded(_doc({"Effect": "Allow", "Action": "s3:GetObject",
+                            "Resource": "arn:aws:s3:::b/*"}))
+    assert ids(narrow) == ["assumable-role"]   # no admin, no path: the boundary caps both
+    assert "allows 1 Read actions" in narrow[0].detail
+
+
+def test_escalation_trait_names_pattern_and_statements() -> None:
+    doc = _doc({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"},
+               {"Effect": "Allow", "Action": "iam:Put*Policy", "Resource": "*"})
+    traits = _traits(_iam(inline=[doc]))
+    hit = next(t for t in traits if t.id == "privilege-escalation-path")
+    assert hit.resource == ROLE_ARN
+    assert hit.pointer == "/RolePolicyList/0/PolicyDocument/Statement/1"
+    assert hit.file_pointer == "/RoleDetailList/0/RolePolicyList/0/PolicyDocument/Statement/1"
+    assert hit.impact is Level.HIGH and hit.container is None
+    facts = dict(hit.extra)
+    assert facts["pattern"] == "put-own-role-policy" and facts["outcome"] == "admin"
+    assert facts["steps"][0]["action"] == "iam:PutRolePolicy"   # expanded from iam:Put*Policy
+    assert facts["reference"].startswith("https://")
+    assert "iam:PutRolePolicy (inline policy p0 /Statement/1)" in hit.detail
+
+
+def test_assumable_role_summarises_effective_access() -> None:
+    doc = _doc({"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:ReceiveMessage"],
+                "Resource": "arn:aws:sqs:us-east-1:1:q"})
+    traits = _traits(_iam(inline=[doc], attached=[f"arn:aws:iam::{ACCOUNT}:policy/missing"]))
+    hit = next(t for t in traits if t.id == "assumable-role")
+    assert "allows 1 Read and 1 Write actions" in hit.detail
+    assert f"not in the inputs: arn:aws:iam::{ACCOUNT}:policy/missing" in hit.detail
+    assert dict(hit.extra)["access_levels"] == {"Read": 1, "Write": 1}
+
+
+def test_partial_deny_is_named_on_the_admin_grant() -> None:
+    doc = _doc({"Effect": "Allow", "Action": "*", "Resource": "*"},
+               {"Effect": "Deny", "Action": "iam:*", "Resource": "*"})
+    admin = next(t for t in _traits(_iam(inline=[doc])) if t.id == "administrative-policy")
+    assert admin.detail.endswith("(less what inline policy p0 /Statement/1 denies)")

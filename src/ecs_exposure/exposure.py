@@ -27,7 +27,15 @@ MATRIX: dict[Level, tuple[Severity, Severity, Severity]] = {
 
 HOST_ACCESS = {"privileged-container", "host-filesystem-mount", "host-pid-namespace",
                "host-network-mode", "dangerous-capabilities", "host-ipc-namespace"}
-ROLE_POWER = {"administrative-policy", "service-admin-policy"}
+ROLE_POWER = {"administrative-policy", "service-admin-policy", "privilege-escalation-path"}
+ESCALATION = "privilege-escalation-path"
+ESCALATION_PHRASES = {
+    "admin": "an IAM privilege-escalation path",
+    "lateral": "IAM access into other workloads",
+    "data": "IAM access to sensitive data",
+    "audit": "IAM rights to disable audit trails",
+}
+"""Title phrase of a ``privilege-escalation-path`` trait by what the path ends in."""
 
 PHRASES = {
     "privileged-container": "a privileged container",
@@ -39,6 +47,7 @@ PHRASES = {
     "plaintext-credentials": "plaintext credentials",
     "administrative-policy": "an administrative IAM role",
     "service-admin-policy": "a service-admin IAM role",
+    "privilege-escalation-path": ESCALATION_PHRASES["admin"],
     "public-ip": "a public IP",
     "open-security-group": "an open security group",
 }
@@ -88,11 +97,34 @@ def _likelihood(traits: Sequence[Trait], subject: Subject) -> tuple[Level, str, 
     return Level.LOW, "no path from the internet was found", "internal"
 
 
+def _facts(trait: Trait) -> dict[str, object]:
+    return dict(trait.extra)
+
+
+def _reason(trait: Trait) -> str:
+    """Why one trait sets the impact; escalation paths in one line rather than every statement.
+
+    A path to admin is as bad as admin (DESIGN §4: "an administrative or privilege-escalating
+    IAM role"), so it carries high impact from the detector; the reason names the role, what
+    the path reaches and the actions that open it.
+    """
+    if trait.id != ESCALATION:
+        return trait.detail
+    facts = _facts(trait)
+    role = last_segment(str(facts.get("role", trait.resource)))
+    condition = " (only under a condition)" if facts.get("conditional") else ""
+    reaches = str(facts.get("reaches"))
+    if facts.get("outcome") == "admin":
+        return (f"role {role} can escalate to {reaches.rsplit(' → ', 1)[-1]} through "
+                f"{facts.get('actions')}{condition}")
+    return f"role {role} can reach {reaches} through {facts.get('actions')}{condition}"
+
+
 def _impact(traits: Sequence[Trait]) -> tuple[Level, list[str]]:
     """Highest impact of the non-contextual traits, raised by the combinations TRAITS.md names."""
     scored = [t for t in traits if not SPECS[t.id].contextual]
     impact = max((t.impact for t in scored), default=Level.LOW)
-    reasons = [t.detail for t in scored if t.impact == impact and impact > Level.LOW]
+    reasons = [_reason(t) for t in scored if t.impact == impact and impact > Level.LOW]
     by_container: dict[str, set[str]] = {}
     for trait in traits:
         if trait.container:
@@ -123,6 +155,8 @@ def _title(traits: Sequence[Trait], subject: Subject, reachability: str) -> str:
         phrase = PHRASES[trait.id]
         if trait.id == "plaintext-credentials" and dict(trait.extra).get("aws_key"):
             phrase = "plaintext AWS access keys"
+        if trait.id == ESCALATION:
+            phrase = ESCALATION_PHRASES.get(str(_facts(trait).get("outcome")), phrase)
         if phrase not in phrases:
             phrases.append(phrase)
     if not phrases:
@@ -166,9 +200,13 @@ def _attack_path(traits: Sequence[Trait], subject: Subject, account: str | None)
     for trait in traits:
         if trait.id in ROLE_POWER:
             role = str(dict(trait.extra).get("role", trait.resource))
-            roles.setdefault(last_segment(role), []).append(trait.detail.split(": ", 1)[-1])
+            grants = roles.setdefault(last_segment(role), [])
+            if trait.id != ESCALATION:
+                grants.append(trait.detail.split(": ", 1)[-1])
     for role, grants in roles.items():
-        steps.append(f"IAM role {role} ({'; '.join(dict.fromkeys(grants))})")
+        steps.append(f"IAM role {role}" + (f" ({'; '.join(dict.fromkeys(grants))})"
+                                           if grants else ""))
+        steps.extend(_escalation_steps(traits, role))
     keys = [t for t in traits if t.id == "plaintext-credentials" and dict(t.extra).get("aws_key")]
     if keys:
         names = ", ".join(sorted({str(dict(t.extra).get("variable")) for t in keys}))
@@ -176,6 +214,28 @@ def _attack_path(traits: Sequence[Trait], subject: Subject, account: str | None)
     if roles or keys:
         steps.append(f"AWS account {account}" if account else "the AWS account")
     return steps
+
+
+def _escalation_steps(traits: Sequence[Trait], role: str) -> list[str]:
+    """The strongest escalation path of one role, as steps: actions, what they reach, the end.
+
+    ``iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction (passes a role to a new
+    Lambda function and runs it)`` → ``any role that trusts lambda.amazonaws.com`` →
+    ``administrator access``. Other paths of the role are counted on the first step; each has
+    its own trait with its statements.
+    """
+    paths = [t for t in traits if t.id == ESCALATION
+             and last_segment(str(_facts(t).get("role", t.resource))) == role]
+    if not paths:
+        return []
+    paths.sort(key=lambda t: (-t.impact, bool(_facts(t).get("conditional"))))
+    best = _facts(paths[0])
+    first = f"{best.get('actions')} ({best.get('pattern_title')}"
+    if best.get("conditional"):
+        first += ", only under a condition"
+    if len(paths) > 1:
+        first += f"; {len(paths) - 1} more escalation path{'s' if len(paths) > 2 else ''}"
+    return [first + ")", *str(best.get("reaches")).split(" → ")]
 
 
 def assess(subject: Subject, traits: Iterable[Trait]) -> Finding | None:

@@ -3,7 +3,8 @@ code running in the container, so what the role may do is what an attacker may d
 
 Example: a task definition with ``"taskRoleArn": "arn:aws:iam::1:role/app"`` where role ``app``
 has ``arn:aws:iam::aws:policy/AdministratorAccess`` attached fires ``assumable-role`` and
-``administrative-policy``.
+``administrative-policy``; a narrower role that can pass a role to a new Lambda function fires
+``privilege-escalation-path`` (see :mod:`ecs_exposure.detectors.iam_escalation`).
 """
 
 from __future__ import annotations
@@ -11,16 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ecs_exposure.arn import last_segment
-from ecs_exposure.detectors.policies import (
-    Grant,
-    analyse_document,
-    denies_everything,
-    known_managed_grant,
-)
+from ecs_exposure.detectors.iam_escalation import ESCALATION, escalation_traits
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
-from ecs_exposure.detectors.util import as_list
-from ecs_exposure.inventory import decode_policy_document
-from ecs_exposure.model import Json, Level, Trait
+from ecs_exposure.iam.analysis import RoleAnalysis, analyse_role
+from ecs_exposure.iam.cache import memo
+from ecs_exposure.model import Level, Trait
 
 ASSUMABLE = TraitSpec(
     "assumable-role", "Container can assume an IAM role", "impact", True,
@@ -44,67 +40,60 @@ SERVICE_ADMIN = TraitSpec(
 ROLE_FIELDS = (("taskRoleArn", "task role"), ("executionRoleArn", "execution role"))
 
 
-@detector("task-definition", ASSUMABLE, ADMIN, SERVICE_ADMIN)
+@detector("task-definition", ASSUMABLE, ADMIN, SERVICE_ADMIN, ESCALATION)
 def task_roles(ctx: Context) -> Iterator[Trait]:
-    """Evaluate each distinct role once, even when it is both task and execution role."""
+    """Evaluate each distinct role once, even when it is both task and execution role.
+
+    Escalation paths are looked for on the task role only: the execution role is used by the
+    ECS agent to pull images and secrets, and its credentials never reach the containers.
+    """
     roles: dict[str, list[str]] = {}
     for field_name, label in ROLE_FIELDS:
         ref = ctx.resource.get(field_name)
         if isinstance(ref, str) and ref:
             roles.setdefault(ref, []).append(label)
-            if field_name == "taskRoleArn":
-                yield ctx.trait(ASSUMABLE.id, "/taskRoleArn",
-                                f"containers can obtain credentials of role {last_segment(ref)}")
     for ref, labels in roles.items():
         role = ctx.inventory.role(ref)
-        if role is not None:
-            yield from _role_grants(ctx, role, " and ".join(labels))
-
-
-def _role_documents(ctx: Context, role: Json) -> Iterator[tuple[str, str, str, Json | None]]:
-    """``(resource, pointer prefix, policy label, document)`` for every policy of the role."""
-    role_arn = str(role.get("Arn"))
-    for index, inline in enumerate(as_list(role.get("RolePolicyList"))):
-        if isinstance(inline, dict):
-            yield (role_arn, f"/RolePolicyList/{index}/PolicyDocument",
-                   f"inline policy {inline.get('PolicyName', index)}",
-                   decode_policy_document(inline.get("PolicyDocument")))
-    for index, attached in enumerate(as_list(role.get("AttachedManagedPolicies"))):
-        if not isinstance(attached, dict) or not isinstance(attached.get("PolicyArn"), str):
+        analysis = analyse_role(ctx.inventory, role) if role is not None else None
+        if "task role" in labels:
+            yield _assumable(ctx, ref, analysis)
+        if analysis is None:
             continue
-        arn = attached["PolicyArn"]
-        document = ctx.inventory.policy_document(arn)
-        if document is None:
-            yield role_arn, f"/AttachedManagedPolicies/{index}", f"managed policy {arn}", None
-            continue
-        policy = ctx.inventory.managed_policies[arn]
-        versions = as_list(policy.get("PolicyVersionList"))
-        v_index = next((i for i, v in enumerate(versions) if isinstance(v, dict)
-                        and decode_policy_document(v.get("Document")) == document), 0)
-        yield (arn, f"/PolicyVersionList/{v_index}/Document",
-               f"managed policy {policy.get('PolicyName', arn)}", document)
+        yield from _role_grants(ctx, analysis, " and ".join(labels))
+        if "task role" in labels:
+            # The same for every task definition using the role: built once per scan.
+            table: dict[str, list[Trait]] = memo(ctx.inventory).setdefault(
+                "escalation-traits", {})
+            if analysis.policies.arn not in table:
+                table[analysis.policies.arn] = list(escalation_traits(ctx, analysis))
+            yield from table[analysis.policies.arn]
 
 
-def _role_grants(ctx: Context, role: Json, labels: str) -> Iterator[Trait]:
-    role_name = str(role.get("RoleName") or last_segment(str(role.get("Arn"))))
-    documents = list(_role_documents(ctx, role))
-    if any(denies_everything(doc) for *_, doc in documents):
-        return
-    for resource, prefix, label, document in documents:
-        if document is None:
-            arn = label.removeprefix("managed policy ")
-            grant = known_managed_grant(arn)
-            grants: list[Grant] = [grant] if grant else []
-        else:
-            grants = analyse_document(document)
-        for grant in grants:
-            trait = ADMIN if grant.kind == "admin" else SERVICE_ADMIN
-            condition = " (only under a Condition)" if grant.conditional else ""
-            yield ctx.trait(
-                trait.id, prefix + grant.pointer,
-                f"{labels} {role_name}: {label} {grant.detail}{condition}",
-                resource=resource,
-                impact=Level.HIGH if grant.kind == "admin" else Level.MEDIUM,
-                extra=(("role", str(role.get("Arn"))), ("role_kind", labels),
-                       ("services", grant.services)),
-            )
+def _assumable(ctx: Context, ref: str, analysis: RoleAnalysis | None) -> Trait:
+    detail = f"containers can obtain credentials of role {last_segment(ref)}"
+    extra: tuple[tuple[str, object], ...] = ()
+    if analysis is not None:
+        summary = analysis.access.describe()
+        detail += f" ({summary})" if summary else " (no effective permissions found)"
+        extra = (("role", analysis.policies.arn),
+                 ("access_levels", analysis.access.certain),
+                 ("conditional_access_levels", analysis.access.conditional))
+        if analysis.policies.unknown:
+            detail += "; not in the inputs: " + ", ".join(analysis.policies.unknown)
+            extra += (("unknown_policies", list(analysis.policies.unknown)),)
+    return ctx.trait(ASSUMABLE.id, "/taskRoleArn", detail, extra=extra)
+
+
+def _role_grants(ctx: Context, analysis: RoleAnalysis, labels: str) -> Iterator[Trait]:
+    role = analysis.policies
+    for sourced in analysis.grants:
+        grant = sourced.grant
+        trait = ADMIN if grant.kind == "admin" else SERVICE_ADMIN
+        condition = " (only under a Condition)" if grant.conditional else ""
+        yield ctx.trait(
+            trait.id, sourced.pointer,
+            f"{labels} {role.name}: {sourced.source.label} {grant.detail}{condition}",
+            resource=sourced.source.resource,
+            impact=Level.HIGH if grant.kind == "admin" else Level.MEDIUM,
+            extra=(("role", role.arn), ("role_kind", labels), ("services", grant.services)),
+        )

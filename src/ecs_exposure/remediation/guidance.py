@@ -642,14 +642,18 @@ _ENTRIES: dict[str, Guidance] = {
             "The task role can grant itself more power, for example by attaching "
             "policies to itself, rewriting a trust policy, creating keys for other "
             "users or passing a stronger role to new compute, so a compromised "
-            "container can climb to control of the account."
+            "container can climb to control of the account; the same trait marks "
+            "roles that can read every secret or object, switch off audit trails or "
+            "open a shell in other tasks."
         ),
         change=(
             "Remove the statement that enables the path (`iam:Put*Policy`, "
             "`iam:Attach*Policy`, `iam:CreatePolicyVersion`, "
             "`iam:UpdateAssumeRolePolicy`, `iam:CreateAccessKey`, `sts:AssumeRole` on "
-            "`*`), and limit `iam:PassRole` to named role ARNs with an "
-            "`iam:PassedToService` condition."
+            "`*`), limit `iam:PassRole` to named role ARNs with an "
+            "`iam:PassedToService` condition, and scope data and audit actions "
+            "(`secretsmanager:GetSecretValue`, `s3:GetObject`, `cloudtrail:*`, "
+            "`ecs:ExecuteCommand`) to the resources the service owns."
         ),
         contain=(
             "Attach a permissions boundary to the task role, require the same "

@@ -68,6 +68,16 @@ def summarise(traits: Iterable[Trait], task_definitions: Iterable[str]) -> str:
         names = ", ".join(last_segment(str(r)) for r in roles)
         sentences.append(f"Replace the broad policies of role {names} with least-privilege "
                          "policies (IAM Access Analyzer can generate one from CloudTrail).")
+    escalating = _ordered(str(dict(t.extra).get("role", t.resource)) for t in traits
+                          if t.id == "privilege-escalation-path")
+    if escalating:
+        names = ", ".join(last_segment(r) for r in escalating)
+        patterns = _ordered(str(dict(t.extra).get("pattern")) for t in traits
+                            if t.id == "privilege-escalation-path")
+        sentences.append(f"Close the escalation paths of role {names} ({', '.join(patterns)}): "
+                         "remove or scope the statements named in the evidence, limit "
+                         "iam:PassRole to named roles with an iam:PassedToService condition, "
+                         "and attach a permissions boundary.")
     if "plaintext-credentials" in ids:
         sentences.append("Rotate every exposed credential: anyone who could describe the task "
                          "definition has read it.")

@@ -1,0 +1,79 @@
+"""Privilege-escalation and impact paths of a task role (``privilege-escalation-path``).
+
+An administrative policy is the obvious danger; most real damage comes from narrower
+permissions that chain to admin. Every pattern in :mod:`ecs_exposure.iam.patterns` is
+matched against the task role's effective permissions (inline, customer-managed and
+AWS-managed policies, Deny statements, the permissions boundary, conditions), and each one
+the role can carry out becomes a trait naming the pattern and the statements behind every
+step.
+
+Example: role ``deployer-task`` with ``iam:PassRole`` on ``role/*`` and
+``lambda:CreateFunction`` + ``lambda:InvokeFunction`` fires ``privilege-escalation-path``
+(pattern ``pass-role-lambda``): "iam:PassRole + lambda:CreateFunction +
+lambda:InvokeFunction → any role that trusts lambda.amazonaws.com → administrator access".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ecs_exposure.detectors.registry import Context, TraitSpec
+from ecs_exposure.iam.analysis import RoleAnalysis
+from ecs_exposure.iam.paths import EscalationPath, StepResult
+from ecs_exposure.model import Trait
+
+ESCALATION = TraitSpec(
+    "privilege-escalation-path", "Privilege-escalation path", "impact", False,
+    "The task role can raise its own privileges or reach what it was not given: write or "
+    "attach its own policies, pass a role to new compute, swap the role of existing compute, "
+    "rewrite a trust policy, mint user credentials, assume a stronger role, tamper with "
+    "audit trails, read every secret or object, or ECS Exec into other tasks.",
+    ("Security Hub: ECS service exposure impact traits (IAM privilege escalation)",
+     "Rhino Security Labs: AWS IAM privilege escalation methods"),
+)
+
+
+def _step_facts(result: StepResult) -> dict[str, Any]:
+    decision = result.decision
+    return {
+        "action": result.action,
+        "target": result.target,
+        "conditional": decision.conditional,
+        "statements": [{"policy": c.source.label, "resource": c.source.resource,
+                        "pointer": c.pointer} for c in decision.grants[:3]],
+        "boundary": [{"policy": c.source.label, "resource": c.source.resource,
+                      "pointer": c.pointer} for c in decision.boundary[:1]],
+        "notes": list(decision.notes),
+    }
+
+
+def describe(path: EscalationPath) -> str:
+    """``iam:PassRole (inline policy deploy /Statement/0) + … → … → administrator access``."""
+    steps = " + ".join(f"{s.action} ({s.decision.grants[0].describe()})" for s in path.steps)
+    return f"{steps} → {path.reaches}"
+
+
+def escalation_traits(ctx: Context, analysis: RoleAnalysis) -> Iterator[Trait]:
+    """One trait per pattern the task role can carry out."""
+    role = analysis.policies
+    for path in analysis.paths:
+        first = path.steps[0].decision.grants[0]
+        condition = ""
+        if path.conditional:
+            condition = " [conditional: " + "; ".join(path.notes or ("a condition applies",)) \
+                + "]"
+        elif path.notes:
+            condition = " [" + "; ".join(path.notes) + "]"
+        yield ctx.trait(
+            ESCALATION.id, first.pointer,
+            f"task role {role.name}: {path.pattern.title} — {describe(path)}{condition}",
+            resource=first.source.resource,
+            impact=path.impact,
+            extra=(("role", role.arn), ("pattern", path.pattern.id),
+                   ("pattern_title", path.pattern.title),
+                   ("family", path.pattern.family), ("outcome", path.pattern.outcome),
+                   ("actions", path.actions), ("reaches", path.reaches),
+                   ("conditional", path.conditional), ("reference", path.pattern.reference),
+                   ("steps", [_step_facts(s) for s in path.steps])),
+        )

