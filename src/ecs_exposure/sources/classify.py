@@ -59,9 +59,6 @@ _RECOGNISED_LATER = {
     "matches": "Grype report",
     "bomFormat": "CycloneDX document",
     "vulnerabilities": "CISA KEV catalog",
-    "AWSTemplateFormatVersion": "CloudFormation template",
-    "Resources": "CloudFormation template",
-    "format_version": "Terraform JSON",
 }
 
 

@@ -1,0 +1,22 @@
+"""Infrastructure as code in: CloudFormation (JSON, YAML, SAM, CDK output) and Terraform (plan
+and state JSON, HCL best effort), translated into the AWS API shapes the detectors read, with
+every field traceable to its file, line and column.
+
+Importing this package registers its readers with :mod:`ecs_exposure.sources.readers` and its
+position locators with :mod:`ecs_exposure.sources.positions`.
+"""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    """Add the IaC readers and locators to the registries (idempotent)."""
+    from ecs_exposure.sources import positions, readers
+    from ecs_exposure.sources.iac import cloudformation, locate
+
+    for reader_list, reader in ((readers.DOCUMENT_READERS, cloudformation.read_json_template),
+                                (readers.RAW_READERS, cloudformation.read_yaml_template)):
+        if reader not in reader_list:
+            reader_list.append(reader)
+    if locate.yaml_locator not in positions.LOCATORS:
+        positions.LOCATORS.append(locate.yaml_locator)
