@@ -12,11 +12,12 @@ from __future__ import annotations
 def register() -> None:
     """Add the IaC readers and locators to the registries (idempotent)."""
     from ecs_exposure.sources import positions, readers
-    from ecs_exposure.sources.iac import cloudformation, locate
+    from ecs_exposure.sources.iac import cloudformation, locate, terraform
 
-    for reader_list, reader in ((readers.DOCUMENT_READERS, cloudformation.read_json_template),
-                                (readers.RAW_READERS, cloudformation.read_yaml_template)):
-        if reader not in reader_list:
-            reader_list.append(reader)
+    for document_reader in (cloudformation.read_json_template, terraform.read_terraform):
+        if document_reader not in readers.DOCUMENT_READERS:
+            readers.DOCUMENT_READERS.append(document_reader)
+    if cloudformation.read_yaml_template not in readers.RAW_READERS:
+        readers.RAW_READERS.append(cloudformation.read_yaml_template)
     if locate.yaml_locator not in positions.LOCATORS:
         positions.LOCATORS.append(locate.yaml_locator)
