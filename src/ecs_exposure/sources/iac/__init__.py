@@ -17,7 +17,9 @@ def register() -> None:
     for document_reader in (cloudformation.read_json_template, terraform.read_terraform):
         if document_reader not in readers.DOCUMENT_READERS:
             readers.DOCUMENT_READERS.append(document_reader)
-    if cloudformation.read_yaml_template not in readers.RAW_READERS:
-        readers.RAW_READERS.append(cloudformation.read_yaml_template)
-    if locate.yaml_locator not in positions.LOCATORS:
-        positions.LOCATORS.append(locate.yaml_locator)
+    for raw_reader in (cloudformation.read_yaml_template, terraform.read_hcl):
+        if raw_reader not in readers.RAW_READERS:
+            readers.RAW_READERS.append(raw_reader)
+    for locator in (locate.yaml_locator, locate.hcl_locator):
+        if locator not in positions.LOCATORS:
+            positions.LOCATORS.append(locator)

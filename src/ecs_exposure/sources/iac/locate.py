@@ -1,4 +1,4 @@
-"""Line and column of a JSON pointer in YAML templates (and, later, Terraform HCL), for
+"""Line and column of a JSON pointer in YAML templates and Terraform HCL files, for
 :func:`ecs_exposure.sources.positions.locate`.
 
 Each file is parsed once per content (the loader records positions anyway); a pointer that is
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ecs_exposure.sources.iac import hcl
 from ecs_exposure.sources.iac.cloudformation import looks_like_yaml_template
 from ecs_exposure.sources.iac.yamlload import Positions, load_yaml
 from ecs_exposure.sources.jsonfile import InputError
@@ -41,4 +42,12 @@ def yaml_locator(data: bytes, pointer: str) -> Position | None:
     if not looks_like_yaml_template(data):
         return None
     positions = _yaml_positions(data)
+    return nearest(positions, pointer) if positions else None
+
+
+def hcl_locator(data: bytes, pointer: str) -> Position | None:
+    """Locator for Terraform ``.tf`` files (pointers like ``/resource/<type>/<name>/…``)."""
+    if not hcl.looks_like_hcl(data):
+        return None
+    positions = hcl._positions(data)
     return nearest(positions, pointer) if positions else None

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecs_exposure.inventory import Inventory
+from ecs_exposure.sources.iac import hcl, parameters
 from ecs_exposure.sources.iac.shapes import add_to_inventory
 from ecs_exposure.sources.iac.tf_translate import TfResource, TfTranslation
 from ecs_exposure.unknown import Unknown
@@ -214,4 +215,19 @@ def read_terraform(inventory: Inventory, doc: Any, source: str) -> bool:
         resources = state_resources(doc)
     built = TfTranslation(resources, _region(doc)).run()
     add_to_inventory(inventory, built, source)
+    return True
+
+
+def read_hcl(inventory: Inventory, data: bytes, source: str) -> bool:
+    """Raw reader for ``.tf`` files (best effort; see :mod:`.hcl`)."""
+    if not hcl.looks_like_hcl(data):
+        return False
+    variables, locals_, documents = hcl.module_context(source)
+    variables.update(parameters.current())
+    doc, _ = hcl.evaluate(data, source, variables, locals_)
+    own = hcl.resources(doc)
+    addresses = {r.address for r in own}
+    context = [r for d in documents for r in hcl.resources(d, with_origins=False)
+               if r.address not in addresses]
+    add_to_inventory(inventory, TfTranslation(own, "", context).run(), source)
     return True

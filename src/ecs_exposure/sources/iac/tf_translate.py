@@ -62,8 +62,13 @@ def _known(value: Any) -> bool:
 class TfTranslation:
     """Translates the resources of one plan, state or module directory."""
 
-    def __init__(self, resources: list[TfResource], region: str = "") -> None:
-        self.resources = {r.address: r for r in resources}
+    def __init__(self, resources: list[TfResource], region: str = "",
+                 context: list[TfResource] | None = None) -> None:
+        """``context`` resources (other files of an HCL module) resolve references but are
+        not built: they are added when their own file is read."""
+        self.resources = {r.address: r for r in (context or [])}
+        self.resources.update((r.address, r) for r in resources)
+        self.own = {r.address for r in resources}
         self.region = region
         self.built: dict[str, Built] = {}
         self.roles_by_name: dict[str, Built] = {}
@@ -162,6 +167,8 @@ class TfTranslation:
                   "aws_lb_listener_rule": bound(other.listener_rule)}
         for table in (first, second):
             for res in self.resources.values():
+                if res.address not in self.own:
+                    continue
                 handler = table.get(ALIASES.get(res.type, res.type))
                 if handler is not None:
                     handler(res)
