@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from iac_helpers import finding, line_of, position, scan_paths, traits, write
-
 from ecs_exposure.sources.iac.cfn_eval import NO_VALUE, Evaluator
 from ecs_exposure.unknown import Unknown, is_unknown
+from iac_helpers import finding, line_of, position, scan_paths, traits, write
 
 ESTATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -203,7 +202,8 @@ def test_intrinsics_evaluate_as_cloudformation_does() -> None:
     assert r({"Ref": "L"}, "") == ["a", "b"]
     assert is_unknown(r({"Ref": "Missing"}, "")) and is_unknown(r({"Ref": "Ssm"}, ""))
     assert r({"Ref": "AWS::NoValue"}, "") is NO_VALUE
-    assert r({"Fn::Sub": "${AWS::Region}-${Res}-${!Literal}"}, "") == "eu-west-1-res-name-${Literal}"
+    assert r({"Fn::Sub": "${AWS::Region}-${Res}-${!Literal}"}, "") == \
+        "eu-west-1-res-name-${Literal}"
     assert r({"Fn::Sub": ["${x}", {"x": {"Ref": "N"}}]}, "") == "3"
     partial = r({"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:role/x"}, "")
     assert is_unknown(partial) and str(partial) == "arn:aws:iam::${AWS::AccountId}:role/x"

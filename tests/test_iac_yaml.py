@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from iac_helpers import scan_paths, write
 
 from ecs_exposure.sources.iac.yamlload import MAX_NODES, load_yaml
 from ecs_exposure.sources.jsonfile import InputError
+from iac_helpers import scan_paths, write
 
 HEADER = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n"
 
