@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from iac_helpers import finding, position, scan_paths, traits
 
 REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "cloudformation"

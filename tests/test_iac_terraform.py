@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from iac_helpers import finding, line_of, position, scan_paths, traits, write
-
 from ecs_exposure.unknown import is_unknown
+from iac_helpers import finding, line_of, position, scan_paths, traits, write
 
 CONTAINERS = json.dumps([{"name": "web", "image": "nginx:1.27", "privileged": True,
                           "portMappings": [{"containerPort": 80}]}])
