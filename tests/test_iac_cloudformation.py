@@ -440,3 +440,46 @@ Resources:
 """)
     result, _, _ = scan_paths([path], {"Mode": "host", "AWS::AccountId": "123456789012"})
     assert "host-network-mode" in {t.id for t in finding(result, "p").traits}
+
+
+def test_task_sets_and_customer_managed_policies(tmp_path: Path) -> None:
+    path = write(tmp_path, "bluegreen.yaml", """\
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties: {RoleName: app, AssumeRolePolicyDocument: {}}
+  Admin:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Roles: [!Ref Role]
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, NotAction: 'iam:*', Resource: '*'}
+  Td:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: bg
+      TaskRoleArn: !Sub 'arn:aws:iam::${AWS::AccountId}:role/app'
+      ContainerDefinitions: [{Name: c, Image: x}]
+  Svc:
+    Type: AWS::ECS::Service
+    Properties:
+      ServiceName: bg
+      DeploymentController: {Type: EXTERNAL}
+  Blue:
+    Type: AWS::ECS::TaskSet
+    Properties:
+      Cluster: default
+      Service: !Ref Svc
+      TaskDefinition: !Ref Td
+      NetworkConfiguration:
+        AwsVpcConfiguration: {AssignPublicIp: ENABLED, Subnets: [s-1]}
+""")
+    result, _, _ = scan_paths([path])
+    bg = finding(result, "bg")
+    public = traits(bg, "public-ip")[0]
+    assert public.pointer.startswith("/taskSets/0/")
+    assert position(public).line == line_of(path, "AssignPublicIp: ENABLED")
+    admin = traits(bg, "administrative-policy")[0]
+    assert admin.resource == "arn:aws:iam:::policy/bluegreen-Admin"
+    assert position(admin).line == line_of(path, "NotAction")

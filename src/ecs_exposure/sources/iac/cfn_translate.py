@@ -23,6 +23,7 @@ ECS_RENAMES = {
     "EFSVolumeConfiguration": "efsVolumeConfiguration",
     "FSxWindowsFileServerVolumeConfiguration": "fsxWindowsFileServerVolumeConfiguration",
     "FilesystemId": "fileSystemId", "IAM": "iam", "ClusterSettings": "settings",
+    "AwsVpcConfiguration": "awsvpcConfiguration",  # TaskSet spells it differently
 }
 TOP_RENAMES = {"Cluster": "clusterArn", "Role": "roleArn"}
 ECS_MAPS = frozenset({"options", "dockerLabels", "driverOpts", "labels"})
