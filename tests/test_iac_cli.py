@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from iac_helpers import line_of, write
 
 from ecs_exposure.cli import main
+from iac_helpers import line_of, write
 
 TEMPLATE = """\
 Parameters:
