@@ -188,3 +188,11 @@ def test_malformed_hcl_is_an_error_naming_the_file(tmp_path: Path) -> None:
     _, _, report = scan_paths([bad])
     assert report.errors and report.errors[0].source == str(bad)
     assert "invalid HCL" in report.errors[0].message
+
+
+def test_deeply_nested_hcl_is_refused_not_crashed(tmp_path: Path) -> None:
+    deep = write(tmp_path, "deep.tf",
+                 'resource "aws_ecs_service" "x" {\n  name = ' + "[" * 3000 + "]" * 3000 + "\n}\n")
+    _, _, report = scan_paths([deep])
+    assert [e.source for e in report.errors] == [str(deep)]
+    assert "nested too deeply" in report.errors[0].message

@@ -292,10 +292,6 @@ class Evaluator:
                 return value[3]["DefaultValue"]
             return Unknown(f"Fn::FindInMap {name}/{top}/{second} (no such entry)")
 
-    def condition_of(self, value: Any) -> Any:
-        result = self.condition(value)
-        return Unknown(f"condition {value}") if result is None else result
-
     def logic(self, key: str, value: Any) -> Any:
         truths = [self._truth(v) for v in (value if isinstance(value, list) else [value])]
         if key == "Fn::Not":
@@ -355,7 +351,6 @@ _FUNCTIONS: dict[str, Callable[[Evaluator, Any], Any]] = {
     "Fn::Select": Evaluator.select,
     "Fn::Split": Evaluator.split,
     "Fn::FindInMap": Evaluator.find_in_map,
-    "Condition": Evaluator.condition_of,
     "Fn::Equals": lambda self, v: Evaluator.equals(v),
     "Fn::Not": lambda self, v: self.logic("Fn::Not", v),
     "Fn::And": lambda self, v: self.logic("Fn::And", v),
