@@ -24,6 +24,8 @@ from ecs_exposure.model import ScanResult, Severity
 from ecs_exposure.reporters import FORMATS, terminal
 from ecs_exposure.scan import scan_inventory
 from ecs_exposure.sources.files import LoadReport, iter_files, load_paths
+from ecs_exposure.sources.iac import parameters as iac_parameters
+from ecs_exposure.sources.jsonfile import InputError
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
 SECURITY_HUB_FAILED = 3
@@ -164,9 +166,14 @@ def main() -> None:
               help="Import into this region (default: each finding's own region).")
 @click.option("--security-hub-account", metavar="ACCOUNT_ID",
               help="Import as this account (default: each finding's own account).")
+@click.option("--parameters", "parameters_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="CloudFormation parameter values (AWS CLI ParameterKey/ParameterValue list "
+                   "or a name → value mapping, JSON or YAML); may set AWS::Region, "
+                   "AWS::AccountId and AWS::StackName.")
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
          output_dir: Path | None, fail_on: str, details: bool, security_hub: bool,
-         security_hub_region: str | None, security_hub_account: str | None) -> None:
+         security_hub_region: str | None, security_hub_account: str | None,
+         parameters_file: Path | None) -> None:
     """Scan AWS CLI JSON exports (files or directories) for ECS service exposures.
 
     \b
@@ -191,10 +198,19 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     if output is not None and output_dir is not None:
         raise click.UsageError("use either --output or --output-dir")
     stderr = Console(stderr=True)
+    try:
+        values = iac_parameters.load_parameters(parameters_file) if parameters_file else {}
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--parameters") from None
     with ExitStack() as stack:
+        stack.enter_context(iac_parameters.using(values))
         inputs = list(paths) + (demo_paths(stack) if demo else [])
         inventory, report = load_inputs(inputs, stderr)
         fail_if_nothing_read(report, stderr)
+        if any(source.endswith(".tf") for source in report.read):
+            stderr.print("note: Terraform .tf files were read directly, a best effort for "
+                         "literal values; a plan (terraform show -json) is more complete",
+                         style="dim", highlight=False)
         result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
                                 inputs=[str(p) for p in inputs])
     emit(result, formats, output, output_dir, details)

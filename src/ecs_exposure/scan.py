@@ -15,6 +15,7 @@ from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import Subject, assess
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Finding, ScanResult, SourceError, Trait
+from ecs_exposure.unknown import is_unknown
 
 
 def _task_definition_traits(inventory: Inventory) -> dict[str, tuple[Trait, ...]]:
@@ -31,10 +32,17 @@ def _missing_for(inventory: Inventory, refs: list[str], keys: list[str]) -> list
     for key in keys:
         for field_name in ("taskRoleArn", "executionRoleArn"):
             ref = inventory.task_definitions[key].get(field_name)
-            if isinstance(ref, str) and ref and inventory.role(ref) is None:
+            role = inventory.role(ref) if isinstance(ref, str) and ref else None
+            if isinstance(ref, str) and ref and role is None:
                 note = f"IAM role {last_segment(ref)} (permissions unknown)"
                 if note not in missing:
                     missing.append(note)
+            for attached in (role or {}).get("AttachedManagedPolicies") or ():
+                arn = attached.get("PolicyArn") if isinstance(attached, dict) else None
+                if is_unknown(arn):
+                    note = f"managed policy {arn} of IAM role {last_segment(str(ref))}"
+                    if note not in missing:
+                        missing.append(note)
     return missing
 
 

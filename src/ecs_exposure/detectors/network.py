@@ -19,6 +19,7 @@ from ecs_exposure.arn import elb_name, parse_arn
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.util import as_dict, as_list, containers
 from ecs_exposure.model import Json, Trait
+from ecs_exposure.unknown import describe, is_unknown
 
 PUBLIC_IP = TraitSpec(
     "public-ip", "Public IP address assigned", "reachability", False,
@@ -54,6 +55,8 @@ class OpenRule:
     to_port: int
     cidrs: tuple[str, ...]
     pointer: str
+    assumed: bool = False
+    """The source or protocol is unknown (infrastructure as code): assumed open."""
 
     def covers(self, port: int, protocol: str = "tcp") -> bool:
         """True when traffic to ``port``/``protocol`` is allowed by this rule."""
@@ -79,7 +82,8 @@ def open_rules(group: Json) -> list[OpenRule]:
     """Ingress permissions of a security group that allow 0.0.0.0/0 or ::/0.
 
     Rules that reference another security group or a prefix list are not open: only the
-    members of that group or list can connect.
+    members of that group or list can connect. A source or protocol that infrastructure as
+    code could not resolve is assumed open (``assumed``), never assumed closed.
     """
     group_id = str(group.get("GroupId"))
     rules: list[OpenRule] = []
@@ -87,7 +91,8 @@ def open_rules(group: Json) -> list[OpenRule]:
         if not isinstance(perm, dict):
             continue
         raw = str(perm.get("IpProtocol", "")).lower()
-        protocol = "all" if raw in ("-1", "all") else _PROTOCOLS.get(raw)
+        assumed = is_unknown(perm.get("IpProtocol"))
+        protocol = "all" if raw in ("-1", "all") or assumed else _PROTOCOLS.get(raw)
         if protocol is None:
             continue  # ICMP and other protocols carry no service traffic
         cidrs: list[str] = []
@@ -95,8 +100,15 @@ def open_rules(group: Json) -> list[OpenRule]:
         for cidr, list_key in OPEN_CIDRS.items():
             cidr_key = "CidrIp" if list_key == "IpRanges" else "CidrIpv6"
             for r_index, entry in enumerate(as_list(perm.get(list_key))):
-                if isinstance(entry, dict) and entry.get(cidr_key) == cidr:
-                    cidrs.append(cidr)
+                if not isinstance(entry, dict):
+                    continue
+                if entry.get(cidr_key) == cidr or is_unknown(entry.get(cidr_key)):
+                    unknown_source = entry.get(cidr_key) != cidr
+                    assumed = assumed or unknown_source
+                    text = f"an unknown source ({describe(entry[cidr_key])})" \
+                        if unknown_source else cidr
+                    if text not in cidrs:
+                        cidrs.append(text)
                     pointer = pointer or f"/IpPermissions/{p_index}/{list_key}/{r_index}"
         if cidrs:
             from_port = perm.get("FromPort", 0)
@@ -105,7 +117,7 @@ def open_rules(group: Json) -> list[OpenRule]:
                 group_id, p_index, protocol,
                 from_port if isinstance(from_port, int) and from_port >= 0 else 0,
                 to_port if isinstance(to_port, int) and to_port >= 0 else 65535,
-                tuple(cidrs), pointer,
+                tuple(cidrs), pointer, assumed,
             ))
     return rules
 
@@ -159,11 +171,14 @@ def _open_group_traits(ctx: Context, state: _Assessment, group: Json, role: str)
     state.seen_groups.add(group_id)
     resource = group_arn(group, ctx.key)
     for rule in rules:
+        assumed = ", assumed open" if rule.assumed else ""
         state.traits.append(ctx.trait(
             OPEN_SG.id, rule.pointer,
             f"{role} security group {group_id} ({group.get('GroupName', '')}) allows "
-            f"{rule.describe()} from {' and '.join(rule.cidrs)}",
+            f"{rule.describe()} from {' and '.join(rule.cidrs)}{assumed}",
             resource=resource, origin=group_id,
+            potential=rule.assumed,
+            missing=(f"ingress source of security group {group_id}",) if rule.assumed else (),
             extra=(("group_id", group_id), ("protocol", rule.protocol),
                    ("from_port", rule.from_port), ("to_port", rule.to_port),
                    ("all_ports", rule.all_ports)),
@@ -182,6 +197,8 @@ def _subnet_route(ctx: Context, subnet_id: str) -> tuple[str | None, bool]:
         if route.get("DestinationCidrBlock") == "0.0.0.0/0" or \
                 route.get("DestinationIpv6CidrBlock") == "::/0":
             gateway = route.get("GatewayId")
+            if is_unknown(gateway):
+                return None, False  # a gateway only AWS knows may be an internet gateway
             if isinstance(gateway, str) and gateway.startswith("igw-"):
                 return gateway, True
     return None, True
@@ -190,12 +207,22 @@ def _subnet_route(ctx: Context, subnet_id: str) -> tuple[str | None, bool]:
 def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
                  ports: set[tuple[int, str]]) -> None:
     """Public IP + open security group on a listening port + internet gateway route."""
-    if awsvpc.get("assignPublicIp") != "ENABLED":
+    setting = awsvpc.get("assignPublicIp")
+    if is_unknown(setting):
+        missing = f"assignPublicIp ({describe(setting)})"
+        state.note_missing(missing)
+        state.traits.append(ctx.trait(
+            PUBLIC_IP.id, f"{pointer}/assignPublicIp",
+            f"tasks may get a public IP address (assignPublicIp is {describe(setting)}, "
+            "assumed ENABLED)", potential=True, missing=(missing,),
+        ))
+    elif setting != "ENABLED":
         return
-    state.traits.append(ctx.trait(
-        PUBLIC_IP.id, f"{pointer}/assignPublicIp",
-        "tasks get a public IP address (assignPublicIp ENABLED)",
-    ))
+    else:
+        state.traits.append(ctx.trait(
+            PUBLIC_IP.id, f"{pointer}/assignPublicIp",
+            "tasks get a public IP address (assignPublicIp ENABLED)",
+        ))
     matching: list[OpenRule] = []
     unknown_groups = False
     for group_id in as_list(awsvpc.get("securityGroups")):
@@ -231,7 +258,8 @@ def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
         steps.append(f"public IP in subnet {subnet} (0.0.0.0/0 → {gateway})")
     else:
         steps.append("public IP (subnet routes not supplied)")
-    if matching and gateway:
+    if matching and gateway and not is_unknown(setting) and \
+            not all(rule.assumed for rule in matching):
         state.paths.append((pointer, tuple(steps)))
     else:
         state.potential_paths.append((pointer, tuple(steps)))
@@ -287,13 +315,18 @@ def _load_balancer_path(ctx: Context, state: _Assessment, pointer: str, entry: J
                 f"target group {group.get('TargetGroupName')}",
             )))
             continue
-        if lb.get("Scheme") != "internet-facing":
+        scheme = lb.get("Scheme")
+        if is_unknown(scheme):
+            state.note_missing(f"scheme of load balancer {lb.get('LoadBalancerName')} "
+                               f"({describe(scheme)})")
+        elif scheme != "internet-facing":
             continue
-        _internet_facing_path(ctx, state, pointer, lb, group, entry)
+        _internet_facing_path(ctx, state, pointer, lb, group, entry,
+                              confirmed=not is_unknown(scheme))
 
 
 def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Json,
-                          group: Json, entry: Json) -> None:
+                          group: Json, entry: Json, confirmed: bool = True) -> None:
     lb_name = str(lb.get("LoadBalancerName"))
     lb_type = str(lb.get("Type", "application"))
     listeners = _forwarding_listeners(ctx, str(lb.get("LoadBalancerArn")),
@@ -305,6 +338,7 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
     groups = [g for g in as_list(lb.get("SecurityGroups")) if isinstance(g, str)]
     open_ports: list[str] = []
     unknown = False
+    assumed_only = True
     if groups:
         for group_id in groups:
             sg = ctx.inventory.security_groups.get(group_id)
@@ -314,11 +348,13 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
                 continue
             for rule in _open_group_traits(ctx, state, sg, f"load balancer {lb_name}"):
                 covered = [f"{proto}:{port}" for port, proto in listener_ports
-                           if isinstance(port, int) and rule.covers(port)]
+                           if is_unknown(port) or (isinstance(port, int) and rule.covers(port))]
                 if covered or rule.all_ports or not listener_ports:
                     open_ports.append(f"{group_id} {rule.describe()}")
+                    assumed_only = assumed_only and rule.assumed
     else:
         open_ports.append("no security group: every client address reaches it")
+        assumed_only = False
     if not open_ports and not unknown:
         return
     listener_text = ", ".join(sorted(f"{proto}:{port}" for port, proto in listener_ports
@@ -330,7 +366,7 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
         f"target group {group.get('TargetGroupName')} → container "
         f"{entry.get('containerName', '?')}:{entry.get('containerPort', '?')}",
     )
-    if open_ports and listeners:
+    if open_ports and listeners and confirmed and not assumed_only:
         state.paths.append((pointer, steps))
     else:
         state.potential_paths.append((pointer, steps))

@@ -18,7 +18,15 @@ from rich.text import Text
 
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.detectors.secrets import mask
-from ecs_exposure.model import IMPACT_NAMES, LIKELIHOOD_NAMES, Finding, ScanResult, Severity
+from ecs_exposure.model import (
+    IMPACT_NAMES,
+    LIKELIHOOD_NAMES,
+    Finding,
+    ScanResult,
+    Severity,
+    Trait,
+)
+from ecs_exposure.sources.positions import locate
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 STYLES = {
@@ -58,6 +66,15 @@ def _table(title: str, findings: tuple[Finding, ...], cluster: bool) -> Table:
     return table
 
 
+def _location(trait: Trait) -> str | None:
+    """``file:line:column`` of the evidence, when it came from a file."""
+    if not trait.source:
+        return None
+    position = locate(trait.source, trait.file_pointer) if trait.file_pointer is not None \
+        else None
+    return f"{trait.source}:{position.line}:{position.column}" if position else trait.source
+
+
 def _details(finding: Finding) -> Panel:
     body = Text()
     body.append("Why: ", style="bold")
@@ -71,6 +88,9 @@ def _details(finding: Finding) -> Panel:
         body.append(f"  • {trait.id}", style="dim" if spec.contextual else "bold")
         body.append(f"  {safe(trait.detail)}\n")
         body.append(f"      at {safe(trait.resource)}#{safe(trait.pointer)}\n", style="dim")
+        where = _location(trait)
+        if where:
+            body.append(f"      in {safe(where)}\n", style="dim")
     body.append("\nFix: ", style="bold")
     body.append(safe(finding.remediation_summary))
     return Panel(body, title=Text(f"{finding.severity.name}  {safe(finding.title)}",

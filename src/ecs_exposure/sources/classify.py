@@ -59,10 +59,14 @@ _RECOGNISED_LATER = {
     "matches": "Grype report",
     "bomFormat": "CycloneDX document",
     "vulnerabilities": "CISA KEV catalog",
-    "AWSTemplateFormatVersion": "CloudFormation template",
-    "Resources": "CloudFormation template",
-    "format_version": "Terraform JSON",
 }
+
+_EMPTY_IAC = {
+    "AWSTemplateFormatVersion": "a CloudFormation template without AWS resources",
+    "Resources": "a CloudFormation template without AWS resources",
+    "format_version": "Terraform JSON without plan or state values",
+}
+"""Templates and plans are claimed by the IaC readers first; reaching here means empty."""
 
 
 def is_task_definition(doc: Any) -> bool:
@@ -103,5 +107,8 @@ def classify(doc: Any) -> Classification:
     for key, what in _RECOGNISED_LATER.items():
         if key in doc:
             return Classification(None, f"looks like {what}, which this version does not read")
+    for key, what in _EMPTY_IAC.items():
+        if key in doc:
+            return Classification(None, f"{what}: nothing to scan")
     keys = ", ".join(sorted(map(str, doc))[:5]) or "no keys"
     return Classification(None, f"unrecognised JSON object (top-level keys: {keys})")
