@@ -24,6 +24,9 @@ RAW_READERS: list[RawReader] = []
 
 def _load() -> None:
     """Import reader modules so they register (each appends to the lists above)."""
+    from ecs_exposure.images import ecr
+
+    DOCUMENT_READERS.extend(ecr.READERS)
 
 
 _load()
