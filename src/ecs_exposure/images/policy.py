@@ -103,6 +103,8 @@ class Policy:
     allowances: tuple[Allowance, ...] = ()
     signatures: SignaturePolicy = field(default_factory=SignaturePolicy)
     exceptions: tuple[PolicyException, ...] = ()
+    gate: frozenset[str] | None = None
+    """Traits that fail ``ecs-exposure image``; ``None`` means all."""
 
     def is_trusted(self, image_name: str, registry: str, scanned_accounts: set[str],
                    ecr_account: str | None) -> str | None:
@@ -249,6 +251,7 @@ def parse_policy(doc: Any, source: str, base: Path) -> Policy:
             PolicyException(tuple(e["traits"]), e["reason"], date.fromisoformat(e["expires"]),
                             e.get("service"), e.get("image"), index)
             for index, e in enumerate(doc.get("exceptions", []))),
+        gate=frozenset(doc["gate"]) if "gate" in doc else None,
     )
 
 

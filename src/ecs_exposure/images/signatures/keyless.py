@@ -14,6 +14,7 @@ release is unknown and its signatures fail). Certificate revocation is not part 
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,9 @@ class _IdentityPolicy:
 def _verifier(trusted_root: Path | None) -> Any:
     from sigstore.models import ClientTrustConfig, TrustedRoot
     from sigstore.verify import Verifier
+
+    # Offline by design: sigstore's "offline mode, no TUF refresh" warning is expected here.
+    logging.getLogger("sigstore").setLevel(logging.ERROR)
 
     if trusted_root is not None:
         return Verifier(trusted_root=TrustedRoot.from_file(str(trusted_root)))
