@@ -57,7 +57,10 @@ EOL_OS = TraitSpec(
 @detector("task-definition", UNTRUSTED, MUTABLE, UNSIGNED, UNSCANNED, STALE, PACKAGES, EOL_OS)
 def hardened_images(ctx: Context) -> Iterator[Trait]:
     """One evaluation per distinct image reference, shared by every container using it."""
-    accounts = ctx.inventory.accounts()
+    accounts = ctx.inventory.images.cache.get("\x00accounts")
+    if not isinstance(accounts, set):   # computed once per scan, not once per task definition
+        accounts = ctx.inventory.accounts()
+        ctx.inventory.images.cache["\x00accounts"] = accounts
     for index, container in containers(ctx.resource):
         image = container.get("image")
         if not isinstance(image, str) or not image:

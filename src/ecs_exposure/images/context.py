@@ -76,6 +76,17 @@ class ImageContext:
         """Note that ``digest`` was scanned at ``completed_at`` (the vulnerability hook)."""
         self.scans.setdefault(digest.lower(), []).append(ScanRecord(completed_at, source))
 
+    def add_config(self, digests: list[str], refs: list[str], config: Json, source: str
+                   ) -> ImageFacts:
+        """Facts from an image config alone (a scanner report's ``ImageConfig``, the hook for
+        Trivy reports): user, created, env and history, but no file tree."""
+        from ecs_exposure.images.facts import apply_config
+
+        facts = ImageFacts(source, list(refs), [d.lower() for d in digests])
+        apply_config(facts, config)
+        self.add_facts(facts)
+        return facts
+
     def add_facts(self, facts: ImageFacts) -> None:
         """An inspected image (from ``--images`` or the ``image`` command)."""
         self.facts.append(facts)

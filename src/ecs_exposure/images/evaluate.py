@@ -153,8 +153,12 @@ def _scanned(ref: ImageRef, ctx: ImageContext, digests: list[str]) -> list[Verdi
     limit = ctx.policy.max_scan_age_days
     if newest is None:
         target = digests[0] if digests else "the image (digest unknown)"
-        verdicts.append(Verdict("unscanned-image", f"no scan result for {target} in the inputs",
-                                (("scan_age_days", None),)))
+        detail = f"no scan result for {target} in the inputs"
+        status = (ctx.ecr_image(ref) or {}).get("imageScanStatus")
+        if isinstance(status, dict) and status.get("status"):
+            detail += f" (ECR imageScanStatus {status['status']}"
+            detail += f": {status['description']})" if status.get("description") else ")"
+        verdicts.append(Verdict("unscanned-image", detail, (("scan_age_days", None),)))
     elif _days(ctx.clock(), newest.completed_at) > limit:
         age = _days(ctx.clock(), newest.completed_at)
         verdicts.append(Verdict("unscanned-image", f"newest scan is {age} days old "
