@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
 from conftest import ACCOUNT, REGION, container, service, task_definition
+from ecs_exposure.cli import main
 from imagebuilder import (
     cosign_signature,
     debian_like,
@@ -21,8 +23,6 @@ from imagebuilder import (
     oci_layout,
     public_pem,
 )
-
-from ecs_exposure.cli import main
 
 ECR = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 NOW = datetime.now(UTC)
