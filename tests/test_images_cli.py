@@ -179,3 +179,26 @@ def test_scan_with_images_and_policy(setup: dict[str, Any], tmp_path: Path) -> N
                            "--policy", str(tmp_path / "missing.yaml")],
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2 and "missing.yaml" in proc.stderr
+
+
+def test_ref_digest_must_match_the_archive(setup: dict[str, Any]) -> None:
+    code, out = image(str(setup["root"] / "good"), "--ref", f"{ECR}/app@sha256:{'0' * 64}")
+    assert code == 2 and "names digest" in out
+    code, out = image(str(setup["root"] / "good"), "--ref",
+                      f"{ECR}/app@{setup['good'].digest}", "--format", "json")
+    assert json.loads(out)["digests"] == [setup["good"].digest]
+
+
+def test_demo_estate_shows_ecr_image_traits() -> None:
+    result = CliRunner().invoke(main, ["scan", "--demo", "--format", "json"])
+    doc = json.loads(result.output)
+    findings = {f["resource"]["name"]: f for f in doc["findings"]}
+    storefront = {t["id"]: t for t in findings["storefront-web"]["traits"]}
+    assert storefront["mutable-image-reference"]["evidence"]["pointer"] == "/imageTagMutability"
+    assert storefront["mutable-image-reference"]["evidence"]["file"].endswith(
+        "describe-repositories.json")
+    assert "pushed 2025-02-10" in storefront["stale-image"]["evidence"]["detail"]
+    payments = {t["id"] for t in findings["payments-api"]["traits"]}
+    assert "mutable-image-reference" not in payments        # IMMUTABLE repository
+    untrusted = {t["id"] for f in doc["task_definition_findings"] for t in f["traits"]}
+    assert "untrusted-registry" in untrusted                 # nicolaka/netshoot (Docker Hub)

@@ -132,3 +132,21 @@ def test_exceptions_apply_until_expiry(tmp_path: Path) -> None:
     [expired] = expired_errors(policy, today)
     assert "exception #1" in expired.message and "expired on 2026-01-31" in expired.message
     assert expired.source.endswith("policy.yaml")
+
+
+def test_readme_example_policy_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    start = readme.index("```yaml\nversion: 1") + len("```yaml\n")
+    example = readme[start:readme.index("```", start)]
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "cosign.pub").write_bytes(public_pem(new_key()))
+    from datetime import UTC, datetime
+
+    from imagebuilder import make_ca
+    (tmp_path / "keys" / "aws-signer-root.pem").write_bytes(
+        make_ca(datetime(2026, 1, 1, tzinfo=UTC)).root_pem)
+    (tmp_path / "sigstore").mkdir()
+    (tmp_path / "sigstore" / "trusted_root.json").write_text("{}")
+    policy = load_policy(write(tmp_path, example))
+    assert policy.gate == {"untrusted-registry", "unverified-signature", "end-of-life-os"}
+    assert policy.signatures.notation_roots and policy.signatures.keyless_identities

@@ -233,6 +233,12 @@ def image(target: str, policy_file: Path | None, reference: str | None,
             sys.exit(2)
         facts = images.facts[before]
         if reference is not None:
+            pinned = parse_reference(reference)
+            if pinned is not None and pinned.digest and pinned.digest not in facts.digests:
+                stderr.print(f"error: --ref names digest {pinned.digest}, but the image in "
+                             f"{terminal.safe(target)} has {', '.join(facts.digests) or 'none'}",
+                             style="red", markup=False, highlight=False)
+                sys.exit(2)
             facts.refs.append(reference)   # the archive is the image this reference deploys
         else:
             named = [r for r in facts.refs if parse_reference(r) is not None
