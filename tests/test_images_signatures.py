@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -208,3 +209,78 @@ def test_keyless_bundle_goes_through_sigstore_and_fails_closed(tmp_path: Path,
     assert "no keyless identity" in none.detail
     broken = check_keyless_bundle(b'{"mediaType": "nope"}', [], identity, None, ())
     assert not broken.verified
+
+
+ISSUER = "https://token.actions.githubusercontent.com"
+WORKFLOW = "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"
+
+
+@pytest.fixture(scope="module")
+def sigstore_instance(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from sigstore_builder import Instance
+
+    instance = Instance.create()
+    root = instance.trusted_root(tmp_path_factory.mktemp("sigstore") / "trusted_root.json")
+    return instance, root
+
+
+def _keyless_policy(root: Path, identity: Identity) -> SignaturePolicy:
+    return SignaturePolicy(keyless_identities=(identity,), trusted_root=root)
+
+
+def test_keyless_bundle_verifies_end_to_end(tmp_path: Path, sigstore_instance: Any) -> None:
+    instance, root = sigstore_instance
+    signed_at = NOW - timedelta(days=3)
+    policy = _keyless_policy(root, Identity(ISSUER, subject_regex="https://github.com/acme/.*"))
+    [check] = checks_for(tmp_path, [lambda i: _bundle_referrer(
+        i, instance.bundle(i.digest, WORKFLOW, ISSUER, signed_at))], policy)
+    assert check.verified, check.detail
+    assert check.kind == "sigstore keyless" and check.signer == WORKFLOW
+    assert any("Rekor inclusion proof" in c for c in check.checked)
+    exact = SignaturePolicy(keyless_identities=(Identity("https://other.issuer", subject="x"),
+                                                Identity(ISSUER, subject=WORKFLOW)),
+                            trusted_root=root)      # any of several identities
+    [again] = checks_for(tmp_path / "exact", [lambda i: _bundle_referrer(
+        i, instance.bundle(i.digest, WORKFLOW, ISSUER, signed_at))], exact)
+    assert again.verified
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("other-subject", "SANs do not match"),
+    ("other-issuer", "OIDCIssuer does not match"),
+    ("other-digest", "subject does not name this image"),
+    ("other-predicate", "predicate type"),
+    ("untrusted-instance", "certificate chain"),
+    ("tampered", "sigstore verification failed"),
+])
+def test_keyless_failures(sigstore_instance: Any, case: str, expected: str) -> None:
+    from sigstore_builder import Instance
+
+    instance, root = sigstore_instance
+    digest = "sha256:" + "9a" * 32
+    when = NOW - timedelta(days=1)
+    signer = Instance.create() if case == "untrusted-instance" else instance
+    bundle = signer.bundle("sha256:" + "11" * 32 if case == "other-digest" else digest,
+                           "https://github.com/evil/x" if case == "other-subject" else WORKFLOW,
+                           "https://evil.example" if case == "other-issuer" else ISSUER, when,
+                           predicate="https://slsa.dev/provenance/v1"
+                           if case == "other-predicate" else
+                           "https://sigstore.dev/cosign/sign/v1")
+    if case == "tampered":
+        doc = json.loads(bundle)
+        import base64
+
+        statement = base64.b64decode(doc["dsseEnvelope"]["payload"]).replace(b"image", b"imagf")
+        doc["dsseEnvelope"]["payload"] = base64.b64encode(statement).decode()
+        bundle = json.dumps(doc).encode()
+    check = check_keyless_bundle(bundle, [digest], (Identity(ISSUER, subject=WORKFLOW),), root,
+                                 ("https://sigstore.dev/cosign/sign/v1",))
+    assert not check.verified
+    assert expected in check.detail, check.detail
+
+
+def _bundle_referrer(image: Any, bundle: bytes) -> Any:
+    from imagebuilder import _referrer
+
+    media = "application/vnd.dev.sigstore.bundle.v0.3+json"
+    return _referrer(image, media, media, bundle)

@@ -103,10 +103,14 @@ def check_keyless_bundle(bundle_json: bytes, image_digests: list[str],
     try:
         bundle = Bundle.from_json(bundle_json)
         verifier = _verifier(trusted_root)
-        policy = AnyOf([_IdentityPolicy(i) for i in identities])
+        policies = [_IdentityPolicy(i) for i in identities]
+        policy = policies[0] if len(policies) == 1 else AnyOf(policies)  # type: ignore[arg-type]
         payload_type, payload = verifier.verify_dsse(bundle, policy)
     except (SigstoreError, ValueError, OSError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "policies succeeded" in reason:
+            reason = f"certificate identity matches none of the {len(identities)} keyless " \
+                     "identities in the policy"
         return SignatureCheck(KIND, False, f"sigstore verification failed: {reason[:300]}")
     if payload_type != IN_TOTO:
         return SignatureCheck(KIND, False, f"DSSE payload type {payload_type!r}")
