@@ -207,3 +207,39 @@ def test_rpm_header_parser_rejects_garbage() -> None:
         parse_rpm_header(b"\x00\x00\x00\x05\x7f\xff\xff\xff" + b"\x00" * 10)
     with pytest.raises(ValueError):
         parse_rpm_header(b"\x00")
+
+
+def test_whiteout_then_re_add_and_file_replacing_directory(tmp_path: Path) -> None:
+    image = Image([
+        [File("opt/a/old", b"x"), File("opt/b/inner", b"x"), File("etc/os-release", b"ID=x\n")],
+        [File("opt/.wh.a"), File("opt/a/new", b"y"), File("opt/b", b"now a file")],
+    ]).build()
+    facts = inspect(oci_layout(tmp_path / "readd", image))
+    assert "opt/a/new" in facts.all_paths and "opt/a/old" not in facts.all_paths
+    assert "opt/b" in facts.all_paths and "opt/b/inner" not in facts.all_paths
+
+
+@pytest.mark.parametrize("cap,value,message", [
+    ("MAX_LAYER_BYTES", 2048, "inflates beyond 2,048 bytes"),
+    ("MAX_MEMBERS", 3, "more than 3 entries"),
+])
+def test_decompression_and_member_caps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       cap: str, value: int, message: str) -> None:
+    monkeypatch.setattr(layers_module, cap, value)
+    image = Image([[File(f"f{i}", b"\0" * 4096) for i in range(5)]]).build()
+    errors = load_image(oci_layout(tmp_path / cap, image), ImageContext())
+    assert errors and message in errors[0].message
+
+
+def test_archive_with_too_many_members_is_refused(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecs_exposure.images import store
+
+    monkeypatch.setattr(store, "MAX_ARCHIVE_MEMBERS", 10)
+    path = docker_save(tmp_path / "many.tar", debian_like().build(), "web:1", "legacy")
+    with tarfile.open(path, "a") as tar:
+        for i in range(20):
+            info = tarfile.TarInfo(f"junk/{i}")
+            tar.addfile(info, io.BytesIO(b""))
+    errors = load_image(path, ImageContext())
+    assert errors and "more than 10 entries" in errors[0].message

@@ -15,7 +15,7 @@ import posixpath
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, cast
+from typing import IO, Any, cast
 
 import zstandard
 
@@ -23,8 +23,10 @@ from ecs_exposure.images.store import ImageError, Store, clean_member
 
 MAX_CONTENT_BYTES = 64 * 1024 * 1024
 """Cap for one kept file (an rpmdb.sqlite of a large image is tens of MiB)."""
-MAX_MEMBERS = 2_000_000
+MAX_MEMBERS = 1_000_000
 """Cap on tar members across an image: real images have far fewer."""
+MAX_LAYER_BYTES = 32 * 1024 ** 3
+"""Cap on one layer's uncompressed size, so a decompression bomb ends instead of running on."""
 
 _GZIP = b"\x1f\x8b"
 _ZSTD = b"\x28\xb5\x2f\xfd"
@@ -50,6 +52,32 @@ class Tree:
 
     entries: dict[str, Entry] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    removed: dict[str, int] = field(default_factory=dict)
+    """Path → highest layer whose whiteout removes it and everything under it."""
+    hidden: dict[str, int] = field(default_factory=dict)
+    """Directory → highest layer that hides its lower contents (opaque, or replaced by a
+    non-directory); the directory entry itself stays."""
+    members: int = 0
+
+    def finish(self) -> None:
+        """Apply whiteouts once, at the end: an entry from layer ``e`` is gone when a whiteout
+        of its path or an ancestor comes from a later layer. Linear in entries × depth, so a
+        layer full of whiteouts cannot make the squash quadratic."""
+        if not self.removed and not self.hidden:
+            return
+        doomed = []
+        for path, entry in self.entries.items():
+            if self.removed.get(path, -1) > entry.layer:
+                doomed.append(path)
+                continue
+            parent = path
+            while "/" in parent:
+                parent = parent.rsplit("/", 1)[0]
+                if max(self.removed.get(parent, -1), self.hidden.get(parent, -1)) > entry.layer:
+                    doomed.append(path)
+                    break
+        for path in doomed:
+            del self.entries[path]
 
     def resolve(self, path: str, depth: int = 0) -> Entry | None:
         """Follow symlinks and hard links inside the tree (never outside the root)."""
@@ -95,10 +123,28 @@ def open_layer(stream: IO[bytes]) -> IO[bytes]:
     rest = _Prefixed(head, stream)
     source = cast(IO[bytes], rest)
     if head.startswith(_GZIP):
-        return cast(IO[bytes], gzip.GzipFile(fileobj=source, mode="rb"))
+        return cast(IO[bytes], _Capped(gzip.GzipFile(fileobj=source, mode="rb")))
     if head.startswith(_ZSTD):
-        return cast(IO[bytes], zstandard.ZstdDecompressor().stream_reader(source))
-    return source
+        return cast(IO[bytes], _Capped(zstandard.ZstdDecompressor().stream_reader(source)))
+    return cast(IO[bytes], _Capped(source))
+
+
+class _Capped:
+    """Refuse to inflate a layer beyond ``MAX_LAYER_BYTES``."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.total = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.stream.read(size)
+        self.total += len(data)
+        if self.total > MAX_LAYER_BYTES:
+            raise ImageError(f"layer inflates beyond {MAX_LAYER_BYTES:,} bytes")
+        return data
+
+    def close(self) -> None:
+        self.stream.close()
 
 
 class _Prefixed:
@@ -126,14 +172,6 @@ class _Prefixed:
         self.stream.close()
 
 
-def _remove_under(tree: Tree, directory: str, keep_layer: int | None = None) -> None:
-    prefix = directory + "/" if directory else ""
-    doomed = [p for p, e in tree.entries.items()
-              if p.startswith(prefix) and p != directory and e.layer != keep_layer]
-    for path in doomed:
-        del tree.entries[path]
-
-
 def apply_layer(tree: Tree, stream: IO[bytes], index: int, label: str,
                 keep: Callable[[str], bool]) -> int:
     """Apply one uncompressed layer tar stream; returns the number of members read."""
@@ -142,8 +180,9 @@ def apply_layer(tree: Tree, stream: IO[bytes], index: int, label: str,
         with tarfile.open(fileobj=stream, mode="r|") as tar:
             for member in tar:
                 count += 1
-                if count > MAX_MEMBERS:
-                    raise ImageError(f"{label}: layer {index} has more than {MAX_MEMBERS:,} "
+                tree.members += 1
+                if tree.members > MAX_MEMBERS:
+                    raise ImageError(f"{label}: the image has more than {MAX_MEMBERS:,} "
                                      "entries")
                 path = clean_member(member.name)
                 if path is None:
@@ -154,22 +193,19 @@ def apply_layer(tree: Tree, stream: IO[bytes], index: int, label: str,
                     continue
                 directory, _, base = path.rpartition("/")
                 if base == OPAQUE:
-                    _remove_under(tree, directory, keep_layer=index)
+                    tree.hidden[directory] = index
                     continue
                 if base.startswith(WHITEOUT):
                     target = f"{directory}/{base[len(WHITEOUT):]}" if directory else \
                         base[len(WHITEOUT):]
-                    tree.entries.pop(target, None)
-                    _remove_under(tree, target)
+                    tree.removed[target] = index
                     continue
                 if member.isdir():
-                    existing = tree.entries.get(path)
-                    if existing is not None and existing.kind != "dir":
-                        _remove_under(tree, path)
                     tree.entries[path] = Entry("dir", member.mode, index)
                     continue
-                if path in tree.entries and tree.entries[path].kind == "dir":
-                    _remove_under(tree, path)
+                # A non-directory replaces whatever lower layers had under this path
+                # (directory entries are optional in tars, so do not rely on seeing one).
+                tree.hidden[path] = index
                 if member.issym():
                     tree.entries[path] = Entry("symlink", member.mode, index, member.linkname)
                 elif member.islnk():
@@ -221,4 +257,5 @@ def squash(store: Store, layers: list[tuple[str, str | None]],
         if digest is not None and digest.startswith("sha256:") and actual != digest:
             raise ImageError(f"{label}: layer {index} content does not match its digest "
                              f"{digest} (tampered or corrupt)")
+    tree.finish()
     return tree

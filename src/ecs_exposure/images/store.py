@@ -17,6 +17,10 @@ MAX_METADATA_BYTES = 16 * 1024 * 1024
 """index.json, manifests, configs and signature blobs are small; anything larger is hostile."""
 
 
+MAX_ARCHIVE_MEMBERS = 100_000
+"""An image archive holds a few files per layer and blob; more is not an image."""
+
+
 class ImageError(Exception):
     """An image layout or archive that cannot be read; the message names the problem."""
 
@@ -108,9 +112,15 @@ class TarStore(Store):
 
     def __init__(self, path: Path) -> None:
         self.label = str(path)
+        members = []
         try:
             self._tar = tarfile.open(path, mode="r:*")  # noqa: SIM115 - closed by close()
-            members = self._tar.getmembers()
+            for member in self._tar:
+                members.append(member)
+                if len(members) > MAX_ARCHIVE_MEMBERS:
+                    self._tar.close()
+                    raise ImageError(f"{self.label}: more than {MAX_ARCHIVE_MEMBERS:,} "
+                                     "entries; not an image archive")
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise ImageError(f"{self.label}: not a readable tar archive: {exc}") from None
         self._members: dict[str, tarfile.TarInfo] = {}
