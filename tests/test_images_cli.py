@@ -202,3 +202,12 @@ def test_demo_estate_shows_ecr_image_traits() -> None:
     assert "mutable-image-reference" not in payments        # IMMUTABLE repository
     untrusted = {t["id"] for f in doc["task_definition_findings"] for t in f["traits"]}
     assert "untrusted-registry" in untrusted                 # nicolaka/netshoot (Docker Hub)
+
+
+def test_reference_without_any_image_data_says_what_was_not_checked() -> None:
+    code, out = image("nginx:1.27", "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["facts"] is None
+    assert any("not inspected" in note for note in doc["notes"])
+    assert {t["id"] for t in doc["traits"]} == {"untrusted-registry", "mutable-image-reference",
+                                                "unverified-signature", "unscanned-image"}

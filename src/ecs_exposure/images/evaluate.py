@@ -258,7 +258,9 @@ def evaluate(image: str, ctx: ImageContext, accounts: set[str]) -> Evaluation | 
     signature_verdicts, checks = _signature(ref, ctx, digests)
     verdicts += signature_verdicts + _scanned(ref, ctx, digests) + _stale(ref, ctx, facts)
     verdicts += _packages(ref, ctx, facts) + _eol(ctx, facts)
-    result = Evaluation(image, tuple(verdicts), tuple(checks), facts, tuple(digests),
-                        tuple(facts.notes) if facts else ())
+    notes = tuple(facts.notes) if facts else (
+        "image contents not inspected (no matching archive or layout): packages, setuid files, "
+        "OS release and config user were not checked",)
+    result = Evaluation(image, tuple(verdicts), tuple(checks), facts, tuple(digests), notes)
     ctx.cache[image] = result
     return result

@@ -57,10 +57,6 @@ class ImageRef:
         """Referenced by digest: what runs cannot change under the same reference."""
         return self.digest is not None
 
-    def with_tag(self) -> str:
-        """``registry/repository:tag`` (``latest`` when no tag and no digest)."""
-        return f"{self.name}:{self.tag or 'latest'}"
-
 
 def parse_reference(text: str) -> ImageRef | None:
     """Parse ``text``; ``None`` when it is not a plausible image reference."""
@@ -94,7 +90,3 @@ def parse_reference(text: str) -> ImageRef | None:
             path = f"library/{path}"
     return ImageRef(registry, path, tag, digest, text)
 
-
-def same_image_name(a: ImageRef, b: ImageRef) -> bool:
-    """Same registry and repository (ECR hosts compare on account and region)."""
-    return a.name == b.name

@@ -51,9 +51,6 @@ class Store:
         """Size of ``name`` in bytes."""
         raise NotImplementedError
 
-    def names(self) -> list[str]:
-        """Every regular file (used to find blobs)."""
-        raise NotImplementedError
 
     def read(self, name: str, limit: int = MAX_METADATA_BYTES) -> bytes:
         """Whole file, refused above ``limit`` bytes."""
@@ -102,9 +99,6 @@ class DirStore(Store):
         except OSError as exc:
             raise ImageError(f"{self.label}: cannot read {name}: {exc.strerror or exc}") from None
 
-    def names(self) -> list[str]:
-        return sorted(str(p.relative_to(self.root)) for p in self.root.rglob("*")
-                      if p.is_file() and not p.is_symlink())
 
 
 class TarStore(Store):
@@ -159,8 +153,6 @@ class TarStore(Store):
     def size(self, name: str) -> int:
         return self._resolve(name).size
 
-    def names(self) -> list[str]:
-        return sorted(n for n, m in self._members.items() if m.isfile())
 
     def close(self) -> None:
         self._tar.close()

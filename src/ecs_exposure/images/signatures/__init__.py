@@ -9,7 +9,7 @@ signature verifies.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -98,8 +98,7 @@ def _bundle(blob: bytes, digests: list[str], policy: SignaturePolicy) -> Signatu
 
 
 def verify_image(digests: list[str], layouts: Iterable[Layout], policy: SignaturePolicy,
-                 now: datetime | None = None,
-                 on_error: Callable[[str], None] | None = None) -> list[SignatureCheck]:
+                 now: datetime | None = None) -> list[SignatureCheck]:
     """Every check of every artifact that concerns the image, in a stable order."""
     if not digests:
         return []
