@@ -241,3 +241,35 @@ def test_service_exceptions_and_expiry(estate: dict[str, Any]) -> None:
     ids = {t.id for t in finding.traits}
     assert "unnecessary-packages" not in ids               # waived for service svc
     assert "untrusted-registry" in ids                     # that exception expired
+
+
+def test_multi_arch_index_picks_the_task_architecture(tmp_path: Path) -> None:
+    from imagebuilder import OCI_INDEX, OCI_MANIFEST, _write_blobs, canonical, digest
+
+    amd = alpine_like(user="").build()
+    arm = distroless_like(user="1000").build()
+    nested = canonical({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
+        {"mediaType": OCI_MANIFEST, "digest": img.digest, "size": len(img.manifest_bytes),
+         "platform": {"os": "linux", "architecture": arch}}
+        for img, arch in ((amd, "amd64"), (arm, "arm64"))] + [
+        {"mediaType": OCI_MANIFEST, "digest": arm.digest, "size": 1,
+         "platform": {"os": "unknown", "architecture": "unknown"},
+         "annotations": {"vnd.docker.reference.type": "attestation-manifest"}}]})
+    root = tmp_path / "multi"
+    _write_blobs(root, {**amd.blobs, **arm.blobs, digest(nested): nested})
+    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    (root / "index.json").write_bytes(canonical({"schemaVersion": 2, "manifests": [
+        {"mediaType": OCI_INDEX, "digest": digest(nested), "size": len(nested),
+         "annotations": {"io.containerd.image.name": f"{ECR}/multi:1"}}]}))
+    for cpu, root_user, shell in (("X86_64", True, True), ("ARM64", False, False)):
+        td = task_definition("m", 1, runtimePlatform={"cpuArchitecture": cpu,
+                                                      "operatingSystemFamily": "LINUX"},
+                             containers=[container("x", image=f"{ECR}/multi@{digest(nested)}",
+                                                   user=None)])
+        inventory = inventory_of({"taskDefinition": td})
+        inventory.images.now = NOW
+        assert load_images(root, inventory.images) == []
+        assert len(inventory.images.facts) == 2                 # attestation skipped
+        ids = {t.id for t in traits_of(inventory)}
+        assert ("root-user" in ids) is root_user, cpu
+        assert ("unnecessary-packages" in ids) is shell, cpu

@@ -197,10 +197,13 @@ def prepare_images(inventory: Inventory, policy: Policy, images_dir: Path | None
               help="Folder of archives/layouts to find TARGET (a reference) and signatures in.")
 @click.option("--context", "context", multiple=True, type=click.Path(path_type=Path),
               help="ECR describe-repositories/describe-images/scanning outputs (repeatable).")
+@click.option("--arch", type=click.Choice(("amd64", "arm64")), default="amd64",
+              show_default=True, help="Platform of a multi-arch image to check.")
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default=None,
               help="Output format (default: table on a terminal, json otherwise).")
 def image(target: str, policy_file: Path | None, reference: str | None,
-          images_dir: Path | None, context: tuple[Path, ...], fmt: str | None) -> None:
+          images_dir: Path | None, context: tuple[Path, ...], arch: str,
+          fmt: str | None) -> None:
     """Check one image against the hardened-image policy, for CI.
 
     TARGET is an image archive (docker save), an OCI layout directory, or a reference
@@ -231,7 +234,8 @@ def image(target: str, policy_file: Path | None, reference: str | None,
                              f"{terminal.safe(problem.message)}", style="red", markup=False,
                              highlight=False)
             sys.exit(2)
-        facts = images.facts[before]
+        facts = next((f for f in images.facts[before:] if not f.platform
+                      or f.platform.startswith(f"linux/{arch}")), images.facts[before])
         if reference is not None:
             pinned = parse_reference(reference)
             if pinned is not None and pinned.digest and pinned.digest not in facts.digests:
@@ -252,7 +256,7 @@ def image(target: str, policy_file: Path | None, reference: str | None,
                              "digest; pass --ref", style="red")
                 sys.exit(2)
     gate = run_gate(ref_text, images, inventory.accounts(), reference_known=reference_known,
-                    errors=errors)
+                    errors=errors, arch=arch)
     if gate is None:
         raise click.BadParameter(f"{target!r} is neither a readable image nor a valid image "
                                  "reference", param_hint="TARGET")

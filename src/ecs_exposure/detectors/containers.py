@@ -21,6 +21,7 @@ from ecs_exposure.detectors.util import (
     is_windows,
     runs_as_root,
 )
+from ecs_exposure.images.context import task_arch
 from ecs_exposure.model import Json, Level, Trait
 
 PRIVILEGED = TraitSpec(
@@ -100,7 +101,8 @@ def _root_user(ctx: Context, container: Json, index: int, name: str
         return (f"/containerDefinitions/{index}/user",
                 f"container {name} runs as user {user!r} (UID 0)", ())
     image = container.get("image")
-    image_user = ctx.inventory.images.config_user(image) if isinstance(image, str) else None
+    image_user = (ctx.inventory.images.config_user(image, task_arch(ctx.resource))
+                  if isinstance(image, str) else None)
     pointer = f"/containerDefinitions/{index}"
     if image_user is None:
         return (pointer, f"container {name} sets no user, so it runs as the image's default "

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.util import container_name, containers
+from ecs_exposure.images.context import task_arch
 from ecs_exposure.images.evaluate import evaluate
 from ecs_exposure.model import Trait
 
@@ -65,7 +66,7 @@ def hardened_images(ctx: Context) -> Iterator[Trait]:
         image = container.get("image")
         if not isinstance(image, str) or not image:
             continue
-        result = evaluate(image, ctx.inventory.images, accounts)
+        result = evaluate(image, ctx.inventory.images, accounts, task_arch(ctx.resource))
         if result is None:
             continue
         name = container_name(container, index)

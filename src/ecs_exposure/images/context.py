@@ -100,7 +100,7 @@ class ImageContext:
         account = ref.ecr_registry_id
         return self.repositories.get((account, ref.repository)) if account else None
 
-    def digests(self, ref: ImageRef) -> list[str]:
+    def digests(self, ref: ImageRef, arch: str = "amd64") -> list[str]:
         """Digests the reference is known to point to (pinned, ECR tag, image archive)."""
         found: list[str] = []
         if ref.digest:
@@ -108,7 +108,7 @@ class ImageContext:
         account = ref.ecr_registry_id
         if account and ref.tag and (account, ref.repository, ref.tag) in self.tags:
             found.append(self.tags[(account, ref.repository, ref.tag)])
-        facts = self.facts_for(ref)
+        facts = self.facts_for(ref, arch)
         if facts is not None:
             found.extend(facts.digests)
         return list(dict.fromkeys(found))
@@ -126,43 +126,61 @@ class ImageContext:
                 return detail
         return None
 
-    def facts_for(self, ref: ImageRef) -> ImageFacts | None:
+    def facts_for(self, ref: ImageRef, arch: str = "amd64") -> ImageFacts | None:
         """Inspected facts matching by digest, full reference, or tag within the same name.
 
         A layout whose ref name is only a tag (``1.4.2``) matches when the tag is equal and the
-        archive or directory is named after the repository's last path component.
+        archive or directory is named after the repository's last path component. Among the
+        platforms of a multi-arch image, the one for ``arch`` (the task's CPU) is chosen.
         """
+        return _prefer(self._candidates(ref), arch)
+
+    def _candidates(self, ref: ImageRef) -> list[ImageFacts]:
         wanted = set()
         if ref.digest:
             wanted.add(ref.digest)
         account = ref.ecr_registry_id
         if account and ref.tag and (account, ref.repository, ref.tag) in self.tags:
             wanted.add(self.tags[(account, ref.repository, ref.tag)])
-        for facts in self.facts:
-            if wanted & set(facts.digests):
-                return facts
-        if ref.digest:
-            return None
+        found = [f for f in self.facts if wanted & set(f.digests)]
+        if found or ref.digest:
+            return found
+        tag = ref.tag or "latest"
         for facts in self.facts:
             for text in facts.refs:
                 other = parse_reference(text)
-                if other is not None and other.name == ref.name and (
-                        (other.tag or "latest") == (ref.tag or "latest")):
-                    return facts
+                if other is not None and other.name == ref.name and (other.tag or "latest") == tag:
+                    found.append(facts)
+                    break
+        if found:
+            return found
         base = ref.repository.rsplit("/", 1)[-1]
-        for facts in self.facts:
-            stem = facts.source.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
-            if stem == base and (ref.tag or "latest") in facts.refs:
-                return facts
-        return None
+        return [f for f in self.facts
+                if f.source.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0] == base
+                and tag in f.refs]
 
     def newest_scan(self, digests: list[str]) -> ScanRecord | None:
         """Most recent scan of any of the digests, or ``None`` (unknown)."""
         records = [r for d in digests for r in self.scans.get(d.lower(), [])]
         return max(records, key=lambda r: r.completed_at) if records else None
 
-    def config_user(self, image: str) -> str | None:
+    def config_user(self, image: str, arch: str = "amd64") -> str | None:
         """The image config ``User`` when known (``""`` = not set), else ``None``."""
         ref = parse_reference(image)
-        facts = self.facts_for(ref) if ref is not None else None
+        facts = self.facts_for(ref, arch) if ref is not None else None
         return facts.user if facts is not None else None
+
+
+def _prefer(candidates: list[ImageFacts], arch: str) -> ImageFacts | None:
+    """The candidate built for ``arch`` (or with no platform recorded), else the first."""
+    for facts in candidates:
+        if not facts.platform or facts.platform.startswith(f"linux/{arch}"):
+            return facts
+    return candidates[0] if candidates else None
+
+
+def task_arch(task_definition: Json) -> str:
+    """OCI architecture of a task definition (``runtimePlatform.cpuArchitecture``)."""
+    platform = task_definition.get("runtimePlatform")
+    cpu = platform.get("cpuArchitecture") if isinstance(platform, dict) else None
+    return "arm64" if isinstance(cpu, str) and cpu.upper() == "ARM64" else "amd64"

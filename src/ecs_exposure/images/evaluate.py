@@ -244,16 +244,18 @@ def _eol(ctx: ImageContext, facts: ImageFacts | None) -> list[Verdict]:
                      ("end_of_life", ended.isoformat()), ("evidence", "os-release")))]
 
 
-def evaluate(image: str, ctx: ImageContext, accounts: set[str]) -> Evaluation | None:
-    """All verdicts for one image reference (cached per reference); ``None`` if unparseable."""
-    cached = ctx.cache.get(image)
+def evaluate(image: str, ctx: ImageContext, accounts: set[str], arch: str = "amd64"
+             ) -> Evaluation | None:
+    """All verdicts for one image reference and CPU (cached); ``None`` if unparseable."""
+    key = f"{arch}|{image}"
+    cached = ctx.cache.get(key)
     if isinstance(cached, Evaluation):
         return cached
     ref = parse_reference(image)
     if ref is None:
         return None
-    facts = ctx.facts_for(ref)
-    digests = ctx.digests(ref)
+    facts = ctx.facts_for(ref, arch)
+    digests = ctx.digests(ref, arch)
     verdicts = _trusted(ref, ctx, accounts) + _mutable(ref, ctx)
     signature_verdicts, checks = _signature(ref, ctx, digests)
     verdicts += signature_verdicts + _scanned(ref, ctx, digests) + _stale(ref, ctx, facts)
@@ -262,5 +264,5 @@ def evaluate(image: str, ctx: ImageContext, accounts: set[str]) -> Evaluation | 
         "image contents not inspected (no matching archive or layout): packages, setuid files, "
         "OS release and config user were not checked",)
     result = Evaluation(image, tuple(verdicts), tuple(checks), facts, tuple(digests), notes)
-    ctx.cache[image] = result
+    ctx.cache[key] = result
     return result

@@ -52,6 +52,8 @@ class ImageFacts:
     setuid: list[tuple[str, int, int]] = field(default_factory=list)
     """``(path, mode, layer)`` of setuid/setgid regular files."""
     notes: list[str] = field(default_factory=list)
+    platform: str = ""
+    """``linux/amd64``…, from the index; empty when the layout does not say."""
     inspected: bool = False
     """True when the file tree was read (package and component checks are meaningful)."""
     layout: Layout | None = None
@@ -118,7 +120,7 @@ def inspect_entry(layout: Layout, entry: ImageEntry, extra_files: tuple[str, ...
                   ) -> ImageFacts:
     """Full facts of one image in a layout: config, squashed tree, packages, components."""
     facts = ImageFacts(layout.store.label, list(entry.refs), list(entry.digests),
-                       entry.config_digest, layout=layout)
+                       entry.config_digest, layout=layout, platform=entry.platform)
     apply_config(facts, entry.config)
     facts.notes.extend(layout.notes)
     wanted = set(FILE_INDEX) | set(extra_files)

@@ -51,9 +51,9 @@ def _root_verdict(facts: ImageFacts | None) -> list[Verdict]:
 
 
 def run_gate(image: str, ctx: ImageContext, accounts: set[str], *, reference_known: bool = True,
-             errors: list[SourceError] | None = None) -> GateResult | None:
+             errors: list[SourceError] | None = None, arch: str = "amd64") -> GateResult | None:
     """Evaluate, add the image-level root check, apply exceptions and the gate list."""
-    evaluation = evaluate(image, ctx, accounts)
+    evaluation = evaluate(image, ctx, accounts, arch)
     if evaluation is None:
         return None
     verdicts = list(evaluation.verdicts) + _root_verdict(evaluation.facts)

@@ -109,9 +109,8 @@ def _refs(desc: dict[str, Any]) -> list[str]:
 
 
 class _Walker:
-    def __init__(self, layout: Layout, arch: str) -> None:
+    def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self.arch = arch
         self.seen = 0
 
     def descriptor(self, desc: dict[str, Any], refs: list[str], parents: list[str],
@@ -133,9 +132,8 @@ class _Walker:
         if doc.get("mediaType") in INDEX_TYPES or "manifests" in doc:
             children = [d for d in doc.get("manifests") or [] if isinstance(d, dict)]
             images = [d for d in children if not _attestation(d)]
-            chosen = _choose(images, self.arch)
-            if chosen is not None:
-                self.descriptor(chosen, refs + _refs(chosen), [digest, *parents], depth + 1)
+            for child in images:       # every platform; lookups pick the task's architecture
+                self.descriptor(child, refs + _refs(child), [digest, *parents], depth + 1)
             return
         if _is_artifact(doc):
             self.layout.artifacts.append(Artifact(digest, doc, refs))
@@ -170,17 +168,9 @@ class _Walker:
 def _attestation(desc: dict[str, Any]) -> bool:
     notes = desc.get("annotations") if isinstance(desc.get("annotations"), dict) else {}
     assert isinstance(notes, dict)
-    return "vnd.docker.reference.type" in notes or _platform(desc) == "unknown/unknown"
-
-
-def _choose(images: list[dict[str, Any]], arch: str) -> dict[str, Any] | None:
-    """Platform manifest for ``arch`` (ECS default x86_64 → amd64), else the first."""
-    if not images:
-        return None
-    for desc in images:
-        if _platform(desc).startswith(f"linux/{arch}") or _platform(desc) == "":
-            return desc
-    return images[0]
+    platform = _platform(desc)
+    return "vnd.docker.reference.type" in notes or platform == "unknown/unknown" or (
+        bool(platform) and not platform.startswith("linux/"))
 
 
 def _legacy(layout: Layout) -> None:
@@ -204,12 +194,12 @@ def _legacy(layout: Layout) -> None:
                             "manifest digest is not recorded, so the image matches by tag only")
 
 
-def read_layout(store: Store, arch: str = "amd64") -> Layout:
+def read_layout(store: Store) -> Layout:
     """Index the images and artifacts of a store (raises ImageError if it holds none)."""
     layout = Layout(store, [], [], [])
     if store.exists("index.json"):
         index = _json(store.read("index.json"), f"{store.label}: index.json")
-        walker = _Walker(layout, arch)
+        walker = _Walker(layout)
         for desc in index.get("manifests") or [] if isinstance(index, dict) else []:
             if isinstance(desc, dict):
                 walker.descriptor(desc, _refs(desc), [], 0)

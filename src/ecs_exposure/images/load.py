@@ -42,12 +42,12 @@ def _candidates(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def load_image(path: Path, ctx: ImageContext, arch: str = "amd64") -> list[SourceError]:
+def load_image(path: Path, ctx: ImageContext) -> list[SourceError]:
     """Inspect every image of one layout or archive; returns the problems."""
     errors: list[SourceError] = []
     try:
         store = open_store(path)
-        layout = read_layout(store, arch)
+        layout = read_layout(store)
     except ImageError as exc:
         return [SourceError(str(path), str(exc))]
     if layout not in ctx.layouts:
@@ -62,11 +62,11 @@ def load_image(path: Path, ctx: ImageContext, arch: str = "amd64") -> list[Sourc
     return errors
 
 
-def load_images(root: Path, ctx: ImageContext, arch: str = "amd64") -> list[SourceError]:
+def load_images(root: Path, ctx: ImageContext) -> list[SourceError]:
     """Load every layout and archive under ``root``."""
     if not root.exists():
         return [SourceError(str(root), "no such file or directory")]
     errors: list[SourceError] = []
     for path in _candidates(root):
-        errors.extend(load_image(path, ctx, arch))
+        errors.extend(load_image(path, ctx))
     return errors
