@@ -202,7 +202,7 @@ def component_hits(facts: ImageFacts, ctx: ImageContext, image_name: str
 
     for path, layer in sorted(facts.files.items()):
         category = FILE_INDEX.get(path, "policy")
-        add(category, "file", path, f"layer {layer}")
+        add(category, facts.file_kinds.get(path, "file"), path, f"layer {layer}")
     for package in facts.packages:
         found = package_category(package.name) or (
             "policy" if package.name in policy.extra_packages else None)

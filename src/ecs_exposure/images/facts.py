@@ -48,6 +48,8 @@ class ImageFacts:
     packages: list[Package] = field(default_factory=list)
     files: dict[str, int] = field(default_factory=dict)
     """Catalogued or policy-listed paths present in the squashed tree → layer index."""
+    file_kinds: dict[str, str] = field(default_factory=dict)
+    """Same paths → ``file``, ``symlink`` or ``hardlink``."""
     all_paths: frozenset[str] = frozenset()
     setuid: list[tuple[str, int, int]] = field(default_factory=list)
     """``(path, mode, layer)`` of setuid/setgid regular files."""
@@ -136,6 +138,7 @@ def inspect_entry(layout: Layout, entry: ImageEntry, extra_files: tuple[str, ...
             continue
         if path in wanted:
             facts.files[path] = item.layer
+            facts.file_kinds[path] = item.kind
         if item.kind == "file" and item.mode & 0o6000:
             facts.setuid.append((path, item.mode, item.layer))
         if item.content is not None and is_package_db(path):
@@ -144,6 +147,7 @@ def inspect_entry(layout: Layout, entry: ImageEntry, extra_files: tuple[str, ...
         resolved = tree.resolve(path)  # merged-usr: bin -> usr/bin
         if resolved is not None and resolved.kind != "dir":
             facts.files[path] = resolved.layer
+            facts.file_kinds[path] = "file via a linked directory"
     facts.all_paths = frozenset(p for p, e in tree.entries.items() if e.kind != "dir")
     facts.packages, notes = read_packages(dbs)
     facts.notes.extend(notes)
