@@ -231,9 +231,10 @@ def test_all_eight_formats_in_one_run(tmp_path: Path) -> None:
 
 
 def test_json_evidence_locates_the_field_in_its_file(demo_json: dict[str, Any]) -> None:
-    located = 0
+    located = from_files = 0
     for finding in demo_json["findings"] + demo_json["task_definition_findings"]:
         for trait in finding["traits"]:
+            from_files += "file" in trait["evidence"]
             location = trait["evidence"].get("location")
             if location is None:
                 continue
@@ -243,7 +244,7 @@ def test_json_evidence_locates_the_field_in_its_file(demo_json: dict[str, Any]) 
             key = trait["evidence"]["file_pointer"].rsplit("/", 1)[-1]
             if not key.isdigit():                          # an object member: "key": value
                 assert line[:location["column"] - 1].rstrip().endswith(f'"{key}":')
-    assert located == 64                                   # every demo trait comes from a file
+    assert located == from_files > 60           # every trait read from a file is located in it
 
 
 def test_secrets_not_echoed_by_errors_or_skips(tmp_path: Path) -> None:

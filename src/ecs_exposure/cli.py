@@ -14,14 +14,21 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 import click
+import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import catalog
+from ecs_exposure.images.exceptions import expired_errors
+from ecs_exposure.images.gate import result_dict as gate_dict
+from ecs_exposure.images.gate import run_gate
+from ecs_exposure.images.load import load_image, load_images
+from ecs_exposure.images.policy import Policy, PolicyError, load_policy
+from ecs_exposure.images.reference import parse_reference
 from ecs_exposure.inventory import Inventory
-from ecs_exposure.model import ScanResult, Severity
-from ecs_exposure.reporters import FORMATS, terminal
+from ecs_exposure.model import ScanResult, Severity, SourceError
+from ecs_exposure.reporters import FORMATS, image_table, terminal
 from ecs_exposure.scan import scan_inventory
 from ecs_exposure.sources.files import LoadReport, iter_files, load_paths
 from ecs_exposure.sources.iac import parameters as iac_parameters
@@ -170,10 +177,16 @@ def main() -> None:
               help="CloudFormation parameter values (AWS CLI ParameterKey/ParameterValue list "
                    "or a name → value mapping, JSON or YAML); may set AWS::Region, "
                    "AWS::AccountId and AWS::StackName.")
+@click.option("--images", "images_dir", type=click.Path(path_type=Path),
+              help="Folder of image archives (docker save) and OCI layouts, matched to the task "
+                   "definitions' images by digest or tag.")
+@click.option("--policy", "policy_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Hardened-image policy (YAML); see the README.")
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
          output_dir: Path | None, fail_on: str, details: bool, security_hub: bool,
          security_hub_region: str | None, security_hub_account: str | None,
-         parameters_file: Path | None) -> None:
+         parameters_file: Path | None, images_dir: Path | None,
+         policy_file: Path | None) -> None:
     """Scan AWS CLI JSON exports (files or directories) for ECS service exposures.
 
     \b
@@ -202,6 +215,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         values = iac_parameters.load_parameters(parameters_file) if parameters_file else {}
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="--parameters") from None
+    policy = load_policy_or_exit(policy_file, stderr)
     with ExitStack() as stack:
         stack.enter_context(iac_parameters.using(values))
         inputs = list(paths) + (demo_paths(stack) if demo else [])
@@ -211,7 +225,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
             stderr.print("note: Terraform .tf files were read directly, a best effort for "
                          "literal values; a plan (terraform show -json) is more complete",
                          style="dim", highlight=False)
-        result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
+        errors = report.errors + prepare_images(inventory, policy, images_dir)
+        result = scan_inventory(inventory, errors=errors, skipped=report.skipped,
                                 inputs=[str(p) for p in inputs])
     emit(result, formats, output, output_dir, details)
     code = exit_code(result, fail_on.lower())
@@ -219,6 +234,108 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
                                                  security_hub_region, stderr):
         code = SECURITY_HUB_FAILED
     sys.exit(code)
+
+
+def load_policy_or_exit(path: Path | None, stderr: Console) -> Policy:
+    """The policy file, or the defaults; a bad policy is a usage error (exit 2)."""
+    if path is None:
+        return Policy()
+    try:
+        return load_policy(path)
+    except PolicyError as exc:
+        stderr.print(f"error: {terminal.safe(exc)}", style="red", markup=False, highlight=False)
+        sys.exit(2)
+
+
+def prepare_images(inventory: Inventory, policy: Policy, images_dir: Path | None
+                   ) -> list[SourceError]:
+    """Install the policy, load ``--images``; returns image errors and expired exceptions."""
+    inventory.images.policy = policy
+    errors = expired_errors(policy, inventory.images.clock().date())
+    if images_dir is not None:
+        errors += load_images(images_dir, inventory.images)
+    return errors
+
+
+@main.command()
+@click.argument("target")
+@click.option("--policy", "policy_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Hardened-image policy (YAML).")
+@click.option("--ref", "reference", help="The reference the image will be deployed as "
+              "(registry/repository:tag), when TARGET is an archive or layout.")
+@click.option("--images", "images_dir", type=click.Path(path_type=Path),
+              help="Folder of archives/layouts to find TARGET (a reference) and signatures in.")
+@click.option("--context", "context", multiple=True, type=click.Path(path_type=Path),
+              help="ECR describe-repositories/describe-images/scanning outputs (repeatable).")
+@click.option("--arch", type=click.Choice(("amd64", "arm64")), default="amd64",
+              show_default=True, help="Platform of a multi-arch image to check.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default=None,
+              help="Output format (default: table on a terminal, json otherwise).")
+def image(target: str, policy_file: Path | None, reference: str | None,
+          images_dir: Path | None, context: tuple[Path, ...], arch: str,
+          fmt: str | None) -> None:
+    """Check one image against the hardened-image policy, for CI.
+
+    TARGET is an image archive (docker save), an OCI layout directory, or a reference
+    (registry/repository:tag or @sha256:digest) found in --images or in ECR --context files.
+    Exit codes: 0 the policy passes, 1 it fails, 2 usage error or unreadable image.
+
+    \b
+    Examples:
+      ecs-exposure image build/app.tar --ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1.2
+      ecs-exposure image ./oci-layout --policy image-policy.yaml --format json
+    """
+    stderr = Console(stderr=True)
+    policy = load_policy_or_exit(policy_file, stderr)
+    inventory = Inventory()
+    if context:
+        load_paths(list(context), inventory)
+    errors = prepare_images(inventory, policy, images_dir)
+    images = inventory.images
+    path = Path(target)
+    ref_text = reference or target
+    reference_known = True
+    if path.exists():
+        before = len(images.facts)
+        problems = load_image(path, images)
+        if problems or len(images.facts) == before:
+            for problem in problems or [SourceError(target, "no image found")]:
+                stderr.print(f"error: {terminal.safe(problem.source)}: "
+                             f"{terminal.safe(problem.message)}", style="red", markup=False,
+                             highlight=False)
+            sys.exit(2)
+        facts = next((f for f in images.facts[before:] if not f.platform
+                      or f.platform.startswith(f"linux/{arch}")), images.facts[before])
+        if reference is not None:
+            pinned = parse_reference(reference)
+            if pinned is not None and pinned.digest and pinned.digest not in facts.digests:
+                stderr.print(f"error: --ref names digest {pinned.digest}, but the image in "
+                             f"{terminal.safe(target)} has {', '.join(facts.digests) or 'none'}",
+                             style="red", markup=False, highlight=False)
+                sys.exit(2)
+            facts.refs.append(reference)   # the archive is the image this reference deploys
+        else:
+            named = [r for r in facts.refs if parse_reference(r) is not None
+                     and ("/" in r or ":" in r.split("/")[-1])]
+            ref_text = named[0] if named else ""
+            if not ref_text and facts.digests:
+                ref_text = f"unnamed.invalid/image@{facts.digests[0]}"
+                reference_known = False
+            elif not ref_text:
+                stderr.print("error: the archive names no reference and has no manifest "
+                             "digest; pass --ref", style="red")
+                sys.exit(2)
+    gate = run_gate(ref_text, images, inventory.accounts(), reference_known=reference_known,
+                    errors=errors, arch=arch)
+    if gate is None:
+        raise click.BadParameter(f"{target!r} is neither a readable image nor a valid image "
+                                 "reference", param_hint="TARGET")
+    doc = gate_dict(gate)
+    if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
+        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        image_table.render(doc, Console(highlight=False))
+    sys.exit(0 if gate.passed else 1)
 
 
 @main.command()

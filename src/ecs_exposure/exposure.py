@@ -77,7 +77,16 @@ class Subject:
 
 
 def _likelihood(traits: Sequence[Trait], subject: Subject) -> tuple[Level, str, str]:
-    """``(level, reason, reachability)``."""
+    """``(level, reason, reachability)``; an end-of-life OS raises the base one step."""
+    level, reason, reach = _base_likelihood(traits, subject)
+    eol = next((t for t in traits if t.id == "end-of-life-os"), None)
+    if eol is not None and level < Level.HIGH:
+        return (Level(level + 1), f"{reason}, raised one step because the image's OS is past "
+                "end of life (its vulnerabilities are no longer fixed or even reported)", reach)
+    return level, reason, reach
+
+
+def _base_likelihood(traits: Sequence[Trait], subject: Subject) -> tuple[Level, str, str]:
     reach = next((t for t in traits if t.id == "internet-reachable"), None)
     credentials = any(t.id == "plaintext-credentials" for t in traits)
     if reach is not None and not reach.potential:

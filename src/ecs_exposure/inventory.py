@@ -17,6 +17,7 @@ from urllib.parse import unquote
 import orjson
 
 from ecs_exposure.arn import last_segment, parse_arn
+from ecs_exposure.images.context import ImageContext
 from ecs_exposure.model import Json
 
 
@@ -52,6 +53,8 @@ class Inventory:
     sources whose files are not API-shaped (CloudFormation, Terraform)."""
     supplied: set[str] = field(default_factory=set)
     """Which kinds of context were supplied at all (``security-groups``, ``subnets``…)."""
+    images: ImageContext = field(default_factory=ImageContext)
+    """Image facts, ECR repositories/images/scanning, scan dates and the image policy."""
 
     _td_by_family_revision: dict[str, str] = field(default_factory=dict)
     _td_latest_by_family: dict[str, tuple[int, str]] = field(default_factory=dict)
@@ -258,6 +261,16 @@ class Inventory:
             ):
                 return decode_policy_document(version.get("Document"))
         return None
+
+    def accounts(self) -> set[str]:
+        """AWS accounts the inputs belong to (their private ECR registries are trusted)."""
+        found: set[str] = set()
+        for key in list(self.task_definitions) + list(self.services) + list(self.clusters):
+            parsed = parse_arn(key)
+            if parsed and parsed.account:
+                found.add(parsed.account)
+        found.update(registry for registry, _ in self.images.repositories)
+        return found
 
     def unattached_task_definitions(self) -> list[str]:
         """Task definitions no service runs (e.g. files from a repository), in input order."""

@@ -13,6 +13,7 @@ from ecs_exposure.arn import last_segment
 from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import Subject, assess
+from ecs_exposure.images.exceptions import apply_exceptions
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Finding, ScanResult, SourceError, Trait
 from ecs_exposure.unknown import is_unknown
@@ -46,6 +47,19 @@ def _missing_for(inventory: Inventory, refs: list[str], keys: list[str]) -> list
     return missing
 
 
+def unique(traits: list[Trait]) -> list[Trait]:
+    """Drop repeats: two revisions of one service running the same image report the same
+    repository weakness once, not twice."""
+    seen: set[tuple[str, str, str, str | None, str]] = set()
+    kept: list[Trait] = []
+    for trait in traits:
+        key = (trait.id, trait.resource, trait.pointer, trait.container, trait.detail)
+        if key not in seen:
+            seen.add(key)
+            kept.append(trait)
+    return kept
+
+
 def scan_inventory(
     inventory: Inventory,
     *,
@@ -73,6 +87,9 @@ def scan_inventory(
         for td_key in keys:
             traits.extend(td_traits[td_key])
         traits.extend(cluster_traits.get(cluster_name, ()))
+        traits = apply_exceptions(unique(traits), inventory.images.policy,
+                                  inventory.images.clock().date(),
+                                  (str(service.get("serviceName") or ""), key))
         subject = Subject("AwsEcsService", key, str(service.get("serviceName") or
                                                      last_segment(key)),
                           cluster_name, tuple(keys), tuple(_missing_for(inventory, refs, keys)))
@@ -86,9 +103,11 @@ def scan_inventory(
             f":{td['revision']}" if isinstance(td.get("revision"), int) else "")
         subject = Subject("AwsEcsTaskDefinition", key, name, None, (key,),
                           tuple(_missing_for(inventory, [], [key])), unattached=True)
-        finding = assess(subject, td_traits[key])
+        finding = assess(subject, apply_exceptions(td_traits[key], inventory.images.policy,
+                                                   inventory.images.clock().date()))
         if finding is not None:
             td_findings.append(finding)
+
     def order(finding: Finding) -> tuple[int, int, int, int, str, str]:
         weight = sum(1 for t in finding.traits if not registry.SPECS[t.id].contextual)
         return (-finding.severity, -finding.likelihood, -finding.impact, -weight,

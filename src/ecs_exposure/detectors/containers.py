@@ -21,7 +21,8 @@ from ecs_exposure.detectors.util import (
     is_windows,
     runs_as_root,
 )
-from ecs_exposure.model import Level, Trait
+from ecs_exposure.images.context import task_arch
+from ecs_exposure.model import Json, Level, Trait
 
 PRIVILEGED = TraitSpec(
     "privileged-container", "Privileged container", "misconfiguration", False,
@@ -38,7 +39,8 @@ CAPABILITIES = TraitSpec(
 )
 ROOT_USER = TraitSpec(
     "root-user", "Container runs as root", "image", True,
-    "The container definition's user is absent, root, 0, 0:<gid> or root:<group> (Linux only).",
+    "The container definition's user is absent, root, 0, 0:<gid> or root:<group>, and the "
+    "image config User (when known) is empty, root or 0 (Linux only).",
     ("CSPM ECS.20", "CIS Docker 4.1"),
 )
 WRITABLE_ROOT = TraitSpec(
@@ -85,6 +87,34 @@ def dangerous_capabilities(ctx: Context) -> Iterator[Trait]:
                 )
 
 
+def _root_user(ctx: Context, container: Json, index: int, name: str
+               ) -> tuple[str, str, tuple[tuple[str, object], ...]] | None:
+    """``(pointer, detail, facts)`` when the container runs as root, else ``None``.
+
+    The container's ``user`` overrides the image; without one, the image config ``User``
+    decides when the image was inspected (``--images``), and the detail says when it was not.
+    """
+    if not runs_as_root(container):
+        return None
+    user = container.get("user")
+    if user is not None:
+        return (f"/containerDefinitions/{index}/user",
+                f"container {name} runs as user {user!r} (UID 0)", ())
+    image = container.get("image")
+    image_user = (ctx.inventory.images.config_user(image, task_arch(ctx.resource))
+                  if isinstance(image, str) else None)
+    pointer = f"/containerDefinitions/{index}"
+    if image_user is None:
+        return (pointer, f"container {name} sets no user, so it runs as the image's default "
+                "user, root unless the image sets USER (image config not checked)",
+                (("image", image), ("image_user", None)))
+    if not runs_as_root({"user": image_user or "0"}):
+        return None
+    shown = repr(image_user) if image_user else "not set"
+    return (pointer, f"container {name} sets no user and its image config User is {shown}, "
+            "so it runs as root", (("image", image), ("image_user", image_user)))
+
+
 @detector("task-definition", ROOT_USER, WRITABLE_ROOT)
 def root_and_writable_root(ctx: Context) -> Iterator[Trait]:
     """Windows containers have neither Linux UIDs nor read-only root support: exempt."""
@@ -92,16 +122,10 @@ def root_and_writable_root(ctx: Context) -> Iterator[Trait]:
         return
     for index, container in containers(ctx.resource):
         name = container_name(container, index)
-        if runs_as_root(container):
-            user = container.get("user")
-            if user is None:
-                detail = (f"container {name} sets no user, so it runs as the image's default "
-                          "user, root unless the image sets USER (image config not checked)")
-                pointer = f"/containerDefinitions/{index}"
-            else:
-                detail = f"container {name} runs as user {user!r} (UID 0)"
-                pointer = f"/containerDefinitions/{index}/user"
-            yield ctx.trait(ROOT_USER.id, pointer, detail, container=name)
+        found = _root_user(ctx, container, index, name)
+        if found is not None:
+            yield ctx.trait(ROOT_USER.id, found[0], found[1], container=name,
+                            extra=found[2])
         if container.get("readonlyRootFilesystem") is not True:
             pointer = (f"/containerDefinitions/{index}/readonlyRootFilesystem"
                        if "readonlyRootFilesystem" in container

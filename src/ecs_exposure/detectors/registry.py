@@ -135,6 +135,7 @@ def _load_all() -> None:
         credentials,
         host_access,
         iam,
+        images,
         network,
         settings,
     )

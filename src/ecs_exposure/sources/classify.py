@@ -51,8 +51,6 @@ _LIST_KEYS: tuple[tuple[str, Kind], ...] = (
 _ARN_ONLY = ("serviceArns", "clusterArns", "taskDefinitionArns", "taskArns")
 
 _RECOGNISED_LATER = {
-    "repositories": "ECR repositories",
-    "imageDetails": "ECR image details",
     "findings": "vulnerability findings",
     "imageScanFindings": "ECR image scan findings",
     "SchemaVersion": "Trivy report",

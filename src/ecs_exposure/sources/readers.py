@@ -24,9 +24,11 @@ RAW_READERS: list[RawReader] = []
 
 def _load() -> None:
     """Import reader modules so they register (each appends to the lists above)."""
+    from ecs_exposure.images import ecr
     from ecs_exposure.sources import iac
 
     iac.register()
+    DOCUMENT_READERS.extend(ecr.READERS)
 
 
 _load()
