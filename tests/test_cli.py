@@ -41,17 +41,20 @@ def _by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 EXPECTED = {
-    "storefront-web": ("HIGH", {"privileged-container", "administrative-policy",
-                                "internet-reachable", "open-security-group",
-                                "root-user", "assumable-role"}),
+    "storefront-web": ("CRITICAL", {"privileged-container", "administrative-policy",
+                                    "internet-reachable", "open-security-group",
+                                    "root-user", "assumable-role",
+                                    "exploitable-vulnerability", "software-vulnerability"}),
     "legacy-admin": ("HIGH", {"administrative-policy", "public-ip",
                               "execute-command-enabled", "internet-reachable",
                               "missing-log-configuration", "container-insights-disabled"}),
-    "batch-worker": ("HIGH", {"plaintext-credentials"}),
-    "payments-api": ("MEDIUM", {"plaintext-credentials", "service-admin-policy",
-                                "internet-reachable", "open-security-group"}),
-    "edge-proxy": ("MEDIUM", {"host-filesystem-mount", "internet-reachable",
-                              "efs-transit-encryption-disabled"}),
+    "batch-worker": ("HIGH", {"plaintext-credentials", "software-vulnerability"}),
+    "payments-api": ("HIGH", {"plaintext-credentials", "service-admin-policy",
+                              "internet-reachable", "open-security-group",
+                              "software-vulnerability"}),
+    "edge-proxy": ("HIGH", {"host-filesystem-mount", "internet-reachable",
+                            "efs-transit-encryption-disabled", "end-of-life-os",
+                            "software-vulnerability"}),
     "preview-app": ("MEDIUM", {"service-admin-policy", "internet-reachable", "public-ip"}),
     "log-router": ("MEDIUM", {"plaintext-credentials", "outdated-platform-version"}),
     "metrics-agent": ("MEDIUM", {"host-filesystem-mount", "host-network-mode",
@@ -65,7 +68,7 @@ def test_demo_json_matches_the_contract(demo_json: dict[str, Any]) -> None:
     assert demo_json["schema"] == "ecs-exposure/result@1"
     assert demo_json["summary"]["services"] == 12
     assert demo_json["summary"]["findings"] == len(EXPECTED)
-    assert demo_json["summary"]["by_severity"] == {"CRITICAL": 0, "HIGH": 3, "MEDIUM": 6,
+    assert demo_json["summary"]["by_severity"] == {"CRITICAL": 1, "HIGH": 4, "MEDIUM": 4,
                                                    "LOW": 1}
     findings = _by_name(demo_json)
     assert set(findings) == set(EXPECTED)           # internal-api and win-iis are clean
@@ -87,7 +90,7 @@ def test_demo_finding_shape(demo_json: dict[str, Any]) -> None:
         "arn": "arn:aws:ecs:us-east-1:111122223333:service/prod/storefront-web",
         "name": "storefront-web", "cluster": "prod", "account": "111122223333",
         "region": "us-east-1"}
-    assert finding["likelihood"] == "moderate" and finding["impact"] == "high"
+    assert finding["likelihood"] == "very high" and finding["impact"] == "high"
     assert len(finding["id"]) == 32
     assert finding["attack_path"][0] == "internet"
     assert finding["attack_path"][-1] == "AWS account 111122223333"
@@ -119,7 +122,7 @@ def test_demo_preview_app_is_only_potentially_reachable(demo_json: dict[str, Any
     assert "security group sg-0demomissing000001" in reach["evidence"]["missing"]
 
 
-@pytest.mark.parametrize("fail_on,code", [("high", 1), ("HIGH", 1), ("critical", 0),
+@pytest.mark.parametrize("fail_on,code", [("high", 1), ("HIGH", 1), ("critical", 1),
                                           ("low", 1), ("none", 0)])
 def test_fail_on_exit_codes(fail_on: str, code: int) -> None:
     result = CliRunner().invoke(main, ["scan", "--demo", "--format", "json",

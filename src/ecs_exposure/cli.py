@@ -16,12 +16,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ecs_exposure import __version__
+from ecs_exposure import intel as intel_cache
 from ecs_exposure.detectors.registry import catalog
+from ecs_exposure.intel import default_intel_dir
 from ecs_exposure.inventory import Inventory
-from ecs_exposure.model import ScanResult, Severity
+from ecs_exposure.model import ScanResult, Severity, SourceError
 from ecs_exposure.reporters import FORMATS, terminal
 from ecs_exposure.scan import scan_inventory
 from ecs_exposure.sources.files import LoadReport, iter_files, load_paths
+from ecs_exposure.sources.intel import load_intel_dir
+from ecs_exposure.vuln_store import DEFAULT_EPSS_THRESHOLD
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
 _PROGRESS_THRESHOLD = 20
@@ -122,8 +126,17 @@ def main() -> None:
 @click.option("--fail-on", type=click.Choice(FAIL_ON, case_sensitive=False), default="none",
               show_default=True, help="Exit 1 when a finding reaches this severity.")
 @click.option("--details", is_flag=True, help="Table format: show why, attack path and fix.")
+@click.option("--epss-threshold", type=click.FloatRange(0.0, 1.0), default=DEFAULT_EPSS_THRESHOLD,
+              show_default=True,
+              help="EPSS score from which a network-exploitable vulnerability counts as likely "
+                   "to be exploited.")
+@click.option("--intel-dir", type=click.Path(path_type=Path, file_okay=False),
+              envvar="ECS_EXPOSURE_INTEL_DIR",
+              help="Exploit-intelligence cache read when no EPSS/KEV input is given "
+                   "[default: ~/.cache/ecs-exposure/intel].")
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
-         output_dir: Path | None, fail_on: str, details: bool) -> None:
+         output_dir: Path | None, fail_on: str, details: bool, epss_threshold: float,
+         intel_dir: Path | None) -> None:
     """Scan AWS CLI JSON exports (files or directories) for ECS service exposures.
 
     \b
@@ -145,6 +158,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         inputs = list(paths) + (demo_paths(stack) if demo else [])
         inventory, report = load_inputs(inputs, stderr)
         fail_if_nothing_read(report, stderr)
+        inventory.vulnerabilities.epss_threshold = epss_threshold
+        load_intel_dir(inventory, intel_dir or default_intel_dir(), report.errors)
         result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
                                 inputs=[str(p) for p in inputs])
     emit(result, formats, output, output_dir, details)
@@ -168,3 +183,49 @@ def traits(fmt: str) -> None:
     for spec in specs:
         table.add_row(spec.id, spec.category, "yes" if spec.contextual else "no", spec.fires_when)
     Console().print(table)
+
+
+@main.group()
+def intel() -> None:
+    """Exploit intelligence (FIRST EPSS, CISA KEV) cached for offline scans."""
+
+
+@intel.command()
+@click.option("--intel-dir", type=click.Path(path_type=Path, file_okay=False),
+              envvar="ECS_EXPOSURE_INTEL_DIR", help="Cache folder to fill.")
+@click.option("--epss-url", default=intel_cache.EPSS_URL, show_default=True)
+@click.option("--kev-url", default=intel_cache.KEV_URL, show_default=True)
+@click.option("--timeout", type=click.FloatRange(1, 600), default=60.0, show_default=True,
+              help="Seconds per download.")
+def update(intel_dir: Path | None, epss_url: str, kev_url: str, timeout: float) -> None:
+    """Download the current EPSS scores and KEV catalog into the cache (needs network)."""
+    directory = intel_dir or default_intel_dir()
+    results = intel_cache.update(directory, {"epss": epss_url, "kev": kev_url}, timeout)
+    for item in results:
+        if item.info is not None:
+            click.echo(f"{item.kind}: {item.info.count:,} entries"
+                       + (f", dated {item.info.date}" if item.info.date else "")
+                       + f" -> {item.path}")
+        else:
+            click.echo(f"{item.kind}: {item.error} ({item.url}); cached copy kept", err=True)
+    sys.exit(0 if all(item.info is not None for item in results) else 1)
+
+
+@intel.command()
+@click.option("--intel-dir", type=click.Path(path_type=Path, file_okay=False),
+              envvar="ECS_EXPOSURE_INTEL_DIR", help="Cache folder to inspect.")
+def status(intel_dir: Path | None) -> None:
+    """Show what the cache holds and how old it is."""
+    directory = intel_dir or default_intel_dir()
+    inventory = Inventory()
+    errors: list[SourceError] = []
+    load_intel_dir(inventory, directory, errors)
+    sources = inventory.vulnerabilities.intel.sources
+    if not sources and not errors:
+        click.echo(f"no exploit intelligence cached in {directory}; run "
+                   "'ecs-exposure intel update' or pass EPSS/KEV files to scan")
+    for info in sources:
+        click.echo(f"{info.kind}: {info.count:,} entries, version {info.version or '?'}, "
+                   f"dated {info.date or '?'} ({info.source})")
+    for error in errors:
+        click.echo(f"error: {error.source}: {error.message}", err=True)

@@ -137,4 +137,5 @@ def _load_all() -> None:
         iam,
         network,
         settings,
+        vulnerabilities,
     )

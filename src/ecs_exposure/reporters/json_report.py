@@ -11,6 +11,8 @@ from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.detectors.secrets import mask
 from ecs_exposure.model import IMPACT_NAMES, LIKELIHOOD_NAMES, Finding, ScanResult, Severity, Trait
 from ecs_exposure.remediation.guidance import guidance_for
+from ecs_exposure.vuln_exposure import top_vulnerabilities
+from ecs_exposure.vuln_store import ContainerVulnerabilities
 
 SCHEMA = "ecs-exposure/result@1"
 REPORTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
@@ -44,6 +46,33 @@ def trait_dict(trait: Trait) -> dict[str, Any]:
     }
 
 
+def container_vulnerabilities_dict(entry: ContainerVulnerabilities) -> dict[str, Any]:
+    """Every de-duplicated vulnerability of one container's image, suppressed ones apart."""
+    found = entry.assessment
+    by_severity: dict[str, int] = {}
+    for item in found.vulnerabilities:
+        by_severity[item.record.severity] = by_severity.get(item.record.severity, 0) + 1
+    return {
+        "container": entry.container,
+        "image": entry.image,
+        "task_definition": entry.task_definition,
+        "matched_by": found.matched_by,
+        "reports": list(found.reports),
+        "os": None if found.os is None else {
+            "family": found.os.family, "version": found.os.version,
+            "end_of_life": found.end_of_life},
+        "counts": {
+            "total": len(found.vulnerabilities),
+            "exploitable": sum(1 for v in found.vulnerabilities if v.exploitable),
+            "fixable": sum(1 for v in found.vulnerabilities if v.record.fix_available),
+            "by_severity": by_severity,
+            "suppressed": len(found.suppressed),
+        },
+        "vulnerabilities": [v.as_dict() for v in found.vulnerabilities],
+        "suppressed": [v.as_dict() for v in found.suppressed],
+    }
+
+
 def finding_dict(finding: Finding) -> dict[str, Any]:
     """One exposure finding."""
     return {
@@ -67,6 +96,11 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "traits": [trait_dict(t) for t in finding.traits],
         "attack_path": list(finding.attack_path),
         "remediation": {"summary": finding.remediation_summary, "task_definition": None},
+        "vulnerabilities": {
+            "top": [{"container": container, **item.summary()}
+                    for container, item in top_vulnerabilities(finding.vulnerabilities)],
+            "containers": [container_vulnerabilities_dict(e) for e in finding.vulnerabilities],
+        },
     }
 
 
@@ -85,12 +119,19 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
             "by_severity": by_severity,
             "task_definitions": result.task_definitions,
             "task_definition_findings": len(result.task_definition_findings),
+            "vulnerability_reports": result.vulnerability_reports,
+            "unscanned_images": len(result.unscanned_images),
         },
         "findings": [finding_dict(f) for f in result.findings],
         "task_definition_findings": [finding_dict(f) for f in result.task_definition_findings],
         "errors": [{"source": e.source, "message": mask(e.message)} for e in result.errors],
         "skipped": [{"source": e.source, "message": mask(e.message)} for e in result.skipped],
         "inputs": list(result.inputs),
+        "unscanned_images": [{"image": u.image, "services": list(u.services),
+                              "containers": list(u.containers)}
+                             for u in result.unscanned_images],
+        "intel": [{"kind": i.kind, "source": i.source, "version": i.version, "date": i.date,
+                   "count": i.count} for i in result.intel],
     }
 
 

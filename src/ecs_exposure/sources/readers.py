@@ -24,6 +24,7 @@ RAW_READERS: list[RawReader] = []
 
 def _load() -> None:
     """Import reader modules so they register (each appends to the lists above)."""
+    from ecs_exposure.sources import intel, vulns  # noqa: F401
 
 
 _load()
