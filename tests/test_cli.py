@@ -102,6 +102,39 @@ def test_demo_finding_shape(demo_json: dict[str, Any]) -> None:
     assert finding["remediation"]["summary"].startswith("Register a new revision")
 
 
+def test_demo_storefront_is_critical_through_a_kev_cve(demo_json: dict[str, Any]) -> None:
+    finding = _by_name(demo_json)["storefront-web"]
+    path = " → ".join(finding["attack_path"])
+    assert ("exploit CVE-2023-4863 in libwebp7 1.2.4-0.2 (fixed in 1.2.4-0.2+deb12u1) in "
+            "container web (attack vector network; in CISA KEV (added 2023-09-13), public "
+            "exploit available, EPSS 0.473") in path
+    assert path.index("service storefront-web") < path.index("exploit CVE-2023-4863") \
+        < path.index("host (privileged container)")
+    top = finding["vulnerabilities"]["top"]
+    assert top[0]["id"] == "CVE-2023-4863" and top[0]["exploitable"] is True
+    assert top[1]["id"] == "CVE-2023-4911" and top[1]["attack_vector"] == "local"
+    assert top[1]["exploitable"] is False and top[1]["kev"] is True      # KEV, but AV:L
+    [web] = finding["vulnerabilities"]["containers"]
+    assert web["matched_by"] == "tag" and web["counts"]["exploitable"] == 1
+
+
+def test_demo_vex_unscanned_images_and_intel(demo_json: dict[str, Any]) -> None:
+    payments = _by_name(demo_json)["payments-api"]
+    [api] = payments["vulnerabilities"]["containers"]
+    [suppressed] = api["suppressed"]
+    assert suppressed["id"] == "CVE-2023-45853"
+    assert suppressed["vex"] == {"state": "not_affected", "justification": "code_not_present"}
+    assert "suppressed: CVE-2023-45853 in zlib1g" in payments["why"]
+    internal = [c for f in demo_json["findings"] for c in f["vulnerabilities"]["containers"]
+                if "internal-api" in c["image"]]
+    assert internal == []                       # scanned, clean, and still no finding
+    unscanned = {u["image"] for u in demo_json["unscanned_images"]}
+    assert "public.ecr.aws/datadog/agent:7" in unscanned
+    assert not any("storefront" in image or "internal-api" in image for image in unscanned)
+    assert {i["kind"] for i in demo_json["intel"]} == {"epss", "kev"}
+    assert demo_json["summary"]["vulnerability_reports"] == 6
+
+
 def test_demo_runs_the_deployed_revision_and_lists_unattached(demo_json: dict[str, Any]) -> None:
     legacy = _by_name(demo_json)["legacy-admin"]
     assert legacy["task_definitions"] == [
@@ -207,11 +240,30 @@ def test_hostile_names_cannot_drive_the_terminal(tmp_path: Path) -> None:
     assert names == [HOSTILE]
 
 
+def test_hostile_vulnerability_report_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    td = task_definition(containers=[container("web", image="nginx:1.27")])
+    (tmp_path / "td.json").write_text(json.dumps(td))
+    (tmp_path / "svc.json").write_text(json.dumps({"services": [service("web")]}))
+    (tmp_path / "trivy.json").write_text(json.dumps({
+        "SchemaVersion": 2, "ArtifactName": "nginx:1.27", "Results": [{"Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2024-0001", "PkgName": HOSTILE, "InstalledVersion": HOSTILE,
+             "Severity": "CRITICAL", "CVSS": {"nvd": {"V3Vector": "x" * 100_000}}}]}]}))
+    table = run("scan", str(tmp_path), "--format", "table", "--details")
+    assert table.returncode == 0, table.stderr
+    assert "\x1b" not in table.stdout and "\x07" not in table.stdout
+    assert "[bold red]markup[/]" in table.stdout
+    as_json = run("scan", str(tmp_path), "--format", "json")
+    assert "\x1b" not in as_json.stdout
+    [finding] = json.loads(as_json.stdout)["findings"]
+    assert finding["vulnerabilities"]["top"][0]["package"] == HOSTILE
+
+
 def test_traits_command_lists_the_catalog() -> None:
     result = CliRunner().invoke(main, ["traits", "--format", "markdown"])
     assert result.exit_code == 0
     for trait_id in ("privileged-container", "internet-reachable", "plaintext-credentials",
-                     "container-insights-disabled", "root-user"):
+                     "container-insights-disabled", "root-user", "exploitable-vulnerability",
+                     "software-vulnerability", "end-of-life-os", "malicious-package"):
         assert f"`{trait_id}`" in result.output
 
 

@@ -33,7 +33,8 @@ _ECR_HOST = re.compile(
 _DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9=_-]{32,}$")
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
 _PATH_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
-_HOST = re.compile(r"^[a-zA-Z0-9.-]+(?::\d+)?$|^\[[0-9a-fA-F:]+\](?::\d+)?$")
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*(?::\d+)?$|^\[[0-9a-fA-F:]+\](?::\d+)?$")
 _PARTITION_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn",
                      "aws-us-gov": "amazonaws.com", "aws-iso": "c2s.ic.gov",
                      "aws-iso-b": "sc2s.sgov.gov"}

@@ -4,8 +4,10 @@ weighed with exploit intelligence.
 A report is matched to the image a container runs by manifest digest first (the digest the
 container definition pins, or the digests live collection saw running tasks use), then by
 repository and tag. A tag match is refused when both sides know digests and they differ: the
-tag was moved and the report describes another image. Every join is a dictionary lookup and
-results are memoised per image, so matching 200,000 records to 30,000 containers stays linear.
+tag was moved and the report describes another image. Reports found by tag bring in the
+reports that name the same digests (a VEX document often names only the digest). Every join
+is a dictionary lookup and results are memoised per image, so matching 200,000 records to
+30,000 containers stays linear.
 """
 
 from __future__ import annotations
@@ -178,7 +180,7 @@ class VulnerabilityStore:
         for digest in report.identity.digests:
             self._by_digest[digest].append(report)
         for ref in report.identity.references:
-            if ref.tag:
+            if ref.tag or not ref.digest:  # an untagged name means "latest"
                 self._by_tag[ref.tag_key].append(report)
 
     def invalidate(self) -> None:
@@ -202,7 +204,13 @@ class VulnerabilityStore:
         candidates = _unique(r for key in keys for r in self._by_tag.get(key, ()))
         found = [r for r in candidates
                  if not (digests and r.identity.digests and not digests & r.identity.digests)]
-        return (found, "tag") if found else ([], None)
+        if not found:
+            return [], None
+        # The tag resolved to digests: reports that name only those digests (a separate VEX
+        # document, a scan by digest) are about the same image.
+        resolved = sorted({d for r in found for d in r.identity.digests})
+        found = _unique([*found, *(r for d in resolved for r in self._by_digest.get(d, ()))])
+        return found, "tag"
 
     def assess(self, image: str, running: Iterable[str] = ()) -> ImageAssessment:
         """Merged, de-duplicated and weighed vulnerabilities of one image (memoised)."""

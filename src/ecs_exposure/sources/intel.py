@@ -37,8 +37,9 @@ EPSS_WHAT = "EPSS CSV"
 KEV_WHAT = "CISA KEV catalog"
 
 
-def inflate(data: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
+def inflate(data: bytes, limit: int | None = None) -> bytes:
     """Gunzip with an output bound (also handles concatenated gzip members)."""
+    limit = MAX_INFLATED_BYTES if limit is None else limit
     out = io.BytesIO()
     pending = data
     while pending:
