@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from conftest import container, service, task_definition
 from ecs_exposure.cli import main
 
+ECR = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
 DEMO_SECRETS = (
     "AKIAIOSFODNN7EXAMPLE",
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -121,13 +122,17 @@ def test_demo_storefront_is_critical_through_a_kev_cve(demo_json: dict[str, Any]
 def test_demo_vex_unscanned_images_and_intel(demo_json: dict[str, Any]) -> None:
     payments = _by_name(demo_json)["payments-api"]
     [api] = payments["vulnerabilities"]["containers"]
-    [suppressed] = api["suppressed"]
+    assert api["counts"]["suppressed"] == 1
+    [suppressed] = demo_json["images"][api["image"]]["suppressed"]
     assert suppressed["id"] == "CVE-2023-45853"
     assert suppressed["vex"] == {"state": "not_affected", "justification": "code_not_present"}
     assert "suppressed: CVE-2023-45853 in zlib1g" in payments["why"]
-    internal = [c for f in demo_json["findings"] for c in f["vulnerabilities"]["containers"]
-                if "internal-api" in c["image"]]
+    internal = [image for image in demo_json["images"] if "internal-api" in image]
     assert internal == []                       # scanned, clean, and still no finding
+    storefront = demo_json["images"][f"{ECR}/storefront:2.3.1"]
+    assert [v["id"] for v in storefront["vulnerabilities"]] == [
+        "CVE-2023-4863", "CVE-2023-4911", "CVE-2023-4911", "CVE-2024-29041"]
+    assert storefront["vulnerabilities"][0]["cvss"]["attack_vector"] == "network"
     unscanned = {u["image"] for u in demo_json["unscanned_images"]}
     assert "public.ecr.aws/datadog/agent:7" in unscanned
     assert not any("storefront" in image or "internal-api" in image for image in unscanned)

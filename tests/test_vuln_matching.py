@@ -157,7 +157,9 @@ def test_multi_container_service_lists_each_container_and_unscanned_images() -> 
     doc = result_dict(result)
     containers = doc["findings"][0]["vulnerabilities"]["containers"]
     assert [c["container"] for c in containers] == ["web", "sidecar"]
-    assert containers[0]["vulnerabilities"][0]["id"] == "CVE-1"
+    assert containers[0]["counts"]["by_severity"] == {"HIGH": 1}
+    assert doc["images"][WEB]["vulnerabilities"][0]["id"] == "CVE-1"
+    assert doc["images"]["envoyproxy/envoy:v1.30.1"]["matched_by"] == "tag"
     assert doc["unscanned_images"] == [{"image": "public.ecr.aws/datadog/agent:7",
                                         "services": ["shop"], "containers": ["shop/agent"]}]
     assert doc["summary"]["vulnerability_reports"] == 2

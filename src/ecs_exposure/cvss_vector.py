@@ -62,6 +62,12 @@ class CvssVector:
         return parse_vector(self.vector)
 
 
+@lru_cache(maxsize=65536)
+def vector(text: str, source: str, score: float | None = None) -> CvssVector:
+    """A shared :class:`CvssVector`: 200,000 records use a few thousand distinct vectors."""
+    return CvssVector(text, source, score)
+
+
 def _check(metrics: dict[str, str], allowed: dict[str, str], required: tuple[str, ...]) -> bool:
     if any(key not in metrics for key in required):
         return False

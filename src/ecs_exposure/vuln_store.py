@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
 from ecs_exposure.cvss_vector import ATTACK_VECTORS, CvssVector, Metrics
+from ecs_exposure.gc_pause import no_cycle_collection
 from ecs_exposure.image_refs import parse_image
 from ecs_exposure.os_eol import end_of_life
 from ecs_exposure.vulnerabilities import (
@@ -220,7 +222,8 @@ class VulnerabilityStore:
         if cached is not None:
             return cached
         reports, matched_by = self.match(image, running)
-        result = self._assess(reports, matched_by) if reports else UNSCANNED
+        with no_cycle_collection():
+            result = self._assess(reports, matched_by) if reports else UNSCANNED
         self._memo[memo_key] = result
         return result
 
@@ -249,6 +252,10 @@ class VulnerabilityStore:
         return ImageAssessment(matched_by, tuple(dict.fromkeys(r.source for r in reports)),
                                os_release, eol, tuple(counting), tuple(suppressed))
 
+    def _intel_source(self, kind: str) -> str:
+        return next((s.source for s in self.intel.sources if s.kind == kind),
+                    "EPSS" if kind == "epss" else "CISA KEV")
+
     def weigh(self, record: Vulnerability) -> AssessedVulnerability:
         """Add intel where the scanners were silent, and decide if exploitation is likely."""
         vector = choose_vector(record.cvss)
@@ -262,16 +269,14 @@ class VulnerabilityStore:
                 hit = self.intel.epss.get(cve.upper())
                 if hit is not None:
                     epss, percentile = hit
-                    epss_source = next((s.source for s in self.intel.sources
-                                        if s.kind == "epss"), "EPSS")
+                    epss_source = self._intel_source("epss")
                     break
         kev, kev_date, kev_source = record.kev, record.kev_date_added, "scanner"
         entry = next((e for cve in ids if (e := self.intel.kev.get(cve.upper()))), None)
         if entry is not None:
             kev_date = kev_date or entry.date_added
             if not kev:
-                kev, kev_source = True, next((s.source for s in self.intel.sources
-                                              if s.kind == "kev"), "CISA KEV")
+                kev, kev_source = True, self._intel_source("kev")
         reasons: list[str] = []
         if kev:
             reasons.append("in CISA KEV" + (f" (added {kev_date})" if kev_date else ""))
@@ -288,6 +293,7 @@ class VulnerabilityStore:
             bool(reasons) and network_ok)
 
 
+@lru_cache(maxsize=65536)
 def choose_vector(vectors: tuple[CvssVector, ...]) -> CvssVector | None:
     """The vendor's vector first (reports list theirs first), then NVD's, then any other."""
     valid = [v for v in vectors if v.metrics is not None]
@@ -337,8 +343,6 @@ def merge(group: list[Vulnerability]) -> Vulnerability:
 
 def _suppress(record: Vulnerability, cover: Vulnerability) -> Vulnerability:
     """Apply a VEX statement that names the CVE but no resolvable package."""
-    from dataclasses import replace
-
     return replace(record, suppressed=cover.suppressed, vex_state=cover.vex_state,
                    vex_justification=cover.vex_justification,
                    origins=record.origins + cover.origins)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ecs_exposure.gc_pause import no_cycle_collection
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.readers import DOCUMENT_READERS
@@ -119,7 +120,9 @@ def register(detect: Callable[[Any], bool],
     def read(inventory: Inventory, doc: Any, source: str) -> bool:
         if not detect(doc):
             return False
-        for report in parse(doc, source):
+        with no_cycle_collection():
+            reports = parse(doc, source)
+        for report in reports:
             inventory.add_image_report(report)
         return True
 

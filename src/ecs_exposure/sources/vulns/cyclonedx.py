@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from ecs_exposure.cvss_vector import CvssVector
+from ecs_exposure.cvss_vector import vector as shared_vector
 from ecs_exposure.image_refs import ImageRef, normalise_digest, parse_image, repository_of
 from ecs_exposure.sources.vulns.common import (
     array,
@@ -185,7 +186,7 @@ def _ratings(vuln: dict[str, Any], pointer: str) -> tuple[tuple[CvssVector, ...]
             if not vector.upper().startswith("CVSS:") and method in _METHOD_PREFIX:
                 vector = _METHOD_PREFIX[method] + vector
             source = (text(obj(rating.get("source")).get("name")) or "unknown").lower()
-            vectors.append(CvssVector(vector, source, number(rating.get("score"))))
+            vectors.append(shared_vector(vector, source, number(rating.get("score"))))
     ordered = [v for v in vectors if v.source != "nvd"] + [v for v in vectors if v.source == "nvd"]
     level = max(levels, key=lambda s: SEVERITY_RANK.get(s, 0), default="UNKNOWN")
     return tuple(ordered), level

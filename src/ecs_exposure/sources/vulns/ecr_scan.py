@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecs_exposure.arn import parse_arn
-from ecs_exposure.cvss_vector import CvssVector
+from ecs_exposure.cvss_vector import vector as shared_vector
 from ecs_exposure.image_refs import ecr_image, normalise_digest
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.vulns.common import (
@@ -71,7 +71,7 @@ def _basic(finding: dict[str, Any], pointer: str, source: str,
         if key and value:
             attributes[key.lower()] = value
     cvss = tuple(
-        CvssVector(vector, "ecr", number(attributes.get(f"cvss{v}_score")))
+        shared_vector(vector, "ecr", number(attributes.get(f"cvss{v}_score")))
         for v in ("3", "2") if (vector := attributes.get(f"cvss{v}_vector"))
     )
     raw_id = text(finding.get("name")) or "UNKNOWN"

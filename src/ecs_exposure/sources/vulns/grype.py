@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecs_exposure.cvss_vector import CvssVector
+from ecs_exposure.cvss_vector import vector as shared_vector
 from ecs_exposure.image_refs import ImageRef, normalise_digest, parse_image, repository_of
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.vulns.common import (
@@ -93,7 +94,7 @@ def _vectors(entries: Any, fallback_source: str) -> list[CvssVector]:
         if vector:
             raw = (text(entry.get("source")) or fallback_source).lower()
             source = "nvd" if "nvd" in raw or raw.endswith("nist.gov") else raw
-            found.append(CvssVector(vector, source, number(obj(entry.get("metrics"))
+            found.append(shared_vector(vector, source, number(obj(entry.get("metrics"))
                                                            .get("baseScore"))))
     return found
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from ecs_exposure.arn import parse_arn
 from ecs_exposure.cvss_vector import CvssVector
+from ecs_exposure.cvss_vector import vector as shared_vector
 from ecs_exposure.image_refs import ImageRef, ecr_image, normalise_digest
 from ecs_exposure.sources.vulns.common import (
     array,
@@ -99,10 +100,10 @@ def vectors(adjusted: dict[str, Any], listed: list[Any], score_key: str) -> tupl
     vector = text(adjusted.get("scoringVector"))
     if vector:
         source = text(adjusted.get("scoreSource")) or text(adjusted.get("cvssSource"))
-        found.append(CvssVector(vector, (source or "inspector").lower(),
+        found.append(shared_vector(vector, (source or "inspector").lower(),
                                 number(adjusted.get("score"))))
     listed_vectors = [
-        CvssVector(v, (text(item.get("source")) or "unknown").lower(),
+        shared_vector(v, (text(item.get("source")) or "unknown").lower(),
                    number(item.get(score_key)))
         for item in listed if isinstance(item, dict) and (v := text(item.get("scoringVector")))
     ]
@@ -182,6 +183,13 @@ def ecr_identity(resource: dict[str, Any]) -> tuple[str, ImageIdentity] | None:
     return key, ImageIdentity(frozenset({digest} if digest else ()), tuple(refs), label)
 
 
+def _resource_key(resource: dict[str, Any]) -> str:
+    details = obj(obj(resource.get("details")).get("awsEcrContainerImage"))
+    return repr((resource.get("id"), resource.get("region"), resource.get("partition"),
+                 details.get("repositoryName"), details.get("imageHash"),
+                 details.get("registry"), details.get("imageTags")))
+
+
 def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
     """One report per ECR image named by the findings."""
     if doc.get("detail-type") == "Inspector2 Finding":
@@ -193,11 +201,16 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
     else:
         findings, pointers = [doc], [""]
     reports: dict[str, ImageReport] = {}
+    seen: dict[str, tuple[str, ImageIdentity] | None] = {}
     for (_, finding), pointer in zip(objects(findings, WHAT, "/findings"), pointers,
                                      strict=True):
         resources = array(finding, "resources", WHAT, pointer)
         for _, resource in objects(resources, WHAT, f"{pointer}/resources"):
-            found = ecr_identity(resource)
+            # Thousands of findings name the same image: read its identity once.
+            raw = _resource_key(resource)
+            if raw not in seen:
+                seen[raw] = ecr_identity(resource)
+            found = seen[raw]
             if found is None:
                 continue
             key, identity = found

@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecs_exposure.cvss_vector import CvssVector
+from ecs_exposure.cvss_vector import vector as shared_vector
 from ecs_exposure.image_refs import ImageRef, parse_image, repository_of
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.vulns.common import (
@@ -92,7 +93,7 @@ def _vectors(item: dict[str, Any]) -> tuple[CvssVector, ...]:
             vector = text(data.get(f"{version}Vector"))
             if vector:
                 score = number(data.get(f"{version}Score"))
-                found.append(CvssVector(vector, source.lower(), score))
+                found.append(shared_vector(vector, source.lower(), score))
     return tuple(found)
 
 
