@@ -88,6 +88,8 @@ def test_internet_reachable_kev_cve_is_critical_with_medium_impact() -> None:
     assert path.index("service web") < path.index("exploit CVE-2023-44487")
     assert "Very high likelihood × medium impact = CRITICAL" in finding.why
     assert "in CISA KEV" in finding.why
+    assert ("Rebuild the image with libnghttp2-14 1.52.0-1+deb12u1 (CVE-2023-44487, container "
+            "web)") in finding.remediation_summary
 
 
 def test_same_image_on_a_private_service_is_low() -> None:
