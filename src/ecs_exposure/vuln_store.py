@@ -171,7 +171,8 @@ class VulnerabilityStore:
     """Reference date for end-of-life checks (``None``: today)."""
     _by_digest: dict[str, list[ImageReport]] = field(default_factory=lambda: defaultdict(list))
     _by_tag: dict[str, list[ImageReport]] = field(default_factory=lambda: defaultdict(list))
-    _memo: dict[tuple[str, frozenset[str]], ImageAssessment] = field(default_factory=dict)
+    _memo: dict[tuple[str, frozenset[str], float, date | None], ImageAssessment] = field(
+        default_factory=dict)
 
     def add(self, report: ImageReport) -> None:
         """Index a report by each digest and each tagged reference it names."""
@@ -217,7 +218,7 @@ class VulnerabilityStore:
     def assess(self, image: str, running: Iterable[str] = ()) -> ImageAssessment:
         """Merged, de-duplicated and weighed vulnerabilities of one image (memoised)."""
         running = frozenset(running)
-        memo_key = (image, running)
+        memo_key = (image, running, self.epss_threshold, self.today)
         cached = self._memo.get(memo_key)
         if cached is not None:
             return cached
