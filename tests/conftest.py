@@ -109,6 +109,14 @@ def ids(traits: list[Trait]) -> list[str]:
     return sorted(t.id for t in traits)
 
 
+@pytest.fixture(autouse=True)
+def isolated_intel_cache(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scans read the user's exploit-intelligence cache; tests must never see a real one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("ECS_EXPOSURE_INTEL_DIR", raising=False)
+
+
 @pytest.fixture
 def demo_dir() -> Any:
     from importlib.resources import files

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from conftest import container, service, task_definition
 from ecs_exposure.cli import main
 
+ECR = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
 DEMO_SECRETS = (
     "AKIAIOSFODNN7EXAMPLE",
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -41,18 +42,20 @@ def _by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 EXPECTED = {
-    "storefront-web": ("HIGH", {"privileged-container", "administrative-policy",
-                                "internet-reachable", "open-security-group",
-                                "root-user", "assumable-role"}),
+    "storefront-web": ("CRITICAL", {"privileged-container", "administrative-policy",
+                                    "internet-reachable", "open-security-group",
+                                    "root-user", "assumable-role",
+                                    "exploitable-vulnerability", "software-vulnerability"}),
     "legacy-admin": ("HIGH", {"administrative-policy", "public-ip",
                               "execute-command-enabled", "internet-reachable",
                               "missing-log-configuration", "container-insights-disabled"}),
-    "batch-worker": ("HIGH", {"plaintext-credentials"}),
-    "payments-api": ("MEDIUM", {"plaintext-credentials", "service-admin-policy",
-                                "privilege-escalation-path",
-                                "internet-reachable", "open-security-group"}),
-    "edge-proxy": ("MEDIUM", {"host-filesystem-mount", "internet-reachable",
-                              "efs-transit-encryption-disabled"}),
+    "batch-worker": ("HIGH", {"plaintext-credentials", "software-vulnerability"}),
+    "payments-api": ("HIGH", {"plaintext-credentials", "service-admin-policy",
+                              "privilege-escalation-path", "internet-reachable",
+                              "open-security-group", "software-vulnerability"}),
+    "edge-proxy": ("HIGH", {"host-filesystem-mount", "internet-reachable",
+                            "efs-transit-encryption-disabled", "end-of-life-os",
+                            "software-vulnerability"}),
     "preview-app": ("MEDIUM", {"service-admin-policy", "privilege-escalation-path",
                                "internet-reachable", "public-ip"}),
     "log-router": ("MEDIUM", {"plaintext-credentials", "outdated-platform-version"}),
@@ -68,7 +71,7 @@ def test_demo_json_matches_the_contract(demo_json: dict[str, Any]) -> None:
     assert demo_json["schema"] == "ecs-exposure/result@1"
     assert demo_json["summary"]["services"] == 12
     assert demo_json["summary"]["findings"] == len(EXPECTED)
-    assert demo_json["summary"]["by_severity"] == {"CRITICAL": 0, "HIGH": 3, "MEDIUM": 7,
+    assert demo_json["summary"]["by_severity"] == {"CRITICAL": 1, "HIGH": 4, "MEDIUM": 5,
                                                    "LOW": 0}
     findings = _by_name(demo_json)
     assert set(findings) == set(EXPECTED)           # internal-api and win-iis are clean
@@ -90,7 +93,7 @@ def test_demo_finding_shape(demo_json: dict[str, Any]) -> None:
         "arn": "arn:aws:ecs:us-east-1:111122223333:service/prod/storefront-web",
         "name": "storefront-web", "cluster": "prod", "account": "111122223333",
         "region": "us-east-1"}
-    assert finding["likelihood"] == "moderate" and finding["impact"] == "high"
+    assert finding["likelihood"] == "very high" and finding["impact"] == "high"
     assert len(finding["id"]) == 32
     assert finding["attack_path"][0] == "internet"
     assert finding["attack_path"][-1] == "AWS account 111122223333"
@@ -100,6 +103,43 @@ def test_demo_finding_shape(demo_json: dict[str, Any]) -> None:
         assert trait["category"] in {"misconfiguration", "reachability", "vulnerability",
                                      "impact", "image"}
     assert finding["remediation"]["summary"].startswith("Register a new revision")
+
+
+def test_demo_storefront_is_critical_through_a_kev_cve(demo_json: dict[str, Any]) -> None:
+    finding = _by_name(demo_json)["storefront-web"]
+    path = " → ".join(finding["attack_path"])
+    assert ("exploit CVE-2023-4863 in libwebp7 1.2.4-0.2 (fixed in 1.2.4-0.2+deb12u1) in "
+            "container web (attack vector network; in CISA KEV (added 2023-09-13), public "
+            "exploit available, EPSS 0.473") in path
+    assert path.index("service storefront-web") < path.index("exploit CVE-2023-4863") \
+        < path.index("host (privileged container)")
+    top = finding["vulnerabilities"]["top"]
+    assert top[0]["id"] == "CVE-2023-4863" and top[0]["exploitable"] is True
+    assert top[1]["id"] == "CVE-2023-4911" and top[1]["attack_vector"] == "local"
+    assert top[1]["exploitable"] is False and top[1]["kev"] is True      # KEV, but AV:L
+    [web] = finding["vulnerabilities"]["containers"]
+    assert web["matched_by"] == "tag" and web["counts"]["exploitable"] == 1
+
+
+def test_demo_vex_unscanned_images_and_intel(demo_json: dict[str, Any]) -> None:
+    payments = _by_name(demo_json)["payments-api"]
+    [api] = payments["vulnerabilities"]["containers"]
+    assert api["counts"]["suppressed"] == 1
+    [suppressed] = demo_json["images"][api["image"]]["suppressed"]
+    assert suppressed["id"] == "CVE-2023-45853"
+    assert suppressed["vex"] == {"state": "not_affected", "justification": "code_not_present"}
+    assert "suppressed: CVE-2023-45853 in zlib1g" in payments["why"]
+    internal = [image for image in demo_json["images"] if "internal-api" in image]
+    assert internal == []                       # scanned, clean, and still no finding
+    storefront = demo_json["images"][f"{ECR}/storefront:2.3.1"]
+    assert [v["id"] for v in storefront["vulnerabilities"]] == [
+        "CVE-2023-4863", "CVE-2023-4911", "CVE-2023-4911", "CVE-2024-29041"]
+    assert storefront["vulnerabilities"][0]["cvss"]["attack_vector"] == "network"
+    unscanned = {u["image"] for u in demo_json["unscanned_images"]}
+    assert "public.ecr.aws/datadog/agent:7" in unscanned
+    assert not any("storefront" in image or "internal-api" in image for image in unscanned)
+    assert {i["kind"] for i in demo_json["intel"]} == {"epss", "kev"}
+    assert demo_json["summary"]["vulnerability_reports"] == 6
 
 
 def test_demo_runs_the_deployed_revision_and_lists_unattached(demo_json: dict[str, Any]) -> None:
@@ -154,7 +194,7 @@ def test_demo_preview_app_is_only_potentially_reachable(demo_json: dict[str, Any
     assert "security group sg-0demomissing000001" in reach["evidence"]["missing"]
 
 
-@pytest.mark.parametrize("fail_on,code", [("high", 1), ("HIGH", 1), ("critical", 0),
+@pytest.mark.parametrize("fail_on,code", [("high", 1), ("HIGH", 1), ("critical", 1),
                                           ("low", 1), ("none", 0)])
 def test_fail_on_exit_codes(fail_on: str, code: int) -> None:
     result = CliRunner().invoke(main, ["scan", "--demo", "--format", "json",
@@ -277,11 +317,30 @@ def test_hostile_names_cannot_drive_the_terminal(tmp_path: Path) -> None:
     assert names == [HOSTILE]
 
 
+def test_hostile_vulnerability_report_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    td = task_definition(containers=[container("web", image="nginx:1.27")])
+    (tmp_path / "td.json").write_text(json.dumps(td))
+    (tmp_path / "svc.json").write_text(json.dumps({"services": [service("web")]}))
+    (tmp_path / "trivy.json").write_text(json.dumps({
+        "SchemaVersion": 2, "ArtifactName": "nginx:1.27", "Results": [{"Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2024-0001", "PkgName": HOSTILE, "InstalledVersion": HOSTILE,
+             "Severity": "CRITICAL", "CVSS": {"nvd": {"V3Vector": "x" * 100_000}}}]}]}))
+    table = run("scan", str(tmp_path), "--format", "table", "--details")
+    assert table.returncode == 0, table.stderr
+    assert "\x1b" not in table.stdout and "\x07" not in table.stdout
+    assert "[bold red]markup[/]" in table.stdout
+    as_json = run("scan", str(tmp_path), "--format", "json")
+    assert "\x1b" not in as_json.stdout
+    [finding] = json.loads(as_json.stdout)["findings"]
+    assert finding["vulnerabilities"]["top"][0]["package"] == HOSTILE
+
+
 def test_traits_command_lists_the_catalog() -> None:
     result = CliRunner().invoke(main, ["traits", "--format", "markdown"])
     assert result.exit_code == 0
     for trait_id in ("privileged-container", "internet-reachable", "plaintext-credentials",
-                     "container-insights-disabled", "root-user"):
+                     "container-insights-disabled", "root-user", "exploitable-vulnerability",
+                     "software-vulnerability", "end-of-life-os", "malicious-package"):
         assert f"`{trait_id}`" in result.output
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ACCOUNT, REGION, container, inventory_of, service, task_definition
 from ecs_exposure.detectors import registry
-from ecs_exposure.detectors.registry import Context
+from ecs_exposure.detectors.registry import SPECS, Context
 from ecs_exposure.images.load import load_images
 from ecs_exposure.images.policy import Policy, PolicyException, SignaturePolicy
 from ecs_exposure.inventory import Inventory
@@ -210,7 +210,11 @@ def test_image_traits_are_contextual_and_eol_raises_likelihood(estate: dict[str,
                              *ecr_documents(estate))
     inventory.images.now = NOW
     assert load_images(estate["folder"], inventory.images) == []
-    assert scan_inventory(inventory).findings == ()        # contextual only: no finding
+    # The hardened-image traits are contextual; an end-of-life OS is a vulnerability trait
+    # (TRAITS.md "Vulnerability") and is the only one that makes this a finding.
+    [finding] = scan_inventory(inventory).findings
+    assert [t.id for t in finding.traits if not SPECS[t.id].contextual] == ["end-of-life-os"]
+    assert finding.severity.name == "LOW"
     risky = task_definition("app", 1, containers=[
         container("d", image=f"{ECR}/legacy:9", privileged=True)])
     inventory = inventory_of({"taskDefinition": risky}, {"services": [service()]},

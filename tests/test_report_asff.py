@@ -83,7 +83,7 @@ def test_service_resource_details(demo: list[dict[str, Any]]) -> None:
         "TaskDefinition": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/storefront-web:7"}
     others = {r["Type"] for r in storefront["Resources"][1:]}
     assert {"AwsEcsTaskDefinition", "AwsIamRole", "AwsEc2SecurityGroup"} <= others
-    assert storefront["Severity"]["Label"] == "HIGH"
+    assert storefront["Severity"]["Label"] == "CRITICAL"        # reachable + KEV CVE
     assert "privileged-container" in storefront["ProductFields"]["ecs-exposure/Traits"]
     assert storefront["Remediation"]["Recommendation"]["Text"].startswith("Register a new")
     batch = next(f for f in demo if "batch-worker" in f["Title"])

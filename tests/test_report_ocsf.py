@@ -71,7 +71,7 @@ def test_enum_captions_match_their_ids(demo: list[dict[str, Any]]) -> None:
 def test_shaped_like_a_security_hub_exposure_finding(demo: list[dict[str, Any]]) -> None:
     storefront = next(f for f in demo if f["resources"][0]["name"] == "storefront-web")
     assert (storefront["class_uid"], storefront["type_uid"]) == (2004, 200401)
-    assert storefront["severity"] == "High" and storefront["severity_id"] == 4
+    assert storefront["severity"] == "Critical" and storefront["severity_id"] == 5
     info = storefront["finding_info"]
     assert info["analytic"]["name"] == "Exposure"
     assert "Exposure/Potential Impact/Privilege Escalation" in info["types"]
@@ -87,7 +87,7 @@ def test_shaped_like_a_security_hub_exposure_finding(demo: list[dict[str, Any]])
         "value": "arn:aws:ecs:us-east-1:111122223333:task-definition/storefront-web:7"}]
     assert any("storefront-web-7.json:40:23" in v for v in privileged["traits"][0]["values"])
     categories = {e["traits"][0]["category"] for e in info["related_events"]}
-    assert categories == {"Impact", "Misconfiguration", "Reachability", "Image"}
+    assert categories == {"Impact", "Misconfiguration", "Reachability", "Image", "Vulnerability"}
     resource = storefront["resources"][0]
     assert resource["type"] == "AwsEcsService"
     assert resource["uid"] == "arn:aws:ecs:us-east-1:111122223333:service/prod/storefront-web"

@@ -63,8 +63,8 @@ def test_one_rule_per_trait_from_the_catalog(demo: dict[str, Any]) -> None:
     assert "**Fix:**" in privileged["help"]["markdown"]
     assert privileged["helpUri"].startswith("https://")
     assert "CSPM ECS.4" in privileged["properties"]["references"]
-    # worst finding with the trait is HIGH → GitHub's "high" band (7.0–8.9)
-    assert privileged["properties"]["security-severity"] == "8.0"
+    # worst finding with the trait is CRITICAL → GitHub's "critical" band (9.0+)
+    assert privileged["properties"]["security-severity"] == "9.5"
     assert by_id["public-ip"]["properties"]["security-severity"] == "8.0"    # legacy-admin
     assert by_id["dangerous-capabilities"]["properties"]["security-severity"] == "5.5"
     for rule in rules:

@@ -62,7 +62,7 @@ def test_csv_has_one_row_per_trait_with_locations() -> None:
     privileged = next(r for r in rows if r["trait"] == "privileged-container"
                       and r["name"] == "storefront-web")
     assert (privileged["severity"], privileged["cluster"], privileged["line"],
-            privileged["column"]) == ("HIGH", "prod", "40", "23")
+            privileged["column"]) == ("CRITICAL", "prod", "40", "23")
     assert privileged["file"].endswith("storefront-web-7.json")
     assert {r["kind"] for r in rows} == {"service", "task definition"}
 

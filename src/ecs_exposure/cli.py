@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ecs_exposure import __version__
+from ecs_exposure import intel as intel_cache
 from ecs_exposure.detectors.registry import catalog
 from ecs_exposure.images.exceptions import expired_errors
 from ecs_exposure.images.gate import result_dict as gate_dict
@@ -26,13 +27,16 @@ from ecs_exposure.images.gate import run_gate
 from ecs_exposure.images.load import load_image, load_images
 from ecs_exposure.images.policy import Policy, PolicyError, load_policy
 from ecs_exposure.images.reference import parse_reference
+from ecs_exposure.intel import default_intel_dir
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import ScanResult, Severity, SourceError
 from ecs_exposure.reporters import FORMATS, image_table, terminal
 from ecs_exposure.scan import scan_inventory
 from ecs_exposure.sources.files import LoadReport, iter_files, load_paths
 from ecs_exposure.sources.iac import parameters as iac_parameters
+from ecs_exposure.sources.intel import load_intel_dir
 from ecs_exposure.sources.jsonfile import InputError
+from ecs_exposure.vuln_store import DEFAULT_EPSS_THRESHOLD
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
 SECURITY_HUB_FAILED = 3
@@ -182,11 +186,19 @@ def main() -> None:
                    "definitions' images by digest or tag.")
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Hardened-image policy (YAML); see the README.")
+@click.option("--epss-threshold", type=click.FloatRange(0.0, 1.0), default=DEFAULT_EPSS_THRESHOLD,
+              show_default=True,
+              help="EPSS score from which a network-exploitable vulnerability counts as likely "
+                   "to be exploited.")
+@click.option("--intel-dir", type=click.Path(path_type=Path, file_okay=False),
+              envvar="ECS_EXPOSURE_INTEL_DIR",
+              help="Exploit-intelligence cache read when no EPSS/KEV input is given "
+                   "[default: ~/.cache/ecs-exposure/intel].")
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
          output_dir: Path | None, fail_on: str, details: bool, security_hub: bool,
          security_hub_region: str | None, security_hub_account: str | None,
          parameters_file: Path | None, images_dir: Path | None,
-         policy_file: Path | None) -> None:
+         policy_file: Path | None, epss_threshold: float, intel_dir: Path | None) -> None:
     """Scan AWS CLI JSON exports (files or directories) for ECS service exposures.
 
     \b
@@ -225,6 +237,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
             stderr.print("note: Terraform .tf files were read directly, a best effort for "
                          "literal values; a plan (terraform show -json) is more complete",
                          style="dim", highlight=False)
+        inventory.vulnerabilities.epss_threshold = epss_threshold
+        load_intel_dir(inventory, intel_dir or default_intel_dir(), report.errors)
         errors = report.errors + prepare_images(inventory, policy, images_dir)
         result = scan_inventory(inventory, errors=errors, skipped=report.skipped,
                                 inputs=[str(p) for p in inputs])
@@ -447,3 +461,49 @@ def _apply(plans: Sequence[object], out: Path, yes: bool, region: str | None, pr
     console.print(f"Recorded in {out}/applied.json", markup=False)
     if log.failed or any(step["status"] == "skipped" for step in log.steps):
         sys.exit(1)
+
+
+@main.group()
+def intel() -> None:
+    """Exploit intelligence (FIRST EPSS, CISA KEV) cached for offline scans."""
+
+
+@intel.command()
+@click.option("--intel-dir", type=click.Path(path_type=Path, file_okay=False),
+              envvar="ECS_EXPOSURE_INTEL_DIR", help="Cache folder to fill.")
+@click.option("--epss-url", default=intel_cache.EPSS_URL, show_default=True)
+@click.option("--kev-url", default=intel_cache.KEV_URL, show_default=True)
+@click.option("--timeout", type=click.FloatRange(1, 600), default=60.0, show_default=True,
+              help="Seconds per download.")
+def update(intel_dir: Path | None, epss_url: str, kev_url: str, timeout: float) -> None:
+    """Download the current EPSS scores and KEV catalog into the cache (needs network)."""
+    directory = intel_dir or default_intel_dir()
+    results = intel_cache.update(directory, {"epss": epss_url, "kev": kev_url}, timeout)
+    for item in results:
+        if item.info is not None:
+            click.echo(f"{item.kind}: {item.info.count:,} entries"
+                       + (f", dated {item.info.date}" if item.info.date else "")
+                       + f" -> {item.path}")
+        else:
+            click.echo(f"{item.kind}: {item.error} ({item.url}); cached copy kept", err=True)
+    sys.exit(0 if all(item.info is not None for item in results) else 1)
+
+
+@intel.command()
+@click.option("--intel-dir", type=click.Path(path_type=Path, file_okay=False),
+              envvar="ECS_EXPOSURE_INTEL_DIR", help="Cache folder to inspect.")
+def status(intel_dir: Path | None) -> None:
+    """Show what the cache holds and how old it is."""
+    directory = intel_dir or default_intel_dir()
+    inventory = Inventory()
+    errors: list[SourceError] = []
+    load_intel_dir(inventory, directory, errors)
+    sources = inventory.vulnerabilities.intel.sources
+    if not sources and not errors:
+        click.echo(f"no exploit intelligence cached in {directory}; run "
+                   "'ecs-exposure intel update' or pass EPSS/KEV files to scan")
+    for info in sources:
+        click.echo(f"{info.kind}: {info.count:,} entries, version {info.version or '?'}, "
+                   f"dated {info.date or '?'} ({info.source})")
+    for error in errors:
+        click.echo(f"error: {error.source}: {error.message}", err=True)

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ecs_exposure import vuln_exposure
 from ecs_exposure.arn import last_segment, parse_arn
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.model import IMPACT_NAMES, LIKELIHOOD_NAMES, Finding, Level, Severity, Trait
@@ -77,33 +78,36 @@ class Subject:
 
 
 def _likelihood(traits: Sequence[Trait], subject: Subject) -> tuple[Level, str, str]:
-    """``(level, reason, reachability)``; an end-of-life OS raises the base one step."""
-    level, reason, reach = _base_likelihood(traits, subject)
-    eol = next((t for t in traits if t.id == "end-of-life-os"), None)
-    if eol is not None and level < Level.HIGH:
-        return (Level(level + 1), f"{reason}, raised one step because the image's OS is past "
-                "end of life (its vulnerabilities are no longer fixed or even reported)", reach)
-    return level, reason, reach
-
-
-def _base_likelihood(traits: Sequence[Trait], subject: Subject) -> tuple[Level, str, str]:
+    """``(level, reason, reachability)``: reachability sets the base, vulnerabilities raise it,
+    and an end-of-life OS lifts a low base one step (its flaws are no longer fixed)."""
     reach = next((t for t in traits if t.id == "internet-reachable"), None)
     credentials = any(t.id == "plaintext-credentials" for t in traits)
     if reach is not None and not reach.potential:
-        return (Level.MEDIUM, "the service is reachable from the internet ("
-                + " → ".join(reach.path[1:]) + ") and no vulnerability data raises it further",
-                "internet")
-    if reach is not None:
-        return (Level.MEDIUM, "the service is potentially reachable from the internet and is "
-                "treated as reachable because " + ", ".join(reach.missing or ("some context",))
-                + " could not be checked", "potential")
-    if subject.unattached:
-        return (Level.MEDIUM, "no service in the inputs runs this task definition, so its "
-                "reachability is unknown and assumed possible", "unknown")
-    if credentials:
-        return (Level.MEDIUM, "plaintext credentials can be read by anyone allowed to describe "
-                "the task definition", "internal")
-    return Level.LOW, "no path from the internet was found", "internal"
+        level, reason, kind = (Level.MEDIUM, "the service is reachable from the internet ("
+                               + " → ".join(reach.path[1:]) + ")", "internet")
+    elif reach is not None:
+        level, reason, kind = (
+            Level.MEDIUM, "the service is potentially reachable from the internet and is "
+            "treated as reachable because " + ", ".join(reach.missing or ("some context",))
+            + " could not be checked", "potential")
+    elif subject.unattached:
+        level, reason, kind = (Level.MEDIUM, "no service in the inputs runs this task "
+                               "definition, so its reachability is unknown and assumed "
+                               "possible", "unknown")
+    elif credentials:
+        level, reason, kind = (Level.MEDIUM, "plaintext credentials can be read by anyone "
+                               "allowed to describe the task definition", "internal")
+    else:
+        level, reason, kind = Level.LOW, "no path from the internet was found", "internal"
+    raised, why = vuln_exposure.likelihood(traits, level, reason,
+                                           exposed=kind in ("internet", "potential", "unknown"))
+    if kind == "internet" and why == reason:
+        why += " and no vulnerability data raises it further"
+    if raised == Level.LOW and any(t.id == "end-of-life-os" for t in traits):
+        raised, why = Level.MEDIUM, (f"{why}, raised one step because the image's OS is past "
+                                     "end of life (its vulnerabilities are no longer fixed or "
+                                     "even reported)")
+    return raised, why, kind
 
 
 def _facts(trait: Trait) -> dict[str, object]:
@@ -159,7 +163,7 @@ def _title(traits: Sequence[Trait], subject: Subject, reachability: str) -> str:
     scored = sorted((t for t in traits if not SPECS[t.id].contextual and t.id in PHRASES
                      and SPECS[t.id].category != "reachability"),
                     key=lambda t: -t.impact)
-    phrases: list[str] = []
+    phrases: list[str] = vuln_exposure.title_phrases(traits)
     for trait in scored:
         phrase = PHRASES[trait.id]
         if trait.id == "plaintext-credentials" and dict(trait.extra).get("aws_key"):
@@ -192,9 +196,11 @@ def _attack_path(traits: Sequence[Trait], subject: Subject, account: str | None)
     label = "task definition" if subject.unattached else "service"
     revisions = ", ".join(last_segment(k) for k in subject.task_definitions)
     steps.append(f"{label} {subject.name}" + (f" ({revisions})" if revisions else ""))
+    steps.extend(vuln_exposure.attack_steps(traits))
     by_container: dict[str, list[str]] = {}
     for trait in traits:
-        if trait.container and trait.id not in ("missing-log-configuration",):
+        if trait.container and trait.id not in ("missing-log-configuration",
+                                                "exploitable-vulnerability", "malicious-package"):
             by_container.setdefault(trait.container, [])
             short = SPECS[trait.id].title.lower()
             if short not in by_container[trait.container]:

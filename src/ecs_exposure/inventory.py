@@ -17,8 +17,11 @@ from urllib.parse import unquote
 import orjson
 
 from ecs_exposure.arn import last_segment, parse_arn
+from ecs_exposure.image_refs import parse_image
 from ecs_exposure.images.context import ImageContext
 from ecs_exposure.model import Json
+from ecs_exposure.vuln_store import VulnerabilityStore
+from ecs_exposure.vulnerabilities import ImageReport
 
 
 def _list(value: Any) -> list[Any]:
@@ -55,6 +58,12 @@ class Inventory:
     """Which kinds of context were supplied at all (``security-groups``, ``subnets``…)."""
     images: ImageContext = field(default_factory=ImageContext)
     """Image facts, ECR repositories/images/scanning, scan dates and the image policy."""
+    vulnerabilities: VulnerabilityStore = field(default_factory=VulnerabilityStore)
+    """Scanner reports indexed by image digest and tag, plus EPSS and KEV intelligence."""
+    image_digests: dict[str, set[str]] = field(default_factory=dict)
+    """Image reference (as a container definition names it) → manifest digests that running
+    tasks were seen to use (``DescribeTasks → containers[].imageDigest``, live collection).
+    Reports are matched on these before falling back to repository + tag."""
 
     _td_by_family_revision: dict[str, str] = field(default_factory=dict)
     _td_latest_by_family: dict[str, tuple[int, str]] = field(default_factory=dict)
@@ -183,7 +192,25 @@ class Inventory:
                 self.managed_policies[policy["Arn"]] = policy
                 self._origin(policy["Arn"], source, f"{prefix}/Policies/{index}")
 
+    def add_image_report(self, report: ImageReport) -> None:
+        """Index one image's vulnerability report."""
+        self.supplied.add("vulnerability-reports")
+        self.vulnerabilities.add(report)
+
+    def add_running_digest(self, image: str, digest: str) -> None:
+        """Record that a running task of ``image`` uses manifest ``digest`` (live collection)."""
+        self.image_digests.setdefault(image, set()).add(digest.lower())
+        self.vulnerabilities.invalidate()
+
     # ---- lookups ----------------------------------------------------------------------------
+
+    def running_digests(self, image: str) -> frozenset[str]:
+        """Digests running tasks use for ``image``, under its literal or canonical spelling."""
+        found = set(self.image_digests.get(image, ()))
+        ref = parse_image(image)
+        if ref is not None and ref.name != image:
+            found |= self.image_digests.get(ref.name, set())
+        return frozenset(found)
 
     def resolve_task_definition(self, ref: str) -> str | None:
         """Key of the task definition a service names: full ARN, ``family:revision`` or family."""

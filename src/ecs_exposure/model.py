@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from ecs_exposure.vuln_store import ContainerVulnerabilities, UnscannedImage
+from ecs_exposure.vulnerabilities import IntelSource
+
 Json = dict[str, Any]
 """An AWS API-shaped object, exactly as boto3 or the AWS CLI returns it."""
 
@@ -101,6 +104,8 @@ class Finding:
     """``internet``, ``potential``, ``internal`` or ``unknown``."""
     missing: tuple[str, ...] = ()
     task_definitions: tuple[str, ...] = ()
+    vulnerabilities: tuple[ContainerVulnerabilities, ...] = ()
+    """Per container: the matched reports and every de-duplicated vulnerability."""
 
 
 @dataclass(frozen=True)
@@ -123,3 +128,9 @@ class ScanResult:
     skipped: tuple[SourceError, ...]
     inputs: tuple[str, ...]
     generated_at: str
+    unscanned_images: tuple[UnscannedImage, ...] = ()
+    """Images services run that no vulnerability report covers."""
+    intel: tuple[IntelSource, ...] = ()
+    """EPSS and KEV files used, with their dates."""
+    vulnerability_reports: int = 0
+    """Image reports read (one file may hold several images)."""

@@ -7,8 +7,10 @@ and reused: the work is linear in the number of distinct resources.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from ecs_exposure import vuln_exposure
 from ecs_exposure.arn import last_segment
 from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
@@ -95,7 +97,7 @@ def scan_inventory(
                           cluster_name, tuple(keys), tuple(_missing_for(inventory, refs, keys)))
         finding = assess(subject, traits)
         if finding is not None:
-            findings.append(finding)
+            findings.append(_with_vulnerabilities(inventory, finding))
     td_findings: list[Finding] = []
     for key in inventory.unattached_task_definitions():
         td = inventory.task_definitions[key]
@@ -106,7 +108,7 @@ def scan_inventory(
         finding = assess(subject, apply_exceptions(td_traits[key], inventory.images.policy,
                                                    inventory.images.clock().date()))
         if finding is not None:
-            td_findings.append(finding)
+            td_findings.append(_with_vulnerabilities(inventory, finding))
 
     def order(finding: Finding) -> tuple[int, int, int, int, str, str]:
         weight = sum(1 for t in finding.traits if not registry.SPECS[t.id].contextual)
@@ -122,4 +124,13 @@ def scan_inventory(
         skipped=tuple(skipped or ()),
         inputs=tuple(inputs or ()),
         generated_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        unscanned_images=vuln_exposure.unscanned_images(inventory),
+        intel=tuple(inventory.vulnerabilities.intel.sources),
+        vulnerability_reports=len(inventory.vulnerabilities.reports),
     )
+
+
+def _with_vulnerabilities(inventory: Inventory, finding: Finding) -> Finding:
+    """Attach the per-container vulnerability lists the JSON result carries."""
+    entries = vuln_exposure.container_vulnerabilities(inventory, finding.task_definitions)
+    return replace(finding, vulnerabilities=entries) if entries else finding

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.util import container_name, containers
+from ecs_exposure.detectors.vulnerabilities import END_OF_LIFE
 from ecs_exposure.images.context import task_arch
 from ecs_exposure.images.evaluate import evaluate
 from ecs_exposure.model import Trait
@@ -49,10 +50,8 @@ PACKAGES = TraitSpec(
     "The image holds a shell, package manager, compiler, downloader, remote-access, network "
     "or debug tool, sudo/su, or setuid/setgid files, not allowed for it by the policy.",
     (_WA, "CIS Docker 4.3", "CIS Docker 4.8"))
-EOL_OS = TraitSpec(
-    "end-of-life-os", "End-of-life operating system", "vulnerability", True,
-    "The image's OS release (os-release, or scanner data) is past its end of life.",
-    ("Security Hub: End-Of-Life operating system", _WA))
+EOL_OS = END_OF_LIFE
+"""One catalog entry for both sources of the verdict: scanner data and the image's os-release."""
 
 
 @detector("task-definition", UNTRUSTED, MUTABLE, UNSIGNED, UNSCANNED, STALE, PACKAGES, EOL_OS)

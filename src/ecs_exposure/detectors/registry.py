@@ -138,4 +138,5 @@ def _load_all() -> None:
         images,
         network,
         settings,
+        vulnerabilities,
     )

@@ -78,6 +78,14 @@ def summarise(traits: Iterable[Trait], task_definitions: Iterable[str]) -> str:
                          "remove or scope the statements named in the evidence, limit "
                          "iam:PassRole to named roles with an iam:PassedToService condition, "
                          "and attach a permissions boundary.")
+    fixes = _ordered(
+        f"{v['package']} {v['fixed_version']} ({v['id']}, container {t.container})"
+        for t in traits if t.id in ("exploitable-vulnerability", "malicious-package")
+        for v in dict(t.extra).get("top", ()) if v.get("fixed_version"))
+    if fixes:
+        sentences.append(f"Rebuild the image with {_join(fixes[:3])}"
+                         + (f" and {len(fixes) - 3} more fixes" if len(fixes) > 3 else "")
+                         + ", and point the new revision at the rebuilt image's digest.")
     if "plaintext-credentials" in ids:
         sentences.append("Rotate every exposed credential: anyone who could describe the task "
                          "definition has read it.")

@@ -12,6 +12,8 @@ from ecs_exposure.detectors.secrets import mask
 from ecs_exposure.model import IMPACT_NAMES, LIKELIHOOD_NAMES, Finding, ScanResult, Severity, Trait
 from ecs_exposure.remediation.guidance import guidance_for
 from ecs_exposure.sources.positions import locate
+from ecs_exposure.vuln_exposure import top_vulnerabilities
+from ecs_exposure.vuln_store import ContainerVulnerabilities, ImageAssessment
 
 SCHEMA = "ecs-exposure/result@1"
 REPORTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
@@ -49,6 +51,49 @@ def trait_dict(trait: Trait) -> dict[str, Any]:
     }
 
 
+def _image_summary(found: ImageAssessment) -> dict[str, Any]:
+    by_severity: dict[str, int] = {}
+    for item in found.vulnerabilities:
+        by_severity[item.record.severity] = by_severity.get(item.record.severity, 0) + 1
+    return {
+        "matched_by": found.matched_by,
+        "reports": list(found.reports),
+        "os": None if found.os is None else {
+            "family": found.os.family, "version": found.os.version,
+            "end_of_life": found.end_of_life},
+        "counts": {
+            "total": len(found.vulnerabilities),
+            "exploitable": sum(1 for v in found.vulnerabilities if v.exploitable),
+            "fixable": sum(1 for v in found.vulnerabilities if v.record.fix_available),
+            "by_severity": by_severity,
+            "suppressed": len(found.suppressed),
+        },
+    }
+
+
+def container_vulnerabilities_dict(entry: ContainerVulnerabilities) -> dict[str, Any]:
+    """One container's image, how it was matched and its counts; the full list of the image's
+    vulnerabilities is under the result's ``images[image]`` (listed once per image, however
+    many containers run it, so the result stays linear in the number of records)."""
+    return {"container": entry.container, "image": entry.image,
+            "task_definition": entry.task_definition, **_image_summary(entry.assessment)}
+
+
+def images_dict(findings: tuple[Finding, ...]) -> dict[str, Any]:
+    """Every vulnerability of every image a finding's container runs, suppressed ones apart."""
+    images: dict[str, Any] = {}
+    for finding in findings:
+        for entry in finding.vulnerabilities:
+            if entry.image not in images:
+                found = entry.assessment
+                images[entry.image] = {
+                    **_image_summary(found),
+                    "vulnerabilities": [v.as_dict() for v in found.vulnerabilities],
+                    "suppressed": [v.as_dict() for v in found.suppressed],
+                }
+    return images
+
+
 def finding_dict(finding: Finding) -> dict[str, Any]:
     """One exposure finding."""
     return {
@@ -72,6 +117,11 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "traits": [trait_dict(t) for t in finding.traits],
         "attack_path": list(finding.attack_path),
         "remediation": {"summary": finding.remediation_summary, "task_definition": None},
+        "vulnerabilities": {
+            "top": [{"container": container, **item.summary()}
+                    for container, item in top_vulnerabilities(finding.vulnerabilities)],
+            "containers": [container_vulnerabilities_dict(e) for e in finding.vulnerabilities],
+        },
     }
 
 
@@ -90,12 +140,20 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
             "by_severity": by_severity,
             "task_definitions": result.task_definitions,
             "task_definition_findings": len(result.task_definition_findings),
+            "vulnerability_reports": result.vulnerability_reports,
+            "unscanned_images": len(result.unscanned_images),
         },
         "findings": [finding_dict(f) for f in result.findings],
         "task_definition_findings": [finding_dict(f) for f in result.task_definition_findings],
         "errors": [{"source": e.source, "message": mask(e.message)} for e in result.errors],
         "skipped": [{"source": e.source, "message": mask(e.message)} for e in result.skipped],
         "inputs": list(result.inputs),
+        "images": images_dict(result.findings + result.task_definition_findings),
+        "unscanned_images": [{"image": u.image, "services": list(u.services),
+                              "containers": list(u.containers)}
+                             for u in result.unscanned_images],
+        "intel": [{"kind": i.kind, "source": i.source, "version": i.version, "date": i.date,
+                   "count": i.count} for i in result.intel],
     }
 
 

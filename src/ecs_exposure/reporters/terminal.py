@@ -27,6 +27,7 @@ from ecs_exposure.model import (
     Trait,
 )
 from ecs_exposure.sources.positions import locate
+from ecs_exposure.vuln_exposure import top_vulnerabilities
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 STYLES = {
@@ -91,10 +92,29 @@ def _details(finding: Finding) -> Panel:
         where = _location(trait)
         if where:
             body.append(f"      in {safe(where)}\n", style="dim")
+    top = top_vulnerabilities(finding.vulnerabilities)
+    if top:
+        body.append("\nTop vulnerabilities:\n", style="bold")
+        for container, item in top:
+            why = "; ".join(item.reasons)
+            body.append(f"  • {safe(item.label())}", style="bold" if item.exploitable else "")
+            body.append(f"  {item.record.severity.lower()}, container {safe(container)}"
+                        + (f", {safe(why)}" if why else "") + "\n")
     body.append("\nFix: ", style="bold")
     body.append(safe(finding.remediation_summary))
     return Panel(body, title=Text(f"{finding.severity.name}  {safe(finding.title)}",
                                   style=STYLES[finding.severity]), title_align="left")
+
+
+def _vulnerability_data(result: ScanResult) -> str:
+    """One line on the vulnerability inputs, so a clean result is not mistaken for a scan."""
+    parts = [f"{result.vulnerability_reports} image vulnerability reports"]
+    if result.unscanned_images:
+        parts.append(f"{len(result.unscanned_images)} images in use without a report")
+    for info in result.intel:
+        name = "EPSS scores" if info.kind == "epss" else "CISA KEV catalog"
+        parts.append(f"{name} {safe(info.version or '')} dated {safe(info.date or '?')}")
+    return "Vulnerability data: " + "; ".join(parts) + "."
 
 
 def render_text(result: ScanResult, *, details: bool = False, width: int = 140) -> str:
@@ -126,6 +146,9 @@ def render(result: ScanResult, console: Console, *, details: bool = False) -> No
     elif result.findings or result.task_definition_findings:
         console.print(Text("Run with --details for the attack path, evidence and fix of each "
                            "finding.", style="dim"))
+    vulnerability_line = _vulnerability_data(result)
+    if vulnerability_line:
+        console.print(Text(vulnerability_line, style="dim"))
     group = []
     for label, items, style in (("Errors", result.errors, "red"),
                                 ("Skipped", result.skipped, "dim")):

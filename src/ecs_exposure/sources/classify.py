@@ -51,12 +51,9 @@ _LIST_KEYS: tuple[tuple[str, Kind], ...] = (
 _ARN_ONLY = ("serviceArns", "clusterArns", "taskDefinitionArns", "taskArns")
 
 _RECOGNISED_LATER = {
-    "findings": "vulnerability findings",
-    "imageScanFindings": "ECR image scan findings",
-    "SchemaVersion": "Trivy report",
-    "matches": "Grype report",
-    "bomFormat": "CycloneDX document",
-    "vulnerabilities": "CISA KEV catalog",
+    "SchemaVersion": "a Trivy report that is not of a container image",
+    "matches": "a Grype report that is not of a container image",
+    "bomFormat": "a CycloneDX document with no vulnerabilities about a container image",
 }
 
 _EMPTY_IAC = {

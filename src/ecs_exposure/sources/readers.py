@@ -25,7 +25,7 @@ RAW_READERS: list[RawReader] = []
 def _load() -> None:
     """Import reader modules so they register (each appends to the lists above)."""
     from ecs_exposure.images import ecr
-    from ecs_exposure.sources import iac
+    from ecs_exposure.sources import iac, intel, vulns  # noqa: F401
 
     iac.register()
     DOCUMENT_READERS.extend(ecr.READERS)

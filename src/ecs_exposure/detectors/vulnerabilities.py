@@ -1,0 +1,144 @@
+"""Vulnerabilities of the images containers run, from scanner reports and exploit intelligence.
+
+Each container's image is matched to the reports about it (digest first, then repository +
+tag), the same CVE in the same package is counted once however many reports name it, VEX
+suppressions are applied, and EPSS/KEV files fill what the scanners left out. Then, per
+container:
+
+- ``exploitable-vulnerability``: a network attack vector (CVSS ``AV:N``) and a likely
+  exploit: in CISA KEV, a public exploit, or EPSS at or above the threshold (0.1 by default,
+  ``--epss-threshold``). ``AV:A``/``AV:L``/``AV:P`` never count, however likely; a
+  vulnerability with no vector at all is treated as network-exploitable and flagged as such.
+- ``software-vulnerability``: every other counting vulnerability, with counts by severity and
+  how many have a fix.
+- ``end-of-life-os``: the scanner says the OS is past end of life, or the bundled release
+  table does.
+- ``malicious-package``: an OSV ``MAL-`` id, CWE-506 or a scanner's malware flag.
+
+Example: a Trivy report for ``web:1.4.2`` listing CVE-2021-44228 (``AV:N``) in
+``log4j-core`` plus the KEV catalog as an input fires ``exploitable-vulnerability`` on the
+container that runs ``web:1.4.2``, at ``/containerDefinitions/0/image``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from ecs_exposure.detectors.registry import Context, TraitSpec, detector
+from ecs_exposure.detectors.util import container_name, containers
+from ecs_exposure.model import Trait
+from ecs_exposure.vuln_store import AssessedVulnerability, ImageAssessment
+
+EXPLOITABLE = TraitSpec(
+    "exploitable-vulnerability", "Network-exploitable vulnerability likely to be exploited",
+    "vulnerability", False,
+    "An image the service runs has a vulnerability with CVSS attack vector network that is in "
+    "CISA KEV, has a public exploit, or has an EPSS score at or above the threshold (0.1).",
+    ("Security Hub: ECS service has a container with network-exploitable software "
+     "vulnerabilities with a high likelihood of exploitation",),
+)
+SOFTWARE = TraitSpec(
+    "software-vulnerability", "Software vulnerabilities", "vulnerability", False,
+    "An image the service runs has other known vulnerabilities (counted by severity, with how "
+    "many have a fix).",
+    ("Security Hub: ECS service has a container with software vulnerabilities",),
+)
+END_OF_LIFE = TraitSpec(
+    "end-of-life-os", "End-of-life operating system", "vulnerability", False,
+    "The image's OS release is past end of life (scanner verdict or the bundled release "
+    "table): its new vulnerabilities are no longer fixed.",
+    ("Security Hub: ECS service has a container with an End-Of-Life operating system",),
+)
+MALICIOUS = TraitSpec(
+    "malicious-package", "Malicious package", "vulnerability", False,
+    "A package in the image is known malicious (an OSV MAL- id, CWE-506 or a scanner flag).",
+    ("Security Hub: ECS service has a container with malicious software packages",),
+)
+
+TOP = 5
+"""Vulnerabilities listed in a trait's evidence; the JSON result lists them all."""
+SEVERITY_ORDER = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNKNOWN")
+
+
+def _facts(found: ImageAssessment, image: str,
+           items: list[AssessedVulnerability]) -> dict[str, object]:
+    return {"image": image, "matched_by": found.matched_by, "reports": list(found.reports),
+            "count": len(items), "top": [a.summary() for a in items[:TOP]]}
+
+
+def _suppressed_note(found: ImageAssessment) -> str:
+    """Say what VEX statements and ignore rules took out, so a user can check the claim."""
+    if not found.suppressed:
+        return ""
+    first = found.suppressed[0]
+    more = f" and {len(found.suppressed) - 1} more" if len(found.suppressed) > 1 else ""
+    return f"; suppressed: {first.record.id} in {first.record.package or 'the image'} " \
+           f"({first.record.suppressed}){more}"
+
+
+@detector("task-definition", EXPLOITABLE, SOFTWARE, END_OF_LIFE, MALICIOUS)
+def image_vulnerabilities(ctx: Context) -> Iterator[Trait]:
+    """One trait of each kind per container whose image has matching reports."""
+    store = ctx.inventory.vulnerabilities
+    if not store.reports:
+        return
+    for index, container in containers(ctx.resource):
+        image = container.get("image")
+        if not isinstance(image, str):
+            continue
+        found = store.assess(image, ctx.inventory.running_digests(image))
+        if found.matched_by is None:
+            continue
+        yield from _traits(ctx, found, image, container_name(container, index),
+                           f"/containerDefinitions/{index}/image")
+
+
+def _traits(ctx: Context, found: ImageAssessment, image: str, name: str,
+            pointer: str) -> Iterator[Trait]:
+    note = _suppressed_note(found)
+    malicious = [a for a in found.vulnerabilities if a.record.malicious]
+    exploitable = [a for a in found.vulnerabilities if a.exploitable and not a.record.malicious]
+    others = [a for a in found.vulnerabilities if not a.exploitable and not a.record.malicious]
+    if malicious:
+        first = malicious[0].record
+        more = f" and {len(malicious) - 1} more" if len(malicious) > 1 else ""
+        yield ctx.trait(
+            MALICIOUS.id, pointer,
+            f"container {name} image {image} contains malicious package {first.package} "
+            f"{first.installed_version or ''}".rstrip() + f" ({first.id}){more}",
+            container=name, extra=tuple(_facts(found, image, malicious).items()))
+    if exploitable:
+        first_x = exploitable[0]
+        more = f"; {len(exploitable) - 1} more" if len(exploitable) > 1 else ""
+        unknown = [a for a in exploitable if a.metrics is None]
+        caveat = " (no CVSS vector in the reports: attack vector unknown, treated as " \
+                 "network)" if first_x.metrics is None else ""
+        yield ctx.trait(
+            EXPLOITABLE.id, pointer,
+            f"container {name} runs {first_x.label()}, network-exploitable{caveat} and likely "
+            f"to be exploited: {', '.join(first_x.reasons)}{more}"
+            + ("" if others else note),
+            container=name, extra=tuple(_facts(found, image, exploitable).items()),
+            potential=len(unknown) == len(exploitable),
+            missing=tuple(f"CVSS vector of {a.record.id}" for a in unknown[:TOP]))
+    if others:
+        counts = Counter(a.record.severity for a in others)
+        fixable = sum(1 for a in others if a.record.fix_available)
+        by_severity = {level.lower(): counts[level] for level in SEVERITY_ORDER if counts[level]}
+        listed = ", ".join(f"{n} {level}" for level, n in by_severity.items())
+        yield ctx.trait(
+            SOFTWARE.id, pointer,
+            f"container {name} image {image} has {len(others)} "
+            f"{'other ' if exploitable or malicious else ''}known "
+            f"{'vulnerability' if len(others) == 1 else 'vulnerabilities'} ({listed}); "
+            f"{fixable} with a fix{note}",
+            container=name,
+            extra=tuple({**_facts(found, image, others), "by_severity": by_severity,
+                         "fixable": fixable}.items()))
+    if found.end_of_life and found.os is not None:
+        yield ctx.trait(
+            END_OF_LIFE.id, pointer, f"container {name} image {image}: {found.end_of_life}",
+            container=name,
+            extra=(("image", image), ("os", f"{found.os.family} {found.os.version}"),
+                   ("reports", list(found.reports))))

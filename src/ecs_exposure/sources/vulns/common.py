@@ -1,0 +1,130 @@
+"""Shared helpers of the scanner-report parsers: tolerant field readers, severity and id
+normalisation, and structural checks that turn a malformed report into one clear error.
+
+Every field of every format is optional and unknown fields are ignored (scanners add fields
+often); what is *malformed* is a container of the wrong type where the format needs a list
+or an object, which the checks report with the JSON pointer of the offending value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ecs_exposure.gc_pause import no_cycle_collection
+from ecs_exposure.inventory import Inventory
+from ecs_exposure.sources.jsonfile import InputError
+from ecs_exposure.sources.readers import DOCUMENT_READERS
+from ecs_exposure.vulnerabilities import ImageReport
+
+_SEVERITY = {
+    "critical": "CRITICAL", "high": "HIGH", "important": "HIGH", "medium": "MEDIUM",
+    "moderate": "MEDIUM", "low": "LOW", "negligible": "INFORMATIONAL", "info": "INFORMATIONAL",
+    "informational": "INFORMATIONAL", "none": "INFORMATIONAL", "unknown": "UNKNOWN",
+    "untriaged": "UNKNOWN", "undefined": "UNKNOWN",
+}
+_TRIVY_LEVELS = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+MALICIOUS_CWE = "CWE-506"
+"""Embedded Malicious Code: how GitHub advisories and OSV mark malware packages."""
+NO_FIX = frozenset({"", "notavailable", "not available", "none", "n/a", "-"})
+
+
+def text(value: Any) -> str | None:
+    """A non-empty string, stripped; anything else is absent."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return None
+
+
+def number(value: Any) -> float | None:
+    """A number, or a numeric string (ECR basic attributes are strings)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """An object, or an empty one when absent or mistyped (every field is optional)."""
+    return value if isinstance(value, dict) else {}
+
+
+def severity(value: Any) -> str:
+    """Any scanner's severity spelling (or Trivy's 0..4) as one of the normalised names."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 5:
+        return _TRIVY_LEVELS[value]
+    name = text(value)
+    return _SEVERITY.get(name.lower(), "UNKNOWN") if name else "UNKNOWN"
+
+
+def yes_no(value: Any) -> bool | None:
+    """``YES``/``NO``/``PARTIAL`` (Inspector) or a boolean."""
+    if isinstance(value, bool):
+        return value
+    name = text(value)
+    if name is None:
+        return None
+    return {"yes": True, "partial": True, "no": False, "true": True,
+            "false": False}.get(name.lower())
+
+
+def fixed(value: Any) -> str | None:
+    """A fixed-in version; Inspector writes ``NotAvailable`` when there is none."""
+    version = text(value)
+    if version is None or version.lower() in NO_FIX:
+        return None
+    return version.removeprefix("0:")  # epoch 0 is the default; dpkg and rpm never print it
+
+
+def is_malicious(ids: tuple[str, ...] | list[str], cwes: set[str]) -> bool:
+    """OSV malicious-package ids (``MAL-…``) or CWE-506."""
+    return any(i.upper().startswith("MAL-") for i in ids) or MALICIOUS_CWE in cwes
+
+
+def array(doc: dict[str, Any], key: str, what: str, pointer: str) -> list[Any]:
+    """``doc[key]`` when it is a list, ``[]`` when absent or null; a mistyped value is an error."""
+    value = doc.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"{what}: {pointer}/{key} is {_kind(value)}, expected a list")
+    return value
+
+
+def objects(items: list[Any], what: str, pointer: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(index, item)`` for a list that must hold objects."""
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise InputError(f"{what}: {pointer}/{index} is {_kind(item)}, expected an object")
+        yield index, item
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), "a number")
+
+
+def register(detect: Callable[[Any], bool],
+             parse: Callable[[dict[str, Any], str], list[ImageReport]]) -> None:
+    """Add a document reader: parse the whole report first, so a malformed one adds nothing."""
+
+    def read(inventory: Inventory, doc: Any, source: str) -> bool:
+        if not detect(doc):
+            return False
+        with no_cycle_collection():
+            reports = parse(doc, source)
+        for report in reports:
+            inventory.add_image_report(report)
+        return True
+
+    read.__name__ = f"read_{parse.__module__.rsplit('.', 1)[-1]}"
+    DOCUMENT_READERS.append(read)
