@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import orjson
 
 from ecs_exposure.arn import last_segment, parse_arn
-from ecs_exposure.model import Json
+from ecs_exposure.model import Json, SourceError
 
 
 def _list(value: Any) -> list[Any]:
@@ -52,6 +52,12 @@ class Inventory:
     sources whose files are not API-shaped (CloudFormation, Terraform)."""
     supplied: set[str] = field(default_factory=set)
     """Which kinds of context were supplied at all (``security-groups``, ``subnets``…)."""
+    incomplete: dict[str, list[str]] = field(default_factory=dict)
+    """Resource (service ARN, or a scope such as a cluster) → what could not be read about it.
+    Filled by live collection and snapshots; such resources are never reported as clean."""
+    errors: list[SourceError] = field(default_factory=list)
+    """Problems a source recorded while producing data (a snapshot's collection errors), so
+    they reach the result however the data was loaded."""
 
     _td_by_family_revision: dict[str, str] = field(default_factory=dict)
     _td_latest_by_family: dict[str, tuple[int, str]] = field(default_factory=dict)

@@ -101,6 +101,9 @@ class Finding:
     """``internet``, ``potential``, ``internal`` or ``unknown``."""
     missing: tuple[str, ...] = ()
     task_definitions: tuple[str, ...] = ()
+    incomplete: tuple[str, ...] = ()
+    """What could not be read about this service (live collection): the finding may understate
+    the exposure, and ``--strict`` fails on it."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,25 @@ class SourceError:
 
     source: str
     message: str
+    account: str | None = None
+    """AWS account of a live-collection error (``None`` for input files)."""
+    region: str | None = None
+    """AWS region of a live-collection error (``None`` for global services and files)."""
+    operation: str | None = None
+    """IAM action of the failed call, e.g. ``ecs:DescribeServices``."""
+
+
+@dataclass(frozen=True)
+class Incomplete:
+    """A resource, or a whole scope (an account, a cluster), whose data could not all be read.
+
+    Fail closed: such a resource is reported as incomplete, never as clean, even when no trait
+    was found in what could be read.
+    """
+
+    resource: str
+    """ARN of the service or scope (``arn:aws:ecs:REGION:ACCOUNT:cluster/*`` for a region)."""
+    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -123,3 +145,5 @@ class ScanResult:
     skipped: tuple[SourceError, ...]
     inputs: tuple[str, ...]
     generated_at: str
+    incomplete: tuple[Incomplete, ...] = ()
+    """Resources and scopes whose data could not all be read (see :class:`Incomplete`)."""

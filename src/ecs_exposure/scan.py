@@ -7,6 +7,7 @@ and reused: the work is linear in the number of distinct resources.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from ecs_exposure.arn import last_segment
@@ -14,7 +15,7 @@ from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import Subject, assess
 from ecs_exposure.inventory import Inventory
-from ecs_exposure.model import Finding, ScanResult, SourceError, Trait
+from ecs_exposure.model import Finding, Incomplete, ScanResult, SourceError, Trait
 
 
 def _task_definition_traits(inventory: Inventory) -> dict[str, tuple[Trait, ...]]:
@@ -69,6 +70,8 @@ def scan_inventory(
                                                      last_segment(key)),
                           cluster_name, tuple(keys), tuple(_missing_for(inventory, refs, keys)))
         finding = assess(subject, traits)
+        if finding is not None and key in inventory.incomplete:
+            finding = replace(finding, incomplete=tuple(inventory.incomplete[key]))
         if finding is not None:
             findings.append(finding)
     td_findings: list[Finding] = []
@@ -91,8 +94,10 @@ def scan_inventory(
         task_definition_findings=tuple(sorted(td_findings, key=order)),
         services=len(inventory.services),
         task_definitions=len(inventory.task_definitions),
-        errors=tuple(errors or ()),
+        errors=tuple(list(errors or ()) + inventory.errors),
         skipped=tuple(skipped or ()),
         inputs=tuple(inputs or ()),
         generated_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        incomplete=tuple(Incomplete(resource, tuple(reasons))
+                         for resource, reasons in sorted(inventory.incomplete.items())),
     )

@@ -9,7 +9,15 @@ import orjson
 from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.detectors.secrets import mask
-from ecs_exposure.model import IMPACT_NAMES, LIKELIHOOD_NAMES, Finding, ScanResult, Severity, Trait
+from ecs_exposure.model import (
+    IMPACT_NAMES,
+    LIKELIHOOD_NAMES,
+    Finding,
+    ScanResult,
+    Severity,
+    SourceError,
+    Trait,
+)
 from ecs_exposure.remediation.guidance import guidance_for
 
 SCHEMA = "ecs-exposure/result@1"
@@ -67,7 +75,17 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "traits": [trait_dict(t) for t in finding.traits],
         "attack_path": list(finding.attack_path),
         "remediation": {"summary": finding.remediation_summary, "task_definition": None},
+        "incomplete": list(finding.incomplete),
     }
+
+
+def error_dict(error: SourceError) -> dict[str, Any]:
+    """One input or collection problem; AWS errors also say where and which call failed."""
+    entry: dict[str, Any] = {"source": error.source, "message": mask(error.message)}
+    for key in ("account", "region", "operation"):
+        if getattr(error, key) is not None:
+            entry[key] = getattr(error, key)
+    return entry
 
 
 def result_dict(result: ScanResult) -> dict[str, Any]:
@@ -85,12 +103,15 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
             "by_severity": by_severity,
             "task_definitions": result.task_definitions,
             "task_definition_findings": len(result.task_definition_findings),
+            "incomplete": len(result.incomplete),
         },
         "findings": [finding_dict(f) for f in result.findings],
         "task_definition_findings": [finding_dict(f) for f in result.task_definition_findings],
-        "errors": [{"source": e.source, "message": mask(e.message)} for e in result.errors],
+        "errors": [error_dict(e) for e in result.errors],
         "skipped": [{"source": e.source, "message": mask(e.message)} for e in result.skipped],
         "inputs": list(result.inputs),
+        "incomplete": [{"resource": i.resource, "reasons": list(i.reasons)}
+                       for i in result.incomplete],
     }
 
 

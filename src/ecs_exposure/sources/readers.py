@@ -24,6 +24,10 @@ RAW_READERS: list[RawReader] = []
 
 def _load() -> None:
     """Import reader modules so they register (each appends to the lists above)."""
+    from ecs_exposure.sources.aws import snapshot
+
+    DOCUMENT_READERS.append(snapshot.read_document)
+    RAW_READERS.append(snapshot.read_gzip)
 
 
 _load()
