@@ -34,11 +34,15 @@ SESSION_NAME = "ecs-exposure"
 
 
 def _retry_config(session: botocore.session.Session) -> Config:
-    """Adaptive retries unless the user chose a mode; their attempt count when they set one."""
+    """Adaptive retries unless the user chose a mode; their attempt count when they set one.
+
+    ``AWS_MAX_ATTEMPTS`` counts every attempt, so it maps to ``total_max_attempts`` (the
+    ``max_attempts`` key of a client config counts retries only).
+    """
     scoped = session.get_scoped_config()
     mode = os.environ.get("AWS_RETRY_MODE") or scoped.get("retry_mode") or "adaptive"
     attempts = session.get_config_variable("max_attempts") or DEFAULT_MAX_ATTEMPTS
-    return Config(retries={"mode": mode, "max_attempts": int(attempts)},
+    return Config(retries={"mode": mode, "total_max_attempts": int(attempts)},
                   user_agent_extra=f"ecs-exposure/{__version__}",
                   max_pool_connections=32)
 

@@ -122,6 +122,8 @@ def gunzip(data: bytes, limit: int = MAX_FILE_BYTES) -> bytes:
         raise InputError(f"corrupt gzip data: {exc}") from None
     if len(out) > limit or inflater.unconsumed_tail:
         raise InputError(f"gzip content expands beyond the {limit:,}-byte limit")
+    if not inflater.eof:
+        raise InputError("corrupt gzip data: the compressed stream is truncated")
     return out
 
 
