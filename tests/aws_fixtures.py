@@ -331,7 +331,7 @@ def _doc(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def _container(name: str, image: str, **fields: Any) -> dict[str, Any]:
+def hardened_container(name: str, image: str, **fields: Any) -> dict[str, Any]:
     """A hardened container unless ``fields`` says otherwise (``None`` removes a field)."""
     base: dict[str, Any] = {
         "name": name, "image": image, "essential": True, "memory": 256, "user": "1000",
@@ -343,8 +343,11 @@ def _container(name: str, image: str, **fields: Any) -> dict[str, Any]:
     return {k: v for k, v in base.items() if v is not None}
 
 
-class _Seeder:
-    """Clients of one account and region, and the network every region gets."""
+class Seeder:
+    """Clients of one account and region, and the network every region gets (a VPC with two
+    public subnets routed to an internet gateway and one private subnet); helpers create
+    security groups, roles, ECR images, task definitions and internet-facing ALBs. Reuse it
+    to seed further estates (``bench/live_collection_calls.py`` does)."""
 
     def __init__(self, server: MotoServer, account: str, region: str) -> None:
         creds = server.credentials_in(account)
@@ -450,7 +453,7 @@ AWS_POLICY = "arn:aws:iam::aws:policy/"
 
 
 def _seed_caller_us(estate: Estate) -> None:
-    s = _Seeder(estate.server, ACCOUNT, "us-east-1")
+    s = Seeder(estate.server, ACCOUNT, "us-east-1")
     s.ecs.create_cluster(clusterName="prod",
                          settings=[{"name": "containerInsights", "value": "disabled"}])
     s.ecs.create_cluster(clusterName="batch",
@@ -462,7 +465,7 @@ def _seed_caller_us(estate: Estate) -> None:
     # storefront: privileged, root, admin role, behind an internet-facing ALB.
     admin_role = s.role("storefront-task", managed=(AWS_POLICY + "AdministratorAccess",))
     image, _ = s.image("storefront", "7")
-    td = s.task_definition("storefront", [_container(
+    td = s.task_definition("storefront", [hardened_container(
         "web", image, privileged=True, user=None, readonlyRootFilesystem=False)],
         fargate=False, taskRoleArn=admin_role, executionRoleArn=exec_role)
     tg = s.load_balancer("public-alb", s.group("alb-open", OPEN_HTTPS), 443)
@@ -481,10 +484,10 @@ def _seed_caller_us(estate: Estate) -> None:
         {"Effect": "Allow", "Action": "s3:*", "Resource": "*"})})
     _, digest = s.image("api", "3.1", mutable=False)
     api_image = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/api@{digest}"
-    sidecar = _container("log-shipper", "public.ecr.aws/aws-observability/aws-for-fluent-bit:2",
-                         logConfiguration=None, user=None, readonlyRootFilesystem=False,
-                         portMappings=[])
-    old = s.task_definition("public-api", [_container("api", api_image, environment=[
+    sidecar = hardened_container(
+        "log-shipper", "public.ecr.aws/aws-observability/aws-for-fluent-bit:2",
+        logConfiguration=None, user=None, readonlyRootFilesystem=False, portMappings=[])
+    old = s.task_definition("public-api", [hardened_container("api", api_image, environment=[
         {"name": "AWS_ACCESS_KEY_ID", "value": FAKE_AWS_KEY[0]},
         {"name": "AWS_SECRET_ACCESS_KEY", "value": FAKE_AWS_KEY[1]}]), sidecar],
         taskRoleArn=api_role, executionRoleArn=exec_role)
@@ -495,7 +498,7 @@ def _seed_caller_us(estate: Estate) -> None:
     s.ecs.run_task(cluster="prod", taskDefinition=old, launchType="FARGATE",
                    startedBy="ecs-svc/1", group="service:public-api",
                    networkConfiguration=network)
-    new = s.task_definition("public-api", [_container("api", api_image), sidecar],
+    new = s.task_definition("public-api", [hardened_container("api", api_image), sidecar],
                             taskRoleArn=api_role, executionRoleArn=exec_role)
     s.ecs.update_service(cluster="prod", service="public-api", taskDefinition=new,
                          enableExecuteCommand=True)
@@ -504,7 +507,7 @@ def _seed_caller_us(estate: Estate) -> None:
         "outdated-platform-version", "plaintext-credentials", "missing-log-configuration",
         "assumable-role", "service-admin-policy", "root-user", "writable-root-filesystem"})))
     # node-agent: the host's namespaces, docker socket and dangerous capabilities.
-    agent = s.task_definition("node-agent", [_container(
+    agent = s.task_definition("node-agent", [hardened_container(
         "agent", "amazon/cloudwatch-agent:1.3", portMappings=[],
         mountPoints=[{"sourceVolume": "docker", "containerPath": "/var/run/docker.sock",
                       "readOnly": False}],
@@ -517,7 +520,7 @@ def _seed_caller_us(estate: Estate) -> None:
         "host-network-mode", "host-pid-namespace", "host-ipc-namespace",
         "host-filesystem-mount", "dangerous-capabilities"})))
     # reports: private, a literal database password, EFS without TLS.
-    reports = s.task_definition("reports", [_container(
+    reports = s.task_definition("reports", [hardened_container(
         "report", "python:3.12-slim", environment=[{"name": "DB_PASSWORD",
                                                     "value": FAKE_PASSWORD}],
         mountPoints=[{"sourceVolume": "shared", "containerPath": "/shared"}])],
@@ -532,13 +535,13 @@ def _seed_caller_us(estate: Estate) -> None:
 
 
 def _seed_caller_eu(estate: Estate) -> None:
-    s = _Seeder(estate.server, ACCOUNT, "eu-west-1")
+    s = Seeder(estate.server, ACCOUNT, "eu-west-1")
     s.ecs.create_cluster(clusterName="edge",
                          settings=[{"name": "containerInsights", "value": "enabled"}])
     iam_admin = s.iam.create_policy(PolicyName="iam-admin", PolicyDocument=_doc(
         {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}))["Policy"]["Arn"]
     worker_role = s.role("worker-task", managed=(iam_admin,))
-    worker = s.task_definition("worker", [_container("worker", "busybox:1.36")],
+    worker = s.task_definition("worker", [hardened_container("worker", "busybox:1.36")],
                                taskRoleArn=worker_role)
     internal = s.group("worker", INTERNAL)
     s.ecs.create_service(cluster="edge", serviceName="worker", taskDefinition=worker,
@@ -546,7 +549,7 @@ def _seed_caller_eu(estate: Estate) -> None:
                          networkConfiguration=s.awsvpc(s.public, internal, True))
     estate.expect(ServiceSpec(ACCOUNT, "eu-west-1", "edge", "worker", frozenset({
         "public-ip", "assumable-role", "administrative-policy"})))
-    clean = s.task_definition("clean-api", [_container("api", "nginx:1.27")])
+    clean = s.task_definition("clean-api", [hardened_container("api", "nginx:1.27")])
     s.ecs.create_service(cluster="edge", serviceName="clean-api", taskDefinition=clean,
                          desiredCount=1, launchType="FARGATE",
                          networkConfiguration=s.awsvpc(s.private, internal, False))
@@ -554,11 +557,11 @@ def _seed_caller_eu(estate: Estate) -> None:
 
 
 def _seed_member_us(estate: Estate) -> None:
-    s = _Seeder(estate.server, estate.member, "us-east-1")
+    s = Seeder(estate.server, estate.member, "us-east-1")
     s.ecs.create_cluster(clusterName="payments")             # no settings: insights off
     exec_role = s.role("payments-exec", managed=(AWS_POLICY + "AmazonS3FullAccess",))
     image, _ = s.image("payments", "latest")
-    td = s.task_definition("payments", [_container("web", image, environment=[
+    td = s.task_definition("payments", [hardened_container("web", image, environment=[
         {"name": "STRIPE_KEY", "value": FAKE_STRIPE}])], executionRoleArn=exec_role)
     tg = s.load_balancer("payments-alb", s.group("alb-all", OPEN_ALL), 80)
     s.ecs.create_service(cluster="payments", serviceName="payments-web", taskDefinition=td,
@@ -573,10 +576,10 @@ def _seed_member_us(estate: Estate) -> None:
 
 
 def _seed_member_eu(estate: Estate) -> None:
-    s = _Seeder(estate.server, estate.member, "eu-west-1")
+    s = Seeder(estate.server, estate.member, "eu-west-1")
     s.ecs.create_cluster(clusterName="ops",
                          settings=[{"name": "containerInsights", "value": "enabled"}])
-    td = s.task_definition("debug-shell", [_container(
+    td = s.task_definition("debug-shell", [hardened_container(
         "shell", "alpine:3.20", portMappings=[],
         mountPoints=[{"sourceVolume": "etc", "containerPath": "/host/etc", "readOnly": True},
                      {"sourceVolume": "data", "containerPath": "/data", "readOnly": True}])],

@@ -108,7 +108,7 @@ def _collect_region(target: _Target, region: str, sink: Sink) -> RegionState:
         collect_load_balancers(api, state)
         collect_network(api, state)
         collect_ecr(api, state)
-    except Exception as exc:  # noqa: BLE001 - one region's surprise must not lose the others
+    except Exception as exc:  # one region's surprise must not lose the others
         api.fail("collection", exc, scopes=[(region_scope(api), "the region's data")])
         api.status("failed: unexpected error")
         return state
@@ -127,7 +127,7 @@ def _collect_iam(target: _Target, sink: Sink) -> None:
     api = Api(account.id, None, account.partition, account.clients, sink)
     try:
         target.iam = collect_iam(api, roles)
-    except Exception as exc:  # noqa: BLE001 - same as for regions
+    except Exception as exc:  # same as for regions
         api.fail("collection", exc, scopes=[(f"arn:{account.partition}:iam::{account.id}:root",
                                              "the account's IAM roles")])
         return

@@ -121,6 +121,9 @@ def open_base(options: CollectOptions) -> Base:
     configured = session.region_name
     named = [r for r in options.regions if r != "all"]
     home = configured or (named[0] if named else None)
+    if home is None and options.regions == ("all",):
+        raise CollectionError("--region all needs a configured region (AWS_REGION or a "
+                              "profile region) to discover the enabled regions from")
     if home is None:
         raise CollectionError("no AWS region configured: pass --region (repeatable, or 'all') "
                               "or set AWS_REGION / a profile region")
