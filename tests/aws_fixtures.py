@@ -25,7 +25,10 @@ collector's handling run exactly as against AWS. Example::
                          times=2))            # two throttles, then the real answer
     aws_faults.add(Fault("AccessDenied", status=403, service="iam", account=estate.member))
 
-The estate is seeded once per test session, through the same HTTP endpoint, with boto3 only.
+The estate is seeded once per test session, through the same HTTP endpoint, with boto3 only,
+and the live-collection tests expect it unchanged: a test that *changes* AWS state (``fix
+--apply``) should seed its own resources with :class:`Seeder` in a region the estate does not
+use (``Seeder(server, ACCOUNT, "ap-southeast-2")``) rather than modify the shared ones.
 Two moto gaps are patched in-process (the server runs in this process): ``enableExecuteCommand``
 is not stored by moto's ``CreateService``, and ``RunTask`` in ``awsvpc`` mode crashes on a
 missing ENI attribute. Both patches only make moto return what AWS returns.

@@ -49,6 +49,11 @@ def plain(value: Any) -> Any:
     return value
 
 
+def count(number: int, noun: str) -> str:
+    """``1 service``, ``2 services`` for progress lines."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     """``items`` in batches of at most ``size`` (API limits on ids per call)."""
     return [items[i:i + size] for i in range(0, len(items), size)]

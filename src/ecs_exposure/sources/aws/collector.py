@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws import snapshot
-from ecs_exposure.sources.aws.api import Api, Progress, Sink
+from ecs_exposure.sources.aws.api import Api, Progress, Sink, count
 from ecs_exposure.sources.aws.ecr import collect_ecr
 from ecs_exposure.sources.aws.ecs import (
     collect_clusters,
@@ -89,7 +89,7 @@ def _open(base: Base, account_id: str, options: CollectOptions, sink: Sink) -> _
             regions = [base.home_region]
     else:
         regions = list(dict.fromkeys(options.regions)) or [base.home_region]
-    sink.report(account_id, "global", f"done: opened, {len(regions)} regions")
+    sink.report(account_id, "global", f"done: opened, {count(len(regions), 'region')}")
     return _Target(account, regions)
 
 
@@ -112,7 +112,7 @@ def _collect_region(target: _Target, region: str, sink: Sink) -> RegionState:
         api.fail("collection", exc, scopes=[(region_scope(api), "the region's data")])
         api.status("failed: unexpected error")
         return state
-    api.status(f"done: {len(state.services)} services")
+    api.status(f"done: {count(len(state.services), 'service')}")
     return state
 
 
@@ -131,7 +131,7 @@ def _collect_iam(target: _Target, sink: Sink) -> None:
         api.fail("collection", exc, scopes=[(f"arn:{account.partition}:iam::{account.id}:root",
                                              "the account's IAM roles")])
         return
-    api.status(f"done: {len(roles)} roles")
+    api.status(f"done: {count(len(roles), 'IAM role')}")
 
 
 def _incomplete(targets: list[_Target], sink: Sink) -> dict[str, list[str]]:
