@@ -13,6 +13,9 @@ from ecs_exposure.model import ScanResult, Trait
 from ecs_exposure.scan import scan_inventory
 from ecs_exposure.sources.files import add_document
 
+pytest_plugins = ["aws_fixtures"]
+"""The moto server and seeded AWS estate (``aws_fixtures.py``) for live-collection tests."""
+
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
 CLUSTER_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod"

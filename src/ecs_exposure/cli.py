@@ -1,17 +1,20 @@
 """Commands only: parse arguments, call the library, choose a reporter, set the exit code.
 
 Exit codes: 0 no finding at or above ``--fail-on``; 1 a finding reached it; 2 usage error or
-no input could be read; 3 ``--security-hub`` could not import every finding.
+no input could be read; 3 ``--security-hub`` could not import every finding; 4 (with
+``--strict``) some data could not be read, so the result is incomplete.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
@@ -21,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from ecs_exposure import __version__
 from ecs_exposure import intel as intel_cache
 from ecs_exposure.detectors.registry import catalog
+from ecs_exposure.detectors.secrets import mask
 from ecs_exposure.images.exceptions import expired_errors
 from ecs_exposure.images.gate import result_dict as gate_dict
 from ecs_exposure.images.gate import run_gate
@@ -29,9 +33,11 @@ from ecs_exposure.images.policy import Policy, PolicyError, load_policy
 from ecs_exposure.images.reference import parse_reference
 from ecs_exposure.intel import default_intel_dir
 from ecs_exposure.inventory import Inventory
-from ecs_exposure.model import ScanResult, Severity, SourceError
+from ecs_exposure.model import Json, ScanResult, Severity, SourceError
 from ecs_exposure.reporters import FORMATS, image_table, terminal
 from ecs_exposure.scan import scan_inventory
+from ecs_exposure.sources.aws import snapshot
+from ecs_exposure.sources.aws.options import CollectionError, CollectOptions
 from ecs_exposure.sources.files import LoadReport, iter_files, load_paths
 from ecs_exposure.sources.iac import parameters as iac_parameters
 from ecs_exposure.sources.intel import load_intel_dir
@@ -40,6 +46,8 @@ from ecs_exposure.vuln_store import DEFAULT_EPSS_THRESHOLD
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
 SECURITY_HUB_FAILED = 3
+INCOMPLETE = 4
+"""``--strict``: some data could not be read."""
 _PROGRESS_THRESHOLD = 20
 
 
@@ -75,13 +83,88 @@ def fail_if_nothing_read(report: LoadReport, stderr: Console) -> None:
     sys.exit(2)
 
 
-def exit_code(result: ScanResult, fail_on: str) -> int:
-    """1 when any finding (service or unattached task definition) reaches ``fail_on``."""
-    if fail_on == "none":
-        return 0
-    threshold = Severity.parse(fail_on)
-    worst = [f.severity for f in result.findings + result.task_definition_findings]
-    return 1 if worst and max(worst) >= threshold else 0
+def exit_code(result: ScanResult, fail_on: str, strict: bool = False) -> int:
+    """1 when any finding (service or unattached task definition) reaches ``fail_on``; else 4
+    under ``strict`` when some data could not be read (errors or incomplete resources)."""
+    if fail_on != "none":
+        threshold = Severity.parse(fail_on)
+        worst = [f.severity for f in result.findings + result.task_definition_findings]
+        if worst and max(worst) >= threshold:
+            return 1
+    return INCOMPLETE if strict and (result.errors or result.incomplete) else 0
+
+
+AWS_DEFAULTS = CollectOptions()
+
+
+def aws_options(func: Callable[..., None]) -> Callable[..., None]:
+    """``--aws`` and the options of live collection, handed to the command as one
+    ``aws: CollectOptions | None`` argument (``None`` without ``--aws``)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        live = kwargs.pop("aws_flag")
+        options = CollectOptions(
+            profile=kwargs.pop("profile"), regions=tuple(kwargs.pop("regions")),
+            role_name=kwargs.pop("role_name"), accounts=tuple(kwargs.pop("accounts")),
+            organization=kwargs.pop("organization"), external_id=kwargs.pop("external_id"),
+            max_workers=kwargs.pop("max_workers"))
+        if not live and options != AWS_DEFAULTS:
+            raise click.UsageError("AWS options (--profile, --region, --role-name, --account, "
+                                   "--organization, --external-id, --max-workers) need --aws")
+        try:
+            options.check()
+        except CollectionError as exc:
+            raise click.UsageError(str(exc)) from None
+        func(*args, aws=options if live else None, **kwargs)
+
+    for option in reversed((
+        click.option("--aws", "aws_flag", is_flag=True,
+                     help="Collect live from AWS (read-only) with the standard credential "
+                          "chain."),
+        click.option("--profile", help="AWS named profile (default: the credential chain)."),
+        click.option("--region", "regions", multiple=True, metavar="REGION",
+                     help="Region to collect; repeatable, or 'all' for every enabled region "
+                          "(default: the configured region)."),
+        click.option("--role-name", metavar="NAME",
+                     help="Role to assume in each --account or organization account."),
+        click.option("--account", "accounts", multiple=True, metavar="ID",
+                     help="Account to collect by assuming --role-name in it; repeatable."),
+        click.option("--organization", is_flag=True,
+                     help="Collect every active account of the AWS Organization "
+                          "(with --role-name)."),
+        click.option("--external-id", help="External ID the role's trust policy requires."),
+        click.option("--max-workers", type=click.IntRange(1, 64),
+                     default=AWS_DEFAULTS.max_workers, show_default=True,
+                     help="Accounts × regions collected at once."),
+    )):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def collect_live(options: CollectOptions, stderr: Console) -> Json:
+    """Run a live collection with a progress display on a terminal; exit 2 when it cannot
+    start (no credentials, no region)."""
+    from ecs_exposure.sources.aws.collector import collect
+    from ecs_exposure.sources.aws.progress import CollectionProgress
+
+    try:
+        with CollectionProgress(stderr) as progress:
+            return collect(options, progress.report)
+    except CollectionError as exc:
+        stderr.print(f"error: {terminal.safe(exc)}", style="red", markup=False, highlight=False)
+        sys.exit(2)
+
+
+def fail_if_nothing_collected(collected: Json, stderr: Console) -> None:
+    """Exit 2 with the errors listed when no account and region could be read at all."""
+    if snapshot.collected_anything(collected):
+        return
+    for error in collected.get("errors", []):
+        stderr.print(f"error: {terminal.safe(mask(str(error.get('message'))))}", style="red",
+                     markup=False, highlight=False)
+    stderr.print("error: nothing could be collected from AWS", style="red")
+    sys.exit(2)
 
 
 def parse_formats(values: tuple[str, ...]) -> list[str]:
@@ -194,12 +277,17 @@ def main() -> None:
               envvar="ECS_EXPOSURE_INTEL_DIR",
               help="Exploit-intelligence cache read when no EPSS/KEV input is given "
                    "[default: ~/.cache/ecs-exposure/intel].")
+@click.option("--strict", is_flag=True,
+              help="Exit 4 when some data could not be read (errors, incomplete resources).")
+@aws_options
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
          output_dir: Path | None, fail_on: str, details: bool, security_hub: bool,
          security_hub_region: str | None, security_hub_account: str | None,
          parameters_file: Path | None, images_dir: Path | None,
-         policy_file: Path | None, epss_threshold: float, intel_dir: Path | None) -> None:
-    """Scan AWS CLI JSON exports (files or directories) for ECS service exposures.
+         policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
+         strict: bool, aws: CollectOptions | None) -> None:
+    """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
+    for ECS service exposures.
 
     \b
     Examples:
@@ -208,9 +296,13 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
       ecs-exposure scan ./exports/ --format json,table --output-dir reports/
       ecs-exposure scan ./exports/ --format sarif,html,markdown --output-dir reports/
       ecs-exposure scan ./exports/ --security-hub --format table
+      ecs-exposure scan --aws --region all --strict
+      ecs-exposure scan --aws --role-name SecurityAudit --account 111122223333 \\
+          --account 444455556666 --region eu-west-1 --region us-east-1
+      ecs-exposure scan snapshot.json.gz
     """
-    if not paths and not demo:
-        raise click.UsageError("give at least one file or directory to scan, or --demo")
+    if not paths and not demo and aws is None:
+        raise click.UsageError("give at least one file or directory to scan, --demo or --aws")
     if (security_hub_region or security_hub_account) and not security_hub:
         raise click.UsageError("--security-hub-region/--security-hub-account need --security-hub")
     if security_hub_account is not None and not re.fullmatch(r"\d{12}", security_hub_account):
@@ -232,7 +324,12 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         stack.enter_context(iac_parameters.using(values))
         inputs = list(paths) + (demo_paths(stack) if demo else [])
         inventory, report = load_inputs(inputs, stderr)
-        fail_if_nothing_read(report, stderr)
+        if aws is not None:
+            collected = collect_live(aws, stderr)
+            fail_if_nothing_collected(collected, stderr)
+            snapshot.load_snapshot(inventory, collected, None)
+        else:
+            fail_if_nothing_read(report, stderr)
         if any(source.endswith(".tf") for source in report.read):
             stderr.print("note: Terraform .tf files were read directly, a best effort for "
                          "literal values; a plan (terraform show -json) is more complete",
@@ -241,12 +338,12 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         load_intel_dir(inventory, intel_dir or default_intel_dir(), report.errors)
         errors = report.errors + prepare_images(inventory, policy, images_dir)
         result = scan_inventory(inventory, errors=errors, skipped=report.skipped,
-                                inputs=[str(p) for p in inputs])
+                                inputs=[str(p) for p in inputs] + (["aws"] if aws else []))
     emit(result, formats, output, output_dir, details)
-    code = exit_code(result, fail_on.lower())
+    code = exit_code(result, fail_on.lower(), strict)
     if security_hub and not send_to_security_hub(result, security_hub_account,
                                                  security_hub_region, stderr):
-        code = SECURITY_HUB_FAILED
+        code = SECURITY_HUB_FAILED if code == 0 else code
     sys.exit(code)
 
 
@@ -350,6 +447,45 @@ def image(target: str, policy_file: Path | None, reference: str | None,
     else:
         image_table.render(doc, Console(highlight=False))
     sys.exit(0 if gate.passed else 1)
+
+
+@main.command()
+@click.option("--output", "-o", required=True,
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="Snapshot file to write (.json, or .json.gz compressed); mode 0600.")
+@click.option("--strict", is_flag=True,
+              help="Exit 4 when some data could not be read.")
+@aws_options
+def collect(output: Path, strict: bool, aws: CollectOptions | None) -> None:
+    """Collect live ECS data from AWS (read-only) into a snapshot for later scans.
+
+    \b
+    Examples:
+      ecs-exposure collect --aws --region all --output snapshot.json.gz
+      ecs-exposure collect --aws --organization --role-name SecurityAudit -o org.json.gz
+      ecs-exposure scan snapshot.json.gz
+    """
+    if aws is None:
+        raise click.UsageError("collect needs --aws (live AWS is the only source it collects)")
+    stderr = Console(stderr=True)
+    collected = collect_live(aws, stderr)
+    try:
+        snapshot.write(collected, output)
+    except OSError as exc:
+        stderr.print(f"error: cannot write {terminal.safe(output)}: {exc.strerror or exc}",
+                     style="red", markup=False, highlight=False)
+        sys.exit(2)
+    for error in collected["errors"]:
+        stderr.print(f"error: {terminal.safe(mask(str(error['message'])))}", style="red",
+                     markup=False, highlight=False)
+    stats = snapshot.statistics(collected)
+    stderr.print(f"wrote {terminal.safe(output)}: {stats['accounts']} accounts, "
+                 f"{stats['regions']} regions, {stats['services']} services, "
+                 f"{collected['api_calls']['total']} API calls; {len(collected['errors'])} "
+                 f"errors, {len(collected['incomplete'])} incomplete",
+                 markup=False, highlight=False)
+    fail_if_nothing_collected(collected, stderr)
+    sys.exit(INCOMPLETE if strict and (collected["errors"] or collected["incomplete"]) else 0)
 
 
 @main.command()

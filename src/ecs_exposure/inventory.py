@@ -19,7 +19,7 @@ import orjson
 from ecs_exposure.arn import last_segment, parse_arn
 from ecs_exposure.image_refs import parse_image
 from ecs_exposure.images.context import ImageContext
-from ecs_exposure.model import Json
+from ecs_exposure.model import Json, SourceError
 from ecs_exposure.vuln_store import VulnerabilityStore
 from ecs_exposure.vulnerabilities import ImageReport
 
@@ -64,6 +64,12 @@ class Inventory:
     """Image reference (as a container definition names it) → manifest digests that running
     tasks were seen to use (``DescribeTasks → containers[].imageDigest``, live collection).
     Reports are matched on these before falling back to repository + tag."""
+    incomplete: dict[str, list[str]] = field(default_factory=dict)
+    """Resource (service ARN, or a scope such as a cluster) → what could not be read about it.
+    Filled by live collection and snapshots; such resources are never reported as clean."""
+    errors: list[SourceError] = field(default_factory=list)
+    """Problems a source recorded while producing data (a snapshot's collection errors), so
+    they reach the result however the data was loaded."""
 
     _td_by_family_revision: dict[str, str] = field(default_factory=dict)
     _td_latest_by_family: dict[str, tuple[int, str]] = field(default_factory=dict)

@@ -106,6 +106,9 @@ class Finding:
     task_definitions: tuple[str, ...] = ()
     vulnerabilities: tuple[ContainerVulnerabilities, ...] = ()
     """Per container: the matched reports and every de-duplicated vulnerability."""
+    incomplete: tuple[str, ...] = ()
+    """What could not be read about this service (live collection): the finding may understate
+    the exposure, and ``--strict`` fails on it."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,25 @@ class SourceError:
 
     source: str
     message: str
+    account: str | None = None
+    """AWS account of a live-collection error (``None`` for input files)."""
+    region: str | None = None
+    """AWS region of a live-collection error (``None`` for global services and files)."""
+    operation: str | None = None
+    """IAM action of the failed call, e.g. ``ecs:DescribeServices``."""
+
+
+@dataclass(frozen=True)
+class Incomplete:
+    """A resource, or a whole scope (an account, a cluster), whose data could not all be read.
+
+    Fail closed: such a resource is reported as incomplete, never as clean, even when no trait
+    was found in what could be read.
+    """
+
+    resource: str
+    """ARN of the service or scope (``arn:aws:ecs:REGION:ACCOUNT:cluster/*`` for a region)."""
+    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -134,3 +156,5 @@ class ScanResult:
     """EPSS and KEV files used, with their dates."""
     vulnerability_reports: int = 0
     """Image reports read (one file may hold several images)."""
+    incomplete: tuple[Incomplete, ...] = ()
+    """Resources and scopes whose data could not all be read (see :class:`Incomplete`)."""

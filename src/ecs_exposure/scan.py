@@ -17,7 +17,7 @@ from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import Subject, assess
 from ecs_exposure.images.exceptions import apply_exceptions
 from ecs_exposure.inventory import Inventory
-from ecs_exposure.model import Finding, ScanResult, SourceError, Trait
+from ecs_exposure.model import Finding, Incomplete, ScanResult, SourceError, Trait
 from ecs_exposure.unknown import is_unknown
 
 
@@ -96,6 +96,8 @@ def scan_inventory(
                                                      last_segment(key)),
                           cluster_name, tuple(keys), tuple(_missing_for(inventory, refs, keys)))
         finding = assess(subject, traits)
+        if finding is not None and key in inventory.incomplete:
+            finding = replace(finding, incomplete=tuple(inventory.incomplete[key]))
         if finding is not None:
             findings.append(_with_vulnerabilities(inventory, finding))
     td_findings: list[Finding] = []
@@ -120,13 +122,15 @@ def scan_inventory(
         task_definition_findings=tuple(sorted(td_findings, key=order)),
         services=len(inventory.services),
         task_definitions=len(inventory.task_definitions),
-        errors=tuple(errors or ()),
+        errors=tuple(list(errors or ()) + inventory.errors),
         skipped=tuple(skipped or ()),
         inputs=tuple(inputs or ()),
         generated_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         unscanned_images=vuln_exposure.unscanned_images(inventory),
         intel=tuple(inventory.vulnerabilities.intel.sources),
         vulnerability_reports=len(inventory.vulnerabilities.reports),
+        incomplete=tuple(Incomplete(resource, tuple(reasons))
+                         for resource, reasons in sorted(inventory.incomplete.items())),
     )
 
 

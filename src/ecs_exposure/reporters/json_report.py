@@ -9,7 +9,15 @@ import orjson
 from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.detectors.secrets import mask
-from ecs_exposure.model import IMPACT_NAMES, LIKELIHOOD_NAMES, Finding, ScanResult, Severity, Trait
+from ecs_exposure.model import (
+    IMPACT_NAMES,
+    LIKELIHOOD_NAMES,
+    Finding,
+    ScanResult,
+    Severity,
+    SourceError,
+    Trait,
+)
 from ecs_exposure.remediation.guidance import guidance_for
 from ecs_exposure.sources.positions import locate
 from ecs_exposure.vuln_exposure import top_vulnerabilities
@@ -122,7 +130,17 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
                     for container, item in top_vulnerabilities(finding.vulnerabilities)],
             "containers": [container_vulnerabilities_dict(e) for e in finding.vulnerabilities],
         },
+        "incomplete": list(finding.incomplete),
     }
+
+
+def error_dict(error: SourceError) -> dict[str, Any]:
+    """One input or collection problem; AWS errors also say where and which call failed."""
+    entry: dict[str, Any] = {"source": error.source, "message": mask(error.message)}
+    for key in ("account", "region", "operation"):
+        if getattr(error, key) is not None:
+            entry[key] = getattr(error, key)
+    return entry
 
 
 def result_dict(result: ScanResult) -> dict[str, Any]:
@@ -142,10 +160,11 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
             "task_definition_findings": len(result.task_definition_findings),
             "vulnerability_reports": result.vulnerability_reports,
             "unscanned_images": len(result.unscanned_images),
+            "incomplete": len(result.incomplete),
         },
         "findings": [finding_dict(f) for f in result.findings],
         "task_definition_findings": [finding_dict(f) for f in result.task_definition_findings],
-        "errors": [{"source": e.source, "message": mask(e.message)} for e in result.errors],
+        "errors": [error_dict(e) for e in result.errors],
         "skipped": [{"source": e.source, "message": mask(e.message)} for e in result.skipped],
         "inputs": list(result.inputs),
         "images": images_dict(result.findings + result.task_definition_findings),
@@ -154,6 +173,8 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
                              for u in result.unscanned_images],
         "intel": [{"kind": i.kind, "source": i.source, "version": i.version, "date": i.date,
                    "count": i.count} for i in result.intel],
+        "incomplete": [{"resource": i.resource, "reasons": list(i.reasons)}
+                       for i in result.incomplete],
     }
 
 

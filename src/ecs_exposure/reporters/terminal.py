@@ -60,7 +60,10 @@ def _table(title: str, findings: tuple[Finding, ...], cluster: bool) -> Table:
     table.add_column("Top traits", ratio=1, overflow="fold")
     for finding in findings:
         name = f"{finding.cluster}/{finding.name}" if cluster else finding.name
-        row = [Text(finding.severity.name, style=STYLES[finding.severity]), Text(safe(name))]
+        label = Text(safe(name))
+        if finding.incomplete:
+            label.append(" (incomplete)", style="bold yellow")
+        row = [Text(finding.severity.name, style=STYLES[finding.severity]), label]
         row += [Text(f"{LIKELIHOOD_NAMES[finding.likelihood]} × {IMPACT_NAMES[finding.impact]}"),
                 Text(_top_traits(finding))]
         table.add_row(*row)
@@ -102,6 +105,9 @@ def _details(finding: Finding) -> Panel:
                         + (f", {safe(why)}" if why else "") + "\n")
     body.append("\nFix: ", style="bold")
     body.append(safe(finding.remediation_summary))
+    if finding.incomplete:
+        body.append("\n\nIncomplete (could not be read): ", style="bold yellow")
+        body.append(safe("; ".join(finding.incomplete)))
     return Panel(body, title=Text(f"{finding.severity.name}  {safe(finding.title)}",
                                   style=STYLES[finding.severity]), title_align="left")
 
@@ -134,6 +140,8 @@ def render(result: ScanResult, console: Console, *, details: bool = False) -> No
     for index, (severity, count) in enumerate(counts.items()):
         summary.append(f"{count} {severity.name}", style=STYLES[severity] if count else "dim")
         summary.append(", " if index < len(counts) - 1 else "")
+    if result.incomplete:
+        summary.append(f"; {len(result.incomplete)} incomplete", style="bold yellow")
     console.print(summary)
     if result.findings:
         console.print(_table("Exposures by service", result.findings, cluster=True))
@@ -157,5 +165,12 @@ def render(result: ScanResult, console: Console, *, details: bool = False) -> No
             for item in items:
                 lines.append(f"  {safe(item.source)}: {safe(mask(item.message))}\n", style=style)
             group.append(lines)
+    if result.incomplete:
+        note = Text(f"Incomplete — could not be fully read, not assessed as clean "
+                    f"({len(result.incomplete)}):\n", style="bold yellow")
+        for entry in result.incomplete:
+            note.append(f"  {safe(entry.resource)}: {safe('; '.join(entry.reasons))}\n",
+                        style="yellow")
+        group.append(note)
     if group:
         console.print(Group(*group))

@@ -53,8 +53,12 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def add_document(inventory: Inventory, doc: Any, source: str) -> str | None:
-    """Add one parsed document; returns the reason if it was not recognised."""
+def add_document(inventory: Inventory, doc: Any, source: str, base: str = "") -> str | None:
+    """Add one parsed document; returns the reason if it was not recognised.
+
+    ``base`` is the JSON pointer of the document inside its file, for documents embedded in a
+    larger one (a snapshot), so evidence pointers still land on the right line.
+    """
     for reader in DOCUMENT_READERS:
         if reader(inventory, doc, source):
             return None
@@ -65,28 +69,28 @@ def add_document(inventory: Inventory, doc: Any, source: str) -> str | None:
     if kind is Kind.TASK_DEFINITION:
         wrapped = isinstance(doc.get("taskDefinition"), dict)
         inventory.add_task_definition(doc["taskDefinition"] if wrapped else doc, source,
-                                      "/taskDefinition" if wrapped else "")
+                                      base + ("/taskDefinition" if wrapped else ""))
     elif kind is Kind.TASK_DEFINITIONS:
         items, prefix = (doc, "") if isinstance(doc, list) else (doc["taskDefinitions"],
                                                                  "/taskDefinitions")
         for index, item in enumerate(items):
-            inventory.add_task_definition(item, source, f"{prefix}/{index}")
+            inventory.add_task_definition(item, source, f"{base}{prefix}/{index}")
     elif kind is Kind.SERVICES:
         for index, service in enumerate(doc["services"]):
             if isinstance(service, dict):
-                inventory.add_service(service, source, f"/services/{index}")
+                inventory.add_service(service, source, f"{base}/services/{index}")
     elif kind is Kind.CLUSTERS:
         for index, cluster in enumerate(doc["clusters"]):
             if isinstance(cluster, dict):
-                inventory.add_cluster(cluster, source, f"/clusters/{index}")
+                inventory.add_cluster(cluster, source, f"{base}/clusters/{index}")
     elif kind in _EC2_KINDS:
         key, name = _EC2_KINDS[kind]
-        inventory.add_ec2(name, doc[key], source, f"/{key}")
+        inventory.add_ec2(name, doc[key], source, f"{base}/{key}")
     elif kind in _ELB_KINDS:
         key, name = _ELB_KINDS[kind]
-        inventory.add_elbv2(name, doc[key], source, f"/{key}")
+        inventory.add_elbv2(name, doc[key], source, f"{base}/{key}")
     elif kind is Kind.IAM:
-        inventory.add_iam(doc, source)
+        inventory.add_iam(doc, source, base)
     return None
 
 

@@ -26,9 +26,12 @@ def _load() -> None:
     """Import reader modules so they register (each appends to the lists above)."""
     from ecs_exposure.images import ecr
     from ecs_exposure.sources import iac, intel, vulns  # noqa: F401
+    from ecs_exposure.sources.aws import snapshot
 
     iac.register()
     DOCUMENT_READERS.extend(ecr.READERS)
+    DOCUMENT_READERS.append(snapshot.read_document)
+    RAW_READERS.append(snapshot.read_gzip)
 
 
 _load()

@@ -1,0 +1,180 @@
+"""The live collection: accounts × regions in parallel, IAM once per account, then a snapshot.
+
+Three phases, each bounded by ``max_workers``: (1) open every account (assume the role, list
+its enabled regions), (2) collect every account+region, (3) read each account's IAM roles,
+which are global and shared by its regions. A failure is recorded where it happens and the
+rest goes on; at the end every service whose data was not all read is marked incomplete with
+the reasons, and scopes that could not even be listed (an account, a region, a cluster) are
+marked incomplete themselves. Nothing that failed is ever presented as clean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ecs_exposure.model import Json
+from ecs_exposure.sources.aws import snapshot
+from ecs_exposure.sources.aws.api import Api, Progress, Sink, count
+from ecs_exposure.sources.aws.ecr import collect_ecr
+from ecs_exposure.sources.aws.ecs import (
+    collect_clusters,
+    collect_services,
+    collect_task_definitions,
+    collect_tasks,
+    region_scope,
+)
+from ecs_exposure.sources.aws.iam import collect_iam
+from ecs_exposure.sources.aws.network import collect_load_balancers, collect_network
+from ecs_exposure.sources.aws.options import CollectOptions
+from ecs_exposure.sources.aws.session import (
+    Account,
+    Base,
+    assume,
+    enabled_regions,
+    open_base,
+    organization_accounts,
+)
+from ecs_exposure.sources.aws.state import RegionState, role_refs
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class _Target:
+    """An account that could be opened, and the regions to collect in it."""
+
+    account: Account
+    regions: list[str]
+    states: list[RegionState] = field(default_factory=list)
+    iam: Json | None = None
+
+
+def _parallel(func: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items) or 1))) as pool:
+        return list(pool.map(func, items))
+
+
+def _account_ids(base: Base, options: CollectOptions) -> list[str]:
+    if options.organization:
+        return organization_accounts(base)
+    if options.accounts:
+        return list(dict.fromkeys(options.accounts))
+    return [base.account.id]
+
+
+def _open(base: Base, account_id: str, options: CollectOptions, sink: Sink) -> _Target | None:
+    """Assume into the account and decide its regions; failures are recorded, not raised."""
+    sink.report(account_id, "global", "opening account")
+    api = Api(account_id, None, base.account.partition, base.account.clients, sink)
+    account_scope = f"arn:{base.account.partition}:iam::{account_id}:root"
+    try:
+        account = assume(base, account_id, options)
+    except (BotoCoreError, ClientError) as exc:
+        api.fail("sts:AssumeRole", exc, scopes=[(account_scope, "the account")])
+        sink.report(account_id, "global", "failed: role could not be assumed")
+        return None
+    if options.regions == ("all",):
+        try:
+            regions = enabled_regions(account)
+        except (BotoCoreError, ClientError) as exc:
+            api.fail("ec2:DescribeRegions", exc,
+                     scopes=[(account_scope, "the account's enabled regions")])
+            regions = [base.home_region]
+    else:
+        regions = list(dict.fromkeys(options.regions)) or [base.home_region]
+    sink.report(account_id, "global", f"done: opened, {count(len(regions), 'region')}")
+    return _Target(account, regions)
+
+
+def _collect_region(target: _Target, region: str, sink: Sink) -> RegionState:
+    account = target.account
+    api = Api(account.id, region, account.partition, account.clients, sink)
+    state = RegionState(account.id, region)
+    try:
+        clusters = collect_clusters(api, state)
+        if clusters is None:
+            api.status("failed: clusters could not be listed")
+            return state
+        collect_services(api, state, clusters)
+        collect_task_definitions(api, state)
+        collect_tasks(api, state)
+        collect_load_balancers(api, state)
+        collect_network(api, state)
+        collect_ecr(api, state)
+    except Exception as exc:  # one region's surprise must not lose the others
+        api.fail("collection", exc, scopes=[(region_scope(api), "the region's data")])
+        api.status("failed: unexpected error")
+        return state
+    api.status(f"done: {count(len(state.services), 'service')}")
+    return state
+
+
+def _collect_iam(target: _Target, sink: Sink) -> None:
+    account = target.account
+    roles = list(dict.fromkeys(
+        role for state in target.states for td in state.task_definition_list()
+        for role in role_refs(td)
+        if role.startswith("arn:") and role.split(":")[4] == account.id))
+    if not roles:
+        return
+    api = Api(account.id, None, account.partition, account.clients, sink)
+    try:
+        target.iam = collect_iam(api, roles)
+    except Exception as exc:  # same as for regions
+        api.fail("collection", exc, scopes=[(f"arn:{account.partition}:iam::{account.id}:root",
+                                             "the account's IAM roles")])
+        return
+    api.status(f"done: {count(len(roles), 'IAM role')}")
+
+
+def _incomplete(targets: list[_Target], sink: Sink) -> dict[str, list[str]]:
+    """Services whose dependencies failed, with the reasons, plus the failed scopes."""
+    incomplete = {resource: list(reasons) for resource, reasons in sink.scopes.items()}
+    for target in targets:
+        for state in target.states:
+            for service, deps in state.dependencies().items():
+                reasons = [sink.failed[d] for d in deps if d in sink.failed]
+                if reasons:
+                    incomplete.setdefault(service, []).extend(reasons)
+    return incomplete
+
+
+def collect(options: CollectOptions, progress: Progress | None = None) -> Json:
+    """Collect every account and region of ``options``; returns the snapshot document.
+
+    Raises :class:`~ecs_exposure.sources.aws.session.CollectionError` only when nothing can be
+    collected at all (no credentials, no region, organization not listable).
+    """
+    sink = Sink(progress)
+    options = replace(options, hooks=options.hooks + (("before-call", sink.count_call),))
+    base = open_base(options)
+    ids = _account_ids(base, options)
+    opened = _parallel(lambda a: _open(base, a, options, sink), ids, options.max_workers)
+    targets = [t for t in opened if t is not None]
+    pairs = [(t, r) for t in targets for r in t.regions]
+    for target, region in pairs:
+        sink.report(target.account.id, region, "queued")
+    states = _parallel(lambda pair: _collect_region(pair[0], pair[1], sink), pairs,
+                       options.max_workers)
+    for (target, _), state in zip(pairs, states, strict=True):
+        target.states.append(state)
+    _parallel(lambda t: _collect_iam(t, sink), targets, options.max_workers)
+    accounts: Json = {}
+    for target in sorted(targets, key=lambda t: t.account.id):
+        entry: Json = {"regions": {s.region: s.documents() for s in target.states}}
+        if target.iam is not None:
+            entry["iam"] = {"get-account-authorization-details": target.iam}
+        accounts[target.account.id] = entry
+    scope = {"accounts": ids, "regions": list(options.regions) or [base.home_region],
+             "role_name": options.role_name}
+    return snapshot.build(
+        accounts, scope=scope, errors=sink.errors, incomplete=_incomplete(targets, sink),
+        calls=dict(sink.calls),
+        generated_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"))

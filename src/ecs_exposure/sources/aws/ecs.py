@@ -1,0 +1,95 @@
+"""ECS: clusters, services, the task definition revisions they run, and their running tasks.
+
+Calls per region (C clusters, S_c services in cluster c, T distinct task definition revisions
+referenced by services and deployments, K_c running tasks in a cluster that has services):
+
+  ListClusters ⌈C/100⌉ (at least 1) · DescribeClusters ⌈C/100⌉
+  ListServices Σ max(1, ⌈S_c/100⌉) · DescribeServices Σ ⌈S_c/10⌉
+  DescribeTaskDefinition T (each revision once, however many services share it)
+  ListTasks Σ max(1, ⌈K_c/100⌉) · DescribeTasks Σ ⌈K_c/100⌉   (clusters with services only)
+"""
+
+from __future__ import annotations
+
+from ecs_exposure.arn import last_segment
+from ecs_exposure.inventory import Inventory
+from ecs_exposure.model import Json
+from ecs_exposure.sources.aws.api import Api, chunks
+from ecs_exposure.sources.aws.state import RegionState, cluster_dep, tasks_dep, td_dep
+
+CLUSTER_BATCH = 100
+SERVICE_BATCH = 10
+TASK_BATCH = 100
+
+
+def region_scope(api: Api) -> str:
+    """The resource name used when a whole region's ECS data could not be listed."""
+    return f"arn:{api.partition}:ecs:{api.region}:{api.account}:cluster/*"
+
+
+def collect_clusters(api: Api, state: RegionState) -> list[str] | None:
+    """Cluster ARNs of the region (``None`` when they could not be listed), described."""
+    api.status("listing clusters")
+    arns = api.pages("ecs", "ListClusters", "clusterArns",
+                     scopes=[(region_scope(api), "the region's ECS clusters")])
+    if arns is None:
+        return None
+    state.attempted.add("ecs/describe-clusters")
+    for batch in chunks(arns, CLUSTER_BATCH):
+        response = api.call("ecs", "DescribeClusters", depends=[cluster_dep(a) for a in batch],
+                            clusters=list(batch), include=["SETTINGS"])
+        if response is not None:
+            state.clusters.extend(response.get("clusters", []))
+    return [str(a) for a in arns]
+
+
+def collect_services(api: Api, state: RegionState, clusters: list[str]) -> None:
+    """Every service of every cluster, described ten at a time (the API's limit)."""
+    state.attempted.add("ecs/describe-services")
+    for cluster in clusters:
+        api.status(f"services of {last_segment(cluster)}")
+        arns = api.pages("ecs", "ListServices", "serviceArns", cluster=cluster,
+                         scopes=[(cluster, "the cluster's services")])
+        for batch in chunks(arns or [], SERVICE_BATCH):
+            response = api.call("ecs", "DescribeServices", cluster=cluster, services=list(batch),
+                                scopes=[(a, "the service's description") for a in batch])
+            if response is not None:
+                state.services.extend(response.get("services", []))
+
+
+def collect_task_definitions(api: Api, state: RegionState) -> None:
+    """Each revision a service or one of its deployments or task sets runs, fetched once."""
+    refs = list(dict.fromkeys(ref for service in state.services
+                              for ref in Inventory.service_task_definition_refs(service)))
+    if not refs:
+        return
+    state.attempted.add("ecs/describe-task-definition")
+    api.status(f"task definitions ({len(refs)})")
+
+    def fetch(ref: str) -> Json | None:
+        return api.call("ecs", "DescribeTaskDefinition", depends=[td_dep(ref)],
+                        taskDefinition=ref)
+
+    for ref, response in zip(refs, api.map(fetch, refs), strict=True):
+        if response is not None and isinstance(response.get("taskDefinition"), dict):
+            state.task_definitions[ref] = response["taskDefinition"]
+
+
+def collect_tasks(api: Api, state: RegionState) -> None:
+    """Running tasks of the clusters that have services: the image digests actually running
+    and the network interfaces they use. Tasks started outside a service are dropped."""
+    clusters = list(dict.fromkeys(str(s["clusterArn"]) for s in state.services
+                                  if isinstance(s.get("clusterArn"), str)))
+    if not clusters:
+        return
+    state.attempted.add("ecs/describe-tasks")
+    api.status("running tasks")
+    for cluster in clusters:
+        arns = api.pages("ecs", "ListTasks", "taskArns", depends=[tasks_dep(cluster)],
+                         cluster=cluster, desiredStatus="RUNNING")
+        for batch in chunks(arns or [], TASK_BATCH):
+            response = api.call("ecs", "DescribeTasks", depends=[tasks_dep(cluster)],
+                                cluster=cluster, tasks=list(batch))
+            if response is not None:
+                state.tasks.extend(t for t in response.get("tasks", [])
+                                   if str(t.get("group", "")).startswith("service:"))

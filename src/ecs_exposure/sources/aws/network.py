@@ -1,0 +1,136 @@
+"""Network context of the services: load balancers first (their security groups join the
+services' own), then security groups, subnets, route tables and network interfaces.
+
+Only what the services reference is read. EC2 lookups use filters rather than id lists: a
+filter on an id that no longer exists returns nothing, where an id list fails the whole call.
+
+Calls per region (G target groups, L load balancers, SG security groups, N subnets, V VPCs of
+those subnets, E network interfaces of running tasks; zero when the count is zero):
+
+  DescribeTargetGroups ⌈G/20⌉ · DescribeLoadBalancers ⌈L/20⌉ · DescribeListeners L
+  DescribeSecurityGroups ⌈SG/200⌉ · DescribeSubnets ⌈N/200⌉ · DescribeRouteTables ⌈V/200⌉
+  DescribeNetworkInterfaces ⌈E/200⌉          (one page each at these sizes)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ecs_exposure.model import Json
+from ecs_exposure.sources.aws.api import Api, chunks
+from ecs_exposure.sources.aws.state import (
+    RegionState,
+    as_list,
+    awsvpc_configs,
+    eni_dep,
+    eni_ids,
+    lb_dep,
+    listeners_dep,
+    routes_dep,
+    sg_dep,
+    subnet_dep,
+    target_group_arns,
+    tg_dep,
+)
+
+ELB_BATCH = 20
+FILTER_BATCH = 200
+"""EC2 accepts up to 200 values per filter."""
+
+
+def _describe_elb(api: Api, operation: str, key: str, id_param: str, not_found: str,
+                  arns: Sequence[str], label: Callable[[str], str]) -> list[Json]:
+    """Describe ELBv2 resources by ARN, 20 at a time.
+
+    An ARN that no longer exists fails its whole batch with ``not_found``; the batch is then
+    retried one ARN at a time so the others are still read (a deleted one is simply absent).
+    """
+    found: list[Json] = []
+    ids: dict[str, Any]
+    for batch in chunks(arns, ELB_BATCH):
+        try:
+            ids = {id_param: list(batch)}
+            response = api.call("elbv2", operation, depends=[label(a) for a in batch],
+                                quiet=(not_found,), **ids)
+        except ClientError:
+            response = {key: []}
+            for arn in batch:
+                ids = {id_param: [arn]}
+                try:
+                    single = api.call("elbv2", operation, depends=[label(arn)],
+                                      quiet=(not_found,), **ids)
+                except ClientError:
+                    continue
+                if single is not None:
+                    response[key].extend(single.get(key, []))
+        if response is not None:
+            found.extend(response.get(key, []))
+    return found
+
+
+def collect_load_balancers(api: Api, state: RegionState) -> None:
+    """Target groups of the services, their load balancers, and those balancers' listeners."""
+    tg_arns = list(dict.fromkeys(arn for s in state.services for arn in target_group_arns(s)))
+    if not tg_arns:
+        return
+    api.status("load balancers")
+    state.attempted.update({"elbv2/describe-target-groups", "elbv2/describe-load-balancers",
+                            "elbv2/describe-listeners"})
+    state.target_groups = _describe_elb(api, "DescribeTargetGroups", "TargetGroups",
+                                        "TargetGroupArns", "TargetGroupNotFound", tg_arns, tg_dep)
+    lb_arns = list(dict.fromkeys(str(arn) for group in state.target_groups
+                                 for arn in as_list(group.get("LoadBalancerArns"))))
+    state.load_balancers = _describe_elb(api, "DescribeLoadBalancers", "LoadBalancers",
+                                         "LoadBalancerArns", "LoadBalancerNotFound", lb_arns,
+                                         lb_dep)
+    for lb in state.load_balancers:
+        arn = str(lb.get("LoadBalancerArn"))
+        listeners = api.pages("elbv2", "DescribeListeners", "Listeners",
+                              depends=[listeners_dep(arn)], LoadBalancerArn=arn)
+        state.listeners.extend(listeners or [])
+
+
+def _by_filter(api: Api, operation: str, key: str, name: str, values: Sequence[str],
+               label: Callable[[str], str]) -> list[Json]:
+    found: list[Json] = []
+    for batch in chunks(values, FILTER_BATCH):
+        items = api.pages("ec2", operation, key, depends=[label(v) for v in batch],
+                          Filters=[{"Name": name, "Values": list(batch)}])
+        found.extend(items or [])
+    return found
+
+
+def collect_network(api: Api, state: RegionState) -> None:
+    """Security groups (services' and load balancers'), subnets, their VPCs' route tables and
+    the network interfaces of running tasks."""
+    groups: list[str] = []
+    subnets: list[str] = []
+    for service in state.services:
+        for config in awsvpc_configs(service):
+            groups += [str(g) for g in as_list(config.get("securityGroups"))]
+            subnets += [str(s) for s in as_list(config.get("subnets"))]
+    for lb in state.load_balancers:
+        groups += [str(g) for g in as_list(lb.get("SecurityGroups"))]
+    groups, subnets = list(dict.fromkeys(groups)), list(dict.fromkeys(subnets))
+    enis = list(dict.fromkeys(e for task in state.tasks for e in eni_ids(task)))
+    if groups or subnets or enis:
+        api.status("network")
+    if groups:
+        state.attempted.add("ec2/describe-security-groups")
+        state.security_groups = _by_filter(api, "DescribeSecurityGroups", "SecurityGroups",
+                                           "group-id", groups, sg_dep)
+    if subnets:
+        state.attempted.update({"ec2/describe-subnets", "ec2/describe-route-tables"})
+        state.subnets = _by_filter(api, "DescribeSubnets", "Subnets", "subnet-id", subnets,
+                                   subnet_dep)
+        vpcs = list(dict.fromkeys(str(s.get("VpcId")) for s in state.subnets if s.get("VpcId")))
+        state.route_tables = _by_filter(api, "DescribeRouteTables", "RouteTables", "vpc-id",
+                                        vpcs, routes_dep)
+    if enis:
+        state.attempted.add("ec2/describe-network-interfaces")
+        state.network_interfaces = _by_filter(api, "DescribeNetworkInterfaces",
+                                              "NetworkInterfaces", "network-interface-id",
+                                              enis, eni_dep)

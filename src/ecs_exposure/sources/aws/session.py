@@ -1,0 +1,184 @@
+"""Credentials, accounts and regions: where the collection runs and as whom.
+
+The standard boto3 credential chain is used as it is (environment, profiles, SSO, container and
+instance roles), and so is every standard botocore setting (``AWS_ENDPOINT_URL``,
+``AWS_MAX_ATTEMPTS``, ``AWS_RETRY_MODE``, CA bundles, proxies): the collector never passes an
+endpoint or credentials of its own. Across accounts it assumes ``--role-name`` in each one,
+with auto-refreshing credentials so a long scan outlives the one-hour session.
+
+boto3 sessions are not thread-safe, so each account has a :class:`ClientFactory` that creates
+its clients under a lock; the clients themselves are thread-safe and are shared by the
+account's region workers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import CredentialProvider, RefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ecs_exposure import __version__
+from ecs_exposure.sources.aws.options import CollectionError, CollectOptions, Hook
+
+DEFAULT_MAX_ATTEMPTS = 8
+"""Attempts per call under adaptive retry when the user set none: throttling on large accounts
+is normal, and giving up after botocore's default of 3 would leave data out."""
+SESSION_NAME = "ecs-exposure"
+
+
+def _retry_config(session: botocore.session.Session) -> Config:
+    """Adaptive retries unless the user chose a mode; their attempt count when they set one.
+
+    ``AWS_MAX_ATTEMPTS`` counts every attempt, so it maps to ``total_max_attempts`` (the
+    ``max_attempts`` key of a client config counts retries only).
+    """
+    scoped = session.get_scoped_config()
+    mode = os.environ.get("AWS_RETRY_MODE") or scoped.get("retry_mode") or "adaptive"
+    attempts = session.get_config_variable("max_attempts") or DEFAULT_MAX_ATTEMPTS
+    return Config(retries={"mode": mode, "total_max_attempts": int(attempts)},
+                  user_agent_extra=f"ecs-exposure/{__version__}",
+                  max_pool_connections=32)
+
+
+class ClientFactory:
+    """Thread-safe, cached clients of one session (one account)."""
+
+    def __init__(self, session: boto3.Session, config: Config, home_region: str) -> None:
+        self.session = session
+        self.home_region = home_region
+        """Region for global services (IAM, STS, Organizations) and region discovery."""
+        self._config = config
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A client of ``service`` in ``region`` (the home region for global services)."""
+        key = (service, region or self.home_region)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self.session.client(service, region_name=key[1],
+                                                         config=self._config)
+            return self._clients[key]
+
+
+class _AssumedRoleProvider(CredentialProvider):  # type: ignore[misc]
+    """Hands botocore credentials that refresh themselves by assuming the role again."""
+
+    METHOD = "ecs-exposure-assume-role"
+    CANONICAL_NAME = "ecs-exposure-assume-role"
+
+    def __init__(self, credentials: RefreshableCredentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> RefreshableCredentials:
+        return self._credentials
+
+
+def _new_session(profile: str | None, hooks: tuple[Hook, ...],
+                 provider: CredentialProvider | None = None) -> tuple[boto3.Session, Config]:
+    """A session with the user's configuration, optional credentials and the event hooks."""
+    core = botocore.session.Session(profile=profile)
+    if provider is not None:
+        core.get_component("credential_provider").insert_before("env", provider)
+    for event, handler in hooks:
+        core.register(event, handler)
+    return boto3.Session(botocore_session=core), _retry_config(core)
+
+
+@dataclass
+class Account:
+    """One account to collect: its id and a client factory with working credentials."""
+
+    id: str
+    partition: str
+    clients: ClientFactory
+
+
+@dataclass
+class Base:
+    """The caller: the credentials the tool was started with."""
+
+    account: Account
+    home_region: str
+    arn: str
+
+
+def open_base(options: CollectOptions) -> Base:
+    """The caller's session and identity; fails clearly when there are no credentials."""
+    options.check()
+    try:
+        session, config = _new_session(options.profile, options.hooks)
+    except BotoCoreError as exc:  # ProfileNotFound and friends
+        raise CollectionError(str(exc)) from None
+    configured = session.region_name
+    named = [r for r in options.regions if r != "all"]
+    home = configured or (named[0] if named else None)
+    if home is None and options.regions == ("all",):
+        raise CollectionError("--region all needs a configured region (AWS_REGION or a "
+                              "profile region) to discover the enabled regions from")
+    if home is None:
+        raise CollectionError("no AWS region configured: pass --region (repeatable, or 'all') "
+                              "or set AWS_REGION / a profile region")
+    factory = ClientFactory(session, config, home)
+    try:
+        identity = factory.client("sts").get_caller_identity()
+    except (BotoCoreError, ClientError) as exc:
+        raise CollectionError(f"cannot use the AWS credentials: {exc}") from None
+    arn = str(identity["Arn"])
+    partition = arn.split(":")[1] if arn.count(":") >= 5 else "aws"
+    return Base(Account(str(identity["Account"]), partition, factory), home, arn)
+
+
+def assume(base: Base, account_id: str, options: CollectOptions) -> Account:
+    """Credentials in ``account_id`` by assuming ``options.role_name`` there.
+
+    The caller's own account is read with the caller's credentials: the role usually exists
+    only in member accounts, and assuming into oneself needs an extra trust policy.
+    """
+    if account_id == base.account.id or not options.role_name:
+        return base.account
+    role_arn = f"arn:{base.account.partition}:iam::{account_id}:role/{options.role_name}"
+    sts = base.account.clients.client("sts")
+
+    def fetch() -> dict[str, str]:
+        params = {"RoleArn": role_arn, "RoleSessionName": SESSION_NAME}
+        if options.external_id:
+            params["ExternalId"] = options.external_id
+        creds = sts.assume_role(**params)["Credentials"]
+        return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
+                "token": creds["SessionToken"], "expiry_time": creds["Expiration"].isoformat()}
+
+    credentials = RefreshableCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method=_AssumedRoleProvider.METHOD)
+    session, config = _new_session(options.profile, options.hooks,
+                                   _AssumedRoleProvider(credentials))
+    return Account(account_id, base.account.partition,
+                   ClientFactory(session, config, base.home_region))
+
+
+def organization_accounts(base: Base) -> list[str]:
+    """Active member accounts of the caller's organization."""
+    accounts: list[str] = []
+    try:
+        paginator = base.account.clients.client("organizations").get_paginator("list_accounts")
+        for page in paginator.paginate():
+            for item in page.get("Accounts", []):
+                if item.get("Status", item.get("State")) == "ACTIVE":
+                    accounts.append(str(item["Id"]))
+    except (BotoCoreError, ClientError) as exc:
+        raise CollectionError(f"cannot list the organization's accounts: {exc}") from None
+    return sorted(set(accounts))
+
+
+def enabled_regions(account: Account) -> list[str]:
+    """Regions enabled in the account (opt-in regions only once opted in)."""
+    response = account.clients.client("ec2").describe_regions(AllRegions=False)
+    return sorted(str(r["RegionName"]) for r in response.get("Regions", []))
