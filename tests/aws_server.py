@@ -6,9 +6,12 @@ in front of moto: a matching request gets a real HTTP error in its protocol's ow
 (JSON for ECS/ECR/Organizations, EC2's XML, the query XML of IAM/STS/ELBv2), so botocore's
 retries, error parsing and the collector's handling run exactly as against AWS.
 
-Two moto gaps are patched in-process, both only making moto return what AWS returns:
-``CreateService``/``UpdateService`` drop ``enableExecuteCommand``, and ``RunTask`` in
-``awsvpc`` mode crashes on a missing ENI attribute.
+Three moto gaps are patched in-process, each only making moto return what AWS returns:
+``CreateService``/``UpdateService`` drop ``enableExecuteCommand``; ``UpdateService`` with a new
+task definition leaves the PRIMARY deployment on the old revision (patched as AWS starts a
+rollout: a new PRIMARY deployment of the new revision, the old one ACTIVE until it drains, see
+:func:`complete_rollouts`); and ``RunTask`` in ``awsvpc`` mode crashes on a missing ENI
+attribute.
 """
 
 from __future__ import annotations
@@ -171,6 +174,16 @@ def _patch_moto() -> None:
             service = getattr(result, "result", {}).get("service")
             if flag is not None and service is not None:
                 service.enable_execute_command = bool(flag)
+            revision = self._get_param("taskDefinition")
+            current = service.deployments[0] if service is not None and service.deployments \
+                else None
+            if revision and current is not None and \
+                    current["taskDefinition"] != service.task_definition:
+                current["status"] = "ACTIVE"
+                service.deployments.insert(0, {
+                    **current, "id": f"ecs-svc/{uuid.uuid4().int % 10**19}",
+                    "status": "PRIMARY", "taskDefinition": service.task_definition,
+                    "rolloutState": "IN_PROGRESS"})
             return result
         return handler
 
@@ -178,6 +191,28 @@ def _patch_moto() -> None:
         setattr(EC2ContainerServiceResponse, name,
                 keep_exec_flag(getattr(EC2ContainerServiceResponse, name)))
     EC2ContainerServiceResponse._ecs_exposure_patched = True  # type: ignore[attr-defined]
+
+
+def complete_rollouts(account: str, region: str) -> None:
+    """Let time pass: every service's old deployments have drained (AWS drops them)."""
+    from moto.ecs.models import ecs_backends
+
+    for service in ecs_backends[account][region].services.values():
+        service.deployments = [d for d in service.deployments if d.get("status") == "PRIMARY"]
+        for deployment in service.deployments:
+            deployment["rolloutState"] = "COMPLETED"
+
+
+def reset_region(account: str, region: str) -> None:
+    """Forget everything a test created in one region (ECS, EC2, ECR, ELBv2), so a test that
+    changes AWS leaves the shared estate as the live-collection tests expect it."""
+    from moto.ec2.models import ec2_backends
+    from moto.ecr.models import ecr_backends
+    from moto.ecs.models import ecs_backends
+    from moto.elbv2.models import elbv2_backends
+
+    for backends in (ecs_backends, ec2_backends, ecr_backends, elbv2_backends):
+        backends[account][region].reset()
 
 
 class MotoServer:

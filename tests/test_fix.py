@@ -352,10 +352,10 @@ def test_finding_without_fixable_traits_writes_nothing(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "o" / "plan.json").read_text())["plans"] == []
 
 
-def test_apply_without_yes_is_refused_when_not_interactive(tmp_path: Path) -> None:
+def test_apply_is_refused_for_plans_built_from_files(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["fix", "--demo", "--out", str(tmp_path), "--apply"])
     assert result.exit_code == 2
-    assert "--yes" in result.output
+    assert "--apply needs --aws" in result.output
     assert not (tmp_path / "applied.json").exists()
 
 

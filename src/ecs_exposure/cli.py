@@ -522,31 +522,42 @@ def traits(fmt: str) -> None:
 @click.option("--apply", "do_apply", is_flag=True,
               help="Apply the plan to AWS (writes to AWS; shows the plan and asks first).")
 @click.option("--yes", is_flag=True, help="With --apply: do not ask for confirmation.")
-@click.option("--region", help="With --apply: AWS region (default: the service ARN's).")
-@click.option("--profile", help="With --apply: AWS profile.")
+@aws_options
 def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str | None,
         allow_cidr: tuple[str, ...], keep_mount: tuple[str, ...], default_user: str | None,
-        do_apply: bool, yes: bool, region: str | None, profile: str | None) -> None:
+        do_apply: bool, yes: bool, aws: CollectOptions | None) -> None:
     """Write fixed task definition revisions, service updates and security-group changes.
 
     \b
     Examples:
       ecs-exposure fix --demo --out fixes/
       ecs-exposure fix ./exports/ --out fixes/ --allow-cidr 10.0.0.0/8
+      ecs-exposure fix --aws --region eu-west-1 --out fixes/ --apply
     """
     from ecs_exposure.remediation.fixers import FixOptions
     from ecs_exposure.remediation.plan import plan_for
     from ecs_exposure.remediation.writer import write_plans
 
-    if not paths and not demo:
-        raise click.UsageError("give at least one file or directory, or --demo")
+    if not paths and not demo and aws is None:
+        raise click.UsageError("give at least one file or directory, --demo or --aws")
+    if do_apply and aws is None:
+        raise click.UsageError("--apply needs --aws: a plan is applied only when it was built "
+                               "from what is live in AWS now")
+    if do_apply and aws is not None and (aws.role_name or aws.organization):
+        raise click.UsageError("--apply works in the caller's own account; apply plans for "
+                               "other accounts from their PLAN.md")
     stderr = Console(stderr=True)
     options = FixOptions(secret_arn_prefix=secret_arn_prefix, allow_cidrs=allow_cidr,
                          keep_mounts=frozenset(keep_mount), default_user=default_user)
     with ExitStack() as stack:
         inputs = list(paths) + (demo_paths(stack) if demo else [])
         inventory, report = load_inputs(inputs, stderr)
-        fail_if_nothing_read(report, stderr)
+        if aws is not None:
+            collected = collect_live(aws, stderr)
+            fail_if_nothing_collected(collected, stderr)
+            snapshot.load_snapshot(inventory, collected, None)
+        else:
+            fail_if_nothing_read(report, stderr)
         result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
         plans = [plan_for(inventory, f, options)
                  for f in result.findings + result.task_definition_findings]
@@ -563,12 +574,12 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
     for problem in report.errors:
         stderr.print(f"error: {terminal.safe(problem.source)}: {terminal.safe(problem.message)}",
                      style="red", markup=False)
-    if not do_apply:
+    if not do_apply or aws is None:
         return
-    _apply(plans, out, yes, region, profile, console)
+    _apply(plans, out, yes, aws.profile, console)
 
 
-def _apply(plans: Sequence[object], out: Path, yes: bool, region: str | None, profile: str | None,
+def _apply(plans: Sequence[object], out: Path, yes: bool, profile: str | None,
            console: Console) -> None:
     """Show every AWS call, confirm, apply, and exit 1 if anything failed."""
     import boto3
@@ -588,8 +599,8 @@ def _apply(plans: Sequence[object], out: Path, yes: bool, region: str | None, pr
         if not sys.stdin.isatty():
             raise click.UsageError("--apply needs --yes when not run interactively")
         click.confirm("Apply these changes to AWS?", abort=True)
-    session = boto3.Session(profile_name=profile, region_name=region)
-    log = apply_plans(typed, session, out, region=region)
+    session = boto3.Session(profile_name=profile)
+    log = apply_plans(typed, session, out)
     for step in log.steps:
         console.print(f"  {step['status']:>13}  {terminal.safe(step['cluster'])}/"
                       f"{terminal.safe(step['service'])} {step['action']} "

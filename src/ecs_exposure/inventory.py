@@ -79,6 +79,14 @@ class Inventory:
     _listeners_by_lb: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _clusters_by_name: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.images.scanned_by = self._reports_covering
+
+    def _reports_covering(self, image: str) -> list[str]:
+        """Sources of the usable vulnerability reports that match ``image``."""
+        reports, _ = self.vulnerabilities.match(image, self.image_digests.get(image, ()))
+        return [report.source for report in reports]
+
     # ---- adding ---------------------------------------------------------------------------
 
     def file_pointer(self, key: str, pointer: str) -> str | None:

@@ -13,6 +13,7 @@ reads :meth:`ImageContext.newest_scan`, and an image with no recorded scan is "u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +66,10 @@ class ImageContext:
     signing: dict[str, list[Json]] = field(default_factory=dict)
     """digest → ECR managed-signing statuses (describe-image-signing-status)."""
     cache: dict[str, Any] = field(default_factory=dict)
+    scanned_by: Callable[[str], list[str]] | None = None
+    """Image reference → sources of vulnerability reports that cover it (set by the Inventory
+    from its vulnerability store), so a scanner report counts as a scan even when it gives no
+    date to check against ``max_scan_age_days``."""
 
     def clock(self) -> datetime:
         """Evaluation time."""

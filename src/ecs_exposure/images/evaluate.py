@@ -141,7 +141,8 @@ def _scanning_on(ref: ImageRef, ctx: ImageContext) -> tuple[bool | None, str]:
     return None, ""
 
 
-def _scanned(ref: ImageRef, ctx: ImageContext, digests: list[str]) -> list[Verdict]:
+def _scanned(image: str, ref: ImageRef, ctx: ImageContext, digests: list[str]
+             ) -> list[Verdict]:
     verdicts: list[Verdict] = []
     on, how = _scanning_on(ref, ctx)
     repo = ctx.repository(ref)
@@ -151,6 +152,9 @@ def _scanned(ref: ImageRef, ctx: ImageContext, digests: list[str]) -> list[Verdi
                                 (("scanning", False),), repo.key))
     newest = ctx.newest_scan(digests)
     limit = ctx.policy.max_scan_age_days
+    reports = ctx.scanned_by(image) if ctx.scanned_by is not None else []
+    if newest is None and reports:
+        return verdicts  # a scanner report covers the image; it carries no date to age-check
     if newest is None:
         target = digests[0] if digests else "the image (digest unknown)"
         detail = f"no scan result for {target} in the inputs"
@@ -258,7 +262,7 @@ def evaluate(image: str, ctx: ImageContext, accounts: set[str], arch: str = "amd
     digests = ctx.digests(ref, arch)
     verdicts = _trusted(ref, ctx, accounts) + _mutable(ref, ctx)
     signature_verdicts, checks = _signature(ref, ctx, digests)
-    verdicts += signature_verdicts + _scanned(ref, ctx, digests) + _stale(ref, ctx, facts)
+    verdicts += signature_verdicts + _scanned(image, ref, ctx, digests) + _stale(ref, ctx, facts)
     verdicts += _packages(ref, ctx, facts) + _eol(ctx, facts)
     notes = tuple(facts.notes) if facts else (
         "image contents not inspected (no matching archive or layout): packages, setuid files, "
