@@ -28,6 +28,7 @@ MATRIX: dict[Level, tuple[Severity, Severity, Severity]] = {
 
 HOST_ACCESS = {"privileged-container", "host-filesystem-mount", "host-pid-namespace",
                "host-network-mode", "dangerous-capabilities", "host-ipc-namespace"}
+CONTAINER_CONTEXT = {"root-user", "writable-root-filesystem"}
 ROLE_POWER = {"administrative-policy", "service-admin-policy", "privilege-escalation-path"}
 ESCALATION = "privilege-escalation-path"
 ESCALATION_PHRASES = {
@@ -199,8 +200,13 @@ def _attack_path(traits: Sequence[Trait], subject: Subject, account: str | None)
     steps.extend(vuln_exposure.attack_steps(traits))
     by_container: dict[str, list[str]] = {}
     for trait in traits:
-        if trait.container and trait.id not in ("missing-log-configuration",
-                                                "exploitable-vulnerability", "malicious-package"):
+        # The container step names what helps an attacker once inside: weaknesses that make a
+        # finding, plus running as root with a writable root filesystem; image hygiene and
+        # the vulnerabilities already named in their own step would only add noise here.
+        in_path = not SPECS[trait.id].contextual or trait.id in CONTAINER_CONTEXT
+        if trait.container and in_path and trait.id not in (
+                "exploitable-vulnerability", "malicious-package", "software-vulnerability",
+                "end-of-life-os"):
             by_container.setdefault(trait.container, [])
             short = SPECS[trait.id].title.lower()
             if short not in by_container[trait.container]:
