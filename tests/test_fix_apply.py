@@ -152,3 +152,17 @@ def test_apply_needs_aws_and_yes(moto_server: MotoServer, tmp_path: Path) -> Non
     assert unconfirmed.exit_code == 2 and "--yes" in unconfirmed.output
     assert not (tmp_path / "applied.json").exists()
     assert seeder.ecs.list_task_definitions()["taskDefinitionArns"][-1].endswith(":1")
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_every_demo_revision_registers_on_moto(moto_server: MotoServer, tmp_path: Path) -> None:
+    """The issue's closing check: `fix` on the demo writes revisions the ECS API accepts."""
+    out = tmp_path / "fixes"
+    assert _cli("fix", "--demo", "--out", str(out)).exit_code == 0
+    region = "sa-east-1"
+    ecs = moto_server.client("ecs", region)
+    revisions = sorted(out.rglob("task-definition.json"))
+    assert len(revisions) >= 10
+    for path in revisions:
+        registered = ecs.register_task_definition(**json.loads(path.read_text()))
+        assert registered["taskDefinition"]["status"] == "ACTIVE", path
