@@ -85,18 +85,31 @@ def _role_documents(ctx: Context, role: Json) -> Iterator[tuple[str, str, str, J
                f"managed policy {policy.get('PolicyName', arn)}", document)
 
 
+def _role_analysis(ctx: Context, role: Json) -> list[tuple[str, str, str, list[Grant]]]:
+    """``(resource, pointer prefix, policy label, grants)`` per policy of the role; empty when
+    a policy denies everything. Memoised per scan: execution roles are shared by thousands
+    of task definitions, and so are task roles by every revision of a family."""
+    key = ("iam.role-analysis", id(role))
+    cached: list[tuple[str, str, str, list[Grant]]] | None = ctx.memo.get(key)
+    if cached is not None:
+        return cached
+    documents = list(_role_documents(ctx, role))
+    analysed: list[tuple[str, str, str, list[Grant]]] = []
+    if not any(denies_everything(doc) for *_, doc in documents):
+        for resource, prefix, label, document in documents:
+            if document is None:
+                grant = known_managed_grant(label.removeprefix("managed policy "))
+                grants: list[Grant] = [grant] if grant else []
+            else:
+                grants = analyse_document(document)
+            analysed.append((resource, prefix, label, grants))
+    ctx.memo[key] = analysed
+    return analysed
+
+
 def _role_grants(ctx: Context, role: Json, labels: str) -> Iterator[Trait]:
     role_name = str(role.get("RoleName") or last_segment(str(role.get("Arn"))))
-    documents = list(_role_documents(ctx, role))
-    if any(denies_everything(doc) for *_, doc in documents):
-        return
-    for resource, prefix, label, document in documents:
-        if document is None:
-            arn = label.removeprefix("managed policy ")
-            grant = known_managed_grant(arn)
-            grants: list[Grant] = [grant] if grant else []
-        else:
-            grants = analyse_document(document)
+    for resource, prefix, label, grants in _role_analysis(ctx, role):
         for grant in grants:
             trait = ADMIN if grant.kind == "admin" else SERVICE_ADMIN
             condition = " (only under a Condition)" if grant.conditional else ""
