@@ -9,20 +9,23 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
-from importlib.resources import as_file, files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ecs_exposure import __version__
-from ecs_exposure.detectors.registry import catalog
-from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import ScanResult, Severity
-from ecs_exposure.reporters import FORMATS, terminal
-from ecs_exposure.scan import scan_inventory
-from ecs_exposure.sources.files import LoadReport, iter_files, load_paths
+from ecs_exposure.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ecs_exposure.inventory import Inventory
+    from ecs_exposure.sources.files import LoadReport
+
+# The scanner, rich and the reporters are imported inside the commands that use them, so
+# `ecs-exposure --help` (and every usage error) answers without loading them.
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
 _PROGRESS_THRESHOLD = 20
@@ -30,6 +33,11 @@ _PROGRESS_THRESHOLD = 20
 
 def load_inputs(paths: list[Path], stderr: Console) -> tuple[Inventory, LoadReport]:
     """Load inputs, with a progress bar on a terminal when there are many files."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ecs_exposure.inventory import Inventory
+    from ecs_exposure.sources.files import iter_files, load_paths
+
     inventory = Inventory()
     files_list = list(iter_files(paths))
     if stderr.is_terminal and len(files_list) >= _PROGRESS_THRESHOLD:
@@ -45,6 +53,8 @@ def load_inputs(paths: list[Path], stderr: Console) -> tuple[Inventory, LoadRepo
 
 def demo_paths(stack: ExitStack) -> list[Path]:
     """The bundled demo estate's folders (not its README)."""
+    from importlib.resources import as_file, files
+
     demo_dir = stack.enter_context(as_file(files("ecs_exposure") / "demo"))
     return sorted(p for p in demo_dir.iterdir() if p.is_dir())
 
@@ -53,6 +63,8 @@ def fail_if_nothing_read(report: LoadReport, stderr: Console) -> None:
     """Exit 2 with every problem listed when not a single input could be used."""
     if report.read:
         return
+    from ecs_exposure.reporters import terminal
+
     for problem in report.errors + report.skipped:
         stderr.print(f"error: {terminal.safe(problem.source)}: {terminal.safe(problem.message)}",
                      style="red", markup=False, highlight=False)
@@ -93,11 +105,15 @@ def emit(result: ScanResult, formats: list[str], output: Path | None, output_dir
             (output_dir / fmt.filename).write_text(fmt.render(result), encoding="utf-8")
         return
     name = formats[0]
-    if name == "table" and output is None:
-        terminal.render(result, Console(highlight=False), details=details)
-    elif name == "table":
-        assert output is not None
-        output.write_text(terminal.render_text(result, details=details), encoding="utf-8")
+    if name == "table":
+        from rich.console import Console
+
+        from ecs_exposure.reporters import terminal
+
+        if output is None:
+            terminal.render(result, Console(highlight=False), details=details)
+        else:
+            output.write_text(terminal.render_text(result, details=details), encoding="utf-8")
     elif output is None:
         sys.stdout.write(FORMATS[name].render(result))
     else:
@@ -141,6 +157,10 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         raise click.UsageError("several formats need --output-dir")
     if output is not None and output_dir is not None:
         raise click.UsageError("use either --output or --output-dir")
+    from rich.console import Console
+
+    from ecs_exposure.scan import scan_inventory
+
     stderr = Console(stderr=True)
     with ExitStack() as stack:
         inputs = list(paths) + (demo_paths(stack) if demo else [])
@@ -156,6 +176,10 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
 @click.option("--format", "fmt", type=click.Choice(("table", "markdown")), default="table")
 def traits(fmt: str) -> None:
     """List the trait catalog: ids, categories and when each fires."""
+    from rich.console import Console
+
+    from ecs_exposure.detectors.registry import catalog
+
     specs = catalog()
     if fmt == "markdown":
         click.echo("| id | category | contextual | fires when |\n|---|---|---|---|")
@@ -198,9 +222,13 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
       ecs-exposure fix --demo --out fixes/
       ecs-exposure fix ./exports/ --out fixes/ --allow-cidr 10.0.0.0/8
     """
+    from rich.console import Console
+
     from ecs_exposure.remediation.fixers import FixOptions
     from ecs_exposure.remediation.plan import plan_for
     from ecs_exposure.remediation.writer import write_plans
+    from ecs_exposure.reporters import terminal
+    from ecs_exposure.scan import scan_inventory
 
     if not paths and not demo:
         raise click.UsageError("give at least one file or directory, or --demo")
@@ -239,6 +267,7 @@ def _apply(plans: Sequence[object], out: Path, yes: bool, region: str | None, pr
 
     from ecs_exposure.remediation.apply import apply_plans, describe
     from ecs_exposure.remediation.plan import ServicePlan
+    from ecs_exposure.reporters import terminal
 
     typed = [p for p in plans if isinstance(p, ServicePlan)]
     calls = describe(typed)
