@@ -237,7 +237,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="also write a pyinstrument profile per size into --workdir")
     parser.add_argument("--clean", action="store_true", help="delete the estates afterwards")
+    parser.add_argument("--from-results", type=Path, metavar="FILE",
+                        help="measure nothing: rewrite BENCHMARKS.md from a results JSON")
     args = parser.parse_args(argv)
+    if args.from_results:
+        saved: Json = orjson.loads(args.from_results.read_bytes())
+        saved["budgets"] = evaluate_budgets(saved)
+        update_document(args.docs, saved)
+        print(f"updated: {args.docs}")
+        return 0
     sizes = [parse_count(s) for s in args.sizes.split(",") if s.strip()]
     args.workdir.mkdir(parents=True, exist_ok=True)
     document: Json = {

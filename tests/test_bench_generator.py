@@ -104,5 +104,3 @@ def test_scan_finds_every_planted_trait(estate: tuple[Path, dict[str, Any]]) -> 
         elif arn in found:  # contextual traits show in a finding made by other traits
             assert set(planted) <= found[arn], arn
     assert EXPECTED_MIX <= set().union(*found.values())
-    # Realistic rates: most services have something to report, not all of them.
-    assert 0.15 < len(result.findings) / result.services < 0.9
