@@ -12,7 +12,6 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +67,8 @@ def load_inputs(paths: list[Path], stderr: Console) -> tuple[Inventory, LoadRepo
 
 def demo_paths(stack: ExitStack) -> list[Path]:
     """The bundled demo estate's folders (not its README)."""
+    from importlib.resources import as_file, files
+
     demo_dir = stack.enter_context(as_file(files("ecs_exposure") / "demo"))
     return sorted(p for p in demo_dir.iterdir() if p.is_dir())
 
@@ -76,6 +77,7 @@ def fail_if_nothing_read(report: LoadReport, stderr: Console) -> None:
     """Exit 2 with every problem listed when not a single input could be used."""
     if report.read:
         return
+
     for problem in report.errors + report.skipped:
         stderr.print(f"error: {terminal.safe(problem.source)}: {terminal.safe(problem.message)}",
                      style="red", markup=False, highlight=False)
@@ -191,11 +193,13 @@ def emit(result: ScanResult, formats: list[str], output: Path | None, output_dir
             (output_dir / fmt.filename).write_text(fmt.render(result), encoding="utf-8")
         return
     name = formats[0]
-    if name == "table" and output is None:
-        terminal.render(result, Console(highlight=False), details=details)
-    elif name == "table":
-        assert output is not None
-        output.write_text(terminal.render_text(result, details=details), encoding="utf-8")
+    if name == "table":
+
+
+        if output is None:
+            terminal.render(result, Console(highlight=False), details=details)
+        else:
+            output.write_text(terminal.render_text(result, details=details), encoding="utf-8")
     elif output is None:
         sys.stdout.write(FORMATS[name].render(result))
     else:
@@ -314,6 +318,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         raise click.UsageError("several formats need --output-dir")
     if output is not None and output_dir is not None:
         raise click.UsageError("use either --output or --output-dir")
+
+
     stderr = Console(stderr=True)
     try:
         values = iac_parameters.load_parameters(parameters_file) if parameters_file else {}
@@ -492,6 +498,8 @@ def collect(output: Path, strict: bool, aws: CollectOptions | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(("table", "markdown")), default="table")
 def traits(fmt: str) -> None:
     """List the trait catalog: ids, categories and when each fires."""
+
+
     specs = catalog()
     if fmt == "markdown":
         click.echo("| id | category | contextual | fires when |\n|---|---|---|---|")
@@ -534,6 +542,7 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
       ecs-exposure fix ./exports/ --out fixes/ --allow-cidr 10.0.0.0/8
       ecs-exposure fix --aws --region eu-west-1 --out fixes/ --apply
     """
+
     from ecs_exposure.remediation.fixers import FixOptions
     from ecs_exposure.remediation.plan import plan_for
     from ecs_exposure.remediation.writer import write_plans

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from time import perf_counter
+from typing import Any
 
 from ecs_exposure import vuln_exposure
 from ecs_exposure.arn import last_segment
+from ecs_exposure.collector import bulk_allocation
 from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import Subject, assess
@@ -21,10 +24,11 @@ from ecs_exposure.model import Finding, Incomplete, ScanResult, SourceError, Tra
 from ecs_exposure.unknown import is_unknown
 
 
-def _task_definition_traits(inventory: Inventory) -> dict[str, tuple[Trait, ...]]:
+def _task_definition_traits(inventory: Inventory,
+                            memo: dict[object, Any]) -> dict[str, tuple[Trait, ...]]:
     return {
         key: tuple(registry.run("task-definition", Context(
-            inventory, key, td, inventory.sources.get(key))))
+            inventory, key, td, inventory.sources.get(key), memo)))
         for key, td in inventory.task_definitions.items()
     }
 
@@ -62,18 +66,18 @@ def unique(traits: list[Trait]) -> list[Trait]:
     return kept
 
 
-def scan_inventory(
-    inventory: Inventory,
-    *,
-    errors: list[SourceError] | None = None,
-    skipped: list[SourceError] | None = None,
-    inputs: list[str] | None = None,
-    on_service: Callable[[str], None] | None = None,
-) -> ScanResult:
-    """Evaluate every service and every task definition no service runs."""
-    td_traits = _task_definition_traits(inventory)
+StageCallback = Callable[[str, float], None]
+"""``(stage name, seconds)``: how the benchmark times the stages of a scan."""
+
+
+def _evaluate_services(
+    inventory: Inventory, td_traits: dict[str, tuple[Trait, ...]],
+    on_service: Callable[[str], None] | None, memo: dict[object, Any],
+) -> list[tuple[Subject, list[Trait]]]:
+    """Every service with all its traits: its own, its revisions' and its cluster's."""
     cluster_traits: dict[str, tuple[Trait, ...]] = {}
-    findings: list[Finding] = []
+    evaluated: list[tuple[Subject, list[Trait]]] = []
+    today = inventory.images.clock().date()
     for key, service in inventory.services.items():
         if on_service is not None:
             on_service(key)
@@ -81,60 +85,103 @@ def scan_inventory(
         if cluster is not None and cluster_name not in cluster_traits:
             cluster_key = str(cluster.get("clusterArn") or cluster_name)
             cluster_traits[cluster_name] = tuple(registry.run("cluster", Context(
-                inventory, cluster_key, cluster, inventory.sources.get(cluster_key))))
+                inventory, cluster_key, cluster, inventory.sources.get(cluster_key), memo)))
         refs = inventory.service_task_definition_refs(service)
         keys = list(dict.fromkeys(k for r in refs if (k := inventory.resolve_task_definition(r))))
         traits: list[Trait] = list(registry.run("service", Context(
-            inventory, key, service, inventory.sources.get(key))))
+            inventory, key, service, inventory.sources.get(key), memo)))
         for td_key in keys:
             traits.extend(td_traits[td_key])
         traits.extend(cluster_traits.get(cluster_name, ()))
-        traits = apply_exceptions(unique(traits), inventory.images.policy,
-                                  inventory.images.clock().date(),
+        traits = apply_exceptions(unique(traits), inventory.images.policy, today,
                                   (str(service.get("serviceName") or ""), key))
         subject = Subject("AwsEcsService", key, str(service.get("serviceName") or
                                                      last_segment(key)),
                           cluster_name, tuple(keys), tuple(_missing_for(inventory, refs, keys)))
-        finding = assess(subject, traits)
-        if finding is not None and key in inventory.incomplete:
-            finding = replace(finding, incomplete=tuple(inventory.incomplete[key]))
-        if finding is not None:
-            findings.append(_with_vulnerabilities(inventory, finding))
-    td_findings: list[Finding] = []
+        evaluated.append((subject, traits))
+    return evaluated
+
+
+def _evaluate_unattached(inventory: Inventory, td_traits: dict[str, tuple[Trait, ...]],
+                         ) -> list[tuple[Subject, list[Trait]]]:
+    """Task definitions no service runs, evaluated on their own."""
+    evaluated: list[tuple[Subject, list[Trait]]] = []
+    today = inventory.images.clock().date()
     for key in inventory.unattached_task_definitions():
         td = inventory.task_definitions[key]
         name = f"{td.get('family', last_segment(key))}" + (
             f":{td['revision']}" if isinstance(td.get("revision"), int) else "")
         subject = Subject("AwsEcsTaskDefinition", key, name, None, (key,),
                           tuple(_missing_for(inventory, [], [key])), unattached=True)
-        finding = assess(subject, apply_exceptions(td_traits[key], inventory.images.policy,
-                                                   inventory.images.clock().date()))
-        if finding is not None:
-            td_findings.append(_with_vulnerabilities(inventory, finding))
+        evaluated.append((subject, apply_exceptions(td_traits[key], inventory.images.policy,
+                                                    today)))
+    return evaluated
 
-    def order(finding: Finding) -> tuple[int, int, int, int, str, str]:
-        weight = sum(1 for t in finding.traits if not registry.SPECS[t.id].contextual)
-        return (-finding.severity, -finding.likelihood, -finding.impact, -weight,
-                finding.cluster or "", finding.name)
 
-    return ScanResult(
-        findings=tuple(sorted(findings, key=order)),
-        task_definition_findings=tuple(sorted(td_findings, key=order)),
-        services=len(inventory.services),
-        task_definitions=len(inventory.task_definitions),
-        errors=tuple(list(errors or ()) + inventory.errors),
-        skipped=tuple(skipped or ()),
-        inputs=tuple(inputs or ()),
-        generated_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        unscanned_images=vuln_exposure.unscanned_images(inventory),
-        intel=tuple(inventory.vulnerabilities.intel.sources),
-        vulnerability_reports=len(inventory.vulnerabilities.reports),
-        incomplete=tuple(Incomplete(resource, tuple(reasons))
-                         for resource, reasons in sorted(inventory.incomplete.items())),
-    )
+def _order(finding: Finding) -> tuple[int, int, int, int, str, str]:
+    weight = sum(1 for t in finding.traits if not registry.SPECS[t.id].contextual)
+    return (-finding.severity, -finding.likelihood, -finding.impact, -weight,
+            finding.cluster or "", finding.name)
+
+
+def _assess_all(inventory: Inventory,
+                evaluated: list[tuple[Subject, list[Trait]]]) -> tuple[Finding, ...]:
+    findings = []
+    for subject, traits in evaluated:
+        finding = assess(subject, traits)
+        if finding is None:
+            continue
+        if subject.arn in inventory.incomplete:
+            finding = replace(finding, incomplete=tuple(inventory.incomplete[subject.arn]))
+        findings.append(_with_vulnerabilities(inventory, finding))
+    return tuple(sorted(findings, key=_order))
 
 
 def _with_vulnerabilities(inventory: Inventory, finding: Finding) -> Finding:
     """Attach the per-container vulnerability lists the JSON result carries."""
     entries = vuln_exposure.container_vulnerabilities(inventory, finding.task_definitions)
     return replace(finding, vulnerabilities=entries) if entries else finding
+
+
+def scan_inventory(
+    inventory: Inventory,
+    *,
+    errors: list[SourceError] | None = None,
+    skipped: list[SourceError] | None = None,
+    inputs: list[str] | None = None,
+    on_service: Callable[[str], None] | None = None,
+    on_stage: StageCallback | None = None,
+) -> ScanResult:
+    """Evaluate every service and every task definition no service runs.
+
+    Two stages: the detectors (every trait of every resource, each shared resource once),
+    then the exposure assessment of each service; ``on_stage`` is told how long each took.
+    """
+    with bulk_allocation():
+        start = perf_counter()
+        memo: dict[object, Any] = {}
+        td_traits = _task_definition_traits(inventory, memo)
+        services = _evaluate_services(inventory, td_traits, on_service, memo)
+        unattached = _evaluate_unattached(inventory, td_traits)
+        detected = perf_counter()
+        if on_stage is not None:
+            on_stage("detectors", detected - start)
+        result = ScanResult(
+            findings=_assess_all(inventory, services),
+            task_definition_findings=_assess_all(inventory, unattached),
+            services=len(inventory.services),
+            task_definitions=len(inventory.task_definitions),
+            errors=tuple(list(errors or ()) + inventory.errors),
+            skipped=tuple(skipped or ()),
+            inputs=tuple(inputs or ()),
+            generated_at=datetime.now(UTC).replace(microsecond=0).isoformat()
+            .replace("+00:00", "Z"),
+            unscanned_images=vuln_exposure.unscanned_images(inventory),
+            intel=tuple(inventory.vulnerabilities.intel.sources),
+            vulnerability_reports=len(inventory.vulnerabilities.reports),
+            incomplete=tuple(Incomplete(resource, tuple(reasons))
+                             for resource, reasons in sorted(inventory.incomplete.items())),
+        )
+        if on_stage is not None:
+            on_stage("exposure", perf_counter() - detected)
+    return result

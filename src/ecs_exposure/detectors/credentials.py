@@ -37,6 +37,18 @@ def _trait(ctx: Context, pointer: str, where: str, name: str, match: SecretMatch
     )
 
 
+def _classify(ctx: Context, name: str, value: object) -> SecretMatch | None:
+    """:func:`classify_env`, once per distinct name and value in a scan: revisions of one
+    family, and families of one team, repeat most of their settings."""
+    if not isinstance(value, str):
+        return classify_env(name, value)
+    key = ("credentials.env", name, value)
+    if key not in ctx.memo:
+        ctx.memo[key] = classify_env(name, value)
+    found: SecretMatch | None = ctx.memo[key]
+    return found
+
+
 @detector("task-definition", PLAINTEXT)
 def plaintext_credentials(ctx: Context) -> Iterator[Trait]:
     """Environment, command, entryPoint and log options; ``secrets``/``secretOptions`` are
@@ -47,7 +59,7 @@ def plaintext_credentials(ctx: Context) -> Iterator[Trait]:
         for e_index, entry in enumerate(as_list(container.get("environment"))):
             if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
                 continue
-            match = classify_env(entry["name"], entry.get("value"))
+            match = _classify(ctx, entry["name"], entry.get("value"))
             if match:
                 yield _trait(ctx, f"{base}/environment/{e_index}", "environment variable",
                              entry["name"], match, name)
@@ -60,7 +72,7 @@ def plaintext_credentials(ctx: Context) -> Iterator[Trait]:
                                  match, name)
         options = as_dict(as_dict(container.get("logConfiguration")).get("options"))
         for option, value in options.items():
-            match = classify_env(str(option), value)
+            match = _classify(ctx, str(option), value)
             if match:
                 yield _trait(
                     ctx, f"{base}/logConfiguration/options/{escape_pointer(option)}",

@@ -163,8 +163,17 @@ class _Assessment:
             self.missing.append(what)
 
 
+def _open_rules(ctx: Context, group: Json) -> list[OpenRule]:
+    """:func:`open_rules`, once per security group per scan (groups are widely shared)."""
+    key = ("network.open-rules", id(group))
+    rules: list[OpenRule] | None = ctx.memo.get(key)
+    if rules is None:
+        rules = ctx.memo[key] = open_rules(group)
+    return rules
+
+
 def _open_group_traits(ctx: Context, state: _Assessment, group: Json, role: str) -> list[OpenRule]:
-    rules = open_rules(group)
+    rules = _open_rules(ctx, group)
     group_id = str(group.get("GroupId"))
     if group_id in state.seen_groups:
         return rules
@@ -376,10 +385,13 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
 def reachability(ctx: Context) -> Iterator[Trait]:
     """All three traits come from one walk of the service's network configuration."""
     state = _Assessment()
-    tds = [ctx.inventory.task_definitions[k] for k in
-           (ctx.inventory.resolve_task_definition(r)
-            for r in ctx.inventory.service_task_definition_refs(ctx.resource)) if k]
-    ports = listening_ports(tds)
+    keys = tuple(k for k in (ctx.inventory.resolve_task_definition(r)
+                             for r in ctx.inventory.service_task_definition_refs(ctx.resource))
+                 if k)
+    ports: set[tuple[int, str]] | None = ctx.memo.get(("network.ports", keys))
+    if ports is None:
+        ports = ctx.memo[("network.ports", keys)] = listening_ports(
+            [ctx.inventory.task_definitions[k] for k in keys])
     configs = [("/networkConfiguration/awsvpcConfiguration",
                 as_dict(as_dict(ctx.resource.get("networkConfiguration"))
                         .get("awsvpcConfiguration")))]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json, Level, Trait
@@ -42,6 +42,10 @@ class Context:
     """ARN (or key) of the resource under evaluation."""
     resource: Json
     source: str | None
+    memo: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Scan-wide cache for results that depend only on shared resources (a role's grants, a
+    security group's open rules): the scan passes one dict to every context, so a role used
+    by 5,000 task definitions is analysed once. Keys start with the detector's name."""
 
     def trait(
         self,
@@ -128,8 +132,14 @@ def run(scope: Scope, context: Context) -> Iterator[Trait]:
         yield from func(context)
 
 
+_LOADED: list[bool] = []
+
+
 def _load_all() -> None:
-    """Import the detector modules so their decorators run (idempotent)."""
+    """Import the detector modules so their decorators run (once: ``run`` calls this for
+    every resource, and even a no-op import statement costs microseconds)."""
+    if _LOADED:
+        return
     from ecs_exposure.detectors import (  # noqa: F401
         containers,
         credentials,
@@ -140,3 +150,5 @@ def _load_all() -> None:
         settings,
         vulnerabilities,
     )
+
+    _LOADED.append(True)

@@ -28,6 +28,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["SecretMatch", "classify_env", "fingerprint", "mask", "scan_argument"]
 
@@ -127,9 +128,14 @@ _REGION_RE = re.compile(
 _URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*")
 
 
+_PLACEHOLDER_STARTS = ("$", "{", "<", "%", "*")
+"""Every placeholder form above begins with one of these; anything else needs no regex."""
+
+
 def _is_placeholder(text: str) -> bool:
     """True when ``text`` as a whole is a placeholder rather than a literal."""
-    return _FULL_PLACEHOLDER_RE.fullmatch(text) is not None
+    return (text.startswith(_PLACEHOLDER_STARTS)
+            and _FULL_PLACEHOLDER_RE.fullmatch(text) is not None)
 
 
 def _is_reference(value: str) -> bool:
@@ -172,6 +178,9 @@ class _ValuePattern:
     """One credential format, plus which part of a match is the secret (for masking)."""
 
     kind: str
+    hint: re.Pattern[str]
+    """A literal (or tiny) pattern every match contains: a cheap test that rules most text
+    out before the full pattern runs. Written without global flags so hints can be joined."""
     regex: re.Pattern[str]
     aws_key: bool = False
     secret_group: str | int = 0
@@ -179,6 +188,8 @@ class _ValuePattern:
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         """Yield the (start, end) of each secret portion found in ``text``."""
+        if self.hint.search(text) is None:
+            return
         for found in self.regex.finditer(text):
             if self.accept is None or self.accept(found):
                 yield found.span(self.secret_group)
@@ -217,7 +228,7 @@ def _connection_string_has_password(found: re.Match[str]) -> bool:
 # before the generic ones (a GitHub token used as a URL password is reported as a GitHub token).
 _VALUE_PATTERNS: tuple[_ValuePattern, ...] = (
     _ValuePattern(
-        "private-key",
+        "private-key", re.compile(r"-----BEGIN "),
         # The whole PEM block, or everything after an unterminated header, so mask() never
         # leaves key material behind.
         re.compile(
@@ -227,35 +238,35 @@ _VALUE_PATTERNS: tuple[_ValuePattern, ...] = (
         ),
     ),
     _ValuePattern(
-        "aws-access-key-id",
+        "aws-access-key-id", re.compile(r"AKIA|ASIA"),
         re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])"),
         aws_key=True,
     ),
     _ValuePattern(
-        "github-token",
+        "github-token", re.compile(r"gh[pousr]_|github_pat_"),
         re.compile(
             r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{82,})"
             r"(?![A-Za-z0-9_])"
         ),
     ),
     _ValuePattern(
-        "gitlab-token",
+        "gitlab-token", re.compile(r"glpat-"),
         re.compile(r"(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}"),
     ),
     _ValuePattern(
-        "slack-token",
+        "slack-token", re.compile(r"xox[abprs]-"),
         re.compile(r"(?<![A-Za-z0-9_-])xox[abprs]-[0-9A-Za-z][0-9A-Za-z-]{9,}"),
     ),
     _ValuePattern(
-        "stripe-key",
+        "stripe-key", re.compile(r"k_live_|k_test_"),
         re.compile(r"(?<![A-Za-z0-9_])(?:sk_live|rk_live|sk_test|rk_test)_[0-9A-Za-z]{16,}"),
     ),
     _ValuePattern(
-        "google-api-key",
+        "google-api-key", re.compile(r"AIza"),
         re.compile(r"(?<![0-9A-Za-z_-])AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
     ),
     _ValuePattern(
-        "jwt",
+        "jwt", re.compile(r"eyJ"),
         # Minimum segment lengths keep short dotted words starting "eyJ" out; the shortest
         # real header, {"alg":"none"}, is already 19 characters once encoded.
         re.compile(
@@ -263,7 +274,7 @@ _VALUE_PATTERNS: tuple[_ValuePattern, ...] = (
         ),
     ),
     _ValuePattern(
-        "url-with-password",
+        "url-with-password", re.compile(r"://"),
         # The password stops at "/", "?" and "#" so "host:8080/path?x=a@b" is not misread;
         # real passwords with those characters must be percent-encoded in a URL anyway.
         re.compile(
@@ -274,7 +285,7 @@ _VALUE_PATTERNS: tuple[_ValuePattern, ...] = (
         accept=_password_is_literal,
     ),
     _ValuePattern(
-        "connection-string",
+        "connection-string", re.compile(r"(?i:password|pwd)"),
         re.compile(
             r"(?i)(?<![\w-])(?:password|pwd)\s*=\s*(?P<pw>[^;\s'\"]+)"
             r"(?P<after>;\s*[a-z][a-z0-9 _]{0,40}=)?"
@@ -283,7 +294,7 @@ _VALUE_PATTERNS: tuple[_ValuePattern, ...] = (
         accept=_connection_string_has_password,
     ),
     _ValuePattern(
-        "token",
+        "token", re.compile(r"(?i:authorization)"),
         # Bearer/token schemes in curl -H/wget --header arguments; "$TOKEN" is excluded by
         # the character class because a variable is not a leak.
         re.compile(
@@ -292,7 +303,7 @@ _VALUE_PATTERNS: tuple[_ValuePattern, ...] = (
         secret_group="cred",
     ),
     _ValuePattern(
-        "credential",
+        "credential", re.compile(r"(?i:authorization)"),
         # Basic auth is base64("user:password"): trivially decoded, so a password in effect.
         re.compile(r"(?i)\bauthorization\s*:\s*basic\s+(?P<cred>[A-Za-z0-9+/=]{8,})"),
         secret_group="cred",
@@ -300,8 +311,15 @@ _VALUE_PATTERNS: tuple[_ValuePattern, ...] = (
 )
 
 
+# A value that holds none of the hints cannot match any pattern: one search rules out most
+# values (hostnames, flags, numbers) instead of twelve.
+_ANY_HINT_RE = re.compile("|".join(f"(?:{p.hint.pattern})" for p in _VALUE_PATTERNS))
+
+
 def _value_pattern_match(text: str) -> _ValuePattern | None:
     """Return the highest-priority value pattern that occurs anywhere in ``text``."""
+    if _ANY_HINT_RE.search(text) is None:
+        return None
     for pattern in _VALUE_PATTERNS:
         if next(pattern.spans(text), None) is not None:
             return pattern
@@ -378,8 +396,12 @@ def _normalise_name(name: str) -> str:
     return _NON_ALNUM_RE.sub("_", spaced).strip("_").upper()
 
 
+@lru_cache(maxsize=8192)
 def _name_kind(name: str) -> tuple[str, bool] | None:
-    """Return (kind, aws_key) when ``name`` says its value is a credential, else None."""
+    """Return (kind, aws_key) when ``name`` says its value is a credential, else None.
+
+    Cached: an estate repeats the same few hundred variable names thousands of times.
+    """
     normalised = _normalise_name(name)
     if not normalised or normalised in _SHELL_NAMES:
         return None
@@ -412,12 +434,19 @@ _FRAGMENT_RE = re.compile(
 )
 
 
+# Every fragment holds "=" or starts a flag with "-" where _FRAGMENT_RE lets one start, so
+# hostnames and dates ("db-1.example.com", "2024-01-01") need no fragment search.
+_FRAGMENT_HINT_RE = re.compile(r"=|(?:^|[\s'\"?&;,(])-")
+
+
 def _fragment_kind(text: str) -> tuple[str, bool] | None:
     """Find ``--password=x``, ``--token x``, ``PGPASSWORD=x`` or ``?token=x`` in free text.
 
     Commands are shell strings, so credentials arrive as flags and assignments rather than as
     named fields; the key is judged by the same name rules as environment variables.
     """
+    if _FRAGMENT_HINT_RE.search(text) is None:
+        return None
     position = 0
     while (found := _FRAGMENT_RE.search(text, position)) is not None:
         # Restart just after this match's start so a rejected match (e.g. "export X=1")
@@ -497,6 +526,8 @@ def mask(text: str) -> str:
     so the message stays useful; the fingerprint is of the removed substring, letting a
     reader correlate it with a finding without seeing it.
     """
+    if _ANY_HINT_RE.search(text) is None:
+        return text
     spans = sorted(span for pattern in _VALUE_PATTERNS for span in pattern.spans(text))
     merged: list[tuple[int, int]] = []
     for start, end in spans:

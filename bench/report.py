@@ -1,0 +1,180 @@
+"""Budgets (DESIGN §8) judged from a results document, and the Markdown that BENCHMARKS.md
+shows between its markers."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+Json = dict[str, Any]
+START = "<!-- bench:results:start -->"
+END = "<!-- bench:results:end -->"
+BUDGET_SECONDS = 10.0
+BUDGET_MIB = 1024.0
+FLATNESS = 0.25
+PARSE_RATIO = 3.0
+HELP_SECONDS = 0.3
+
+
+def vulnerability_status(variant: Json) -> str:
+    """Whether the scanner read the vulnerability reports, or skipped them (before the
+    vulnerability readers exist); measured, never assumed."""
+    stages = variant["stages"]
+    read = int(stages.get("vulnerability_files_read", 0))
+    skipped = int(stages.get("vulnerability_files_skipped", 0))
+    if read == 0 and skipped == 0:
+        return "no reports in the inputs"
+    if read == 0:
+        return f"not available (the scanner read no vulnerability records; {skipped:,} " \
+               "reports skipped as 'recognised later')"
+    return f"{read:,} reports read" + (f", {skipped:,} skipped" if skipped else "")
+
+
+def _wall_and_peak(case: Json) -> tuple[float, float, str]:
+    if "cli" in case:
+        return case["cli"]["seconds"], case["cli"]["peak_rss_mib"], "ecs-exposure scan"
+    stages = case["full"]["stages"]
+    return stages["total_seconds"], stages["peak_rss_mib"], "staged scan"
+
+
+def evaluate_budgets(document: Json) -> list[Json]:
+    """Every budget that the measured sizes allow judging, with the numbers behind it."""
+    budgets: list[Json] = []
+    cases = document["cases"]
+    point = next((c for c in cases if c["services"] == 10_000
+                  and c["vulnerability_records"] >= 200_000), None)
+    if point is not None:
+        wall, peak, how = _wall_and_peak(point)
+        note = f"{how}, {point['containers']:,} containers; vulnerabilities: " \
+               f"{vulnerability_status(point['full'])}"
+        budgets.append({"name": "10k services + 200k vulnerability records: wall time",
+                        "limit": f"< {BUDGET_SECONDS:.0f} s", "measured": f"{wall:.2f} s",
+                        "met": wall < BUDGET_SECONDS, "note": note})
+        budgets.append({"name": "10k services + 200k vulnerability records: peak memory",
+                        "limit": "< 1 GiB", "measured": f"{peak:.0f} MiB",
+                        "met": peak < BUDGET_MIB, "note": note})
+    ordered = sorted(cases, key=lambda c: c["services"])
+    if len(ordered) >= 2:
+        per = [(c["services"], _per_service(c)) for c in ordered]
+        spread = max(v for _, v in per) / min(v for _, v in per)
+        bare = [_per_service(c, without=("render JSON",)) for c in ordered]
+        budgets.append({
+            "name": "time per service flat from the smallest to the largest estate",
+            "limit": f"largest ÷ smallest ≤ {1 + FLATNESS:.2f}",
+            "measured": ", ".join(f"{n:,}: {v:.0f} µs" for n, v in per)
+                        + f" (÷ {spread:.2f})",
+            "met": spread <= 1 + FLATNESS,
+            "note": "scan stages without start-up, estates without vulnerability reports; "
+                    "without rendering: " + ", ".join(f"{v:.0f}" for v in bare)
+                    + f" µs (÷ {max(bare) / min(bare):.2f})"})
+    if cases:
+        ratios = [(c["services"], c["full"]["ratio"]) for c in ordered if c["full"]["ratio"]]
+        budgets.append({
+            "name": "scan time ≤ 3 × bare parse of the same files",
+            "limit": f"≤ {PARSE_RATIO:.0f}×",
+            "measured": ", ".join(f"{n:,}: {r:.2f}×" for n, r in ratios),
+            "met": all(r <= PARSE_RATIO for _, r in ratios),
+            "note": "all inputs; scan stages without start-up ÷ read + orjson.loads per file"})
+    startup = document.get("startup")
+    if startup:
+        budgets.append({"name": "`ecs-exposure --help`", "limit": f"< {HELP_SECONDS} s",
+                        "measured": f"{startup['help_seconds']:.3f} s",
+                        "met": startup["help_seconds"] < HELP_SECONDS,
+                        "note": f"bare `python3 -c pass`: {startup['python_seconds']:.3f} s"})
+    return budgets
+
+
+def _per_service(case: Json, without: tuple[str, ...] = ()) -> float:
+    """Microseconds per service of the services-only scan (start-up excluded)."""
+    runs = case["services_only"]["runs"]
+    seconds = statistics.median(sum(float(v["seconds"]) for k, v in r["stages"].items()
+                                    if k != "startup" and k not in without) for r in runs)
+    return seconds / int(case["services"]) * 1e6
+
+
+def _stage_names(cases: list[Json], variant: str) -> list[str]:
+    names: list[str] = []
+    for case in cases:
+        for name in case[variant]["stages"]["stages"]:
+            if name != "startup" and name not in names:
+                names.append(name)
+    return names
+
+
+def _seconds(case: Json, variant: str, name: str) -> str:
+    stage = case[variant]["stages"]["stages"].get(name)
+    return f"{stage['seconds']:.2f}" if stage else "–"
+
+
+def render(document: Json) -> str:
+    """The Markdown block for BENCHMARKS.md."""
+    m = document["machine"]
+    cases = sorted(document["cases"], key=lambda c: c["services"])
+    lines = [
+        f"Measured {document['date']} on commit `{document['commit']}`"
+        + (" (with uncommitted changes)" if document.get("dirty") else "")
+        + f": {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, Python {m['python']}, "
+        f"orjson {m['orjson']}, {m['os']}. Load average "
+        f"{m['load_average'][0]:.1f} before, {m.get('load_average_after', [0])[0]:.1f} after "
+        "(a shared machine: expect noise). Medians of "
+        f"{document['settings']['runs']} runs (at least 7 below 10,000 services), each in a "
+        "fresh process.",
+        "", "#### Budgets (DESIGN §8)", "",
+        "| budget | limit | measured | met | how |", "|---|---|---|---|---|",
+    ]
+    for b in document["budgets"]:
+        lines.append(f"| {b['name']} | {b['limit']} | {b['measured']} | "
+                     f"{'yes' if b['met'] else '**no**'} | {b['note']} |")
+    full = _stage_names(cases, "full")
+    lines += ["", "#### All inputs (services and vulnerability reports), seconds", "",
+              "| services | containers | vuln records | files | MB | "
+              + " | ".join(full) + " | scan | bare parse | scan ÷ parse | peak RSS MiB "
+              "| `ecs-exposure scan` s / MiB | vulnerabilities |",
+              "|" + "---|" * (11 + len(full))]
+    for c in cases:
+        v = c["full"]
+        cli = (f"{c['cli']['seconds']:.2f} / {c['cli']['peak_rss_mib']:.0f}"
+               if "cli" in c else "–")
+        lines.append(
+            f"| {c['services']:,} | {c['containers']:,} | {c['vulnerability_records']:,} | "
+            f"{c['files']:,} | {c['bytes'] / 1e6:,.0f} | "
+            + " | ".join(_seconds(c, "full", n) for n in full)
+            + f" | {v['scan_seconds']:.2f} | {v['parse']['seconds']:.2f} | {v['ratio']:.2f} | "
+            f"{v['stages']['peak_rss_mib']:.0f} | {cli} | {vulnerability_status(v)} |")
+    svc = _stage_names(cases, "services_only")
+    lines += ["", "#### Without vulnerability reports: time per service", "",
+              "| services | " + " | ".join(svc) + " | scan | µs / service | bare parse "
+              "| scan ÷ parse | peak RSS MiB |", "|" + "---|" * (6 + len(svc))]
+    for c in cases:
+        v = c["services_only"]
+        per = v["scan_seconds"] / c["services"] * 1e6
+        lines.append(f"| {c['services']:,} | " + " | ".join(_seconds(c, "services_only", n)
+                                                           for n in svc)
+                     + f" | {v['scan_seconds']:.2f} | {per:.0f} | {v['parse']['seconds']:.2f} | "
+                     f"{v['ratio']:.2f} | {v['stages']['peak_rss_mib']:.0f} |")
+    lines += ["", "#### Peak RSS after each stage (MiB, all inputs)", "",
+              "| services | startup | " + " | ".join(full) + " |",
+              "|" + "---|" * (2 + len(full))]
+    for c in cases:
+        stages = c["full"]["stages"]["stages"]
+        lines.append(f"| {c['services']:,} | " + " | ".join(
+            f"{stages[n]['peak_rss_mib']:.0f}" if n in stages else "–"
+            for n in ["startup", *full]) + " |")
+    startup = document.get("startup", {})
+    if startup:
+        lines += ["", f"`ecs-exposure --help`: {startup['help_seconds']:.3f} s "
+                  f"(bare interpreter {startup['python_seconds']:.3f} s)."]
+    return "\n".join(lines)
+
+
+def update_document(path: Path, document: Json) -> None:
+    """Replace the block between the markers (appending markers if they are missing)."""
+    block = f"{START}\n{render(document)}\n{END}"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip() + ("\n\n" if text else "") + block + "\n"
+    path.write_text(text, encoding="utf-8")
