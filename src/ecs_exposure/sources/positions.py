@@ -31,102 +31,74 @@ Locator = Callable[[bytes, str], "Position | None"]
 LOCATORS: list[Locator] = []
 
 
-class _JsonIndex:
-    """Positions of every value in a JSON text, keyed by JSON pointer.
+_WHITESPACE = re.compile(r"[ \t\r\n\ufeff]*")
+_DECODER = json.JSONDecoder()
 
-    A small hand-rolled scanner: the standard parsers do not report positions, and only the
-    structure (not the values) is needed.
+
+class _JsonIndex:
+    """Offsets of the values in a JSON text, keyed by JSON pointer, found lazily.
+
+    Only the containers on the way to a requested pointer are walked, each once: a member's
+    key is read and its value skipped with the C JSON scanner (``raw_decode``), so locating
+    evidence in a large export costs what reading it once costs, not a Python loop per byte.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._line_starts: list[int] | None = None
-        self.positions: dict[str, int] = {}
-        self.pos = 0
-        self._skip()
-        if self.pos < len(text):
-            self._value("")
+        self.positions: dict[str, int] = {"": self._skip(0)}
+        self._walked: set[str] = set()
 
-    def _skip(self) -> None:
-        text, pos = self.text, self.pos
-        while pos < len(text) and text[pos] in " \t\r\n\ufeff":
-            pos += 1
-        self.pos = pos
+    def _skip(self, pos: int) -> int:
+        match = _WHITESPACE.match(self.text, pos)
+        return match.end() if match else pos
 
-    def _string(self) -> str:
-        text = self.text
-        start = self.pos + 1
-        pos = start
-        while pos < len(text):
-            char = text[pos]
-            if char == "\\":
-                pos += 2
-                continue
-            if char == '"':
-                break
-            pos += 1
-        raw = text[start:pos]
-        self.pos = pos + 1
-        if "\\" in raw:
-            try:
-                return str(json.loads(f'"{raw}"'))
-            except ValueError:
-                return raw
-        return raw
-
-    def _value(self, pointer: str) -> None:
-        # Iterative over containers to survive deep nesting without recursion limits.
-        stack: list[tuple[str, str, int]] = []  # (kind, pointer, next index)
-        self.positions[pointer] = self.pos
-        current = pointer
-        text = self.text
-        while True:
-            self._skip()
-            if self.pos >= len(text):
-                return
-            char = text[self.pos]
-            if char in "{[":
-                stack.append(("o" if char == "{" else "a", current, 0))
-                self.pos += 1
-                if len(stack) > MAX_DEPTH:
-                    return  # deeper than any input the scanner accepts
-            elif char == '"':
-                self._string()
-            else:
-                while self.pos < len(text) and text[self.pos] not in ",]}":
-                    self.pos += 1
-            # after a value (or container open) find the next member
-            while stack:
-                kind, base, index = stack[-1]
-                self._skip()
-                if self.pos >= len(text):
-                    return
-                char = text[self.pos]
-                if char in "]}":
-                    self.pos += 1
-                    stack.pop()
-                    continue
-                if char == ",":
-                    self.pos += 1
-                    self._skip()
-                if self.pos < len(text) and text[self.pos] in "]}":
-                    continue
-                if kind == "o":
-                    key = self._string()
-                    self._skip()
-                    self.pos += 1  # colon
-                    self._skip()
-                    current = f"{base}/{key.replace('~', '~0').replace('/', '~1')}"
+    def _walk(self, pointer: str, depth: int) -> None:
+        """Record the offset of every member of the container at ``pointer``."""
+        if pointer in self._walked or depth > MAX_DEPTH:
+            return
+        self._walked.add(pointer)
+        text, pos = self.text, self.positions[pointer]
+        if pos >= len(text) or text[pos] not in "{[":
+            return
+        is_object = text[pos] == "{"
+        pos = self._skip(pos + 1)
+        index = 0
+        try:
+            while pos < len(text) and text[pos] not in "]}":
+                if is_object:
+                    key, pos = _DECODER.raw_decode(text, pos)
+                    pos = self._skip(pos)
+                    pos = self._skip(pos + 1)           # the colon
+                    token = str(key).replace("~", "~0").replace("/", "~1")
                 else:
-                    current = f"{base}/{index}"
-                stack[-1] = (kind, base, index + 1)
-                self.positions[current] = self.pos
-                break
-            else:
-                return
+                    token = str(index)
+                    index += 1
+                self.positions[f"{pointer}/{token}"] = pos
+                _, pos = _DECODER.raw_decode(text, pos)
+                pos = self._skip(pos)
+                if pos < len(text) and text[pos] == ",":
+                    pos = self._skip(pos + 1)
+        except (ValueError, RecursionError):
+            return                                      # malformed from here: keep what we have
+
+    def offset(self, pointer: str) -> int | None:
+        """Offset of the value at ``pointer``, walking only the containers on its way."""
+        if pointer in self.positions:
+            return self.positions[pointer]
+        if not pointer.startswith("/"):
+            return None
+        tokens = pointer[1:].split("/")
+        current = ""
+        for depth, token in enumerate(tokens):
+            self._walk(current, depth)
+            current = f"{current}/{token}"
+            if current not in self.positions:
+                return None
+        return self.positions[current]
 
     def locate(self, pointer: str) -> Position | None:
-        offset = self.positions.get(pointer)
+        offset = self.offset(pointer)
         if offset is None:
             return None
         if self._line_starts is None:       # built once: reports locate every trait
@@ -135,7 +107,7 @@ class _JsonIndex:
         return Position(line, offset - self._line_starts[line - 1] + 1)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _json_index(path: str, mtime: float) -> _JsonIndex | None:
     data = Path(path).read_bytes()
     if not looks_like_json(data):
