@@ -41,3 +41,21 @@ def test_unreadable_or_non_json_files(tmp_path: Path) -> None:
     other = tmp_path / "t.yaml"
     other.write_text("a: 1\n")
     assert locate(str(other), "/a") is None
+
+
+def test_requests_in_any_order_resume_the_walk(tmp_path: Path) -> None:
+    text = '{"x": [1, {"y": 2, "z": [3, 4]}], "w": {"v": "[{"}, "u": 5}'
+    path = _write(tmp_path, text)
+    assert locate(path, "/u") == Position(1, text.index("5") + 1)
+    assert locate(path, "/x/1/z/1") == Position(1, text.index("4") + 1)
+    assert locate(path, "/x/0") == Position(1, text.index("1") + 1)
+    assert locate(path, "/w/v") == Position(1, text.index('"[{"') + 1)
+    assert locate(path, "/x/1/y") == Position(1, text.index("2") + 1)
+    assert locate(path, "/x/2") is None and locate(path, "/t") is None
+
+
+def test_truncated_file_keeps_what_it_could_read(tmp_path: Path) -> None:
+    path = _write(tmp_path, '{"a": 1, "b": {"c": [1, 2')
+    assert locate(path, "/a") == Position(1, 7)
+    assert locate(path, "/b/c/0") == Position(1, 22)
+    assert locate(path, "/b/c/2") is None                 # past the end of the text

@@ -9,6 +9,7 @@ import orjson
 from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.detectors.secrets import mask
+from ecs_exposure.gc_pause import no_cycle_collection
 from ecs_exposure.model import (
     IMPACT_NAMES,
     LIKELIHOOD_NAMES,
@@ -179,5 +180,9 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult) -> str:
-    """Pretty JSON text; orjson escapes control characters, so hostile names stay inert."""
-    return orjson.dumps(result_dict(result), option=orjson.OPT_INDENT_2).decode() + "\n"
+    """Pretty JSON text; orjson escapes control characters, so hostile names stay inert.
+
+    The result tree has no reference cycles, so the cycle collector is paused while it is
+    built: on large estates its repeated walks over the growing tree cost seconds."""
+    with no_cycle_collection():
+        return orjson.dumps(result_dict(result), option=orjson.OPT_INDENT_2).decode() + "\n"

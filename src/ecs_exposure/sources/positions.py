@@ -38,63 +38,88 @@ _DECODER = json.JSONDecoder()
 class _JsonIndex:
     """Offsets of the values in a JSON text, keyed by JSON pointer, found lazily.
 
-    Only the containers on the way to a requested pointer are walked, each once: a member's
-    key is read and its value skipped with the C JSON scanner (``raw_decode``), so locating
-    evidence in a large export costs what reading it once costs, not a Python loop per byte.
+    Only the containers on the way to a requested pointer are read, and each only as far as
+    the requested member: a key is read and the values before it are skipped with the C JSON
+    scanner (``raw_decode``); the walk resumes there for the next request. Locating evidence
+    in a large export therefore costs about one read of it, not a Python loop per byte.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._line_starts: list[int] | None = None
         self.positions: dict[str, int] = {"": self._skip(0)}
-        self._walked: set[str] = set()
+        self._cursors: dict[str, tuple[int, int, bool] | None] = {}
+        """Container pointer → where its walk stopped (offset, next index, whether the offset
+        is the start of a member value still to skip); ``None`` once fully read."""
 
     def _skip(self, pos: int) -> int:
         match = _WHITESPACE.match(self.text, pos)
         return match.end() if match else pos
 
-    def _walk(self, pointer: str, depth: int) -> None:
-        """Record the offset of every member of the container at ``pointer``."""
-        if pointer in self._walked or depth > MAX_DEPTH:
-            return
-        self._walked.add(pointer)
+    def _start(self, pointer: str) -> tuple[int, int, bool] | None:
         text, pos = self.text, self.positions[pointer]
         if pos >= len(text) or text[pos] not in "{[":
+            return None
+        return self._skip(pos + 1), 0, False
+
+    def _past_value(self, pos: int) -> int:
+        """Offset after the value at ``pos`` and the comma that may follow it."""
+        _, pos = _DECODER.raw_decode(self.text, pos)
+        pos = self._skip(pos)
+        if pos < len(self.text) and self.text[pos] == ",":
+            pos = self._skip(pos + 1)
+        return pos
+
+    def _walk_to(self, pointer: str, wanted: str) -> None:
+        """Read members of the container at ``pointer`` until ``wanted`` is recorded; the
+        walk stops on that member's value and resumes past it on the next request."""
+        if pointer not in self._cursors:
+            self._cursors[pointer] = self._start(pointer)
+        cursor = self._cursors[pointer]
+        if cursor is None:
             return
-        is_object = text[pos] == "{"
-        pos = self._skip(pos + 1)
-        index = 0
+        text = self.text
+        pos, index, on_value = cursor
+        is_object = text[self.positions[pointer]] == "{"
+        target = f"{pointer}/{wanted}"
         try:
+            if on_value:
+                pos = self._past_value(pos)
             while pos < len(text) and text[pos] not in "]}":
                 if is_object:
                     key, pos = _DECODER.raw_decode(text, pos)
-                    pos = self._skip(pos)
-                    pos = self._skip(pos + 1)           # the colon
+                    pos = self._skip(self._skip(pos) + 1)       # past the colon
                     token = str(key).replace("~", "~0").replace("/", "~1")
                 else:
                     token = str(index)
-                    index += 1
-                self.positions[f"{pointer}/{token}"] = pos
-                _, pos = _DECODER.raw_decode(text, pos)
-                pos = self._skip(pos)
-                if pos < len(text) and text[pos] == ",":
-                    pos = self._skip(pos + 1)
+                index += 1
+                member = f"{pointer}/{token}"
+                self.positions.setdefault(member, pos)
+                if member == target:
+                    self._cursors[pointer] = (pos, index, True)
+                    return
+                pos = self._past_value(pos)
         except (ValueError, RecursionError):
-            return                                      # malformed from here: keep what we have
+            pass                                                # malformed from here on
+        self._cursors[pointer] = None
 
     def offset(self, pointer: str) -> int | None:
-        """Offset of the value at ``pointer``, walking only the containers on its way."""
+        """Offset of the value at ``pointer``, reading only what lies on its way."""
         if pointer in self.positions:
             return self.positions[pointer]
         if not pointer.startswith("/"):
             return None
         tokens = pointer[1:].split("/")
+        if len(tokens) > MAX_DEPTH:
+            return None
         current = ""
-        for depth, token in enumerate(tokens):
-            self._walk(current, depth)
-            current = f"{current}/{token}"
-            if current not in self.positions:
-                return None
+        for token in tokens:
+            following = f"{current}/{token}"
+            if following not in self.positions:
+                self._walk_to(current, token)
+                if following not in self.positions:
+                    return None
+            current = following
         return self.positions[current]
 
     def locate(self, pointer: str) -> Position | None:
