@@ -33,3 +33,18 @@ def bulk_allocation() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Disable the cycle collector for the block, restoring its previous state (re-entrant).
+
+    For transient bulk work (parsing reports, building the JSON result) whose objects do not
+    outlive the scan's result: nothing is frozen."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

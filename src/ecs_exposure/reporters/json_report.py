@@ -7,9 +7,9 @@ from typing import Any
 import orjson
 
 from ecs_exposure import __version__
+from ecs_exposure.collector import no_cycle_collection
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.detectors.secrets import mask
-from ecs_exposure.gc_pause import no_cycle_collection
 from ecs_exposure.model import (
     IMPACT_NAMES,
     LIKELIHOOD_NAMES,

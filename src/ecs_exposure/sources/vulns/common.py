@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ecs_exposure.gc_pause import no_cycle_collection
+from ecs_exposure.collector import no_cycle_collection
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.readers import DOCUMENT_READERS
