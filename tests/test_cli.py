@@ -359,3 +359,15 @@ def test_several_formats_go_to_output_dir(tmp_path: Path) -> None:
 def test_several_formats_without_output_dir_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["scan", "--demo", "--format", "json,table"])
     assert result.exit_code == 2
+
+
+def test_help_does_not_load_the_scanner() -> None:
+    """`--help` and usage errors answer without importing the subsystems (speed itself is
+    measured in bench/, not here)."""
+    code = ("import sys, ecs_exposure.cli; "
+            "print(sorted(m for m in ('ecs_exposure.scan', 'ecs_exposure.inventory', "
+            "'ecs_exposure.images.policy', 'ecs_exposure.sources.iac', 'ecs_exposure.intel') "
+            "if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert proc.stdout.strip() == "[]"

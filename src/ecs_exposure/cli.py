@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -21,27 +21,19 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ecs_exposure import __version__
-from ecs_exposure import intel as intel_cache
-from ecs_exposure.detectors.registry import catalog
 from ecs_exposure.detectors.secrets import mask
-from ecs_exposure.images.exceptions import expired_errors
-from ecs_exposure.images.gate import result_dict as gate_dict
-from ecs_exposure.images.gate import run_gate
-from ecs_exposure.images.load import load_image, load_images
-from ecs_exposure.images.policy import Policy, PolicyError, load_policy
-from ecs_exposure.images.reference import parse_reference
-from ecs_exposure.intel import default_intel_dir
-from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json, ScanResult, Severity, SourceError
-from ecs_exposure.reporters import FORMATS, image_table, terminal
-from ecs_exposure.scan import scan_inventory
-from ecs_exposure.sources.aws import snapshot
+from ecs_exposure.reporters import FORMATS
 from ecs_exposure.sources.aws.options import CollectionError, CollectOptions
-from ecs_exposure.sources.files import LoadReport, iter_files, load_paths
-from ecs_exposure.sources.iac import parameters as iac_parameters
-from ecs_exposure.sources.intel import load_intel_dir
-from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.vuln_store import DEFAULT_EPSS_THRESHOLD
+
+if TYPE_CHECKING:
+    from ecs_exposure.images.policy import Policy
+    from ecs_exposure.inventory import Inventory
+    from ecs_exposure.sources.files import LoadReport
+
+# Subsystems are imported inside the commands that use them, so `ecs-exposure --help` (and
+# every usage error) answers without loading the scanner.
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
 SECURITY_HUB_FAILED = 3
@@ -52,6 +44,8 @@ _PROGRESS_THRESHOLD = 20
 
 def load_inputs(paths: list[Path], stderr: Console) -> tuple[Inventory, LoadReport]:
     """Load inputs, with a progress bar on a terminal when there are many files."""
+    from ecs_exposure.inventory import Inventory
+    from ecs_exposure.sources.files import iter_files, load_paths
     inventory = Inventory()
     files_list = list(iter_files(paths))
     if stderr.is_terminal and len(files_list) >= _PROGRESS_THRESHOLD:
@@ -75,6 +69,7 @@ def demo_paths(stack: ExitStack) -> list[Path]:
 
 def fail_if_nothing_read(report: LoadReport, stderr: Console) -> None:
     """Exit 2 with every problem listed when not a single input could be used."""
+    from ecs_exposure.reporters import terminal
     if report.read:
         return
 
@@ -147,6 +142,7 @@ def aws_options(func: Callable[..., None]) -> Callable[..., None]:
 def collect_live(options: CollectOptions, stderr: Console) -> Json:
     """Run a live collection with a progress display on a terminal; exit 2 when it cannot
     start (no credentials, no region)."""
+    from ecs_exposure.reporters import terminal
     from ecs_exposure.sources.aws.collector import collect
     from ecs_exposure.sources.aws.progress import CollectionProgress
 
@@ -160,6 +156,8 @@ def collect_live(options: CollectOptions, stderr: Console) -> Json:
 
 def fail_if_nothing_collected(collected: Json, stderr: Console) -> None:
     """Exit 2 with the errors listed when no account and region could be read at all."""
+    from ecs_exposure.reporters import terminal
+    from ecs_exposure.sources.aws import snapshot
     if snapshot.collected_anything(collected):
         return
     for error in collected.get("errors", []):
@@ -186,6 +184,7 @@ def parse_formats(values: tuple[str, ...]) -> list[str]:
 def emit(result: ScanResult, formats: list[str], output: Path | None, output_dir: Path | None,
          details: bool) -> None:
     """Write the result in each chosen format to stdout, ``--output`` or ``--output-dir``."""
+    from ecs_exposure.reporters import terminal
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)
         for name in formats:
@@ -213,7 +212,7 @@ def send_to_security_hub(result: ScanResult, account: str | None, region: str | 
     Findings whose account or region is unknown (task definitions given without an ARN) cannot
     be imported anywhere: they are named in a warning but do not fail the run.
     """
-    from ecs_exposure.reporters import asff, security_hub
+    from ecs_exposure.reporters import asff, security_hub, terminal
 
     def say(text: str, style: str | None = None) -> None:
         stderr.print(terminal.safe(text), style=style, markup=False, highlight=False,
@@ -305,6 +304,12 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
           --account 444455556666 --region eu-west-1 --region us-east-1
       ecs-exposure scan snapshot.json.gz
     """
+    from ecs_exposure.intel import default_intel_dir
+    from ecs_exposure.scan import scan_inventory
+    from ecs_exposure.sources.aws import snapshot
+    from ecs_exposure.sources.iac import parameters as iac_parameters
+    from ecs_exposure.sources.intel import load_intel_dir
+    from ecs_exposure.sources.jsonfile import InputError
     if not paths and not demo and aws is None:
         raise click.UsageError("give at least one file or directory to scan, --demo or --aws")
     if (security_hub_region or security_hub_account) and not security_hub:
@@ -355,6 +360,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
 
 def load_policy_or_exit(path: Path | None, stderr: Console) -> Policy:
     """The policy file, or the defaults; a bad policy is a usage error (exit 2)."""
+    from ecs_exposure.images.policy import Policy, PolicyError, load_policy
+    from ecs_exposure.reporters import terminal
     if path is None:
         return Policy()
     try:
@@ -367,6 +374,8 @@ def load_policy_or_exit(path: Path | None, stderr: Console) -> Policy:
 def prepare_images(inventory: Inventory, policy: Policy, images_dir: Path | None
                    ) -> list[SourceError]:
     """Install the policy, load ``--images``; returns image errors and expired exceptions."""
+    from ecs_exposure.images.exceptions import expired_errors
+    from ecs_exposure.images.load import load_images
     inventory.images.policy = policy
     errors = expired_errors(policy, inventory.images.clock().date())
     if images_dir is not None:
@@ -402,6 +411,13 @@ def image(target: str, policy_file: Path | None, reference: str | None,
       ecs-exposure image build/app.tar --ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1.2
       ecs-exposure image ./oci-layout --policy image-policy.yaml --format json
     """
+    from ecs_exposure.images.gate import result_dict as gate_dict
+    from ecs_exposure.images.gate import run_gate
+    from ecs_exposure.images.load import load_image
+    from ecs_exposure.images.reference import parse_reference
+    from ecs_exposure.inventory import Inventory
+    from ecs_exposure.reporters import image_table, terminal
+    from ecs_exposure.sources.files import load_paths
     stderr = Console(stderr=True)
     policy = load_policy_or_exit(policy_file, stderr)
     inventory = Inventory()
@@ -471,6 +487,8 @@ def collect(output: Path, strict: bool, aws: CollectOptions | None) -> None:
       ecs-exposure collect --aws --organization --role-name SecurityAudit -o org.json.gz
       ecs-exposure scan snapshot.json.gz
     """
+    from ecs_exposure.reporters import terminal
+    from ecs_exposure.sources.aws import snapshot
     if aws is None:
         raise click.UsageError("collect needs --aws (live AWS is the only source it collects)")
     stderr = Console(stderr=True)
@@ -498,6 +516,7 @@ def collect(output: Path, strict: bool, aws: CollectOptions | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(("table", "markdown")), default="table")
 def traits(fmt: str) -> None:
     """List the trait catalog: ids, categories and when each fires."""
+    from ecs_exposure.detectors.registry import catalog
 
 
     specs = catalog()
@@ -542,10 +561,12 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
       ecs-exposure fix ./exports/ --out fixes/ --allow-cidr 10.0.0.0/8
       ecs-exposure fix --aws --region eu-west-1 --out fixes/ --apply
     """
-
     from ecs_exposure.remediation.fixers import FixOptions
     from ecs_exposure.remediation.plan import plan_for
     from ecs_exposure.remediation.writer import write_plans
+    from ecs_exposure.reporters import terminal
+    from ecs_exposure.scan import scan_inventory
+    from ecs_exposure.sources.aws import snapshot
 
     if not paths and not demo and aws is None:
         raise click.UsageError("give at least one file or directory, --demo or --aws")
@@ -595,6 +616,7 @@ def _apply(plans: Sequence[object], out: Path, yes: bool, profile: str | None,
 
     from ecs_exposure.remediation.apply import apply_plans, describe
     from ecs_exposure.remediation.plan import ServicePlan
+    from ecs_exposure.reporters import terminal
 
     typed = [p for p in plans if isinstance(p, ServicePlan)]
     calls = describe(typed)
@@ -627,12 +649,17 @@ def intel() -> None:
 @intel.command()
 @click.option("--intel-dir", type=click.Path(path_type=Path, file_okay=False),
               envvar="ECS_EXPOSURE_INTEL_DIR", help="Cache folder to fill.")
-@click.option("--epss-url", default=intel_cache.EPSS_URL, show_default=True)
-@click.option("--kev-url", default=intel_cache.KEV_URL, show_default=True)
+@click.option("--epss-url", help="EPSS source [default: FIRST's current scores file].")
+@click.option("--kev-url", help="KEV source [default: CISA's catalog feed].")
 @click.option("--timeout", type=click.FloatRange(1, 600), default=60.0, show_default=True,
               help="Seconds per download.")
-def update(intel_dir: Path | None, epss_url: str, kev_url: str, timeout: float) -> None:
+def update(intel_dir: Path | None, epss_url: str | None, kev_url: str | None,
+           timeout: float) -> None:
     """Download the current EPSS scores and KEV catalog into the cache (needs network)."""
+    from ecs_exposure import intel as intel_cache
+    from ecs_exposure.intel import default_intel_dir
+    epss_url = epss_url or intel_cache.EPSS_URL
+    kev_url = kev_url or intel_cache.KEV_URL
     directory = intel_dir or default_intel_dir()
     results = intel_cache.update(directory, {"epss": epss_url, "kev": kev_url}, timeout)
     for item in results:
@@ -650,6 +677,9 @@ def update(intel_dir: Path | None, epss_url: str, kev_url: str, timeout: float) 
               envvar="ECS_EXPOSURE_INTEL_DIR", help="Cache folder to inspect.")
 def status(intel_dir: Path | None) -> None:
     """Show what the cache holds and how old it is."""
+    from ecs_exposure.intel import default_intel_dir
+    from ecs_exposure.inventory import Inventory
+    from ecs_exposure.sources.intel import load_intel_dir
     directory = intel_dir or default_intel_dir()
     inventory = Inventory()
     errors: list[SourceError] = []
