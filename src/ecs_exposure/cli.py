@@ -59,6 +59,22 @@ def load_inputs(paths: list[Path], stderr: Console) -> tuple[Inventory, LoadRepo
     return inventory, report
 
 
+def gather(inputs: list[Path], aws: CollectOptions | None,
+           stderr: Console) -> tuple[Inventory, LoadReport]:
+    """The Inventory from files and, with ``--aws``, live collection; exits 2 when nothing at
+    all could be read (scan and fix share this, so they always see the same estate)."""
+    from ecs_exposure.sources.aws import snapshot
+
+    inventory, report = load_inputs(inputs, stderr)
+    if aws is not None:
+        collected = collect_live(aws, stderr)
+        fail_if_nothing_collected(collected, stderr)
+        snapshot.load_snapshot(inventory, collected, None)
+    else:
+        fail_if_nothing_read(report, stderr)
+    return inventory, report
+
+
 def demo_paths(stack: ExitStack) -> list[Path]:
     """The bundled demo estate's folders (not its README)."""
     from importlib.resources import as_file, files
@@ -306,7 +322,6 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     """
     from ecs_exposure.intel import default_intel_dir
     from ecs_exposure.scan import scan_inventory
-    from ecs_exposure.sources.aws import snapshot
     from ecs_exposure.sources.iac import parameters as iac_parameters
     from ecs_exposure.sources.intel import load_intel_dir
     from ecs_exposure.sources.jsonfile import InputError
@@ -334,13 +349,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     with ExitStack() as stack:
         stack.enter_context(iac_parameters.using(values))
         inputs = list(paths) + (demo_paths(stack) if demo else [])
-        inventory, report = load_inputs(inputs, stderr)
-        if aws is not None:
-            collected = collect_live(aws, stderr)
-            fail_if_nothing_collected(collected, stderr)
-            snapshot.load_snapshot(inventory, collected, None)
-        else:
-            fail_if_nothing_read(report, stderr)
+        inventory, report = gather(inputs, aws, stderr)
         if any(source.endswith(".tf") for source in report.read):
             stderr.print("note: Terraform .tf files were read directly, a best effort for "
                          "literal values; a plan (terraform show -json) is more complete",
@@ -566,7 +575,6 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
     from ecs_exposure.remediation.writer import write_plans
     from ecs_exposure.reporters import terminal
     from ecs_exposure.scan import scan_inventory
-    from ecs_exposure.sources.aws import snapshot
 
     if not paths and not demo and aws is None:
         raise click.UsageError("give at least one file or directory, --demo or --aws")
@@ -581,13 +589,7 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
                          keep_mounts=frozenset(keep_mount), default_user=default_user)
     with ExitStack() as stack:
         inputs = list(paths) + (demo_paths(stack) if demo else [])
-        inventory, report = load_inputs(inputs, stderr)
-        if aws is not None:
-            collected = collect_live(aws, stderr)
-            fail_if_nothing_collected(collected, stderr)
-            snapshot.load_snapshot(inventory, collected, None)
-        else:
-            fail_if_nothing_read(report, stderr)
+        inventory, report = gather(inputs, aws, stderr)
         result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
         plans = [plan_for(inventory, f, options)
                  for f in result.findings + result.task_definition_findings]
