@@ -200,21 +200,31 @@ def parse_formats(values: tuple[str, ...]) -> list[str]:
 def emit(result: ScanResult, formats: list[str], output: Path | None, output_dir: Path | None,
          details: bool) -> None:
     """Write the result in each chosen format to stdout, ``--output`` or ``--output-dir``."""
-    from ecs_exposure.reporters import terminal
+    from ecs_exposure.reporters import json_report, terminal
+
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)
         for name in formats:
             fmt = FORMATS[name]
-            (output_dir / fmt.filename).write_text(fmt.render(result), encoding="utf-8")
+            path = output_dir / fmt.filename
+            if name == "json":          # bytes straight from orjson: no second copy as text
+                path.write_bytes(json_report.render_bytes(result))
+            else:
+                path.write_text(fmt.render(result), encoding="utf-8")
         return
     name = formats[0]
     if name == "table":
-
-
         if output is None:
             terminal.render(result, Console(highlight=False), details=details)
         else:
             output.write_text(terminal.render_text(result, details=details), encoding="utf-8")
+    elif name == "json":
+        data = json_report.render_bytes(result)
+        if output is None:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+        else:
+            output.write_bytes(data)
     elif output is None:
         sys.stdout.write(FORMATS[name].render(result))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import orjson
@@ -55,9 +56,20 @@ def trait_dict(trait: Trait) -> dict[str, Any]:
         "resource": trait.resource,
         "container": trait.container,
         "evidence": evidence,
-        "remediation": guidance_for(trait.id).text(),
-        "references": list(spec.references) + list(guidance_for(trait.id).references),
+        "remediation": _remediation(trait.id),
+        "references": list(_references(trait.id)),
     }
+
+
+@cache
+def _remediation(trait_id: str) -> str:
+    """The guidance paragraph of a trait (the same text for each of its instances)."""
+    return guidance_for(trait_id).text()
+
+
+@cache
+def _references(trait_id: str) -> tuple[str, ...]:
+    return SPECS[trait_id].references + guidance_for(trait_id).references
 
 
 def _image_summary(found: ImageAssessment) -> dict[str, Any]:
@@ -179,10 +191,16 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def render(result: ScanResult) -> str:
-    """Pretty JSON text; orjson escapes control characters, so hostile names stay inert.
+def render_bytes(result: ScanResult) -> bytes:
+    """Pretty JSON as UTF-8 bytes; orjson escapes control characters, so hostile names stay
+    inert.
 
     The result tree has no reference cycles, so the cycle collector is paused while it is
     built: on large estates its repeated walks over the growing tree cost seconds."""
     with no_cycle_collection():
-        return orjson.dumps(result_dict(result), option=orjson.OPT_INDENT_2).decode() + "\n"
+        return orjson.dumps(result_dict(result), option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def render(result: ScanResult) -> str:
+    """The same JSON as text, for callers that want a string."""
+    return render_bytes(result).decode()
