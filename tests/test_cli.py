@@ -371,3 +371,24 @@ def test_help_does_not_load_the_scanner() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def test_findings_carry_the_fixed_revision(demo_json: dict[str, Any]) -> None:
+    """DESIGN §5 remediation.task_definition: the same revision `fix` would write."""
+    import jsonschema
+
+    from botocore_schema import input_schema
+
+    schema = input_schema("ecs", "RegisterTaskDefinition")
+    storefront = _by_name(demo_json)["storefront-web"]["remediation"]["task_definition"]
+    jsonschema.validate(storefront, schema)
+    assert "privileged" not in storefront["containerDefinitions"][0]
+    assert storefront["containerDefinitions"][0]["readonlyRootFilesystem"] is True
+    batch = _by_name(demo_json)["batch-worker"]["remediation"]["task_definition"]
+    assert [s["name"] for s in batch["containerDefinitions"][0]["secrets"]] == [
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+    assert "AKIAIOSFODNN7EXAMPLE" not in json.dumps(batch)
+    for finding in demo_json["findings"]:
+        fixed = finding["remediation"]["task_definition"]
+        if fixed is not None:
+            jsonschema.validate(fixed, schema)

@@ -109,6 +109,10 @@ class Finding:
     incomplete: tuple[str, ...] = ()
     """What could not be read about this service (live collection): the finding may understate
     the exposure, and ``--strict`` fails on it."""
+    fixed_task_definition: Json | None = None
+    """The new revision that removes this finding's task-definition traits, as
+    ``register-task-definition`` input (credentials moved to ``secrets``, never written out);
+    ``None`` when no task-definition change fixes anything."""
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,20 @@ def _assess_all(inventory: Inventory,
             continue
         if subject.arn in inventory.incomplete:
             finding = replace(finding, incomplete=tuple(inventory.incomplete[subject.arn]))
-        findings.append(_with_vulnerabilities(inventory, finding))
+        findings.append(_with_fix(inventory, _with_vulnerabilities(inventory, finding)))
     return tuple(sorted(findings, key=_order))
+
+
+def _with_fix(inventory: Inventory, finding: Finding) -> Finding:
+    """Attach the fixed task definition revision (DESIGN §5 ``remediation.task_definition``),
+    built by the same fixers as ``ecs-exposure fix`` with their default options."""
+    from ecs_exposure.remediation.fixers import FixOptions
+    from ecs_exposure.remediation.plan import plan_for
+
+    plan = plan_for(inventory, finding, FixOptions())
+    if plan.register_input is None:
+        return finding
+    return replace(finding, fixed_task_definition=plan.register_input)
 
 
 def _with_vulnerabilities(inventory: Inventory, finding: Finding) -> Finding:

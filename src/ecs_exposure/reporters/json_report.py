@@ -137,7 +137,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "task_definitions": list(finding.task_definitions),
         "traits": [trait_dict(t) for t in finding.traits],
         "attack_path": list(finding.attack_path),
-        "remediation": {"summary": finding.remediation_summary, "task_definition": None},
+        "remediation": {"summary": finding.remediation_summary,
+                        "task_definition": finding.fixed_task_definition},
         "vulnerabilities": {
             "top": [{"container": container, **item.summary()}
                     for container, item in top_vulnerabilities(finding.vulnerabilities)],
