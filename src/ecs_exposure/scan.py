@@ -20,7 +20,7 @@ from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import Subject, assess
 from ecs_exposure.images.exceptions import apply_exceptions
 from ecs_exposure.inventory import Inventory
-from ecs_exposure.model import Finding, Incomplete, ScanResult, SourceError, Trait
+from ecs_exposure.model import Finding, Incomplete, Json, ScanResult, SourceError, Trait
 from ecs_exposure.unknown import is_unknown
 
 
@@ -127,26 +127,34 @@ def _order(finding: Finding) -> tuple[int, int, int, int, str, str]:
 def _assess_all(inventory: Inventory,
                 evaluated: list[tuple[Subject, list[Trait]]]) -> tuple[Finding, ...]:
     findings = []
+    fixed: dict[object, Json | None] = {}
     for subject, traits in evaluated:
         finding = assess(subject, traits)
         if finding is None:
             continue
         if subject.arn in inventory.incomplete:
             finding = replace(finding, incomplete=tuple(inventory.incomplete[subject.arn]))
-        findings.append(_with_fix(inventory, _with_vulnerabilities(inventory, finding)))
+        findings.append(_with_fix(inventory, _with_vulnerabilities(inventory, finding), fixed))
     return tuple(sorted(findings, key=_order))
 
 
-def _with_fix(inventory: Inventory, finding: Finding) -> Finding:
+def _with_fix(inventory: Inventory, finding: Finding,
+              fixed: dict[object, Json | None]) -> Finding:
     """Attach the fixed task definition revision (DESIGN §5 ``remediation.task_definition``),
-    built by the same fixers as ``ecs-exposure fix`` with their default options."""
+    built by the same fixers as ``ecs-exposure fix`` with their default options. Services
+    that share a revision share its fix (``fixed`` memoises per revision)."""
     from ecs_exposure.remediation.fixers import FixOptions
-    from ecs_exposure.remediation.plan import plan_for
+    from ecs_exposure.remediation.plan import base_task_definition, fixed_revision
 
-    plan = plan_for(inventory, finding, FixOptions())
-    if plan.register_input is None:
+    base = base_task_definition(inventory, finding)
+    if base is None:
         return finding
-    return replace(finding, fixed_task_definition=plan.register_input)
+    # Per-service policy exceptions can drop traits, so the traits are part of the key.
+    key = (base, frozenset((t.id, t.pointer) for t in finding.traits if t.resource == base))
+    if key not in fixed:
+        fixed[key] = fixed_revision(inventory, finding, FixOptions())
+    revision = fixed[key]
+    return finding if revision is None else replace(finding, fixed_task_definition=revision)
 
 
 def _with_vulnerabilities(inventory: Inventory, finding: Finding) -> Finding:

@@ -234,15 +234,31 @@ def _iam(plan: ServicePlan) -> None:
                                            "a policy that is too narrow breaks the application"))
 
 
+def base_task_definition(inventory: Inventory, finding: Finding) -> str | None:
+    """Key of the revision a fix starts from: the one the service is configured to run."""
+    service = inventory.services.get(finding.arn, {})
+    if service:
+        return inventory.resolve_task_definition(str(service.get("taskDefinition", "")))
+    return finding.arn if finding.arn in inventory.task_definitions else None
+
+
+def fixed_revision(inventory: Inventory, finding: Finding,
+                   options: FixOptions) -> Json | None:
+    """Only the new task definition revision of a finding's plan (what the scan reports)."""
+    key = base_task_definition(inventory, finding)
+    if key is None:
+        return None
+    plan = ServicePlan(finding.cluster or UNATTACHED, finding.name, finding.arn, finding)
+    _task_definition_plan(plan, inventory, key, options)
+    return plan.register_input
+
+
 def plan_for(inventory: Inventory, finding: Finding, options: FixOptions) -> ServicePlan:
     """The plan for one finding (service or unattached task definition)."""
     service = inventory.services.get(finding.arn, {})
     name = finding.name
     plan = ServicePlan(finding.cluster or UNATTACHED, name, finding.arn, finding)
-    if service:
-        key = inventory.resolve_task_definition(str(service.get("taskDefinition", "")))
-    else:
-        key = finding.arn if finding.arn in inventory.task_definitions else None
+    key = base_task_definition(inventory, finding)
     if key is not None:
         _task_definition_plan(plan, inventory, key, options)
     if service:
