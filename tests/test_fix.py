@@ -23,7 +23,7 @@ from conftest import (
 )
 from ecs_exposure.cli import main
 from ecs_exposure.inventory import Inventory
-from ecs_exposure.model import Finding, ScanResult
+from ecs_exposure.model import ScanResult
 from ecs_exposure.remediation.fixers import PLACEHOLDER, FixOptions, fix_task_definition
 from ecs_exposure.remediation.plan import ServicePlan, plan_for
 from ecs_exposure.remediation.redact import credential_traits
@@ -358,5 +358,3 @@ def test_apply_is_refused_for_plans_built_from_files(tmp_path: Path) -> None:
     assert "--apply needs --aws" in result.output
     assert not (tmp_path / "applied.json").exists()
 
-
-_ = Finding  # re-exported type used in annotations above

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from ecs_exposure.arn import parse_arn
-from ecs_exposure.detectors.util import as_dict, as_list, escape_pointer
+from ecs_exposure.detectors.util import as_dict, as_list
 from ecs_exposure.model import Json, Trait
 
 Confidence = Literal["safe", "review", "manual"]
@@ -357,8 +357,3 @@ def fix_task_definition(td: Json, traits: Iterable[Trait], options: FixOptions) 
         if trait_id in by_id:
             changes.extend(func(td, by_id[trait_id], options))
     return changes
-
-
-def pointer_of(*parts: Any) -> str:
-    """Build a pointer from tokens."""
-    return "".join("/" + escape_pointer(p) for p in parts)
