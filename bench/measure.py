@@ -99,7 +99,7 @@ def measure_stages(paths: list[Path], vulns: list[Path], output: Path | None) ->
 
     from ecs_exposure.detectors.registry import catalog
     from ecs_exposure.inventory import Inventory
-    from ecs_exposure.reporters import FORMATS, json_report  # noqa: F401
+    from ecs_exposure.reporters import json_report
     from ecs_exposure.scan import scan_inventory
     from ecs_exposure.sources.files import load_paths
 
@@ -120,9 +120,9 @@ def measure_stages(paths: list[Path], vulns: list[Path], output: Path | None) ->
     result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
                             inputs=[str(p) for p in paths], on_stage=record)
     start = perf_counter()
-    text = FORMATS["json"].render(result)
-    with open(output or os.devnull, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    with open(output or os.devnull, "wb") as handle:    # as the CLI writes it: streamed
+        json_report.write(result, handle)
+        output_bytes = handle.tell()
     record("render JSON", perf_counter() - start)
     roots = tuple(str(v) + os.sep for v in vulns)
     vuln_read = [s for s in report.read if s.startswith(roots)] if roots else []
@@ -137,7 +137,7 @@ def measure_stages(paths: list[Path], vulns: list[Path], output: Path | None) ->
         "findings": len(result.findings),
         "task_definition_findings": len(result.task_definition_findings),
         "files_read": len(report.read), "files_skipped": len(report.skipped),
-        "errors": len(report.errors), "output_bytes": len(text.encode()),
+        "errors": len(report.errors), "output_bytes": output_bytes,
         "vulnerability_files_read": len(vuln_read),
         "vulnerability_files_skipped": len(vuln_skipped),
         "skip_reasons": dict(Counter(e.message for e in report.skipped).most_common(5)),

@@ -207,8 +207,9 @@ def emit(result: ScanResult, formats: list[str], output: Path | None, output_dir
         for name in formats:
             fmt = FORMATS[name]
             path = output_dir / fmt.filename
-            if name == "json":          # bytes straight from orjson: no second copy as text
-                path.write_bytes(json_report.render_bytes(result))
+            if name == "json":          # streamed: the whole result never sits in memory
+                with path.open("wb") as handle:
+                    json_report.write(result, handle)
             else:
                 path.write_text(fmt.render(result), encoding="utf-8")
         return
@@ -219,12 +220,13 @@ def emit(result: ScanResult, formats: list[str], output: Path | None, output_dir
         else:
             output.write_text(terminal.render_text(result, details=details), encoding="utf-8")
     elif name == "json":
-        data = json_report.render_bytes(result)
         if output is None:
             sys.stdout.flush()
-            sys.stdout.buffer.write(data)
+            json_report.write(result, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
         else:
-            output.write_bytes(data)
+            with output.open("wb") as handle:
+                json_report.write(result, handle)
     elif output is None:
         sys.stdout.write(FORMATS[name].render(result))
     else:

@@ -6,6 +6,7 @@ so reporters render exactly one immutable result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -109,10 +110,6 @@ class Finding:
     incomplete: tuple[str, ...] = ()
     """What could not be read about this service (live collection): the finding may understate
     the exposure, and ``--strict`` fails on it."""
-    fixed_task_definition: Json | None = None
-    """The new revision that removes this finding's task-definition traits, as
-    ``register-task-definition`` input (credentials moved to ``secrets``, never written out);
-    ``None`` when no task-definition change fixes anything."""
 
 
 @dataclass(frozen=True)
@@ -162,3 +159,14 @@ class ScanResult:
     """Image reports read (one file may hold several images)."""
     incomplete: tuple[Incomplete, ...] = ()
     """Resources and scopes whose data could not all be read (see :class:`Incomplete`)."""
+    fixes: Callable[[Finding], Json | None] | None = field(default=None, compare=False,
+                                                           repr=False)
+    """Builds a finding's fixed task definition revision when a reporter asks
+    (:class:`ecs_exposure.remediation.fixed.FixedRevisions`); ``None`` for results made
+    without an inventory."""
+
+    def fixed_task_definition(self, finding: Finding) -> Json | None:
+        """The new revision that removes ``finding``'s task-definition traits, as
+        ``register-task-definition`` input (credentials moved to ``secrets``, never written
+        out); ``None`` when no task-definition change fixes anything."""
+        return None if self.fixes is None else self.fixes(finding)

@@ -20,7 +20,8 @@ from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import Subject, assess
 from ecs_exposure.images.exceptions import apply_exceptions
 from ecs_exposure.inventory import Inventory
-from ecs_exposure.model import Finding, Incomplete, Json, ScanResult, SourceError, Trait
+from ecs_exposure.model import Finding, Incomplete, ScanResult, SourceError, Trait
+from ecs_exposure.remediation.fixed import FixedRevisions
 from ecs_exposure.unknown import is_unknown
 
 
@@ -127,34 +128,14 @@ def _order(finding: Finding) -> tuple[int, int, int, int, str, str]:
 def _assess_all(inventory: Inventory,
                 evaluated: list[tuple[Subject, list[Trait]]]) -> tuple[Finding, ...]:
     findings = []
-    fixed: dict[object, Json | None] = {}
     for subject, traits in evaluated:
         finding = assess(subject, traits)
         if finding is None:
             continue
         if subject.arn in inventory.incomplete:
             finding = replace(finding, incomplete=tuple(inventory.incomplete[subject.arn]))
-        findings.append(_with_fix(inventory, _with_vulnerabilities(inventory, finding), fixed))
+        findings.append(_with_vulnerabilities(inventory, finding))
     return tuple(sorted(findings, key=_order))
-
-
-def _with_fix(inventory: Inventory, finding: Finding,
-              fixed: dict[object, Json | None]) -> Finding:
-    """Attach the fixed task definition revision (DESIGN §5 ``remediation.task_definition``),
-    built by the same fixers as ``ecs-exposure fix`` with their default options. Services
-    that share a revision share its fix (``fixed`` memoises per revision)."""
-    from ecs_exposure.remediation.fixers import FixOptions
-    from ecs_exposure.remediation.plan import base_task_definition, fixed_revision
-
-    base = base_task_definition(inventory, finding)
-    if base is None:
-        return finding
-    # Per-service policy exceptions can drop traits, so the traits are part of the key.
-    key = (base, frozenset((t.id, t.pointer) for t in finding.traits if t.resource == base))
-    if key not in fixed:
-        fixed[key] = fixed_revision(inventory, finding, FixOptions())
-    revision = fixed[key]
-    return finding if revision is None else replace(finding, fixed_task_definition=revision)
 
 
 def _with_vulnerabilities(inventory: Inventory, finding: Finding) -> Finding:
@@ -186,9 +167,11 @@ def scan_inventory(
         detected = perf_counter()
         if on_stage is not None:
             on_stage("detectors", detected - start)
+        findings = _assess_all(inventory, services)
+        task_definition_findings = _assess_all(inventory, unattached)
         result = ScanResult(
-            findings=_assess_all(inventory, services),
-            task_definition_findings=_assess_all(inventory, unattached),
+            findings=findings,
+            task_definition_findings=task_definition_findings,
             services=len(inventory.services),
             task_definitions=len(inventory.task_definitions),
             errors=tuple(list(errors or ()) + inventory.errors),
@@ -201,6 +184,7 @@ def scan_inventory(
             vulnerability_reports=len(inventory.vulnerabilities.reports),
             incomplete=tuple(Incomplete(resource, tuple(reasons))
                              for resource, reasons in sorted(inventory.incomplete.items())),
+            fixes=FixedRevisions(inventory, findings + task_definition_findings, memo),
         )
         if on_stage is not None:
             on_stage("exposure", perf_counter() - detected)

@@ -144,7 +144,10 @@ def container_vulnerabilities(inventory: Inventory,
 def top_vulnerabilities(entries: Iterable[ContainerVulnerabilities],
                         limit: int = 5) -> list[tuple[str, AssessedVulnerability]]:
     """The most urgent vulnerabilities across a finding's containers, with the container."""
-    ranked = sorted(((c.container, a) for c in entries for a in c.assessment.vulnerabilities),
+    # Each container's list is ranked already (by rank, then id), so only its first
+    # ``limit`` entries can make the overall top: an image may list hundreds.
+    ranked = sorted(((c.container, a) for c in entries
+                     for a in c.assessment.vulnerabilities[:limit]),
                     key=lambda pair: (pair[1].rank(), pair[1].record.id, pair[0]))
     return ranked[:limit]
 

@@ -12,6 +12,7 @@ import dataclasses
 import difflib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from ecs_exposure.arn import last_segment
 from ecs_exposure.detectors.util import as_dict, as_list
@@ -19,7 +20,7 @@ from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Finding, Json, Trait
 from ecs_exposure.remediation.fixers import PLACEHOLDER, Change, FixOptions, fix_task_definition
 from ecs_exposure.remediation.redact import credential_traits, redact
-from ecs_exposure.remediation.register_input import to_register_input
+from ecs_exposure.remediation.register_input import deep_copy, to_register_input
 
 UNATTACHED = "unattached-task-definitions"
 """Folder for task definitions that no service runs."""
@@ -61,15 +62,19 @@ def _traits_of(finding: Finding, resource: str) -> list[Trait]:
 
 
 def _task_definition_plan(plan: ServicePlan, inventory: Inventory, key: str,
-                          options: FixOptions) -> None:
+                          options: FixOptions, *, keep_original: bool = True,
+                          memo: dict[object, Any] | None = None) -> None:
+    """Fix the revision ``key`` into ``plan``; ``keep_original`` also keeps an unfixed copy
+    (for PLAN.md's diff and the secrets to create), which the scan's findings do not need;
+    ``memo`` is the scan's detector memo (see :func:`credential_traits`)."""
     td = inventory.task_definitions[key]
     register, dropped = to_register_input(td)
-    original = copy.deepcopy(register)
+    original = deep_copy(register) if keep_original else None
     origin = str(td.get("taskDefinitionArn") or plan.arn)
     changes = fix_task_definition(register, _traits_of(plan.finding, key),
                                   dataclasses.replace(options, origin_arn=origin))
     # Safety net: a credential a fixer could not move is replaced, never written out.
-    leftovers = credential_traits(register)
+    leftovers = credential_traits(register, memo)
     if leftovers:
         register, _ = redact(register, marker=f"{PLACEHOLDER}: credential removed")
         for trait in leftovers:
@@ -84,11 +89,12 @@ def _task_definition_plan(plan: ServicePlan, inventory: Inventory, key: str,
         plan.original_input = original
         plan.dropped_fields = dropped
         plan.changes.extend(changes)
-        for container in as_list(register.get("containerDefinitions")):
+        for container in as_list(register.get("containerDefinitions")
+                                 if original is not None else None):
             for secret in as_list(as_dict(container).get("secrets")):
                 reference = str(as_dict(secret).get("valueFrom", ""))
                 if reference.startswith("arn:aws:secretsmanager") and reference not in \
-                        plan.secrets_to_create and _is_new_secret(original, reference):
+                        plan.secrets_to_create and _is_new_secret(as_dict(original), reference):
                     plan.secrets_to_create.append(reference)
     for other in plan.finding.task_definitions:
         if other != key and _traits_of(plan.finding, other):
@@ -242,14 +248,14 @@ def base_task_definition(inventory: Inventory, finding: Finding) -> str | None:
     return finding.arn if finding.arn in inventory.task_definitions else None
 
 
-def fixed_revision(inventory: Inventory, finding: Finding,
-                   options: FixOptions) -> Json | None:
+def fixed_revision(inventory: Inventory, finding: Finding, options: FixOptions,
+                   memo: dict[object, Any] | None = None) -> Json | None:
     """Only the new task definition revision of a finding's plan (what the scan reports)."""
     key = base_task_definition(inventory, finding)
     if key is None:
         return None
     plan = ServicePlan(finding.cluster or UNATTACHED, finding.name, finding.arn, finding)
-    _task_definition_plan(plan, inventory, key, options)
+    _task_definition_plan(plan, inventory, key, options, keep_original=False, memo=memo)
     return plan.register_input
 
 

@@ -7,6 +7,7 @@ same detector that finds credentials decides what to redact, so the two cannot d
 from __future__ import annotations
 
 import copy
+from functools import cache
 from typing import Any
 
 from ecs_exposure.detectors.credentials import plaintext_credentials
@@ -15,9 +16,18 @@ from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json, Trait
 
 
-def credential_traits(td: Json) -> list[Trait]:
-    """Plaintext-credential traits of a task definition, computed without any context."""
-    return list(plaintext_credentials(Context(Inventory(), "task-definition", td, None)))
+@cache
+def _no_inventory() -> Inventory:
+    """The detector needs no joins; an empty inventory is built once (it is not cheap)."""
+    return Inventory()
+
+
+def credential_traits(td: Json, memo: dict[object, Any] | None = None) -> list[Trait]:
+    """Plaintext-credential traits of a task definition, computed without any context;
+    ``memo`` is a scan's detector memo, whose verdict on each value it has seen is reused."""
+    context = Context(_no_inventory(), "task-definition", td, None,
+                      memo={} if memo is None else memo)
+    return list(plaintext_credentials(context))
 
 
 def _parent(doc: Any, parts: list[str]) -> Any:

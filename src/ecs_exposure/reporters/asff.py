@@ -26,7 +26,7 @@ from ecs_exposure import __version__
 from ecs_exposure.arn import parse_arn
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters.common import all_findings, truncate, urls
-from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.reporters.json_report import guidance_dict, result_dict
 
 SCHEMA_VERSION = "2018-10-08"
 GENERATOR_ID = "ecs-exposure/exposure"
@@ -117,7 +117,8 @@ def _product_fields(finding: dict[str, Any]) -> dict[str, str]:
 def asff_finding(finding: dict[str, Any], generated_at: str, account: str, region: str,
                  partition: str = "aws") -> dict[str, Any]:
     """One finding of the JSON result as an ASFF finding for ``account`` in ``region``."""
-    references = urls(ref for trait in finding["traits"] for ref in trait["references"])
+    references = urls(ref for trait in finding["traits"]
+                      for ref in guidance_dict(trait["id"])["references"])
     resources = [_subject(finding, region, partition)]
     for uid in dict.fromkeys(t["resource"] for t in finding["traits"]):
         if uid != finding["resource"]["arn"] and len(resources) < RESOURCES_MAX:

@@ -29,7 +29,7 @@ from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
-from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.reporters.json_report import guidance_dict, result_dict
 from ecs_exposure.reporters.terminal import safe
 
 NO_CLUSTER = "(no service)"
@@ -147,8 +147,9 @@ def _card(finding: dict[str, Any]) -> dict[str, Any]:
     resource = finding["resource"]
     traits = []
     for trait in finding["traits"]:
-        references = [ref for ref in trait["references"] if not ref.startswith("https://")]
-        traits.append(trait | {"links": urls(trait["references"]), "names": references})
+        every = guidance_dict(trait["id"])["references"]
+        references = [ref for ref in every if not ref.startswith("https://")]
+        traits.append(trait | {"links": urls(every), "names": references})
     return {
         "f": finding,
         "kind": kind(finding),

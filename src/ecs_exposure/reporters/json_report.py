@@ -2,150 +2,257 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from ecs_exposure import __version__
 from ecs_exposure.collector import no_cycle_collection
+from ecs_exposure.cvss_vector import ATTACK_VECTORS
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.detectors.secrets import mask
 from ecs_exposure.model import (
     IMPACT_NAMES,
     LIKELIHOOD_NAMES,
     Finding,
+    Json,
     ScanResult,
     Severity,
     SourceError,
     Trait,
 )
 from ecs_exposure.remediation.guidance import guidance_for
-from ecs_exposure.sources.positions import locate
+from ecs_exposure.sources.positions import PositionCache
 from ecs_exposure.vuln_exposure import top_vulnerabilities
-from ecs_exposure.vuln_store import ContainerVulnerabilities, ImageAssessment
+from ecs_exposure.vuln_store import (
+    AssessedVulnerability,
+    ContainerVulnerabilities,
+    ImageAssessment,
+)
 
 SCHEMA = "ecs-exposure/result@1"
 REPORTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
-def trait_dict(trait: Trait) -> dict[str, Any]:
-    """One trait with its evidence and remediation."""
-    spec = SPECS[trait.id]
-    evidence: dict[str, Any] = {"pointer": trait.pointer, "detail": trait.detail}
-    if trait.source:
-        evidence["file"] = trait.source
-        if trait.file_pointer is not None:
-            evidence["file_pointer"] = trait.file_pointer
-            position = locate(trait.source, trait.file_pointer)
-            if position is not None:
-                evidence["location"] = {"file": trait.source, "line": position.line,
-                                        "column": position.column}
-    if trait.extra:
-        evidence["facts"] = {key: value for key, value in trait.extra}
-    if trait.path:
-        evidence["path"] = list(trait.path)
-    if trait.potential:
-        evidence["potential"] = True
-        evidence["missing"] = list(trait.missing)
-    return {
-        "id": trait.id,
-        "category": spec.category,
-        "title": spec.title,
-        "contextual": spec.contextual,
-        "resource": trait.resource,
-        "container": trait.container,
-        "evidence": evidence,
-        "remediation": _remediation(trait.id),
-        "references": list(_references(trait.id)),
-    }
+def trait_dict(trait: Trait, positions: PositionCache | None = None) -> dict[str, Any]:
+    """One trait with its evidence and what to change (the full guidance, its risk and
+    references are in the result's ``guidance``, once per trait id)."""
+    return _Renderer(positions or PositionCache()).trait(trait)
+
+
+def finding_dict(finding: Finding, positions: PositionCache | None = None,
+                 fixed: Json | None = None) -> dict[str, Any]:
+    """One exposure finding; ``fixed`` is its fixed task definition revision."""
+    return _Renderer(positions or PositionCache()).finding(finding, fixed)
 
 
 @cache
-def _remediation(trait_id: str) -> str:
-    """The guidance paragraph of a trait (the same text for each of its instances)."""
-    return guidance_for(trait_id).text()
+def guidance_dict(trait_id: str) -> dict[str, Any]:
+    """The whole guidance of a trait: what an attacker gains, what to change, how to contain
+    it when the setting is really needed, and references."""
+    spec = SPECS[trait_id]
+    guidance = guidance_for(trait_id)
+    return {"title": spec.title, "risk": guidance.why, "remediation": guidance.change,
+            "if_needed": guidance.contain, "text": guidance.text(),
+            "references": list(dict.fromkeys(spec.references + guidance.references))}
 
 
-@cache
-def _references(trait_id: str) -> tuple[str, ...]:
-    return SPECS[trait_id].references + guidance_for(trait_id).references
+def vulnerability_dict(item: AssessedVulnerability) -> dict[str, object]:
+    """Every normalised field of one vulnerability, fields without a value left out (they are
+    most of them, and an estate has hundreds of thousands of records): the keys are those of
+    :meth:`AssessedVulnerability.as_dict`."""
+    record = item.record
+    metrics = item.metrics
+    attack_vector = ATTACK_VECTORS.get(metrics.attack_vector) if metrics else None
+    entry: dict[str, object] = {"id": record.id}
+    for key, value in (
+            ("package", record.package), ("installed_version", record.installed_version),
+            ("fixed_version", record.fixed_version), ("severity", record.severity),
+            ("attack_vector", attack_vector), ("epss", item.epss)):
+        if value is not None:
+            entry[key] = value
+    entry["kev"] = item.kev
+    if record.exploit_available is not None:
+        entry["exploit_available"] = record.exploit_available
+    entry["malicious"] = record.malicious
+    entry["exploitable"] = item.exploitable
+    if item.reasons:
+        entry["likely_because"] = list(item.reasons)
+    entry["evidence"] = [{"scanner": o.scanner, "file": o.source, "pointer": o.pointer}
+                         for o in record.origins]
+    if record.aliases:
+        entry["aliases"] = list(record.aliases)
+    for key, value in (("package_path", record.package_path),
+                       ("fix_available", record.fix_available), ("score", record.score)):
+        if value is not None:
+            entry[key] = value
+    if item.vector is not None:
+        cvss: dict[str, object] = {"vector": item.vector.vector}
+        for key, value in (
+                ("source", item.vector.source),
+                ("version", metrics.version if metrics else None),
+                ("attack_vector", attack_vector),
+                ("privileges_required", metrics.privileges_required if metrics else None),
+                ("user_interaction", metrics.user_interaction if metrics else None)):
+            if value is not None:
+                cvss[key] = value
+        entry["cvss"] = cvss
+    for key, value in (
+            ("network_exploitable", item.network), ("epss_percentile", item.epss_percentile),
+            ("epss_source", item.epss_source), ("kev_date_added", item.kev_date_added),
+            ("kev_source", item.kev_source), ("last_known_exploit", record.last_known_exploit)):
+        if value is not None:
+            entry[key] = value
+    if record.vex_state is not None:
+        entry["vex"] = {"state": record.vex_state,
+                        "justification": record.vex_justification}
+    if record.suppressed is not None:
+        entry["suppressed"] = record.suppressed
+    return entry
 
 
-def _image_summary(found: ImageAssessment) -> dict[str, Any]:
-    by_severity: dict[str, int] = {}
-    for item in found.vulnerabilities:
-        by_severity[item.record.severity] = by_severity.get(item.record.severity, 0) + 1
-    return {
-        "matched_by": found.matched_by,
-        "reports": list(found.reports),
-        "os": None if found.os is None else {
-            "family": found.os.family, "version": found.os.version,
-            "end_of_life": found.end_of_life},
-        "counts": {
-            "total": len(found.vulnerabilities),
-            "exploitable": sum(1 for v in found.vulnerabilities if v.exploitable),
-            "fixable": sum(1 for v in found.vulnerabilities if v.record.fix_available),
-            "by_severity": by_severity,
-            "suppressed": len(found.suppressed),
-        },
-    }
+def _reference(summary: Any) -> Any:
+    """A vulnerability listed by reference (a finding's or a trait's top list): its scanner
+    evidence and every other field are under the result's ``images``."""
+    if not isinstance(summary, dict):
+        return summary
+    return {k: v for k, v in summary.items() if k != "evidence" and v is not None}
 
 
-def container_vulnerabilities_dict(entry: ContainerVulnerabilities) -> dict[str, Any]:
-    """One container's image, how it was matched and its counts; the full list of the image's
-    vulnerabilities is under the result's ``images[image]`` (listed once per image, however
-    many containers run it, so the result stays linear in the number of records)."""
-    return {"container": entry.container, "image": entry.image,
-            "task_definition": entry.task_definition, **_image_summary(entry.assessment)}
+class _Renderer:
+    """Builds the result's pieces; what many findings share (an image's counts, the facts of
+    a trait that services on one revision share) is built once per render."""
 
+    def __init__(self, positions: PositionCache) -> None:
+        self.positions = positions
+        self._summaries: dict[int, tuple[ImageAssessment, dict[str, Any]]] = {}
+        self._facts: dict[int, tuple[object, dict[str, Any]]] = {}
 
-def images_dict(findings: tuple[Finding, ...]) -> dict[str, Any]:
-    """Every vulnerability of every image a finding's container runs, suppressed ones apart."""
-    images: dict[str, Any] = {}
-    for finding in findings:
-        for entry in finding.vulnerabilities:
-            if entry.image not in images:
-                found = entry.assessment
-                images[entry.image] = {
-                    **_image_summary(found),
-                    "vulnerabilities": [v.as_dict() for v in found.vulnerabilities],
-                    "suppressed": [v.as_dict() for v in found.suppressed],
-                }
-    return images
+    def trait(self, trait: Trait) -> dict[str, Any]:
+        spec = SPECS[trait.id]
+        evidence: dict[str, Any] = {"pointer": trait.pointer, "detail": trait.detail}
+        if trait.source:
+            evidence["file"] = trait.source
+            if trait.file_pointer is not None:
+                evidence["file_pointer"] = trait.file_pointer
+                position = self.positions.locate(trait.source, trait.file_pointer)
+                if position is not None:
+                    evidence["location"] = {"file": trait.source, "line": position.line,
+                                            "column": position.column}
+        if trait.extra:
+            evidence["facts"] = self._facts_of(trait.extra)
+        if trait.path:
+            evidence["path"] = list(trait.path)
+        if trait.potential:
+            evidence["potential"] = True
+            evidence["missing"] = list(trait.missing)
+        return {
+            "id": trait.id,
+            "category": spec.category,
+            "title": spec.title,
+            "contextual": spec.contextual,
+            "resource": trait.resource,
+            "container": trait.container,
+            "evidence": evidence,
+            "remediation": guidance_for(trait.id).change,
+        }
 
+    def _facts_of(self, extra: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+        """A trait's facts; vulnerabilities in them are listed by reference."""
+        known = self._facts.get(id(extra))
+        if known is not None:
+            return known[1]
+        facts = {key: [_reference(item) for item in value]
+                 if key == "top" and isinstance(value, list) else value
+                 for key, value in extra}
+        self._facts[id(extra)] = (extra, facts)        # the key object is kept alive
+        return facts
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    """One exposure finding."""
-    return {
-        "id": finding.id,
-        "resource": {
-            "type": finding.resource_type,
-            "arn": finding.arn,
-            "name": finding.name,
-            "cluster": finding.cluster,
-            "account": finding.account,
-            "region": finding.region,
-        },
-        "severity": finding.severity.name,
-        "likelihood": LIKELIHOOD_NAMES[finding.likelihood],
-        "impact": IMPACT_NAMES[finding.impact],
-        "why": finding.why,
-        "title": finding.title,
-        "reachability": finding.reachability,
-        "missing": list(finding.missing),
-        "task_definitions": list(finding.task_definitions),
-        "traits": [trait_dict(t) for t in finding.traits],
-        "attack_path": list(finding.attack_path),
-        "remediation": {"summary": finding.remediation_summary,
-                        "task_definition": finding.fixed_task_definition},
-        "vulnerabilities": {
-            "top": [{"container": container, **item.summary()}
-                    for container, item in top_vulnerabilities(finding.vulnerabilities)],
-            "containers": [container_vulnerabilities_dict(e) for e in finding.vulnerabilities],
-        },
-        "incomplete": list(finding.incomplete),
-    }
+    def image_summary(self, found: ImageAssessment) -> dict[str, Any]:
+        """How an image was matched, its reports, operating system and counts."""
+        known = self._summaries.get(id(found))
+        if known is not None:
+            return known[1]
+        by_severity: dict[str, int] = {}
+        exploitable = fixable = 0
+        for item in found.vulnerabilities:
+            severity = item.record.severity
+            by_severity[severity] = by_severity.get(severity, 0) + 1
+            exploitable += item.exploitable
+            fixable += bool(item.record.fix_available)
+        summary = {
+            "matched_by": found.matched_by,
+            "reports": list(found.reports),
+            "os": None if found.os is None else {
+                "family": found.os.family, "version": found.os.version,
+                "end_of_life": found.end_of_life},
+            "counts": {
+                "total": len(found.vulnerabilities),
+                "exploitable": exploitable,
+                "fixable": fixable,
+                "by_severity": by_severity,
+                "suppressed": len(found.suppressed),
+            },
+        }
+        self._summaries[id(found)] = (found, summary)
+        return summary
+
+    def container(self, entry: ContainerVulnerabilities) -> dict[str, Any]:
+        """One container's image, how it was matched and its counts; the full list of the
+        image's vulnerabilities is under the result's ``images[image]`` (once per image,
+        however many containers run it, so the result stays linear in the records)."""
+        return {"container": entry.container, "image": entry.image,
+                "task_definition": entry.task_definition,
+                **self.image_summary(entry.assessment)}
+
+    def finding(self, finding: Finding, fixed: Json | None) -> dict[str, Any]:
+        return {
+            "id": finding.id,
+            "resource": {
+                "type": finding.resource_type,
+                "arn": finding.arn,
+                "name": finding.name,
+                "cluster": finding.cluster,
+                "account": finding.account,
+                "region": finding.region,
+            },
+            "severity": finding.severity.name,
+            "likelihood": LIKELIHOOD_NAMES[finding.likelihood],
+            "impact": IMPACT_NAMES[finding.impact],
+            "why": finding.why,
+            "title": finding.title,
+            "reachability": finding.reachability,
+            "missing": list(finding.missing),
+            "task_definitions": list(finding.task_definitions),
+            "traits": [self.trait(t) for t in finding.traits],
+            "attack_path": list(finding.attack_path),
+            "remediation": {"summary": finding.remediation_summary, "task_definition": fixed},
+            "vulnerabilities": {
+                "top": [{"container": container, **_reference(item.summary())}
+                        for container, item in top_vulnerabilities(finding.vulnerabilities)],
+                "containers": [self.container(e) for e in finding.vulnerabilities],
+            },
+            "incomplete": list(finding.incomplete),
+        }
+
+    def images(self, findings: Iterable[Finding]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every vulnerability of every image a finding's container runs, suppressed ones
+        apart, once per image."""
+        seen: set[str] = set()
+        for finding in findings:
+            for entry in finding.vulnerabilities:
+                if entry.image not in seen:
+                    seen.add(entry.image)
+                    found = entry.assessment
+                    yield entry.image, {
+                        **self.image_summary(found),
+                        "vulnerabilities": [vulnerability_dict(v)
+                                            for v in found.vulnerabilities],
+                        "suppressed": [vulnerability_dict(v) for v in found.suppressed],
+                    }
 
 
 def error_dict(error: SourceError) -> dict[str, Any]:
@@ -157,49 +264,115 @@ def error_dict(error: SourceError) -> dict[str, Any]:
     return entry
 
 
-def result_dict(result: ScanResult) -> dict[str, Any]:
-    """The whole result object."""
+class _Stream:
+    """A large member of the result (a list, or an object as ``(key, value)`` pairs) that is
+    produced and written one item at a time."""
+
+    def __init__(self, items: Iterable[Any], *, pairs: bool = False) -> None:
+        self.items = items
+        self.pairs = pairs
+
+
+def _members(result: ScanResult) -> Iterator[tuple[str, Any]]:
+    """The result's members in order; the large ones as :class:`_Stream`."""
     by_severity = {s.name: 0 for s in REPORTED}
     for finding in result.findings:
         by_severity[finding.severity.name] += 1
-    return {
-        "schema": SCHEMA,
-        "generated_at": result.generated_at,
-        "tool": {"name": "ecs-exposure", "version": __version__},
-        "summary": {
-            "services": result.services,
-            "findings": len(result.findings),
-            "by_severity": by_severity,
-            "task_definitions": result.task_definitions,
-            "task_definition_findings": len(result.task_definition_findings),
-            "vulnerability_reports": result.vulnerability_reports,
-            "unscanned_images": len(result.unscanned_images),
-            "incomplete": len(result.incomplete),
-        },
-        "findings": [finding_dict(f) for f in result.findings],
-        "task_definition_findings": [finding_dict(f) for f in result.task_definition_findings],
-        "errors": [error_dict(e) for e in result.errors],
-        "skipped": [{"source": e.source, "message": mask(e.message)} for e in result.skipped],
-        "inputs": list(result.inputs),
-        "images": images_dict(result.findings + result.task_definition_findings),
-        "unscanned_images": [{"image": u.image, "services": list(u.services),
-                              "containers": list(u.containers)}
-                             for u in result.unscanned_images],
-        "intel": [{"kind": i.kind, "source": i.source, "version": i.version, "date": i.date,
-                   "count": i.count} for i in result.intel],
-        "incomplete": [{"resource": i.resource, "reasons": list(i.reasons)}
-                       for i in result.incomplete],
+    every = result.findings + result.task_definition_findings
+    positions = PositionCache()
+    positions.prefetch((t.source, t.file_pointer) for f in every for t in f.traits
+                       if t.source and t.file_pointer is not None)
+    renderer = _Renderer(positions)
+
+    def rendered(findings: tuple[Finding, ...]) -> Iterator[dict[str, Any]]:
+        for finding in findings:
+            yield renderer.finding(finding, result.fixed_task_definition(finding))
+
+    yield "schema", SCHEMA
+    yield "generated_at", result.generated_at
+    yield "tool", {"name": "ecs-exposure", "version": __version__}
+    yield "summary", {
+        "services": result.services,
+        "findings": len(result.findings),
+        "by_severity": by_severity,
+        "task_definitions": result.task_definitions,
+        "task_definition_findings": len(result.task_definition_findings),
+        "vulnerability_reports": result.vulnerability_reports,
+        "unscanned_images": len(result.unscanned_images),
+        "incomplete": len(result.incomplete),
     }
+    yield "findings", _Stream(rendered(result.findings))
+    yield "task_definition_findings", _Stream(rendered(result.task_definition_findings))
+    yield "errors", [error_dict(e) for e in result.errors]
+    yield "skipped", [{"source": e.source, "message": mask(e.message)} for e in result.skipped]
+    yield "inputs", list(result.inputs)
+    yield "images", _Stream(renderer.images(every), pairs=True)
+    yield "unscanned_images", [{"image": u.image, "services": list(u.services),
+                                "containers": list(u.containers)}
+                               for u in result.unscanned_images]
+    yield "intel", [{"kind": i.kind, "source": i.source, "version": i.version, "date": i.date,
+                     "count": i.count} for i in result.intel]
+    yield "incomplete", [{"resource": i.resource, "reasons": list(i.reasons)}
+                         for i in result.incomplete]
+    trait_ids = sorted({t.id for f in every for t in f.traits})
+    yield "guidance", {trait_id: guidance_dict(trait_id) for trait_id in trait_ids}
+
+
+def result_dict(result: ScanResult) -> dict[str, Any]:
+    """The whole result object, as one tree (for the reporters built on it)."""
+    with no_cycle_collection():
+        return {key: _materialised(value) for key, value in _members(result)}
+
+
+def _materialised(value: Any) -> Any:
+    if not isinstance(value, _Stream):
+        return value
+    return dict(value.items) if value.pairs else list(value.items)
+
+
+_INDENT = orjson.OPT_INDENT_2
+
+
+def write(result: ScanResult, out: BinaryIO) -> None:
+    """Write the pretty JSON result to ``out``, one finding (and one image) at a time.
+
+    The bytes are exactly ``orjson.dumps(result_dict(result), option=OPT_INDENT_2)`` plus a
+    newline, but the whole tree never exists at once: on a large estate it would be gigabytes.
+    orjson escapes control characters, so hostile names stay inert; a JSON string never
+    holds a raw newline, so re-indenting a nested item is a plain byte replacement."""
+    with no_cycle_collection():
+        out.write(b"{")
+        first = True
+        for key, value in _members(result):
+            out.write(b"\n  " if first else b",\n  ")
+            first = False
+            out.write(orjson.dumps(key) + b": ")
+            if isinstance(value, _Stream):
+                _write_stream(value, out)
+            else:
+                out.write(orjson.dumps(value, option=_INDENT).replace(b"\n", b"\n  "))
+        out.write(b"\n}\n" if not first else b"}\n")
+
+
+def _write_stream(stream: _Stream, out: BinaryIO) -> None:
+    opening, closing = (b"{", b"}") if stream.pairs else (b"[", b"]")
+    out.write(opening)
+    empty = True
+    for item in stream.items:
+        out.write(b"\n    " if empty else b",\n    ")
+        empty = False
+        if stream.pairs:
+            key, item = item
+            out.write(orjson.dumps(key) + b": ")
+        out.write(orjson.dumps(item, option=_INDENT).replace(b"\n", b"\n    "))
+    out.write(closing if empty else b"\n  " + closing)
 
 
 def render_bytes(result: ScanResult) -> bytes:
-    """Pretty JSON as UTF-8 bytes; orjson escapes control characters, so hostile names stay
-    inert.
-
-    The result tree has no reference cycles, so the cycle collector is paused while it is
-    built: on large estates its repeated walks over the growing tree cost seconds."""
-    with no_cycle_collection():
-        return orjson.dumps(result_dict(result), option=orjson.OPT_INDENT_2) + b"\n"
+    """The pretty JSON result as UTF-8 bytes (see :func:`write`)."""
+    buffer = io.BytesIO()
+    write(result, buffer)
+    return buffer.getvalue()
 
 
 def render(result: ScanResult) -> str:

@@ -32,7 +32,7 @@ from ecs_exposure import __version__
 from ecs_exposure.arn import parse_arn
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters.common import all_findings, epoch_ms, urls
-from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.reporters.json_report import guidance_dict, result_dict
 
 OCSF_VERSION = "1.6.0"
 """The OCSF version Security Hub documents support for."""
@@ -129,7 +129,8 @@ def detection_finding(finding: dict[str, Any], generated_at: str) -> dict[str, A
     time = epoch_ms(generated_at)
     severity = finding["severity"]
     events = [_related_event(finding, i, t) for i, t in enumerate(finding["traits"], start=1)]
-    references = urls(ref for trait in finding["traits"] for ref in trait["references"])
+    references = urls(ref for trait in finding["traits"]
+                      for ref in guidance_dict(trait["id"])["references"])
     observed = dict.fromkeys([finding["resource"]["arn"]] + [t["resource"]
                                                              for t in finding["traits"]])
     return {
