@@ -140,6 +140,8 @@ class Inventory:
     def add_service(self, service: Json, source: str, prefix: str = "") -> None:
         """Index a service by ARN (later files replace earlier copies of the same service)."""
         key = str(service.get("serviceArn") or service.get("serviceName") or source)
+        if "events" in service:     # up to 100 messages a service that no check reads
+            service = {name: value for name, value in service.items() if name != "events"}
         self.services[key] = service
         self._origin(key, source, prefix)
 
