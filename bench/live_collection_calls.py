@@ -7,6 +7,11 @@ of the documented formula (``ecs_exposure.sources.aws.callcount``).
 
     PYTHONPATH=src python3 bench/live_collection_calls.py                 # 1,000 services
     PYTHONPATH=src python3 bench/live_collection_calls.py --services 200 --revisions 200
+    PYTHONPATH=src python3 bench/live_collection_calls.py --json          # one JSON object
+
+``--json`` is how ``bench/run.py --live N`` runs it, in a fresh process: the estate's sizes,
+calls by action, the measured total, the formula's value, seeding and collection seconds,
+the errors and the peak RSS of the process (which holds moto's server as well as the collector).
 
 Not a timing benchmark: seconds are printed for information only (moto is not AWS).
 """
@@ -14,10 +19,14 @@ Not a timing benchmark: seconds are printed for information only (moto is not AW
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -48,7 +57,7 @@ def seed(server: MotoServer, services: int, clusters: int, revisions: int, roles
                                                      '"s3:GetObject", "Resource": "*"}]}'})
                  for i in range(roles)]
     target_groups = [s.load_balancer(f"alb-{i}", lb_group, 443) for i in range(balancers)]
-    tds = []
+    tds: list[str] = []
     for index in range(revisions):
         image, _ = s.image(f"app-{index % 100}", f"v{index}")
         tds.append(s.task_definition(f"app-{index}", [hardened_container("app", image)],
@@ -59,7 +68,7 @@ def seed(server: MotoServer, services: int, clusters: int, revisions: int, roles
                              settings=[{"name": "containerInsights", "value": "enabled"}])
     for index in range(services):
         network = s.awsvpc(s.private, groups[index % len(groups)], False)
-        extra = {}
+        extra: dict[str, Any] = {}
         if index < balancers * 5:
             extra["loadBalancers"] = [{"targetGroupArn": target_groups[index % balancers],
                                        "containerName": "app", "containerPort": 8080}]
@@ -73,8 +82,36 @@ def seed(server: MotoServer, services: int, clusters: int, revisions: int, roles
                            startedBy="ecs-svc", networkConfiguration=network)
 
 
+def measure(services: int, clusters: int, revisions: int, roles: int, balancers: int,
+            tasks: bool) -> dict[str, Any]:
+    """Seed a fresh moto server, collect once, and return what was measured."""
+    server = MotoServer()
+    try:
+        started = time.perf_counter()
+        seed(server, services, clusters, revisions, roles, balancers, tasks)
+        seeded = time.perf_counter() - started
+        os.environ.update(server.env())
+        started = time.perf_counter()
+        snapshot = collect(CollectOptions(regions=(REGION,)))
+        took = time.perf_counter() - started
+    finally:
+        server.stop()
+    calls = snapshot["api_calls"]
+    formula = expected_calls(snapshot, caller=ACCOUNT)
+    return {
+        "services": services, "clusters": clusters, "revisions": revisions, "roles": roles,
+        "balancers": balancers, "tasks": services if tasks else 0, "region": REGION,
+        "calls_by_action": dict(calls["by_action"]), "calls_total": int(calls["total"]),
+        "formula": formula, "equal": int(calls["total"]) == formula,
+        "seeding_seconds": seeded, "collection_seconds": took,
+        "errors": len(snapshot["errors"]), "incomplete": len(snapshot["incomplete"]),
+        # ru_maxrss is KiB on Linux; moto's server runs in this process too.
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--services", type=int, default=1000)
     parser.add_argument("--clusters", type=int, default=10)
     parser.add_argument("--revisions", type=int, default=100,
@@ -82,27 +119,27 @@ def main() -> None:
     parser.add_argument("--roles", type=int, default=10)
     parser.add_argument("--balancers", type=int, default=20)
     parser.add_argument("--no-tasks", action="store_true", help="do not start running tasks")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object (for bench/run.py) instead of text")
     args = parser.parse_args()
-    server = MotoServer()
-    started = time.perf_counter()
-    seed(server, args.services, args.clusters, args.revisions, args.roles, args.balancers,
-         not args.no_tasks)
-    seeded = time.perf_counter() - started
-    os.environ.update(server.env())
-    started = time.perf_counter()
-    snapshot = collect(CollectOptions(regions=(REGION,)))
-    took = time.perf_counter() - started
-    server.stop()
-    calls = snapshot["api_calls"]
-    print(f"estate: {args.services} services, {args.clusters} clusters, {args.revisions} "
-          f"revisions, {args.roles} roles, {args.balancers} load balancers, "
-          f"tasks={'no' if args.no_tasks else 'one per service'}")
-    print(f"errors: {len(snapshot['errors'])}, incomplete: {len(snapshot['incomplete'])}")
-    for action, count in calls["by_action"].items():
+    # Standard output carries only the result: anything else printed goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        result = measure(args.services, args.clusters, args.revisions, args.roles,
+                         args.balancers, not args.no_tasks)
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"estate: {result['services']} services, {result['clusters']} clusters, "
+          f"{result['revisions']} revisions, {result['roles']} roles, {result['balancers']} "
+          f"load balancers, tasks={'one per service' if result['tasks'] else 'no'}")
+    print(f"errors: {result['errors']}, incomplete: {result['incomplete']}")
+    for action, count in result["calls_by_action"].items():
         print(f"  {action:45} {count:6}")
-    print(f"measured calls: {calls['total']}")
-    print(f"formula:        {expected_calls(snapshot, caller=ACCOUNT)}")
-    print(f"(seeding {seeded:.0f} s, collection {took:.1f} s against moto on this machine)")
+    print(f"measured calls: {result['calls_total']}")
+    print(f"formula:        {result['formula']}")
+    print(f"(seeding {result['seeding_seconds']:.0f} s, collection "
+          f"{result['collection_seconds']:.1f} s against moto on this machine, peak RSS "
+          f"{result['peak_rss_mib']:.0f} MiB)")
 
 
 if __name__ == "__main__":

@@ -82,6 +82,15 @@ def evaluate_budgets(document: Json) -> list[Json]:
                         "measured": f"{startup['help_seconds']:.3f} s",
                         "met": startup["help_seconds"] < HELP_SECONDS,
                         "note": f"bare `python3 -c pass`: {startup['python_seconds']:.3f} s"})
+    live = document.get("live_collection")
+    if live:
+        budgets.append({"name": "live collection: calls = formula",
+                        "limit": "measured = `callcount.expected_calls`",
+                        "measured": f"{live['calls_total']:,} calls, formula "
+                                    f"{live['formula']:,}",
+                        "met": bool(live["equal"]),
+                        "note": f"{live['services']:,} services against moto, "
+                                f"{live['errors']} collection errors"})
     return budgets
 
 
@@ -165,7 +174,31 @@ def render(document: Json) -> str:
     if startup:
         lines += ["", f"`ecs-exposure --help`: {startup['help_seconds']:.3f} s "
                   f"(bare interpreter {startup['python_seconds']:.3f} s)."]
+    live = document.get("live_collection")
+    if live:
+        lines += render_live(live)
     return "\n".join(lines)
+
+
+def render_live(live: Json) -> list[str]:
+    """The live-collection section: calls per operation beside the formula, and the time."""
+    tasks = f"{live['tasks']:,} running tasks" if live.get("tasks") else "no running tasks"
+    lines = ["", f"#### Live collection against moto ({live['services']:,} services)", "",
+             f"One account, one region: {live['services']:,} services in "
+             f"{live['clusters']:,} clusters sharing {live['revisions']:,} task definition "
+             f"revisions, {live['roles']:,} task roles, {live['balancers']:,} load balancers, "
+             f"{tasks} (`bench/live_collection_calls.py`, one run).", "",
+             "| operation | calls |", "|---|---|"]
+    lines += [f"| {action} | {count:,} |" for action, count in live["calls_by_action"].items()]
+    lines += [f"| **total measured** | **{live['calls_total']:,}** |",
+              f"| formula (`callcount.expected_calls`) | {live['formula']:,} |",
+              "", f"Measured = formula: {'yes' if live['equal'] else '**no**'}; "
+              f"{live['errors']} collection errors. Collection {live['collection_seconds']:.1f} s "
+              f"wall (seeding moto {live['seeding_seconds']:.0f} s before it; peak RSS "
+              f"{live['peak_rss_mib']:.0f} MiB for moto's server and the collector in one "
+              "process). moto is not AWS: its latency, throttling and paging speed differ, so "
+              "the time is indicative only; the call count is what carries over."]
+    return lines
 
 
 def update_document(path: Path, document: Json) -> None:

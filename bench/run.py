@@ -13,6 +13,10 @@ min(20·N, 200k) vulnerability records, then measures, each run in a fresh inter
 * ``parse``: bare ``orjson.loads`` of the same files, the floor;
 * ``cli``: ``ecs-exposure scan … --format json --output FILE`` end to end (wall, peak RSS).
 
+Then, once (``--live N``, 1,000 services by default; ``--live 0`` skips it), a live collection
+against a local moto server seeded with N services (``bench/live_collection_calls.py --json``):
+API calls by operation beside the call-count formula's value, and the collection's wall time.
+
 Medians go to ``bench/results/<date>.json`` and into BENCHMARKS.md between its markers.
 """
 
@@ -41,6 +45,7 @@ from bench.report import evaluate_budgets, update_document  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 MEASURE = Path(__file__).resolve().parent / "measure.py"
 GENERATE = Path(__file__).resolve().parent / "generate.py"
+LIVE = Path(__file__).resolve().parent / "live_collection_calls.py"
 SCHEMA = "ecs-exposure-bench/results@1"
 SMALL = 10_000
 SMALL_RUNS = 7
@@ -218,6 +223,20 @@ def run_case(workdir: Path, services: int, vulns: int, args: argparse.Namespace)
     return case
 
 
+def run_live(services: int) -> Json:
+    """One live collection of ``services`` services against moto, in a fresh interpreter
+    (seeding, moto's server and the collector all live in that child)."""
+    print(f"live collection: seeding moto with {services:,} services …", flush=True)
+    wall, out = run_child([sys.executable, str(LIVE), "--services", str(services), "--json"])
+    result: Json = orjson.loads(out)
+    result["child_seconds"] = wall
+    print(f"  {result['calls_total']:,} API calls, formula {result['formula']:,} "
+          f"({'equal' if result['equal'] else 'DIFFERENT'}), collection "
+          f"{result['collection_seconds']:.1f} s, seeding {result['seeding_seconds']:.0f} s, "
+          f"{result['errors']} errors", flush=True)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1k,10k,50k",
@@ -236,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the end-to-end `ecs-exposure scan` runs")
     parser.add_argument("--profile", action="store_true",
                         help="also write a pyinstrument profile per size into --workdir")
+    parser.add_argument("--live", type=parse_count, default=1000, metavar="N",
+                        help="services of the live collection against moto (default 1000; "
+                             "0 skips it)")
     parser.add_argument("--clean", action="store_true", help="delete the estates afterwards")
     parser.add_argument("--from-results", type=Path, metavar="FILE",
                         help="measure nothing: rewrite BENCHMARKS.md from a results JSON")
@@ -254,12 +276,14 @@ def main(argv: list[str] | None = None) -> int:
         **git_state(), "machine": machine(),
         "settings": {"sizes": sizes, "runs": args.runs, "seed": args.seed,
                      "vulns_per_service": args.vulns_per_service,
-                     "max_vulns": args.max_vulns, "cli": args.cli},
+                     "max_vulns": args.max_vulns, "cli": args.cli, "live": args.live},
         "startup": startup(args.runs), "cases": [],
     }
     for services in sizes:
         vulns = min(services * args.vulns_per_service, args.max_vulns)
         document["cases"].append(run_case(args.workdir, services, vulns, args))
+    if args.live > 0:
+        document["live_collection"] = run_live(args.live)
     document["machine"]["load_average_after"] = os.getloadavg()
     document["budgets"] = evaluate_budgets(document)
     for budget in document["budgets"]:
