@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 DOCKER_HUB = "docker.io"
 _HUB_ALIASES = {"index.docker.io", "registry-1.docker.io", "docker.io"}
@@ -58,8 +59,10 @@ class ImageRef:
         return self.digest is not None
 
 
+@lru_cache(maxsize=65536)
 def parse_reference(text: str) -> ImageRef | None:
-    """Parse ``text``; ``None`` when it is not a plausible image reference."""
+    """Parse ``text``; ``None`` when it is not a plausible image reference (memoised: an
+    estate names each image from many containers and several checks)."""
     ref = text.strip()
     if not ref or len(ref) > 1024 or any(c.isspace() for c in ref):
         return None
