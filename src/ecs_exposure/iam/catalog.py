@@ -79,6 +79,7 @@ class Catalog:
         self._by_service: dict[str, list[str]] = {}
         self._expanded: dict[str, frozenset[str]] = {}
         self._levels: dict[str, str] = {}
+        self._probes: dict[str, tuple[Probe, ...]] = {}
         for service in orjson.loads((data / "services.json").read_bytes()):
             key = str(service).lower()
             actions = orjson.loads((data / "actions" / f"{key}.json").read_bytes())
@@ -151,11 +152,17 @@ class Catalog:
         return union
 
     def probes(self, action: str) -> tuple[Probe, ...]:
-        """Probe ARNs for every resource type of the action (empty: the action takes ``*``)."""
-        info = self.get(action)
-        if info is None:
-            return ()
-        return tuple(_probe(arn) for arn in info.resource_arns)
+        """Probe ARNs for every resource type of the action (empty: the action takes ``*``).
+
+        Built once per action: coverage questions ask about the same few actions per role.
+        """
+        key = action.lower()
+        found = self._probes.get(key)
+        if found is None:
+            info = self._actions.get(key)
+            found = () if info is None else tuple(_probe(arn) for arn in info.resource_arns)
+            self._probes[key] = found
+        return found
 
 
 def _probe(arn_format: str) -> Probe:

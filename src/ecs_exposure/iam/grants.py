@@ -12,6 +12,7 @@ to Lambda?) are the evaluator's job; this view feeds ``administrative-policy`` a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -72,11 +73,16 @@ def analyse_document(document: Any) -> list[Grant]:
 
 def denies_everything(document: Any) -> bool:
     """An unconditional ``Deny *`` on ``*`` cancels every Allow of the role."""
+    return _denies_everything(parse_statements(document))
+
+
+def _denies_everything(statements: Iterable[Statement]) -> bool:
+    """``denies_everything`` on statements already parsed (a role's sources hold them)."""
     return any(
         s.effect == "Deny" and s.condition is None and not s.not_action
         and not s.not_resource
         and any(a in ("*", "*:*") for a in s.actions) and "*" in s.resources
-        for s in parse_statements(document)
+        for s in statements
     )
 
 
@@ -111,11 +117,9 @@ class SourcedGrant:
 
 def role_grants(policies: RolePolicies) -> list[SourcedGrant]:
     """Admin and service-admin grants of a role, after Deny-everything and its boundary."""
-    documents = [s.document for s in policies.identity]
     boundary = policies.boundary
-    if boundary is not None:
-        documents.append(boundary.document)
-    if any(denies_everything(d) for d in documents):
+    everything = list(policies.identity) + ([boundary] if boundary is not None else [])
+    if any(_denies_everything(source.statements) for source in everything):
         return []
     limits: list[Grant] | None = None
     if boundary is not None and boundary.document is not None:

@@ -20,7 +20,7 @@ from ecs_exposure.iam.document import glob_match, strings
 from ecs_exposure.iam.evaluate import ANY, SOME, Decision, Evaluator, Target
 from ecs_exposure.iam.grants import analyse_document, is_administrative
 from ecs_exposure.iam.managed import aws_managed_name
-from ecs_exposure.iam.patterns import PATTERNS, Pattern, Step
+from ecs_exposure.iam.patterns import ACTIONS, PATTERNS, Pattern, Step
 from ecs_exposure.iam.principal import RolePolicies
 from ecs_exposure.inventory import Inventory, decode_policy_document
 from ecs_exposure.model import Json, Level
@@ -96,6 +96,14 @@ class PathFinder:
         self.policies = policies
         self.evaluator = evaluator or Evaluator(policies)
         self._admin_roles: list[Json] | None = None
+        self._allowable: frozenset[str] | None = None
+
+    def _possible(self, step: Step) -> bool:
+        """Does any identity Allow name one of the step's actions? If not, every target is
+        denied and the step (so its pattern) fails without a single decision."""
+        if self._allowable is None:
+            self._allowable = self.evaluator.allowable(ACTIONS)
+        return not self._allowable.isdisjoint(step.actions)
 
     # ---- concrete targets from the inputs ------------------------------------------------
 
@@ -241,6 +249,8 @@ class PathFinder:
 
     def _path(self, pattern: Pattern) -> EscalationPath | None:
         if pattern.requires_boundary and self.policies.boundary is None:
+            return None
+        if not all(self._possible(step) for step in pattern.steps):
             return None
         results: list[StepResult] = []
         admin_target = False
