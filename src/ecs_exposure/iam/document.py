@@ -78,6 +78,27 @@ def _tokens(pattern: str, fold: bool) -> tuple[tuple[Token, ...], bool]:
     return tuple(tokens), variable
 
 
+def _is_plain(pattern: str) -> bool:
+    """No wildcard and no policy variable: the pattern matches one string exactly (its
+    tokens would be its characters, lower-cased for actions)."""
+    return "*" not in pattern and "?" not in pattern and "${" not in pattern
+
+
+_SPECIAL = re.compile(r"[*?$]")
+
+
+def _head_fits(pattern: str, text: str, fold: bool) -> bool:
+    """Does ``text`` start with the literal characters before the pattern's first wildcard
+    or variable? A cheap early "no" for the many scoped patterns (``app-0001-data/*``)
+    that are seen once and would otherwise be tokenised for nothing. Folded patterns are
+    checked only when ASCII, where lower-casing is character by character."""
+    if fold and not pattern.isascii():
+        return True
+    special = _SPECIAL.search(pattern)
+    head = pattern[:special.start()] if special else pattern
+    return text.startswith(head.lower() if fold else head)
+
+
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """Whole-string IAM wildcard match (actions ignore case, resources do not).
 
@@ -87,8 +108,12 @@ def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """
     if pattern == "*":
         return True
-    tokens = _tokens(pattern, ignore_case)[0]
     text = value.lower() if ignore_case else value
+    if _is_plain(pattern):  # most ARN parts: no wildcard, so no tokens to build
+        return (pattern.lower() if ignore_case else pattern) == text
+    if not _head_fits(pattern, text, ignore_case):
+        return False
+    tokens = _tokens(pattern, ignore_case)[0]
     t = v = 0
     star_t, star_v = -1, 0
     while v < len(text):
@@ -112,11 +137,6 @@ def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
 def has_variable(pattern: str) -> bool:
     """True when the pattern holds a policy variable resolved only per request."""
     return "${" in pattern and _tokens(pattern, False)[1]
-
-
-def _is_plain(pattern: str) -> bool:
-    """No wildcard and no policy variable: the pattern matches one name, case folded."""
-    return "*" not in pattern and "?" not in pattern and "${" not in pattern
 
 
 class ActionMatcher:

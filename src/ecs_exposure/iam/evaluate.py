@@ -109,6 +109,13 @@ def _role_patterns(resources: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(p for p in resources if not _undefined_for_roles(p))
 
 
+@lru_cache(maxsize=65536)
+def _covers_every(patterns: tuple[str, ...], action: str, account: str, partition: str) -> bool:
+    """Does any pattern of a ``Resource`` list cover every resource of the action's types?
+    (Per list: shared policies put the same list in front of every role.)"""
+    return any(covers_any(p, action, account, partition) for p in patterns)
+
+
 _Lists = tuple[tuple[Cited, ...], tuple[Cited, ...], tuple[Cited, ...]]
 
 
@@ -156,11 +163,16 @@ class Evaluator:
         the action, in policy order: every decision about the action reads only these."""
         lists = self._lists.get(action)
         if lists is None:
-            identity = [c for c in self.identity if c.statement.matches_action(action)]
-            bound = [c for c in self.boundary or () if c.statement.matches_action(action)]
-            lists = (tuple(c for c in identity if c.statement.effect == "Allow"),
-                     tuple(c for c in identity + bound if c.statement.effect == "Deny"),
-                     tuple(c for c in bound if c.statement.effect == "Allow"))
+            allows: list[Cited] = []
+            denies: list[Cited] = []
+            bound_allows: list[Cited] = []
+            for cited in self.identity:
+                if cited.statement.matches_action(action):
+                    (allows if cited.statement.effect == "Allow" else denies).append(cited)
+            for cited in self.boundary or ():
+                if cited.statement.matches_action(action):
+                    (bound_allows if cited.statement.effect == "Allow" else denies).append(cited)
+            lists = (tuple(allows), tuple(denies), tuple(bound_allows))
             self._lists[action] = lists
         return lists
 
@@ -172,7 +184,8 @@ class Evaluator:
         if target.kind == "arn":
             hit = any(glob_match(p, target.arn) for p in patterns)
         elif target.kind == "any":
-            hit = any(self._any(p, action) for p in patterns)
+            policies = self.policies
+            hit = _covers_every(patterns, action, policies.account, policies.partition)
             if statement.not_resource:
                 return not hit
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from ecs_exposure.arn import last_segment, parse_arn
 from ecs_exposure.iam.cache import administrative, memo
@@ -96,14 +97,6 @@ class PathFinder:
         self.policies = policies
         self.evaluator = evaluator or Evaluator(policies)
         self._admin_roles: list[Json] | None = None
-        self._allowable: frozenset[str] | None = None
-
-    def _possible(self, step: Step) -> bool:
-        """Does any identity Allow name one of the step's actions? If not, every target is
-        denied and the step (so its pattern) fails without a single decision."""
-        if self._allowable is None:
-            self._allowable = self.evaluator.allowable(ACTIONS)
-        return not self._allowable.isdisjoint(step.actions)
 
     # ---- concrete targets from the inputs ------------------------------------------------
 
@@ -250,8 +243,6 @@ class PathFinder:
     def _path(self, pattern: Pattern) -> EscalationPath | None:
         if pattern.requires_boundary and self.policies.boundary is None:
             return None
-        if not all(self._possible(step) for step in pattern.steps):
-            return None
         results: list[StepResult] = []
         admin_target = False
         for step in pattern.steps:
@@ -287,5 +278,17 @@ class PathFinder:
 
     def paths(self) -> list[EscalationPath]:
         """Every pattern the role can carry out, strongest first (stable order)."""
-        found = [p for pattern in PATTERNS if (p := self._path(pattern)) is not None]
+        candidates = _possible_patterns(self.evaluator.allowable(ACTIONS))
+        found = [p for pattern in candidates if (p := self._path(pattern)) is not None]
         return sorted(found, key=lambda p: (-p.impact, p.conditional))
+
+
+@lru_cache(maxsize=4096)
+def _possible_patterns(allowable: frozenset[str]) -> tuple[Pattern, ...]:
+    """Patterns (in order) every step of which some identity Allow names an action of.
+
+    Any other pattern fails without a single decision: an action no Allow names is denied
+    on every target. Roles built alike name the same actions, so this is shared by them.
+    """
+    return tuple(pattern for pattern in PATTERNS
+                 if all(not allowable.isdisjoint(step.actions) for step in pattern.steps))
