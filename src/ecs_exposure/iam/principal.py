@@ -9,8 +9,10 @@ policy known only from the bundled copy is cited by the role's attachment
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any, TypeVar
 
 from ecs_exposure.arn import last_segment, parse_arn
 from ecs_exposure.iam.document import Statement, parse_statements
@@ -18,6 +20,8 @@ from ecs_exposure.iam.managed import bundled
 from ecs_exposure.iam.memo import memo
 from ecs_exposure.inventory import Inventory, decode_policy_document
 from ecs_exposure.model import Json
+
+T = TypeVar("T")
 
 
 def _list(value: object) -> list[object]:
@@ -38,6 +42,21 @@ class PolicySource:
     document: Json | None
     bundled: bool = False
     statements: tuple[Statement, ...] = field(default=(), compare=False)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False,
+                                     repr=False)
+
+    def derived(self, key: str, build: Callable[[PolicySource], T]) -> T:
+        """``build(self)``, computed once per source: a managed policy's source is shared by
+        every role it is attached to, so what depends only on it is worked out once."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        result: T = self._derived[key]
+        return result
+
+    @property
+    def cited(self) -> tuple[Cited, ...]:
+        """Its statements, each with this source (built once)."""
+        return self.derived("cited", lambda me: tuple(Cited(me, st) for st in me.statements))
 
     @classmethod
     def of(cls, label: str, resource: str, prefix: str, document: Json | None,
