@@ -7,13 +7,31 @@ from typing import Any
 import pytest
 
 from conftest import ACCOUNT, REGION
+from ecs_exposure.iam.analysis import analyse_role
 from ecs_exposure.iam.catalog import load
 from ecs_exposure.iam.conditions import Truth, evaluate
-from ecs_exposure.iam.document import glob_match, parse_statements
+from ecs_exposure.iam.document import (
+    ActionMatcher,
+    action_matcher,
+    glob_match,
+    parse_statements,
+)
 from ecs_exposure.iam.evaluate import ANY, SOME, Target, covers_any
 from ecs_exposure.iam.managed import aws_managed_name, bundle_date, bundled, bundled_names
 from ecs_exposure.iam.patterns import PATTERNS
-from iam_helpers import ROLE_ARN, allow, analyse, arn, deny, doc, evaluator, policy
+from ecs_exposure.iam.principal import role_policies
+from iam_helpers import (
+    ROLE_ARN,
+    allow,
+    analyse,
+    arn,
+    deny,
+    doc,
+    evaluator,
+    inventory,
+    policy,
+    role,
+)
 
 # ---- wildcards ---------------------------------------------------------------------------
 
@@ -41,6 +59,73 @@ def test_actions_match_case_insensitively_resources_do_not() -> None:
 
 def test_hostile_wildcard_patterns_do_not_backtrack_forever() -> None:
     assert not glob_match("*a" * 200 + "b", "a" * 5000)
+
+
+ACTION_LISTS = [
+    ("iam:PassRole",), ("IAM:passrole",), ("iam:Pass*",), ("iam:?assRole",), ("iam:P?ss*le",),
+    ("*",), ("*:*",), ("iam:*",), ("s3:Get*", "iam:PassRole"), ("iam:${*}",),
+    ("iam:${aws:username}",), ("iam:Pass${",), ("iam:PassRole?",), ("",), ("i*m:pa*",),
+    ("iam:passrole", "iam:PASSROLE", "lambda:Create*"),
+]
+QUESTIONS = ["iam:PassRole", "iam:passrole", "IAM:PASSROLE", "iam:PassRoles", "iam:*",
+             "iam:PutRolePolicy", "s3:GetObject", "lambda:CreateFunction", "", "iam:Pass${"]
+
+
+def plain_matches(patterns: tuple[str, ...], action: str) -> bool:
+    return any(glob_match(p, action, ignore_case=True) for p in patterns)
+
+
+@pytest.mark.parametrize("patterns", ACTION_LISTS)
+def test_compiled_action_matcher_answers_as_glob_match(patterns: tuple[str, ...]) -> None:
+    matcher = ActionMatcher(patterns)
+    for _ in range(2):  # the second round reads the remembered answers
+        for action in QUESTIONS:
+            assert matcher.matches(action) is plain_matches(patterns, action), action
+    universe = frozenset(QUESTIONS)
+    assert matcher.matching(universe) == {a for a in QUESTIONS if plain_matches(patterns, a)}
+    assert action_matcher(patterns) is action_matcher(tuple(patterns))
+
+
+@pytest.mark.parametrize("negated", [False, True])
+def test_statement_action_matching_keeps_not_action(negated: bool) -> None:
+    key = "NotAction" if negated else "Action"
+    for patterns in ACTION_LISTS:
+        raw = {"Effect": "Allow", key: list(patterns), "Resource": "*"}
+        (statement,) = parse_statements(doc(raw))
+        universe = frozenset(QUESTIONS)
+        for action in QUESTIONS:
+            expected = plain_matches(patterns, action) != negated
+            assert statement.matches_action(action) is expected, (patterns, action)
+        assert statement.matching_actions(universe) == {
+            a for a in QUESTIONS if statement.matches_action(a)}
+
+
+def test_remembered_decisions_equal_fresh_ones() -> None:
+    statements = (allow(["iam:Pass*", "lambda:*"], Condition={
+                      "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}),
+                  {"Effect": "Allow", "NotAction": ["iam:*", "s3:Delete*"], "Resource": "*"},
+                  deny("S3:get?bject", "arn:aws:s3:::secret/*"),
+                  allow("iam:passrole", "arn:aws:iam::*:role/app-*"))
+    targets = [ANY, SOME, Target.of(ROLE_ARN), Target.of(arn("role", "app-x")),
+               Target.of("arn:aws:s3:::secret/a")]
+    contexts: list[dict[str, tuple[str, ...]] | None] = [
+        None, {"iam:passedtoservice": ("lambda.amazonaws.com",)},
+        {"iam:passedtoservice": ("ec2.amazonaws.com",)}]
+    cached = evaluator(*statements)
+    actions = ["iam:PassRole", "lambda:CreateFunction", "s3:GetObject", "s3:DeleteObject",
+               "ec2:RunInstances"]
+    allowable = cached.allowable(frozenset(actions))
+    assert allowable == {a for a in actions if any(
+        c.statement.effect == "Allow" and c.statement.matches_action(a) for c in cached.identity)}
+    assert allowable != set(actions)
+    assert not any(cached.decide(a, t, c).allowed for a in set(actions) - allowable
+                   for t in targets for c in contexts)
+    for _ in range(2):
+        for action in actions:
+            for target in targets:
+                for context in contexts:
+                    fresh = evaluator(*statements).decide(action, target, context)
+                    assert cached.decide(action, target, context) == fresh
 
 
 # ---- the catalog -------------------------------------------------------------------------
@@ -243,3 +328,22 @@ def test_effective_access_of_an_administrator_and_under_a_boundary() -> None:
     conditional = analyse(allow("sqs:SendMessage", Condition={"Bool": {"x": "y"}})).access
     assert conditional.certain == {} and sum(conditional.conditional.values()) == 1
     assert "only under a Condition" in conditional.describe()
+
+
+def test_a_managed_policy_shared_by_roles_is_judged_as_if_parsed_per_role() -> None:
+    managed = arn("policy", "team")
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "false"}}
+    team = policy("team", doc(allow(["iam:PassRole", "lambda:*"]), allow("s3:*"),
+                              deny("lambda:Invoke*", Condition=mfa), deny("s3:DeleteBucket")))
+    first = role("first", allow("s3:GetObject"), attached=(managed,))
+    second = role("second", allow("sqs:*"), attached=(managed,))
+    shared = inventory(first, second, policies=(team,))
+    for me in (first, second, first):
+        cached = analyse_role(shared, me)
+        assert cached.paths and cached.grants
+        fresh = analyse_role(inventory(me, policies=(team,)), me)
+        assert cached.grants == fresh.grants and cached.access == fresh.access
+        assert [(p.pattern.id, p.steps, p.reaches) for p in cached.paths] == [
+            (p.pattern.id, p.steps, p.reaches) for p in fresh.paths]
+    one, two = (role_policies(shared, r) for r in (first, second))
+    assert one.identity[1] is two.identity[1]  # parsed once, shared

@@ -14,6 +14,7 @@ from functools import lru_cache
 from ecs_exposure.iam.catalog import load
 from ecs_exposure.iam.document import Statement
 from ecs_exposure.iam.evaluate import Evaluator
+from ecs_exposure.iam.principal import PolicySource
 
 LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 
@@ -60,12 +61,20 @@ def _signature(statements: tuple[Statement, ...]) -> Signature:
                   s.not_resource or "*" not in s.resources) for s in statements)
 
 
+def _source_signature(source: PolicySource) -> Signature:
+    return _signature(source.statements)
+
+
 def effective_access(evaluator: Evaluator) -> Access:
     """Expand every statement of the role and classify the result by access level."""
-    identity = tuple(c.statement for c in evaluator.identity)
-    boundary = None if evaluator.boundary is None else \
-        tuple(c.statement for c in evaluator.boundary)
-    return _access(_signature(identity), None if boundary is None else _signature(boundary))
+    policies = evaluator.policies
+    identity: Signature = ()
+    for source in policies.identity:  # the statements of evaluator.identity, in order
+        identity += source.derived("access-signature", _source_signature)
+    boundary = None
+    if evaluator.boundary is not None and policies.boundary is not None:
+        boundary = policies.boundary.derived("access-signature", _source_signature)
+    return _access(identity, boundary)
 
 
 @lru_cache(maxsize=1024)

@@ -9,26 +9,13 @@ before detectors run.
 
 from __future__ import annotations
 
-import weakref
-from typing import Any
-
 from ecs_exposure.iam.grants import is_administrative
+from ecs_exposure.iam.memo import memo
 from ecs_exposure.iam.principal import role_policies
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
 
-_MEMOS: dict[int, tuple[weakref.ref[Inventory], dict[str, Any]]] = {}
-
-
-def memo(inventory: Inventory) -> dict[str, Any]:
-    """The memo of one inventory (created on first use)."""
-    key = id(inventory)
-    entry = _MEMOS.get(key)
-    if entry is None or entry[0]() is not inventory:
-        ref = weakref.ref(inventory, lambda _: _MEMOS.pop(key, None))
-        entry = (ref, {})
-        _MEMOS[key] = entry
-    return entry[1]
+__all__ = ["administrative", "memo"]
 
 
 def administrative(inventory: Inventory, role: Json) -> bool:

