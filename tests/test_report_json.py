@@ -166,3 +166,23 @@ def test_deep_copy_is_deep_and_keeps_non_json_values() -> None:
     assert isinstance(kept["when"], datetime.datetime)
     huge = {"n": 2 ** 70, "keys": {1: "int key"}}
     assert deep_copy(huge) == copy.deepcopy(huge)
+
+
+def test_result_does_not_depend_on_string_hashing(tmp_path: Path) -> None:
+    """Two runs on the same inputs write the same bytes (apart from the time), whatever
+    order Python's per-process string hashing gives sets and dicts built from them."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        output = tmp_path / f"result-{seed}.json"
+        subprocess.run([sys.executable, "-m", "ecs_exposure", "scan", "--demo", "--format",
+                        "json", "--output", str(output)],
+                       env={**os.environ, "PYTHONHASHSEED": seed}, check=False,
+                       capture_output=True)
+        document = json.loads(output.read_bytes())
+        document.pop("generated_at")
+        outputs.append(json.dumps(document))
+    assert outputs[0] == outputs[1]

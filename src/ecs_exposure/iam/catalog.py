@@ -135,13 +135,14 @@ class Catalog:
         return self._info(full) if full in self._actions else None
 
     def levels(self, actions: Iterable[str]) -> dict[str, int]:
-        """Count lower-cased actions (as ``expand`` returns them) per access level."""
+        """Count lower-cased actions (as ``expand`` returns them) per access level, levels in
+        name order (``actions`` is often a set, whose order changes from run to run)."""
         table = self._levels
         counts: dict[str, int] = {}
         for action in actions:
             level = table.get(action, "Unknown")
             counts[level] = counts.get(level, 0) + 1
-        return counts
+        return dict(sorted(counts.items()))
 
     def services(self) -> list[str]:
         """Every service prefix."""
