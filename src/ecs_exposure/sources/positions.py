@@ -131,17 +131,102 @@ class _JsonIndex:
         line = bisect.bisect_right(self._line_starts, offset)
         return Position(line, offset - self._line_starts[line - 1] + 1)
 
-    def locate_all(self, pointers: list[str]) -> list[Position | None]:
-        """Positions of many pointers, lines counted once from the start to the last of them
-        (at C speed, without a table of every line start)."""
-        offsets = [self.offset(pointer) for pointer in pointers]
-        found: dict[int, Position] = {}
-        line, counted = 1, 0
-        for offset in sorted({o for o in offsets if o is not None}):
-            line += self.text.count("\n", counted, offset)
-            counted = offset
-            found[offset] = Position(line, offset - self.text.rfind("\n", 0, offset))
-        return [None if o is None else found[o] for o in offsets]
+
+def _positions(text: str, pointers: list[str]) -> list[Position | None]:
+    """Positions of many pointers, lines counted once from the start to the last of them
+    (at C speed, without a table of every line start)."""
+    offsets = json_offsets(text, pointers)
+    found: dict[int, Position] = {}
+    line, counted = 1, 0
+    for offset in sorted(set(offsets.values())):
+        line += text.count("\n", counted, offset)
+        counted = offset
+        found[offset] = Position(line, offset - text.rfind("\n", 0, offset))
+    return [found[offsets[p]] if p in offsets else None for p in pointers]
+
+
+class _Wanted:
+    """A node of the pointers wanted in one file: the pointer ending here (if any) and the
+    members below it that are wanted."""
+
+    __slots__ = ("children", "pointer")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Wanted] = {}
+        self.pointer: str | None = None
+
+
+_KEY = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"[ \t\r\n]*:[ \t\r\n]*')
+"""A member's key, its colon and the whitespace up to its value."""
+_AFTER_VALUE = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)?")
+
+
+def json_offsets(text: str, pointers: Iterable[str]) -> dict[str, int]:
+    """Offsets of many pointers in one JSON text, in a single walk.
+
+    The pointers form a tree; each container on it is read member by member only until its
+    wanted members are found, and every other value is skipped by the C JSON scanner.
+    Pointers that are not in the text (or lie past a syntax error) are left out.
+    """
+    root = _Wanted()
+    for pointer in pointers:
+        if pointer and not pointer.startswith("/"):
+            continue
+        tokens = pointer[1:].split("/") if pointer else []
+        if len(tokens) > MAX_DEPTH:
+            continue
+        node = root
+        for token in tokens:
+            node = node.children.setdefault(token, _Wanted())
+        node.pointer = pointer
+    found: dict[str, int] = {}
+    start = _WHITESPACE.match(text, 0).end()  # type: ignore[union-attr]
+    if root.pointer is not None:
+        found[root.pointer] = start
+    if root.children:
+        try:
+            _walk_wanted(text, start, root, found)
+        except (ValueError, RecursionError, IndexError):
+            pass                                                # malformed from here on
+    return found
+
+
+def _walk_wanted(text: str, pos: int, node: _Wanted, found: dict[str, int]) -> int | None:
+    """Record the wanted members of the container at ``pos``; the offset just past it when
+    it was read to its end, ``None`` when the walk stopped once everything was found."""
+    opening = text[pos]
+    if opening not in "{[":
+        return None
+    is_object = opening == "{"
+    pending = dict(node.children)
+    pos = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+    index = 0
+    while text[pos] not in "]}":
+        if is_object:
+            key = _KEY.match(text, pos)
+            if key is None:
+                raise ValueError("not a member")
+            token = key.group(1)
+            if "\\" in token:
+                token = _DECODER.decode(f'"{token}"')
+            token = token.replace("~", "~0").replace("/", "~1")
+            pos = key.end()
+        else:
+            token = str(index)
+        index += 1
+        child = pending.pop(token, None)
+        end: int | None = None
+        if child is not None:
+            if child.pointer is not None:
+                found[child.pointer] = pos
+            if child.children:
+                end = _walk_wanted(text, pos, child, found)
+            if not pending:
+                return None
+        if end is None:
+            _, end = _DECODER.raw_decode(text, pos)
+        pos = _AFTER_VALUE.match(text, end).end()  # type: ignore[union-attr]
+    return pos + 1
 
 
 @lru_cache(maxsize=256)
@@ -188,8 +273,7 @@ def _locate_all(path: str, pointers: list[str]) -> list[Position | None]:
     except OSError:
         return [None] * len(pointers)
     if looks_like_json(data):
-        index = _JsonIndex(data.decode("utf-8", errors="replace"))
-        return index.locate_all(pointers)
+        return _positions(data.decode("utf-8", errors="replace"), pointers)
     return [_locate_other(data, pointer) for pointer in pointers]
 
 
