@@ -8,14 +8,18 @@ or an object, which the checks report with the JSON pointer of the offending val
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from functools import lru_cache
+from typing import Any, Generic, TypeVar
+
+import orjson
 
 from ecs_exposure.collector import no_cycle_collection
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.readers import DOCUMENT_READERS
-from ecs_exposure.vulnerabilities import ImageReport
+from ecs_exposure.vulnerabilities import ImageReport, canonical_id
 
 _SEVERITY = {
     "critical": "CRITICAL", "high": "HIGH", "important": "HIGH", "medium": "MEDIUM",
@@ -27,6 +31,10 @@ _TRIVY_LEVELS = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 MALICIOUS_CWE = "CWE-506"
 """Embedded Malicious Code: how GitHub advisories and OSV mark malware packages."""
 NO_FIX = frozenset({"", "notavailable", "not available", "none", "n/a", "-"})
+_EXACT_SEVERITY = {spelling: level for name, level in _SEVERITY.items()
+                   for spelling in (name, name.upper(), name.title())}
+"""The spellings reports actually use, looked up without stripping or lower-casing."""
+T = TypeVar("T")
 
 
 def text(value: Any) -> str | None:
@@ -35,6 +43,60 @@ def text(value: Any) -> str | None:
         value = value.strip()
         return value or None
     return None
+
+
+def shared(value: Any) -> str | None:
+    """:func:`text`, interned: ids, package names and versions repeat across thousands of
+    records, and one shared copy of each costs nothing per record."""
+    found = text(value)
+    return None if found is None else sys.intern(found)
+
+
+def strings(value: Any) -> tuple[str, ...]:
+    """The strings of a list (ids, CWEs), in order; anything else is none."""
+    if not isinstance(value, list) or not value:
+        return ()
+    return tuple(v for v in value if isinstance(v, str))
+
+
+@lru_cache(maxsize=65536)
+def shared_ids(primary: str, aliases: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
+    """:func:`canonical_id`, memoised and interned: the same CVE is named by many records."""
+    vuln_id, others = canonical_id(primary, aliases)
+    return sys.intern(vuln_id), tuple(sys.intern(a) for a in others)
+
+
+class JsonMemo(Generic[T]):
+    """A pure function of parsed JSON values, memoised by their serialisation.
+
+    The CVSS blocks of 200,000 records hold a few dozen distinct values; serialising one
+    with orjson is far cheaper than reading it field by field again, and sharing the result
+    shares its memory. Parsed JSON serialises faithfully (``1``, ``1.0`` and ``true`` stay
+    apart, unlike in a tuple key); a value orjson cannot serialise is computed uncached.
+    """
+
+    def __init__(self, compute: Callable[..., T], limit: int = 65536) -> None:
+        self._compute = compute
+        self._limit = limit
+        self._memo: dict[bytes, T] = {}
+
+    def __call__(self, *values: Any) -> T:
+        """``compute(*values)``, from the memo when the same values were seen before."""
+        try:
+            key = orjson.dumps(values)
+        except TypeError:  # orjson.JSONEncodeError too: not parsed JSON
+            return self._compute(*values)
+        memo = self._memo
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= self._limit:
+                memo.clear()
+            found = memo[key] = self._compute(*values)
+        return found
+
+    def clear(self) -> None:
+        """Forget every memoised result."""
+        self._memo.clear()
 
 
 def number(value: Any) -> float | None:
@@ -58,21 +120,33 @@ def obj(value: Any) -> dict[str, Any]:
 
 def severity(value: Any) -> str:
     """Any scanner's severity spelling (or Trivy's 0..4) as one of the normalised names."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 5:
+    if type(value) is str:
+        exact = _EXACT_SEVERITY.get(value)
+        if exact is not None:
+            return exact
+    elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 5:
         return _TRIVY_LEVELS[value]
     name = text(value)
     return _SEVERITY.get(name.lower(), "UNKNOWN") if name else "UNKNOWN"
 
 
+_YES_NO = {"yes": True, "partial": True, "no": False, "true": True, "false": False}
+_EXACT_YES_NO = {spelling: answer for name, answer in _YES_NO.items()
+                 for spelling in (name, name.upper(), name.title())}
+
+
 def yes_no(value: Any) -> bool | None:
     """``YES``/``NO``/``PARTIAL`` (Inspector) or a boolean."""
+    if type(value) is str:
+        exact = _EXACT_YES_NO.get(value)
+        if exact is not None:
+            return exact
     if isinstance(value, bool):
         return value
     name = text(value)
     if name is None:
         return None
-    return {"yes": True, "partial": True, "no": False, "true": True,
-            "false": False}.get(name.lower())
+    return _YES_NO.get(name.lower())
 
 
 def fixed(value: Any) -> str | None:
@@ -80,12 +154,25 @@ def fixed(value: Any) -> str | None:
     version = text(value)
     if version is None or version.lower() in NO_FIX:
         return None
-    return version.removeprefix("0:")  # epoch 0 is the default; dpkg and rpm never print it
+    # Epoch 0 is the default; dpkg and rpm never print it.
+    return sys.intern(version.removeprefix("0:"))
 
 
 def is_malicious(ids: tuple[str, ...] | list[str], cwes: set[str]) -> bool:
     """OSV malicious-package ids (``MAL-…``) or CWE-506."""
     return any(i.upper().startswith("MAL-") for i in ids) or MALICIOUS_CWE in cwes
+
+
+@lru_cache(maxsize=65536)
+def malicious_ids(ids: tuple[str, ...]) -> bool:
+    """:func:`is_malicious` for ids alone, memoised: records repeat the same few ids."""
+    return is_malicious(ids, set())
+
+
+@lru_cache(maxsize=4096)
+def malicious_cwes(cwes: tuple[str, ...]) -> bool:
+    """CWE-506 among a record's CWE ids (any case), memoised: the lists repeat."""
+    return MALICIOUS_CWE in {c.upper() for c in cwes}
 
 
 def array(doc: dict[str, Any], key: str, what: str, pointer: str) -> list[Any]:
