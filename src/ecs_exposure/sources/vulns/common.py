@@ -60,10 +60,17 @@ def strings(value: Any) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=65536)
-def shared_ids(primary: str, aliases: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
-    """:func:`canonical_id`, memoised and interned: the same CVE is named by many records."""
+def shared_ids(primary: str,
+               aliases: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...], bool]:
+    """:func:`canonical_id`, memoised and interned (the same CVE is named by many records),
+    and whether an id is an OSV malicious-package id (``MAL-…``).
+
+    The primary id is always among the returned ids (as the id or an alias), so the check
+    covers it too.
+    """
     vuln_id, others = canonical_id(primary, aliases)
-    return sys.intern(vuln_id), tuple(sys.intern(a) for a in others)
+    ids = (sys.intern(vuln_id), tuple(sys.intern(a) for a in others))
+    return ids[0], ids[1], is_malicious((ids[0], *ids[1]), set())
 
 
 class JsonMemo(Generic[T]):
@@ -104,13 +111,32 @@ def number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        return _shared_float(float(value))
     if isinstance(value, str):
         try:
-            return float(value)
+            return _shared_float(float(value))
         except ValueError:
             return None
     return None
+
+
+_FLOATS: dict[float, float] = {}
+_FLOATS_LIMIT = 65536
+
+
+def _shared_float(value: float) -> float:
+    """One object per distinct score: 200,000 records repeat a few hundred scores.
+
+    Zeros are left alone (``0.0 == -0.0``, yet they print differently).
+    """
+    if not value:
+        return value
+    found = _FLOATS.get(value)
+    if found is None:
+        if len(_FLOATS) >= _FLOATS_LIMIT:
+            _FLOATS.clear()
+        found = _FLOATS[value] = value
+    return found
 
 
 def obj(value: Any) -> dict[str, Any]:
@@ -163,16 +189,11 @@ def is_malicious(ids: tuple[str, ...] | list[str], cwes: set[str]) -> bool:
     return any(i.upper().startswith("MAL-") for i in ids) or MALICIOUS_CWE in cwes
 
 
-@lru_cache(maxsize=65536)
-def malicious_ids(ids: tuple[str, ...]) -> bool:
-    """:func:`is_malicious` for ids alone, memoised: records repeat the same few ids."""
-    return is_malicious(ids, set())
-
-
-@lru_cache(maxsize=4096)
-def malicious_cwes(cwes: tuple[str, ...]) -> bool:
-    """CWE-506 among a record's CWE ids (any case), memoised: the lists repeat."""
-    return MALICIOUS_CWE in {c.upper() for c in cwes}
+def malicious_cwe(cwe_ids: Any) -> bool:
+    """CWE-506 (any case) in a list of CWE ids."""
+    if not isinstance(cwe_ids, list):
+        return False
+    return any(isinstance(c, str) and c.upper() == MALICIOUS_CWE for c in cwe_ids)
 
 
 def array(doc: dict[str, Any], key: str, what: str, pointer: str) -> list[Any]:

@@ -35,7 +35,6 @@ from ecs_exposure.sources.vulns.common import (
     JsonMemo,
     array,
     fixed,
-    malicious_ids,
     number,
     obj,
     objects,
@@ -134,7 +133,8 @@ def package_records(finding: dict[str, Any], pointer: str, source: str, scanner:
     raw_id = text(details.get("vulnerabilityId")) or text(finding.get("title")) or "UNKNOWN"
     related = tuple(r for r in array(details, "relatedVulnerabilities", WHAT, where)
                     if isinstance(r, str))
-    vuln_id, aliases = shared_ids(raw_id.split(" - ", 1)[0], related)
+    # The MAL- check covers raw_id: it starts with the primary id, returned as id or alias.
+    vuln_id, aliases, malicious = shared_ids(raw_id.split(" - ", 1)[0], related)
     cvss = _VECTORS(adjusted, array(details, "cvss", WHAT, where), "baseScore")
     level = severity(finding.get("severity"))
     if level == "UNKNOWN":
@@ -145,7 +145,6 @@ def package_records(finding: dict[str, Any], pointer: str, source: str, scanner:
     exploitability = finding.get("exploitabilityDetails")
     last_exploit = None if exploitability is None else timestamp(
         obj(exploitability).get("lastKnownExploitAt"))
-    malicious = malicious_ids((vuln_id, raw_id, *aliases))
     suppressed = f"suppressed in {scanner} (finding status SUPPRESSED)" \
         if status == "SUPPRESSED" else None
     origin = (Origin(scanner, source, pointer),)

@@ -31,8 +31,7 @@ from ecs_exposure.sources.vulns.common import (
     JsonMemo,
     array,
     fixed,
-    malicious_cwes,
-    malicious_ids,
+    malicious_cwe,
     number,
     obj,
     objects,
@@ -124,15 +123,11 @@ def _severity(item: dict[str, Any]) -> str:
     return level
 
 
-def _malicious(vuln_id: str, aliases: tuple[str, ...], cwe_ids: Any) -> bool:
-    return malicious_ids((vuln_id, *aliases)) or malicious_cwes(strings(cwe_ids))
-
-
 def _record(item: dict[str, Any], pointer: str, source: str, image: ImageIdentity,
             suppressed: str | None = None, vex_state: str | None = None) -> Vulnerability:
     get = item.get
-    vuln_id, aliases = shared_ids(text(get("VulnerabilityID")) or "UNKNOWN",
-                                  strings(get("VendorIDs")))
+    vuln_id, aliases, malicious = shared_ids(text(get("VulnerabilityID")) or "UNKNOWN",
+                                             strings(get("VendorIDs")))
     status = (text(get("Status")) or "").lower()
     fixed_in = fixed(get("FixedVersion"))
     if status == "not_affected" and suppressed is None:
@@ -143,7 +138,7 @@ def _record(item: dict[str, Any], pointer: str, source: str, image: ImageIdentit
         aliases=aliases, installed_version=shared(get("InstalledVersion")),
         fixed_version=fixed_in, fix_available=_fix_available(fixed_in, status),
         severity=_severity(item), cvss=cvss, epss=None, kev=False, exploit_available=None,
-        malicious=_malicious(vuln_id, aliases, get("CweIDs")), vex_state=vex_state,
+        malicious=malicious or malicious_cwe(get("CweIDs")), vex_state=vex_state,
         suppressed=suppressed, origins=(Origin(SCANNER, source, pointer),), image=image,
         package_path=shared(get("PkgPath")), score=cvss[0].score if cvss else None,
     )
