@@ -11,7 +11,8 @@ from conftest import container, inventory_of, task_definition, td_traits
 from ecs_exposure.sources.vulns import inspector as inspector_parser
 from ecs_exposure.sources.vulns import trivy as trivy_parser
 from ecs_exposure.sources.vulns.common import JsonMemo, number, shared_ids
-from ecs_exposure.vuln_store import VulnerabilityStore, signals
+from ecs_exposure.vuln_exposure import top_vulnerabilities
+from ecs_exposure.vuln_store import ContainerVulnerabilities, VulnerabilityStore, signals
 from ecs_exposure.vulnerabilities import KevEntry, canonical_id
 from vuln_fixtures import (
     DIGEST_A,
@@ -153,3 +154,19 @@ def test_containers_sharing_an_image_get_the_traits_each_would_get_alone() -> No
                         file_pointer=(t.file_pointer or "").replace("/0/", "/1/") or None)
                 for t in alone if t.id in vulnerability_ids]
     assert from_b and from_b == expected
+
+
+def test_top_vulnerabilities_equal_a_full_sort() -> None:
+    vulns = [trivy_vuln(f"CVE-2023-{n}", package=f"pkg{n % 3}",
+                        vectors={"nvd": V_NET if n % 2 else V_LOCAL},
+                        severity=("LOW", "HIGH", "CRITICAL")[n % 3]) for n in range(12)]
+    other = f"{ECR}/api:2.0"
+    store = _store(trivy(WEB, vulns, digest=DIGEST_A),
+                   trivy(other, vulns[3:9], digest="sha256:" + "d4" * 32),
+                   inspector(inspector_finding("CVE-2023-5", package="pkg2", exploit="YES")))
+    entries = [ContainerVulnerabilities(name, image, "td", store.assess(image))
+               for name, image in (("b", WEB), ("a", other), ("c", WEB))]
+    every = sorted(((c.container, a) for c in entries for a in c.assessment.vulnerabilities),
+                   key=lambda pair: (pair[1].rank(), pair[1].record.id, pair[0]))
+    for limit in range(1, 8):
+        assert top_vulnerabilities(entries, limit) == every[:limit]
