@@ -36,7 +36,6 @@ FAILED_SCANS = frozenset({"FAILED", "UNSUPPORTED_IMAGE", "SCAN_ELIGIBILITY_EXPIR
                           "FINDINGS_UNAVAILABLE", "LIMIT_EXCEEDED", "IMAGE_ARCHIVED",
                           "IN_PROGRESS", "PENDING"})
 """ECR scan statuses that mean there is no usable result for the image."""
-SignalsKey = tuple[str, tuple[str, ...], int]
 ReportsKey = tuple[tuple[int, ...], str | None, float, date | None]
 
 
@@ -184,7 +183,7 @@ class VulnerabilityStore:
     _by_reports: dict[ReportsKey, ImageAssessment] = field(default_factory=dict)
     """Assessments by the reports they merge: image names that resolve to the same reports
     (a tag and a digest, two spellings of a registry) share one assessment."""
-    _signals: dict[SignalsKey, Signals] = field(default_factory=dict)
+    _signals: dict[str, list[Signals]] = field(default_factory=dict)
     """Memoised :class:`Signals` (see :meth:`weigh`); they depend on intel, not reports."""
 
     def add(self, report: ImageReport) -> None:
@@ -312,16 +311,21 @@ class VulnerabilityStore:
             kev, kev_date, kev_source if kev else None, reasons, bool(reasons) and network_ok)
 
     def _signals_of(self, record: Vulnerability) -> Signals:
-        """:func:`signals` of the record, memoised per CVE and vector set: 200,000 records
-        name a few thousand CVEs, and parsers share one vector tuple between records.
+        """:func:`signals` of the record, memoised per CVE: 200,000 records name a few
+        thousand CVEs, and the parsers share one vector tuple between the records of a CVE.
 
-        Keyed by the tuple's identity (hashing vectors costs more than the lookup saves);
-        the memo holds the tuple, so a hit is checked to be the very same one.
+        Entries are found by the CVE id, then matched on the very same vector tuple (hashing
+        vectors costs more than the lookup saves) and equal aliases; the memo holds the tuple,
+        so its identity cannot be reused by another.
         """
-        key = (record.id, record.aliases, id(record.cvss))
-        found = self._signals.get(key)
-        if found is None or found.cvss is not record.cvss:
-            found = self._signals[key] = signals(record, self.intel)
+        bucket = self._signals.get(record.id)
+        if bucket is None:
+            bucket = self._signals[record.id] = []
+        for found in bucket:
+            if found.cvss is record.cvss and found.aliases == record.aliases:
+                return found
+        found = signals(record, self.intel)
+        bucket.append(found)
         return found
 
     def _reasons(self, record: Vulnerability, kev: bool, kev_date: str | None,
@@ -346,6 +350,7 @@ class Signals:
     """What weighing a record looks up by its ids and vectors, the same for every record of
     the same CVE: the vector to use and the intel entries (EPSS, KEV) of its ids."""
 
+    aliases: tuple[str, ...]
     cvss: tuple[CvssVector, ...]
     """The record's vectors these were chosen from (checked by identity on reuse)."""
     vector: CvssVector | None
@@ -362,7 +367,8 @@ def signals(record: Vulnerability, intel: ExploitIntel) -> Signals:
     ids = (record.id, *record.aliases)
     epss = next((hit for cve in ids if (hit := intel.epss.get(cve.upper())) is not None), None)
     kev = next((e for cve in ids if (e := intel.kev.get(cve.upper()))), None)
-    return Signals(record.cvss, vector, vector.metrics if vector else None, epss, kev)
+    return Signals(record.aliases, record.cvss, vector, vector.metrics if vector else None,
+                   epss, kev)
 
 
 @lru_cache(maxsize=65536)

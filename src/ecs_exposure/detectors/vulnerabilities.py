@@ -126,11 +126,22 @@ def image_vulnerabilities(ctx: Context) -> Iterator[Trait]:
         image = container.get("image")
         if not isinstance(image, str):
             continue
-        found = store.assess(image, ctx.inventory.running_digests(image))
+        found = store.assess(image, _running_digests(ctx, image))
         if found.matched_by is None:
             continue
         yield from _traits(ctx, found, image, container_name(container, index),
                            f"/containerDefinitions/{index}/image")
+
+
+def _running_digests(ctx: Context, image: str) -> frozenset[str]:
+    """``inventory.running_digests``, once per image for the whole scan (``ctx.memo``):
+    thousands of task definitions run the same images."""
+    key = ("image_vulnerabilities:running", image)
+    digests = ctx.memo.get(key)
+    if digests is None:
+        digests = ctx.memo[key] = ctx.inventory.running_digests(image)
+    found: frozenset[str] = digests
+    return found
 
 
 def _traits(ctx: Context, found: ImageAssessment, image: str, name: str,
