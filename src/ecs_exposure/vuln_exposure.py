@@ -143,12 +143,15 @@ def container_vulnerabilities(inventory: Inventory,
 
 def top_vulnerabilities(entries: Iterable[ContainerVulnerabilities],
                         limit: int = 5) -> list[tuple[str, AssessedVulnerability]]:
-    """The most urgent vulnerabilities across a finding's containers, with the container."""
-    # Each container's list is ranked already (by rank, then id), so only its first
-    # ``limit`` entries can make the overall top: an image may list hundreds.
-    ranked = sorted(((c.container, a) for c in entries
-                     for a in c.assessment.vulnerabilities[:limit]),
-                    key=lambda pair: (pair[1].rank(), pair[1].record.id, pair[0]))
+    """The most urgent vulnerabilities across a finding's containers, with the container.
+
+    Each image's list is already sorted most urgent first (by rank, id, package), so only the
+    first ``limit`` of each can make the cut: the same answer as sorting every vulnerability
+    of every container (the sort is stable), without sorting thousands per finding.
+    """
+    candidates = [(c.container, a) for c in entries
+                  for a in c.assessment.vulnerabilities[:limit]]
+    ranked = sorted(candidates, key=lambda pair: (pair[1].rank(), pair[1].record.id, pair[0]))
     return ranked[:limit]
 
 

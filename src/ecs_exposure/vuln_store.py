@@ -26,6 +26,7 @@ from ecs_exposure.vulnerabilities import (
     SEVERITY_RANK,
     ExploitIntel,
     ImageReport,
+    KevEntry,
     OsRelease,
     Vulnerability,
 )
@@ -35,11 +36,17 @@ FAILED_SCANS = frozenset({"FAILED", "UNSUPPORTED_IMAGE", "SCAN_ELIGIBILITY_EXPIR
                           "FINDINGS_UNAVAILABLE", "LIMIT_EXCEEDED", "IMAGE_ARCHIVED",
                           "IN_PROGRESS", "PENDING"})
 """ECR scan statuses that mean there is no usable result for the image."""
+ReportsKey = tuple[tuple[int, ...], str | None, float, date | None]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class AssessedVulnerability:
-    """A de-duplicated vulnerability with the exploit signals that decide its weight."""
+    """A de-duplicated vulnerability with the exploit signals that decide its weight.
+
+    One per record of every assessed image (200,000 on a large estate): not ``frozen``,
+    because a frozen dataclass sets each field through ``object.__setattr__``, which made
+    building these a large part of assessing. Never modified after it is built.
+    """
 
     record: Vulnerability
     vector: CvssVector | None
@@ -173,11 +180,17 @@ class VulnerabilityStore:
     _by_tag: dict[str, list[ImageReport]] = field(default_factory=lambda: defaultdict(list))
     _memo: dict[tuple[str, frozenset[str], float, date | None], ImageAssessment] = field(
         default_factory=dict)
+    _by_reports: dict[ReportsKey, ImageAssessment] = field(default_factory=dict)
+    """Assessments by the reports they merge: image names that resolve to the same reports
+    (a tag and a digest, two spellings of a registry) share one assessment."""
+    _signals: dict[str, list[Signals]] = field(default_factory=dict)
+    """Memoised :class:`Signals` (see :meth:`weigh`); they depend on intel, not reports."""
 
     def add(self, report: ImageReport) -> None:
         """Index a report by each digest and each tagged reference it names."""
         self.reports.append(report)
         self._memo.clear()
+        self._by_reports.clear()
         if report.status in FAILED_SCANS:
             return
         for digest in report.identity.digests:
@@ -189,6 +202,8 @@ class VulnerabilityStore:
     def invalidate(self) -> None:
         """Forget memoised results (after intel or the threshold changed)."""
         self._memo.clear()
+        self._by_reports.clear()
+        self._signals.clear()
 
     def match(self, image: str, running: Iterable[str] = ()) -> tuple[list[ImageReport],
                                                                        str | None]:
@@ -223,9 +238,19 @@ class VulnerabilityStore:
         if cached is not None:
             return cached
         reports, matched_by = self.match(image, running)
-        with no_cycle_collection():
-            result = self._assess(reports, matched_by) if reports else UNSCANNED
+        if not reports:
+            result = UNSCANNED
+        else:
+            # Reports are kept in self.reports, so their ids are stable while memoised.
+            key = (tuple(id(r) for r in reports), matched_by, self.epss_threshold, self.today)
+            result = self._by_reports.get(key) or self._assess_new(key, reports, matched_by)
         self._memo[memo_key] = result
+        return result
+
+    def _assess_new(self, key: ReportsKey, reports: list[ImageReport],
+                    matched_by: str | None) -> ImageAssessment:
+        with no_cycle_collection():
+            result = self._by_reports[key] = self._assess(reports, matched_by)
         return result
 
     def _assess(self, reports: list[ImageReport], matched_by: str | None) -> ImageAssessment:
@@ -236,17 +261,22 @@ class VulnerabilityStore:
                 if record.suppressed and not record.package:
                     blanket.setdefault(record.id.upper(), record)
                     continue
-                groups.setdefault(record.key, []).append(record)
+                key = (record.id.upper(), record.package.lower())  # record.key, inlined
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = [record]
+                else:
+                    group.append(record)
         counting: list[AssessedVulnerability] = []
         suppressed: list[AssessedVulnerability] = []
         for group in groups.values():
-            merged = merge(group)
-            cover = blanket.get(merged.id.upper())
+            merged = group[0] if len(group) == 1 else merge(group)
+            cover = blanket.get(merged.id.upper()) if blanket else None
             if merged.suppressed is None and cover is not None:
                 merged = _suppress(merged, cover)
             assessed = self.weigh(merged)
             (suppressed if merged.suppressed else counting).append(assessed)
-        counting.sort(key=lambda a: (a.rank(), a.record.id, a.record.package))
+        counting.sort(key=_urgency)
         suppressed.sort(key=lambda a: (a.record.id, a.record.package))
         os_release = _os_of(reports)
         eol = end_of_life(os_release, self.today) if os_release else None
@@ -259,25 +289,50 @@ class VulnerabilityStore:
 
     def weigh(self, record: Vulnerability) -> AssessedVulnerability:
         """Add intel where the scanners were silent, and decide if exploitation is likely."""
-        vector = choose_vector(record.cvss)
-        metrics = vector.metrics if vector else None
-        ids = (record.id, *record.aliases)
+        signals = self._signals_of(record)
+        vector, metrics = signals.vector, signals.metrics
         epss, percentile = record.epss, record.epss_percentile
         epss_source: str | None = "scanner"
         if epss is None:
             epss_source = None
-            for cve in ids:
-                hit = self.intel.epss.get(cve.upper())
-                if hit is not None:
-                    epss, percentile = hit
-                    epss_source = self._intel_source("epss")
-                    break
+            if signals.epss is not None:
+                epss, percentile = signals.epss
+                epss_source = self._intel_source("epss")
         kev, kev_date, kev_source = record.kev, record.kev_date_added, "scanner"
-        entry = next((e for cve in ids if (e := self.intel.kev.get(cve.upper()))), None)
+        entry = signals.kev
         if entry is not None:
             kev_date = kev_date or entry.date_added
             if not kev:
                 kev, kev_source = True, self._intel_source("kev")
+        reasons = self._reasons(record, kev, kev_date, epss, percentile)
+        network_ok = metrics is None or metrics.attack_vector == "N"
+        return AssessedVulnerability(
+            record, vector, metrics, epss, percentile, epss_source if epss is not None else None,
+            kev, kev_date, kev_source if kev else None, reasons, bool(reasons) and network_ok)
+
+    def _signals_of(self, record: Vulnerability) -> Signals:
+        """:func:`signals` of the record, memoised per CVE: 200,000 records name a few
+        thousand CVEs, and the parsers share one vector tuple between the records of a CVE.
+
+        Entries are found by the CVE id, then matched on the very same vector tuple (hashing
+        vectors costs more than the lookup saves) and equal aliases; the memo holds the tuple,
+        so its identity cannot be reused by another.
+        """
+        bucket = self._signals.get(record.id)
+        if bucket is None:
+            bucket = self._signals[record.id] = []
+        for found in bucket:
+            if found.cvss is record.cvss and found.aliases == record.aliases:
+                return found
+        found = signals(record, self.intel)
+        bucket.append(found)
+        return found
+
+    def _reasons(self, record: Vulnerability, kev: bool, kev_date: str | None,
+                 epss: float | None, percentile: float | None) -> tuple[str, ...]:
+        if not kev and not record.exploit_available and (
+                epss is None or epss < self.epss_threshold):
+            return ()
         reasons: list[str] = []
         if kev:
             reasons.append("in CISA KEV" + (f" (added {kev_date})" if kev_date else ""))
@@ -287,11 +342,33 @@ class VulnerabilityStore:
             reasons.append(f"EPSS {epss:.3f}"
                            + (f" ({percentile * 100:.1f}th percentile)" if percentile else "")
                            + f" ≥ {self.epss_threshold:g}")
-        network_ok = metrics is None or metrics.attack_vector == "N"
-        return AssessedVulnerability(
-            record, vector, metrics, epss, percentile, epss_source if epss is not None else None,
-            kev, kev_date, kev_source if kev else None, tuple(reasons),
-            bool(reasons) and network_ok)
+        return tuple(reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What weighing a record looks up by its ids and vectors, the same for every record of
+    the same CVE: the vector to use and the intel entries (EPSS, KEV) of its ids."""
+
+    aliases: tuple[str, ...]
+    cvss: tuple[CvssVector, ...]
+    """The record's vectors these were chosen from (checked by identity on reuse)."""
+    vector: CvssVector | None
+    metrics: Metrics | None
+    epss: tuple[float, float | None] | None
+    """The first of the record's ids with an EPSS score: (probability, percentile)."""
+    kev: KevEntry | None
+    """The first of the record's ids in the KEV catalog."""
+
+
+def signals(record: Vulnerability, intel: ExploitIntel) -> Signals:
+    """Look up the vector and intel of one record (uncached)."""
+    vector = choose_vector(record.cvss)
+    ids = (record.id, *record.aliases)
+    epss = next((hit for cve in ids if (hit := intel.epss.get(cve.upper())) is not None), None)
+    kev = next((e for cve in ids if (e := intel.kev.get(cve.upper()))), None)
+    return Signals(record.aliases, record.cvss, vector, vector.metrics if vector else None,
+                   epss, kev)
 
 
 @lru_cache(maxsize=65536)
@@ -347,6 +424,15 @@ def _suppress(record: Vulnerability, cover: Vulnerability) -> Vulnerability:
     return replace(record, suppressed=cover.suppressed, vex_state=cover.vex_state,
                    vex_justification=cover.vex_justification,
                    origins=record.origins + cover.origins)
+
+
+def _urgency(assessed: AssessedVulnerability) -> tuple[object, ...]:
+    """``(*assessed.rank(), id, package)`` as one flat tuple: the same order, one tuple less
+    per vulnerability (every image's list is sorted by it)."""
+    record = assessed.record
+    return (-assessed.exploitable, -record.malicious, -assessed.kev,
+            -(record.exploit_available is True), -SEVERITY_RANK.get(record.severity, 0),
+            -(assessed.epss or 0.0), -(record.score or 0.0), record.id, record.package)
 
 
 def _first(values: Iterable[str | None]) -> str | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.util import container_name, containers
@@ -61,10 +62,48 @@ TOP = 5
 SEVERITY_ORDER = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNKNOWN")
 
 
-def _facts(found: ImageAssessment, image: str,
-           items: list[AssessedVulnerability]) -> dict[str, object]:
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """An assessment's counting vulnerabilities by the trait they feed, with what the traits
+    show of each group. Containers that run the same image share one (built once per image:
+    ``ctx.memo``), and their traits share its summaries, which are never modified."""
+
+    malicious: list[AssessedVulnerability]
+    exploitable: list[AssessedVulnerability]
+    others: list[AssessedVulnerability]
+    top: dict[str, list[dict[str, object]]]
+    """Summaries of the first :data:`TOP` of each group, by trait id."""
+    note: str
+    by_severity: dict[str, int]
+    fixable: int
+
+
+def _split(found: ImageAssessment) -> _Split:
+    malicious = [a for a in found.vulnerabilities if a.record.malicious]
+    exploitable = [a for a in found.vulnerabilities if a.exploitable and not a.record.malicious]
+    others = [a for a in found.vulnerabilities if not a.exploitable and not a.record.malicious]
+    counts = Counter(a.record.severity for a in others)
+    top = {trait: [a.summary() for a in items[:TOP]] for trait, items in (
+        (MALICIOUS.id, malicious), (EXPLOITABLE.id, exploitable), (SOFTWARE.id, others))}
+    return _Split(malicious, exploitable, others, top, _suppressed_note(found),
+                  {level.lower(): counts[level] for level in SEVERITY_ORDER if counts[level]},
+                  sum(1 for a in others if a.record.fix_available))
+
+
+def _split_of(ctx: Context, found: ImageAssessment) -> _Split:
+    """:func:`_split`, once per assessment for the whole scan."""
+    key = ("image_vulnerabilities", id(found))
+    cached = ctx.memo.get(key)
+    if cached is None or cached[0] is not found:
+        cached = ctx.memo[key] = (found, _split(found))  # holding found keeps its id unique
+    split: _Split = cached[1]
+    return split
+
+
+def _facts(found: ImageAssessment, image: str, items: list[AssessedVulnerability],
+           top: list[dict[str, object]]) -> dict[str, object]:
     return {"image": image, "matched_by": found.matched_by, "reports": list(found.reports),
-            "count": len(items), "top": [a.summary() for a in items[:TOP]]}
+            "count": len(items), "top": top}
 
 
 def _suppressed_note(found: ImageAssessment) -> str:
@@ -87,19 +126,29 @@ def image_vulnerabilities(ctx: Context) -> Iterator[Trait]:
         image = container.get("image")
         if not isinstance(image, str):
             continue
-        found = store.assess(image, ctx.inventory.running_digests(image))
+        found = store.assess(image, _running_digests(ctx, image))
         if found.matched_by is None:
             continue
         yield from _traits(ctx, found, image, container_name(container, index),
                            f"/containerDefinitions/{index}/image")
 
 
+def _running_digests(ctx: Context, image: str) -> frozenset[str]:
+    """``inventory.running_digests``, once per image for the whole scan (``ctx.memo``):
+    thousands of task definitions run the same images."""
+    key = ("image_vulnerabilities:running", image)
+    digests = ctx.memo.get(key)
+    if digests is None:
+        digests = ctx.memo[key] = ctx.inventory.running_digests(image)
+    found: frozenset[str] = digests
+    return found
+
+
 def _traits(ctx: Context, found: ImageAssessment, image: str, name: str,
             pointer: str) -> Iterator[Trait]:
-    note = _suppressed_note(found)
-    malicious = [a for a in found.vulnerabilities if a.record.malicious]
-    exploitable = [a for a in found.vulnerabilities if a.exploitable and not a.record.malicious]
-    others = [a for a in found.vulnerabilities if not a.exploitable and not a.record.malicious]
+    split = _split_of(ctx, found)
+    note = split.note
+    malicious, exploitable, others = split.malicious, split.exploitable, split.others
     if malicious:
         first = malicious[0].record
         more = f" and {len(malicious) - 1} more" if len(malicious) > 1 else ""
@@ -107,7 +156,8 @@ def _traits(ctx: Context, found: ImageAssessment, image: str, name: str,
             MALICIOUS.id, pointer,
             f"container {name} image {image} contains malicious package {first.package} "
             f"{first.installed_version or ''}".rstrip() + f" ({first.id}){more}",
-            container=name, extra=tuple(_facts(found, image, malicious).items()))
+            container=name,
+            extra=tuple(_facts(found, image, malicious, split.top[MALICIOUS.id]).items()))
     if exploitable:
         first_x = exploitable[0]
         more = f"; {len(exploitable) - 1} more" if len(exploitable) > 1 else ""
@@ -119,13 +169,12 @@ def _traits(ctx: Context, found: ImageAssessment, image: str, name: str,
             f"container {name} runs {first_x.label()}, network-exploitable{caveat} and likely "
             f"to be exploited: {', '.join(first_x.reasons)}{more}"
             + ("" if others else note),
-            container=name, extra=tuple(_facts(found, image, exploitable).items()),
+            container=name,
+            extra=tuple(_facts(found, image, exploitable, split.top[EXPLOITABLE.id]).items()),
             potential=len(unknown) == len(exploitable),
             missing=tuple(f"CVSS vector of {a.record.id}" for a in unknown[:TOP]))
     if others:
-        counts = Counter(a.record.severity for a in others)
-        fixable = sum(1 for a in others if a.record.fix_available)
-        by_severity = {level.lower(): counts[level] for level in SEVERITY_ORDER if counts[level]}
+        by_severity, fixable = split.by_severity, split.fixable
         listed = ", ".join(f"{n} {level}" for level, n in by_severity.items())
         yield ctx.trait(
             SOFTWARE.id, pointer,
@@ -134,8 +183,8 @@ def _traits(ctx: Context, found: ImageAssessment, image: str, name: str,
             f"{'vulnerability' if len(others) == 1 else 'vulnerabilities'} ({listed}); "
             f"{fixable} with a fix{note}",
             container=name,
-            extra=tuple({**_facts(found, image, others), "by_severity": by_severity,
-                         "fixable": fixable}.items()))
+            extra=tuple({**_facts(found, image, others, split.top[SOFTWARE.id]),
+                         "by_severity": dict(by_severity), "fixable": fixable}.items()))
     if found.end_of_life and found.os is not None:
         yield ctx.trait(
             END_OF_LIFE.id, pointer, f"container {name} image {image}: {found.end_of_life}",

@@ -21,22 +21,27 @@ Example (abridged)::
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from ecs_exposure.arn import parse_arn
 from ecs_exposure.cvss_vector import CvssVector
 from ecs_exposure.cvss_vector import vector as shared_vector
 from ecs_exposure.image_refs import ImageRef, ecr_image, normalise_digest
 from ecs_exposure.sources.vulns.common import (
+    JsonMemo,
     array,
     fixed,
-    is_malicious,
     number,
     obj,
     objects,
     register,
     severity,
+    shared,
+    shared_ids,
     text,
     yes_no,
 )
@@ -45,7 +50,6 @@ from ecs_exposure.vulnerabilities import (
     ImageReport,
     Origin,
     Vulnerability,
-    canonical_id,
 )
 
 SCANNER = "Amazon Inspector"
@@ -91,7 +95,7 @@ def installed_version(package: dict[str, Any]) -> str | None:
         version = f"{version}-{release}"
     if isinstance(epoch, int) and not isinstance(epoch, bool) and epoch > 0:
         version = f"{epoch}:{version}"
-    return version
+    return sys.intern(version)
 
 
 def vectors(adjusted: dict[str, Any], listed: list[Any], score_key: str) -> tuple[CvssVector, ...]:
@@ -112,6 +116,10 @@ def vectors(adjusted: dict[str, Any], listed: list[Any], score_key: str) -> tupl
     return tuple(dict.fromkeys(found))
 
 
+_VECTORS = JsonMemo(vectors)
+"""Findings of the same CVE carry the same scores: read each distinct set once."""
+
+
 def package_records(finding: dict[str, Any], pointer: str, source: str, scanner: str,
                     image: ImageIdentity | None, *, adjusted: dict[str, Any],
                     score: float | None) -> list[Vulnerability]:
@@ -123,18 +131,20 @@ def package_records(finding: dict[str, Any], pointer: str, source: str, scanner:
     details = obj(finding.get("packageVulnerabilityDetails"))
     where = f"{pointer}/packageVulnerabilityDetails"
     raw_id = text(details.get("vulnerabilityId")) or text(finding.get("title")) or "UNKNOWN"
-    related = [r for r in array(details, "relatedVulnerabilities", WHAT, where)
-               if isinstance(r, str)]
-    vuln_id, aliases = canonical_id(raw_id.split(" - ", 1)[0], related)
-    cvss = vectors(adjusted, array(details, "cvss", WHAT, where), "baseScore")
+    related = tuple(r for r in array(details, "relatedVulnerabilities", WHAT, where)
+                    if isinstance(r, str))
+    # The MAL- check covers raw_id: it starts with the primary id, returned as id or alias.
+    vuln_id, aliases, malicious = shared_ids(raw_id.split(" - ", 1)[0], related)
+    cvss = _VECTORS(adjusted, array(details, "cvss", WHAT, where), "baseScore")
     level = severity(finding.get("severity"))
     if level == "UNKNOWN":
         level = severity(details.get("vendorSeverity"))
     fix = yes_no(finding.get("fixAvailable"))
     exploit = yes_no(finding.get("exploitAvailable"))
     epss = number(obj(finding.get("epss")).get("score"))
-    last_exploit = timestamp(obj(finding.get("exploitabilityDetails")).get("lastKnownExploitAt"))
-    malicious = is_malicious([vuln_id, raw_id, *aliases], set())
+    exploitability = finding.get("exploitabilityDetails")
+    last_exploit = None if exploitability is None else timestamp(
+        obj(exploitability).get("lastKnownExploitAt"))
     suppressed = f"suppressed in {scanner} (finding status SUPPRESSED)" \
         if status == "SUPPRESSED" else None
     origin = (Origin(scanner, source, pointer),)
@@ -143,12 +153,12 @@ def package_records(finding: dict[str, Any], pointer: str, source: str, scanner:
     for _, package in objects(packages, WHAT, f"{where}/vulnerablePackages"):
         fixed_in = fixed(package.get("fixedInVersion"))
         records.append(Vulnerability(
-            id=vuln_id, package=text(package.get("name")) or "", aliases=aliases,
+            id=vuln_id, package=shared(package.get("name")) or "", aliases=aliases,
             installed_version=installed_version(package), fixed_version=fixed_in,
             fix_available=True if fixed_in else fix, severity=level, cvss=cvss,
             epss=epss, kev=False, exploit_available=exploit, malicious=malicious,
             vex_state=None, suppressed=suppressed, origins=origin, image=image,
-            package_path=text(package.get("filePath")), score=score,
+            package_path=shared(package.get("filePath")), score=score,
             last_known_exploit=last_exploit,
         ))
     return records
@@ -183,11 +193,16 @@ def ecr_identity(resource: dict[str, Any]) -> tuple[str, ImageIdentity] | None:
     return key, ImageIdentity(frozenset({digest} if digest else ()), tuple(refs), label)
 
 
-def _resource_key(resource: dict[str, Any]) -> str:
+def _resource_key(resource: dict[str, Any]) -> bytes | str:
+    """The fields :func:`ecr_identity` reads, serialised (orjson is faster than ``repr``)."""
     details = obj(obj(resource.get("details")).get("awsEcrContainerImage"))
-    return repr((resource.get("id"), resource.get("region"), resource.get("partition"),
-                 details.get("repositoryName"), details.get("imageHash"),
-                 details.get("registry"), details.get("imageTags")))
+    fields = (resource.get("id"), resource.get("region"), resource.get("partition"),
+              details.get("repositoryName"), details.get("imageHash"),
+              details.get("registry"), details.get("imageTags"))
+    try:
+        return orjson.dumps(fields)
+    except TypeError:  # not parsed JSON
+        return repr(fields)
 
 
 def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
@@ -201,7 +216,7 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
     else:
         findings, pointers = [doc], [""]
     reports: dict[str, ImageReport] = {}
-    seen: dict[str, tuple[str, ImageIdentity] | None] = {}
+    seen: dict[bytes | str, tuple[str, ImageIdentity] | None] = {}
     for (_, finding), pointer in zip(objects(findings, WHAT, "/findings"), pointers,
                                      strict=True):
         resources = array(finding, "resources", WHAT, pointer)

@@ -28,14 +28,18 @@ from ecs_exposure.cvss_vector import vector as shared_vector
 from ecs_exposure.image_refs import ImageRef, parse_image, repository_of
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.vulns.common import (
+    JsonMemo,
     array,
     fixed,
-    is_malicious,
+    malicious_cwe,
     number,
     obj,
     objects,
     register,
     severity,
+    shared,
+    shared_ids,
+    strings,
     text,
 )
 from ecs_exposure.vulnerabilities import (
@@ -44,7 +48,6 @@ from ecs_exposure.vulnerabilities import (
     Origin,
     OsRelease,
     Vulnerability,
-    canonical_id,
 )
 
 SCANNER = "Trivy"
@@ -83,8 +86,13 @@ def identity_of(doc: dict[str, Any]) -> ImageIdentity:
 
 
 def _vectors(item: dict[str, Any]) -> tuple[CvssVector, ...]:
-    by_source = obj(item.get("CVSS"))
-    preferred = (text(item.get("SeveritySource")) or "").lower()
+    """The record's vectors, memoised by its ``CVSS`` block and ``SeveritySource``."""
+    return _VECTORS(item.get("CVSS"), item.get("SeveritySource"))
+
+
+def _read_vectors(cvss: Any, severity_source: Any) -> tuple[CvssVector, ...]:
+    by_source = obj(cvss)
+    preferred = (text(severity_source) or "").lower()
     order = sorted(by_source, key=lambda s: (s.lower() == "nvd", s.lower() != preferred, s))
     found: list[CvssVector] = []
     for source in order:
@@ -97,33 +105,42 @@ def _vectors(item: dict[str, Any]) -> tuple[CvssVector, ...]:
     return tuple(found)
 
 
-def _record(item: dict[str, Any], pointer: str, source: str, image: ImageIdentity,
-            suppressed: str | None = None, vex_state: str | None = None) -> Vulnerability:
-    raw_id = text(item.get("VulnerabilityID")) or "UNKNOWN"
-    vendor_ids = [v for v in item.get("VendorIDs") or [] if isinstance(v, str)] \
-        if isinstance(item.get("VendorIDs"), list) else []
-    vuln_id, aliases = canonical_id(raw_id, vendor_ids)
-    status = (text(item.get("Status")) or "").lower()
-    fixed_in = fixed(item.get("FixedVersion"))
-    fix_available = True if fixed_in or status == "fixed" else (
-        False if status in _NO_FIX_STATUS else None)
+_VECTORS = JsonMemo(_read_vectors)
+
+
+def _fix_available(fixed_in: str | None, status: str) -> bool | None:
+    if fixed_in or status == "fixed":
+        return True
+    return False if status in _NO_FIX_STATUS else None
+
+
+def _severity(item: dict[str, Any]) -> str:
+    """``Severity``, else the vendor severity of the ``SeveritySource``."""
     level = severity(item.get("Severity"))
     if level == "UNKNOWN":
         vendor = obj(item.get("VendorSeverity"))
         level = severity(vendor.get(text(item.get("SeveritySource")) or "", None))
-    cwes = {c.upper() for c in item.get("CweIDs") or [] if isinstance(c, str)} \
-        if isinstance(item.get("CweIDs"), list) else set()
+    return level
+
+
+def _record(item: dict[str, Any], pointer: str, source: str, image: ImageIdentity,
+            suppressed: str | None = None, vex_state: str | None = None) -> Vulnerability:
+    get = item.get
+    vuln_id, aliases, malicious = shared_ids(text(get("VulnerabilityID")) or "UNKNOWN",
+                                             strings(get("VendorIDs")))
+    status = (text(get("Status")) or "").lower()
+    fixed_in = fixed(get("FixedVersion"))
     if status == "not_affected" and suppressed is None:
         suppressed, vex_state = "Trivy reports the package as not affected", "not_affected"
     cvss = _vectors(item)
     return Vulnerability(
-        id=vuln_id, package=text(item.get("PkgName")) or text(item.get("PkgID")) or "",
-        aliases=aliases, installed_version=text(item.get("InstalledVersion")),
-        fixed_version=fixed_in, fix_available=fix_available, severity=level, cvss=cvss,
-        epss=None, kev=False, exploit_available=None,
-        malicious=is_malicious([vuln_id, *aliases], cwes), vex_state=vex_state,
+        id=vuln_id, package=shared(get("PkgName")) or shared(get("PkgID")) or "",
+        aliases=aliases, installed_version=shared(get("InstalledVersion")),
+        fixed_version=fixed_in, fix_available=_fix_available(fixed_in, status),
+        severity=_severity(item), cvss=cvss, epss=None, kev=False, exploit_available=None,
+        malicious=malicious or malicious_cwe(get("CweIDs")), vex_state=vex_state,
         suppressed=suppressed, origins=(Origin(SCANNER, source, pointer),), image=image,
-        package_path=text(item.get("PkgPath")), score=cvss[0].score if cvss else None,
+        package_path=shared(get("PkgPath")), score=cvss[0].score if cvss else None,
     )
 
 
