@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any, BinaryIO
@@ -122,6 +123,13 @@ def _reference(summary: Any) -> Any:
     return {k: v for k, v in summary.items() if k != "evidence" and v is not None}
 
 
+@cache
+def _trait_constants(trait_id: str) -> tuple[str, str, bool, str]:
+    """What every instance of a trait shares: category, title, contextual, remediation."""
+    spec = SPECS[trait_id]
+    return spec.category, spec.title, spec.contextual, guidance_for(trait_id).change
+
+
 class _Renderer:
     """Builds the result's pieces; what many findings share (an image's counts, the facts of
     a trait that services on one revision share) is built once per render."""
@@ -129,10 +137,10 @@ class _Renderer:
     def __init__(self, positions: PositionCache) -> None:
         self.positions = positions
         self._summaries: dict[int, tuple[ImageAssessment, dict[str, Any]]] = {}
-        self._facts: dict[int, tuple[object, dict[str, Any]]] = {}
+        self._facts: dict[int, tuple[object, list[Any]]] = {}
 
     def trait(self, trait: Trait) -> dict[str, Any]:
-        spec = SPECS[trait.id]
+        category, title, contextual, remediation = _trait_constants(trait.id)
         evidence: dict[str, Any] = {"pointer": trait.pointer, "detail": trait.detail}
         if trait.source:
             evidence["file"] = trait.source
@@ -151,25 +159,27 @@ class _Renderer:
             evidence["missing"] = list(trait.missing)
         return {
             "id": trait.id,
-            "category": spec.category,
-            "title": spec.title,
-            "contextual": spec.contextual,
+            "category": category,
+            "title": title,
+            "contextual": contextual,
             "resource": trait.resource,
             "container": trait.container,
             "evidence": evidence,
-            "remediation": guidance_for(trait.id).change,
+            "remediation": remediation,
         }
 
     def _facts_of(self, extra: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
-        """A trait's facts; vulnerabilities in them are listed by reference."""
-        known = self._facts.get(id(extra))
-        if known is not None:
-            return known[1]
-        facts = {key: [_reference(item) for item in value]
-                 if key == "top" and isinstance(value, list) else value
-                 for key, value in extra}
-        self._facts[id(extra)] = (extra, facts)        # the key object is kept alive
-        return facts
+        """A trait's facts; vulnerabilities in them are listed by reference (each top list
+        is shared by every container on the same image, so it is converted once)."""
+        return {key: self._references(value) if key == "top" and isinstance(value, list)
+                else value for key, value in extra}
+
+    def _references(self, top: list[Any]) -> list[Any]:
+        known = self._facts.get(id(top))
+        if known is None:
+            known = self._facts[id(top)] = (top, [_reference(item) for item in top])
+        references: list[Any] = known[1]        # ``top`` is held, so its id stays unique
+        return references
 
     def image_summary(self, found: ImageAssessment) -> dict[str, Any]:
         """How an image was matched, its reports, operating system and counts."""
@@ -241,18 +251,24 @@ class _Renderer:
     def images(self, findings: Iterable[Finding]) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every vulnerability of every image a finding's container runs, suppressed ones
         apart, once per image."""
-        seen: set[str] = set()
+        # Names that resolve to the same reports (a tag and a digest) share one assessment:
+        # its list is built once and kept only until its last name is written.
+        names: dict[str, ImageAssessment] = {}
         for finding in findings:
             for entry in finding.vulnerabilities:
-                if entry.image not in seen:
-                    seen.add(entry.image)
-                    found = entry.assessment
-                    yield entry.image, {
-                        **self.image_summary(found),
-                        "vulnerabilities": [vulnerability_dict(v)
-                                            for v in found.vulnerabilities],
-                        "suppressed": [vulnerability_dict(v) for v in found.suppressed],
-                    }
+                names.setdefault(entry.image, entry.assessment)
+        waiting = Counter(id(found) for found in names.values())
+        listed: dict[int, dict[str, Any]] = {}
+        for image, found in names.items():
+            listing = listed.pop(id(found), None) or {
+                **self.image_summary(found),
+                "vulnerabilities": [vulnerability_dict(v) for v in found.vulnerabilities],
+                "suppressed": [vulnerability_dict(v) for v in found.suppressed],
+            }
+            waiting[id(found)] -= 1
+            if waiting[id(found)]:
+                listed[id(found)] = listing
+            yield image, listing
 
 
 def error_dict(error: SourceError) -> dict[str, Any]:
