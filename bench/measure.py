@@ -118,6 +118,7 @@ def measure_stages(paths: list[Path], vulns: list[Path], output: Path | None) ->
     for name, seconds in within.items():
         record(name, seconds)
     result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
+                            locate_evidence=True,  # as the CLI does for --format json
                             inputs=[str(p) for p in paths], on_stage=record)
     start = perf_counter()
     with open(output or os.devnull, "wb") as handle:    # as the CLI writes it: streamed
@@ -132,6 +133,10 @@ def measure_stages(paths: list[Path], vulns: list[Path], output: Path | None) ->
         "total_seconds": perf_counter() - START,
         "cpu_seconds": process_time(),
         "peak_rss_mib": peak_rss_mib(),
+        # The evidence-position worker the scan starts (a separate process, so its memory
+        # is not in peak_rss_mib), as the worker measured itself.
+        "worker_peak_rss_mib": (result.positions.worker_peak_kib or 0) / 1024
+        if result.positions is not None else 0.0,
         "gc_seconds": clock.seconds, "gc_collections": clock.collections,
         "services": result.services, "task_definitions": result.task_definitions,
         "findings": len(result.findings),

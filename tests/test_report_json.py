@@ -186,3 +186,61 @@ def test_result_does_not_depend_on_string_hashing(tmp_path: Path) -> None:
         document.pop("generated_at")
         outputs.append(json.dumps(document))
     assert outputs[0] == outputs[1]
+
+
+def test_background_prefetch_agrees_with_locate(tmp_path: Path) -> None:
+    document = {"items": [{"name": f"n{i}", "tags": {"a/b": [i, {"c": None}]}}
+                          for i in range(30)]}
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document, indent=2))
+    other = tmp_path / "notes.txt"              # not JSON: located by the caller instead
+    other.write_text("plain text\n")
+    pointers = [f"/items/{i}/{leaf}" for i in range(30)
+                for leaf in ("name", "tags/a~1b/1/c", "missing")]
+    cache = PositionCache()
+    cache.prefetch([(str(path), p) for p in pointers] + [(str(other), "/x"),
+                                                         (str(tmp_path / "gone.json"), "/a")],
+                   background=True)
+    for pointer in pointers:
+        assert cache.locate(str(path), pointer) == locate(str(path), pointer), pointer
+    assert cache.locate(str(other), "/x") is None
+    assert cache.worker_peak_kib and cache.worker_peak_kib > 0   # the worker answered
+
+
+def test_background_prefetch_can_be_stopped_unread(tmp_path: Path) -> None:
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps({"a": [1, 2, 3]}))
+    cache = PositionCache()
+    cache.prefetch([(str(path), "/a/2")], background=True)
+    cache.close()
+    assert cache.locate(str(path), "/a/2") == locate(str(path), "/a/2")
+
+
+def test_scan_locates_evidence_in_the_background_with_the_same_result(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecs_exposure.sources import positions
+
+    expected = json_report.render_bytes(demo_result())
+    monkeypatch.setattr(positions, "BACKGROUND_MINIMUM", 0)
+    import dataclasses
+    from contextlib import ExitStack
+
+    from rich.console import Console
+
+    from ecs_exposure.cli import demo_paths, load_inputs
+    from ecs_exposure.scan import scan_inventory
+
+    with ExitStack() as stack:
+        paths = demo_paths(stack)
+        inventory, report = load_inputs(paths, Console(stderr=True, quiet=True))
+        result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
+                                inputs=[str(p) for p in paths], locate_evidence=True)
+        assert result.positions is not None
+        rendered = json_report.render_bytes(result)
+    original = json.loads(expected)
+    background = json.loads(rendered)
+    original.pop("generated_at")
+    background.pop("generated_at")
+    assert background == original
+    assert result.positions.worker_peak_kib                      # the worker answered
+    assert dataclasses.replace(result).positions is result.positions

@@ -370,7 +370,9 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         load_intel_dir(inventory, intel_dir or default_intel_dir(), report.errors)
         errors = report.errors + prepare_images(inventory, policy, images_dir)
         result = scan_inventory(inventory, errors=errors, skipped=report.skipped,
-                                inputs=[str(p) for p in inputs] + (["aws"] if aws else []))
+                                inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
+                                locate_evidence=formats != ["table"] or details
+                                or bool(security_hub))
     emit(result, formats, output, output_dir, details)
     code = exit_code(result, fail_on.lower(), strict)
     if security_hub and not send_to_security_hub(result, security_hub_account,

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecs_exposure.vuln_store import ContainerVulnerabilities, UnscannedImage
 from ecs_exposure.vulnerabilities import IntelSource
+
+if TYPE_CHECKING:
+    from ecs_exposure.sources.positions import PositionCache
 
 Json = dict[str, Any]
 """An AWS API-shaped object, exactly as boto3 or the AWS CLI returns it."""
@@ -164,6 +167,10 @@ class ScanResult:
     """Builds a finding's fixed task definition revision when a reporter asks
     (:class:`ecs_exposure.remediation.fixed.FixedRevisions`); ``None`` for results made
     without an inventory."""
+
+    positions: PositionCache | None = field(default=None, compare=False, repr=False)
+    """Evidence positions, being located while the scan finished (see
+    :class:`ecs_exposure.sources.positions.PositionCache`); ``None``: reporters locate them."""
 
     def fixed_task_definition(self, finding: Finding) -> Json | None:
         """The new revision that removes ``finding``'s task-definition traits, as

@@ -22,6 +22,8 @@ from ecs_exposure.images.exceptions import apply_exceptions
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Finding, Incomplete, ScanResult, SourceError, Trait
 from ecs_exposure.remediation.fixed import FixedRevisions
+from ecs_exposure.sources import positions as positions_module
+from ecs_exposure.sources.positions import PositionCache
 from ecs_exposure.unknown import is_unknown
 
 
@@ -144,6 +146,18 @@ def _with_vulnerabilities(inventory: Inventory, finding: Finding) -> Finding:
     return replace(finding, vulnerabilities=entries) if entries else finding
 
 
+def _locate_evidence(evaluated: list[tuple[Subject, list[Trait]]]) -> PositionCache:
+    """Start locating the line and column of every trait's evidence. On a large estate that
+    means reading thousands of input files again, so it runs in a worker process while the
+    exposure stage runs here; reporters collect the answers when they need them."""
+    pairs = {(t.source, t.file_pointer) for _, traits in evaluated for t in traits
+             if t.source and t.file_pointer is not None}
+    positions = PositionCache()
+    if len(pairs) >= positions_module.BACKGROUND_MINIMUM:
+        positions.prefetch(sorted(pairs), background=True)
+    return positions
+
+
 def scan_inventory(
     inventory: Inventory,
     *,
@@ -152,11 +166,14 @@ def scan_inventory(
     inputs: list[str] | None = None,
     on_service: Callable[[str], None] | None = None,
     on_stage: StageCallback | None = None,
+    locate_evidence: bool = False,
 ) -> ScanResult:
     """Evaluate every service and every task definition no service runs.
 
     Two stages: the detectors (every trait of every resource, each shared resource once),
     then the exposure assessment of each service; ``on_stage`` is told how long each took.
+    ``locate_evidence``: the caller will report evidence positions (a file report), so on a
+    large estate they are located in the background while the exposure stage runs.
     """
     with bulk_allocation():
         start = perf_counter()
@@ -164,6 +181,7 @@ def scan_inventory(
         td_traits = _task_definition_traits(inventory, memo)
         services = _evaluate_services(inventory, td_traits, on_service, memo)
         unattached = _evaluate_unattached(inventory, td_traits)
+        positions = _locate_evidence(services + unattached) if locate_evidence else None
         detected = perf_counter()
         if on_stage is not None:
             on_stage("detectors", detected - start)
@@ -185,6 +203,7 @@ def scan_inventory(
             incomplete=tuple(Incomplete(resource, tuple(reasons))
                              for resource, reasons in sorted(inventory.incomplete.items())),
             fixes=FixedRevisions(inventory, findings + task_definition_findings, memo),
+            positions=positions,
         )
         if on_stage is not None:
             on_stage("exposure", perf_counter() - detected)

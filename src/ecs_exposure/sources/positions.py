@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import bisect
 import json
+import multiprocessing
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from ecs_exposure.sources.jsonfile import MAX_DEPTH, looks_like_json
@@ -237,6 +240,10 @@ def _json_index(path: str, mtime: float) -> _JsonIndex | None:
     return _JsonIndex(data.decode("utf-8", errors="replace"))
 
 
+BACKGROUND_MINIMUM = 5_000
+"""Distinct pointers from which a background prefetch is worth a separate process."""
+
+
 class PositionCache:
     """Line and column of many pointers, each input file read and indexed once.
 
@@ -244,27 +251,136 @@ class PositionCache:
     of pointers into thousands of files. :meth:`prefetch` takes them all at once and reads each
     file a single time, keeping only one file's index in memory at a time; :meth:`locate` then
     answers from the table (and locates anything not prefetched on demand).
+
+    With ``background=True`` the JSON files are read in a separate process while the caller
+    goes on (the scan starts it when the detectors are done, so the files are read during the
+    exposure stage, on the second core); the first :meth:`locate` collects the answers.
     """
 
     def __init__(self) -> None:
         self._found: dict[tuple[str, str], Position | None] = {}
+        self._worker: BaseProcess | None = None
+        self._answers: Connection | None = None
+        self._groups: dict[str, list[str]] = {}
+        self.worker_peak_kib: int | None = None
+        """Peak memory of the background worker, once its answers are in."""
 
-    def prefetch(self, pairs: Iterable[tuple[str, str]]) -> None:
+    def prefetch(self, pairs: Iterable[tuple[str, str]], *, background: bool = False) -> None:
         """Locate every ``(path, pointer)`` pair, grouped by file."""
+        self._collect()
         by_file: dict[str, set[str]] = {}
         for path, pointer in pairs:
             if (path, pointer) not in self._found:
                 by_file.setdefault(path, set()).add(pointer)
-        for path, pointers in by_file.items():
+        groups = {path: sorted(pointers) for path, pointers in by_file.items()}
+        if background and groups and self._start(groups):
+            return
+        self._resolve(groups)
+
+    def _start(self, groups: dict[str, list[str]]) -> bool:
+        """Hand ``groups`` to a worker process; ``False`` when none can be started."""
+        context = multiprocessing.get_context("spawn")   # never fork a process with threads
+        receiving, sending = context.Pipe(duplex=False)
+        worker = context.Process(target=_worker, args=(groups, sending), daemon=True,
+                                 name="ecs-exposure positions")
+        try:
+            worker.start()
+        except (OSError, RuntimeError, ValueError):
+            receiving.close()
+            sending.close()
+            return False
+        sending.close()
+        self._worker, self._answers, self._groups = worker, receiving, groups
+        return True
+
+    def _collect(self) -> None:
+        """Take the worker's answers; what it could not do (non-JSON files, or everything if
+        it failed) is located here."""
+        if self._answers is None:
+            return
+        answers: dict[str, list[tuple[int, int] | None] | None] = {}
+        try:
+            answers, self.worker_peak_kib = self._answers.recv()
+        except (OSError, EOFError, ValueError, TypeError):
+            pass                                    # the worker died: locate everything here
+        groups = self._groups
+        self.close()
+        left: dict[str, list[str]] = {}
+        for path, pointers in groups.items():
+            found = answers.get(path)
+            if found is None or len(found) != len(pointers):
+                left[path] = pointers
+                continue
+            self._found.update(((path, pointer), None if at is None else Position(*at))
+                               for pointer, at in zip(pointers, found, strict=True))
+        self._resolve(left)
+
+    def close(self) -> None:
+        """Stop a background prefetch whose answers nobody will read."""
+        if self._answers is not None:
+            self._answers.close()
+            self._answers = None
+        if self._worker is not None:
+            if self._worker.is_alive():
+                self._worker.terminate()
+            self._worker.join()
+            self._worker = None
+        self._groups = {}
+
+    def _resolve(self, groups: dict[str, list[str]]) -> None:
+        for path, pointers in groups.items():
             self._found.update(((path, p), found) for p, found in
-                               zip(pointers, _locate_all(path, list(pointers)), strict=True))
+                               zip(pointers, _locate_all(path, pointers), strict=True))
 
     def locate(self, path: str, pointer: str) -> Position | None:
         """Position of ``pointer`` in ``path``; ``None`` when unknown."""
+        self._collect()
         key = (path, pointer)
         if key not in self._found:
             self._found[key] = locate(path, pointer)
         return self._found[key]
+
+
+def locate_json_files(groups: dict[str, list[str]],
+                      ) -> dict[str, list[tuple[int, int] | None] | None]:
+    """``(line, column)`` of each pointer of each JSON file (``None`` for a file that is not
+    JSON or cannot be read: the caller locates those itself). Runs in the worker process."""
+    answers: dict[str, list[tuple[int, int] | None] | None] = {}
+    for path, pointers in groups.items():
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            answers[path] = None
+            continue
+        if not looks_like_json(data):
+            answers[path] = None
+            continue
+        answers[path] = [None if at is None else (at.line, at.column) for at in
+                         _positions(data.decode("utf-8", errors="replace"), pointers)]
+    return answers
+
+
+def _worker(groups: dict[str, list[str]], answers: Connection) -> None:
+    """Entry point of the worker process: locate, send the answers and the worker's own peak
+    memory (the benchmark reports it), exit."""
+    try:
+        found = locate_json_files(groups)
+        answers.send((found, _own_peak_kib()))
+    finally:
+        answers.close()
+
+
+def _own_peak_kib() -> int | None:
+    """This process's peak resident memory since it started (``VmHWM``; Linux only).
+    ``ru_maxrss`` would count the parent's memory at the moment the worker was started."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _locate_all(path: str, pointers: list[str]) -> list[Position | None]:
