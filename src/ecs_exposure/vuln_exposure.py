@@ -158,7 +158,9 @@ def top_vulnerabilities(entries: Iterable[ContainerVulnerabilities],
 def unscanned_images(inventory: Inventory) -> tuple[UnscannedImage, ...]:
     """Images services run (every running revision) that no report covers."""
     store = inventory.vulnerabilities
-    usage: dict[str, tuple[list[str], list[str]]] = {}
+    # Ordered sets (dicts): a sidecar image runs in thousands of services, and a list
+    # membership test per service made this quadratic.
+    usage: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
     for service_key, service in inventory.services.items():
         service_name = str(service.get("serviceName") or service_key)
         for ref in inventory.service_task_definition_refs(service):
@@ -171,10 +173,7 @@ def unscanned_images(inventory: Inventory) -> tuple[UnscannedImage, ...]:
                     continue
                 if store.assess(image, inventory.running_digests(image)).matched_by:
                     continue
-                services, where = usage.setdefault(image, ([], []))
-                pair = f"{service_name}/{container_name(container, index)}"
-                if service_name not in services:
-                    services.append(service_name)
-                if pair not in where:
-                    where.append(pair)
+                services, where = usage.setdefault(image, ({}, {}))
+                services[service_name] = None
+                where[f"{service_name}/{container_name(container, index)}"] = None
     return tuple(UnscannedImage(image, tuple(s), tuple(c)) for image, (s, c) in usage.items())

@@ -147,9 +147,11 @@ def _card(finding: dict[str, Any]) -> dict[str, Any]:
     resource = finding["resource"]
     traits = []
     for trait in finding["traits"]:
-        every = guidance_dict(trait["id"])["references"]
+        guidance = guidance_dict(trait["id"])
+        every = guidance["references"]
         references = [ref for ref in every if not ref.startswith("https://")]
-        traits.append(trait | {"links": urls(every), "names": references})
+        traits.append(trait | {"links": urls(every), "names": references,
+                               "guidance": guidance["text"]})
     return {
         "f": finding,
         "kind": kind(finding),
