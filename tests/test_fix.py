@@ -358,3 +358,15 @@ def test_apply_is_refused_for_plans_built_from_files(tmp_path: Path) -> None:
     assert "--apply needs --aws" in result.output
     assert not (tmp_path / "applied.json").exists()
 
+
+
+def test_register_input_fields_are_botocores() -> None:
+    """The fields read straight from botocore's data folder are the ones its loader gives."""
+    from botocore.loaders import Loader
+
+    from ecs_exposure.remediation.register_input import register_input_fields
+
+    model = Loader().load_service_model("ecs", "service-2")
+    shape = model["operations"]["RegisterTaskDefinition"]["input"]["shape"]
+    assert register_input_fields() == frozenset(model["shapes"][shape]["members"])
+    assert {"family", "containerDefinitions", "taskRoleArn"} <= register_input_fields()

@@ -9,7 +9,10 @@ and everything else is kept as it is.
 from __future__ import annotations
 
 import copy
+import gzip
+import importlib.util
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,13 +25,28 @@ READ_ONLY_FIELDS = ("taskDefinitionArn", "revision", "status", "requiresAttribut
 
 @lru_cache(maxsize=1)
 def register_input_fields() -> frozenset[str]:
-    """Top-level members of RegisterTaskDefinition's input, from the botocore model (read
-    with botocore's loader alone: a whole session costs a scan a noticeable start-up)."""
-    from botocore.loaders import Loader
-
-    model = Loader().load_service_model("ecs", "service-2")
+    """Top-level members of RegisterTaskDefinition's input, from the botocore model."""
+    model = _ecs_model()
     shape = model["operations"]["RegisterTaskDefinition"]["input"]["shape"]
     return frozenset(model["shapes"][shape]["members"])
+
+
+def _ecs_model() -> dict[str, Any]:
+    """botocore's ECS service model, read straight from its data folder (importing
+    ``botocore.loaders`` pulls in urllib3, a noticeable share of a small scan); botocore's own
+    loader when the folder is laid out differently."""
+    spec = importlib.util.find_spec("botocore")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        versions = sorted((Path(folder) / "data" / "ecs").glob("*/service-2.json*"))
+        if versions:
+            data = versions[-1].read_bytes()
+            model: dict[str, Any] = orjson.loads(
+                gzip.decompress(data) if versions[-1].suffix == ".gz" else data)
+            return model
+    from botocore.loaders import Loader
+
+    loaded: dict[str, Any] = Loader().load_service_model("ecs", "service-2")
+    return loaded
 
 
 def to_register_input(task_definition: Json,

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import bisect
 import json
-import multiprocessing
 import re
+import subprocess
+import sys
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from ecs_exposure.sources.jsonfile import MAX_DEPTH, looks_like_json
 
@@ -259,8 +262,7 @@ class PositionCache:
 
     def __init__(self) -> None:
         self._found: dict[tuple[str, str], Position | None] = {}
-        self._worker: BaseProcess | None = None
-        self._answers: Connection | None = None
+        self._worker: subprocess.Popen[bytes] | None = None
         self._groups: dict[str, list[str]] = {}
         self.worker_peak_kib: int | None = None
         """Peak memory of the background worker, once its answers are in."""
@@ -279,36 +281,48 @@ class PositionCache:
 
     def _start(self, groups: dict[str, list[str]]) -> bool:
         """Hand ``groups`` to a worker process; ``False`` when none can be started."""
-        context = multiprocessing.get_context("spawn")   # never fork a process with threads
-        receiving, sending = context.Pipe(duplex=False)
-        worker = context.Process(target=_worker, args=(groups, sending), daemon=True,
-                                 name="ecs-exposure positions")
         try:
-            worker.start()
-        except (OSError, RuntimeError, ValueError):
-            receiving.close()
-            sending.close()
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "ecs_exposure.sources.position_worker"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except (OSError, ValueError):
             return False
-        sending.close()
-        self._worker, self._answers, self._groups = worker, receiving, groups
+        payload = orjson.dumps(groups)
+
+        def send() -> None:         # the pipe fills before the worker reads: do not wait
+            try:
+                assert worker.stdin is not None
+                worker.stdin.write(payload)
+                worker.stdin.close()
+            except (OSError, ValueError):
+                pass                # the worker is gone: its answer will be missing
+
+        threading.Thread(target=send, name="ecs-exposure positions", daemon=True).start()
+        self._worker, self._groups = worker, groups
         return True
 
     def _collect(self) -> None:
         """Take the worker's answers; what it could not do (non-JSON files, or everything if
         it failed) is located here."""
-        if self._answers is None:
+        worker = self._worker
+        if worker is None:
             return
-        answers: dict[str, list[tuple[int, int] | None] | None] = {}
+        answers: dict[str, Any] = {}
         try:
-            answers, self.worker_peak_kib = self._answers.recv()
-        except (OSError, EOFError, ValueError, TypeError):
-            pass                                    # the worker died: locate everything here
+            assert worker.stdout is not None
+            output = worker.stdout.read()
+            if worker.wait() == 0:
+                reply = orjson.loads(output)
+                answers = reply["found"]
+                self.worker_peak_kib = reply.get("peak_kib")
+        except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+            answers = {}                            # locate everything here instead
         groups = self._groups
         self.close()
         left: dict[str, list[str]] = {}
         for path, pointers in groups.items():
             found = answers.get(path)
-            if found is None or len(found) != len(pointers):
+            if not isinstance(found, list) or len(found) != len(pointers):
                 left[path] = pointers
                 continue
             self._found.update(((path, pointer), None if at is None else Position(*at))
@@ -317,15 +331,18 @@ class PositionCache:
 
     def close(self) -> None:
         """Stop a background prefetch whose answers nobody will read."""
-        if self._answers is not None:
-            self._answers.close()
-            self._answers = None
-        if self._worker is not None:
-            if self._worker.is_alive():
-                self._worker.terminate()
-            self._worker.join()
-            self._worker = None
-        self._groups = {}
+        worker, self._worker, self._groups = self._worker, None, {}
+        if worker is None:
+            return
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait()
+        for stream in (worker.stdout, worker.stdin):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
 
     def _resolve(self, groups: dict[str, list[str]]) -> None:
         for path, pointers in groups.items():
@@ -358,29 +375,6 @@ def locate_json_files(groups: dict[str, list[str]],
         answers[path] = [None if at is None else (at.line, at.column) for at in
                          _positions(data.decode("utf-8", errors="replace"), pointers)]
     return answers
-
-
-def _worker(groups: dict[str, list[str]], answers: Connection) -> None:
-    """Entry point of the worker process: locate, send the answers and the worker's own peak
-    memory (the benchmark reports it), exit."""
-    try:
-        found = locate_json_files(groups)
-        answers.send((found, _own_peak_kib()))
-    finally:
-        answers.close()
-
-
-def _own_peak_kib() -> int | None:
-    """This process's peak resident memory since it started (``VmHWM``; Linux only).
-    ``ru_maxrss`` would count the parent's memory at the moment the worker was started."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
 
 
 def _locate_all(path: str, pointers: list[str]) -> list[Position | None]:
