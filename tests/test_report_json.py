@@ -21,7 +21,7 @@ from ecs_exposure.reporters import json_report
 from ecs_exposure.sources.positions import PositionCache, locate
 from ecs_exposure.unknown import Unknown
 from ecs_exposure.vuln_exposure import top_vulnerabilities
-from report_inputs import demo_result, hostile_result
+from report_inputs import DEMO_CLOCK, demo_result, hostile_result
 
 
 @pytest.fixture(scope="module")
@@ -233,6 +233,8 @@ def test_scan_locates_evidence_in_the_background_with_the_same_result(
     with ExitStack() as stack:
         paths = demo_paths(stack)
         inventory, report = load_inputs(paths, Console(stderr=True, quiet=True))
+        inventory.images.now = DEMO_CLOCK               # as demo_result() judges it
+        inventory.vulnerabilities.today = DEMO_CLOCK.date()
         result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
                                 inputs=[str(p) for p in paths], locate_evidence=True)
         assert result.positions is not None
