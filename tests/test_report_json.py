@@ -246,3 +246,20 @@ def test_scan_locates_evidence_in_the_background_with_the_same_result(
     assert background == original
     assert result.positions.worker_peak_kib                      # the worker answered
     assert dataclasses.replace(result).positions is result.positions
+
+
+@pytest.mark.parametrize("executable", ["/bin/false", "/nonexistent/python3"])
+def test_background_prefetch_falls_back_when_the_worker_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executable: str) -> None:
+    """A worker that cannot start, or exits without answering, costs nothing but time: the
+    positions are located in this process instead."""
+    import sys
+
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps({"a": [{"b": 1}, {"b": 2}]}, indent=2))
+    monkeypatch.setattr(sys, "executable", executable)
+    cache = PositionCache()
+    cache.prefetch([(str(path), "/a/1/b"), (str(path), "/a/0")], background=True)
+    assert cache.locate(str(path), "/a/1/b") == locate(str(path), "/a/1/b") is not None
+    assert cache.locate(str(path), "/a/0") == locate(str(path), "/a/0")
+    assert cache.worker_peak_kib is None

@@ -26,7 +26,7 @@ from ecs_exposure.model import (
     Severity,
     Trait,
 )
-from ecs_exposure.sources.positions import locate
+from ecs_exposure.sources.positions import PositionCache
 from ecs_exposure.vuln_exposure import top_vulnerabilities
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -70,16 +70,16 @@ def _table(title: str, findings: tuple[Finding, ...], cluster: bool) -> Table:
     return table
 
 
-def _location(trait: Trait) -> str | None:
+def _location(trait: Trait, positions: PositionCache) -> str | None:
     """``file:line:column`` of the evidence, when it came from a file."""
     if not trait.source:
         return None
-    position = locate(trait.source, trait.file_pointer) if trait.file_pointer is not None \
-        else None
+    position = positions.locate(trait.source, trait.file_pointer) \
+        if trait.file_pointer is not None else None
     return f"{trait.source}:{position.line}:{position.column}" if position else trait.source
 
 
-def _details(finding: Finding) -> Panel:
+def _details(finding: Finding, positions: PositionCache) -> Panel:
     body = Text()
     body.append("Why: ", style="bold")
     body.append(safe(finding.why) + "\n\n")
@@ -92,7 +92,7 @@ def _details(finding: Finding) -> Panel:
         body.append(f"  • {trait.id}", style="dim" if spec.contextual else "bold")
         body.append(f"  {safe(trait.detail)}\n")
         body.append(f"      at {safe(trait.resource)}#{safe(trait.pointer)}\n", style="dim")
-        where = _location(trait)
+        where = _location(trait, positions)
         if where:
             body.append(f"      in {safe(where)}\n", style="dim")
     top = top_vulnerabilities(finding.vulnerabilities)
@@ -149,8 +149,12 @@ def render(result: ScanResult, console: Console, *, details: bool = False) -> No
         console.print(_table("Task definitions no service runs (reachability unknown)",
                              result.task_definition_findings, cluster=False))
     if details:
-        for finding in result.findings + result.task_definition_findings:
-            console.print(_details(finding))
+        every = result.findings + result.task_definition_findings
+        positions = result.positions or PositionCache()
+        positions.prefetch((t.source, t.file_pointer) for f in every for t in f.traits
+                           if t.source and t.file_pointer is not None)
+        for finding in every:
+            console.print(_details(finding, positions))
     elif result.findings or result.task_definition_findings:
         console.print(Text("Run with --details for the attack path, evidence and fix of each "
                            "finding.", style="dim"))

@@ -7,7 +7,6 @@ are handled here; other formats (YAML templates) register a locator in ``LOCATOR
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 import subprocess
@@ -39,103 +38,6 @@ LOCATORS: list[Locator] = []
 
 _WHITESPACE = re.compile(r"[ \t\r\n\ufeff]*")
 _DECODER = json.JSONDecoder()
-
-
-class _JsonIndex:
-    """Offsets of the values in a JSON text, keyed by JSON pointer, found lazily.
-
-    Only the containers on the way to a requested pointer are read, and each only as far as
-    the requested member: a key is read and the values before it are skipped with the C JSON
-    scanner (``raw_decode``); the walk resumes there for the next request. Locating evidence
-    in a large export therefore costs about one read of it, not a Python loop per byte.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._line_starts: list[int] | None = None
-        self.positions: dict[str, int] = {"": self._skip(0)}
-        self._cursors: dict[str, tuple[int, int, bool] | None] = {}
-        """Container pointer → where its walk stopped (offset, next index, whether the offset
-        is the start of a member value still to skip); ``None`` once fully read."""
-
-    def _skip(self, pos: int) -> int:
-        match = _WHITESPACE.match(self.text, pos)
-        return match.end() if match else pos
-
-    def _start(self, pointer: str) -> tuple[int, int, bool] | None:
-        text, pos = self.text, self.positions[pointer]
-        if pos >= len(text) or text[pos] not in "{[":
-            return None
-        return self._skip(pos + 1), 0, False
-
-    def _past_value(self, pos: int) -> int:
-        """Offset after the value at ``pos`` and the comma that may follow it."""
-        _, pos = _DECODER.raw_decode(self.text, pos)
-        pos = self._skip(pos)
-        if pos < len(self.text) and self.text[pos] == ",":
-            pos = self._skip(pos + 1)
-        return pos
-
-    def _walk_to(self, pointer: str, wanted: str) -> None:
-        """Read members of the container at ``pointer`` until ``wanted`` is recorded; the
-        walk stops on that member's value and resumes past it on the next request."""
-        if pointer not in self._cursors:
-            self._cursors[pointer] = self._start(pointer)
-        cursor = self._cursors[pointer]
-        if cursor is None:
-            return
-        text = self.text
-        pos, index, on_value = cursor
-        is_object = text[self.positions[pointer]] == "{"
-        target = f"{pointer}/{wanted}"
-        try:
-            if on_value:
-                pos = self._past_value(pos)
-            while pos < len(text) and text[pos] not in "]}":
-                if is_object:
-                    key, pos = _DECODER.raw_decode(text, pos)
-                    pos = self._skip(self._skip(pos) + 1)       # past the colon
-                    token = str(key).replace("~", "~0").replace("/", "~1")
-                else:
-                    token = str(index)
-                index += 1
-                member = f"{pointer}/{token}"
-                self.positions.setdefault(member, pos)
-                if member == target:
-                    self._cursors[pointer] = (pos, index, True)
-                    return
-                pos = self._past_value(pos)
-        except (ValueError, RecursionError):
-            pass                                                # malformed from here on
-        self._cursors[pointer] = None
-
-    def offset(self, pointer: str) -> int | None:
-        """Offset of the value at ``pointer``, reading only what lies on its way."""
-        if pointer in self.positions:
-            return self.positions[pointer]
-        if not pointer.startswith("/"):
-            return None
-        tokens = pointer[1:].split("/")
-        if len(tokens) > MAX_DEPTH:
-            return None
-        current = ""
-        for token in tokens:
-            following = f"{current}/{token}"
-            if following not in self.positions:
-                self._walk_to(current, token)
-                if following not in self.positions:
-                    return None
-            current = following
-        return self.positions[current]
-
-    def locate(self, pointer: str) -> Position | None:
-        offset = self.offset(pointer)
-        if offset is None:
-            return None
-        if self._line_starts is None:       # built once: reports locate every trait
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
-        line = bisect.bisect_right(self._line_starts, offset)
-        return Position(line, offset - self._line_starts[line - 1] + 1)
 
 
 def _positions(text: str, pointers: list[str]) -> list[Position | None]:
@@ -235,12 +137,13 @@ def _walk_wanted(text: str, pos: int, node: _Wanted, found: dict[str, int]) -> i
     return pos + 1
 
 
-@lru_cache(maxsize=256)
-def _json_index(path: str, mtime: float) -> _JsonIndex | None:
+@lru_cache(maxsize=64)
+def _json_text(path: str, mtime: float) -> str | None:
+    """A JSON input's text, read once while a report locates several pointers in it."""
     data = Path(path).read_bytes()
     if not looks_like_json(data):
         return None
-    return _JsonIndex(data.decode("utf-8", errors="replace"))
+    return data.decode("utf-8", errors="replace")
 
 
 BACKGROUND_MINIMUM = 5_000
@@ -396,12 +299,13 @@ def _locate_other(data: bytes, pointer: str) -> Position | None:
 
 
 def locate(path: str, pointer: str) -> Position | None:
-    """Line and column of ``pointer`` in the file at ``path``; ``None`` when unknown."""
+    """Line and column of ``pointer`` in the file at ``path``; ``None`` when unknown (one
+    pointer: :class:`PositionCache` locates many at once)."""
     try:
         file = Path(path)
-        index = _json_index(str(file), file.stat().st_mtime)
-        if index is not None:
-            return index.locate(pointer)
+        text = _json_text(str(file), file.stat().st_mtime)
+        if text is not None:
+            return _positions(text, [pointer])[0]
         data = file.read_bytes()
     except OSError:
         return None
