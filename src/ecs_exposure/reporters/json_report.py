@@ -38,18 +38,6 @@ SCHEMA = "ecs-exposure/result@1"
 REPORTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
-def trait_dict(trait: Trait, positions: PositionCache | None = None) -> dict[str, Any]:
-    """One trait with its evidence and what to change (the full guidance, its risk and
-    references are in the result's ``guidance``, once per trait id)."""
-    return _Renderer(positions or PositionCache()).trait(trait)
-
-
-def finding_dict(finding: Finding, positions: PositionCache | None = None,
-                 fixed: Json | None = None) -> dict[str, Any]:
-    """One exposure finding; ``fixed`` is its fixed task definition revision."""
-    return _Renderer(positions or PositionCache()).finding(finding, fixed)
-
-
 @cache
 def guidance_dict(trait_id: str) -> dict[str, Any]:
     """The whole guidance of a trait: what an attacker gains, what to change, how to contain
