@@ -225,18 +225,6 @@ class Statement:
         return actions - named if self.not_action else named
 
     @property
-    def action_text(self) -> str:
-        """``Action`` as written, for evidence."""
-        joined = ", ".join(self.actions) or "nothing"
-        return f"NotAction [{joined}]" if self.not_action else joined
-
-    @property
-    def resource_text(self) -> str:
-        """``Resource`` as written, for evidence."""
-        joined = ", ".join(self.resources) or "nothing"
-        return f"NotResource [{joined}]" if self.not_resource else joined
-
-    @property
     def uses_variables(self) -> bool:
         """Resource patterns with policy variables depend on who is asking."""
         return _uses_variables(self.resources)

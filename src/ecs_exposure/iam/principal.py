@@ -108,11 +108,6 @@ class RolePolicies:
     """Attached or boundary policy ARNs whose documents are in neither the inputs nor the
     bundle: their grants cannot be judged."""
 
-    @property
-    def role_label(self) -> str:
-        """``role deployer-task``."""
-        return f"role {self.name}"
-
 
 def _managed_source(inventory: Inventory, arn: str, label_prefix: str,
                     attachment: str, role_arn: str) -> PolicySource | None:

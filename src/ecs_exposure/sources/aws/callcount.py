@@ -37,12 +37,11 @@ from __future__ import annotations
 from math import ceil
 from typing import Any
 
+from ecs_exposure.detectors.util import as_dict, as_list
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws.ecr import ImageRef, parse_image
 from ecs_exposure.sources.aws.state import (
-    as_dict,
-    as_list,
     awsvpc_configs,
     eni_ids,
     target_group_arns,

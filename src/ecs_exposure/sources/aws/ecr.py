@@ -20,9 +20,13 @@ from typing import TypeVar
 
 from botocore.exceptions import ClientError
 
+from ecs_exposure.detectors.util import as_dict, as_list
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws.api import Api, chunks
-from ecs_exposure.sources.aws.state import RegionState, as_dict, as_list, repo_dep
+from ecs_exposure.sources.aws.state import (
+    RegionState,
+    repo_dep,
+)
 
 _ECR_IMAGE = re.compile(
     r"^(?P<registry>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"

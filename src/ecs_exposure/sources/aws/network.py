@@ -19,11 +19,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ecs_exposure.detectors.util import as_list
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws.api import Api, chunks
 from ecs_exposure.sources.aws.state import (
     RegionState,
-    as_list,
     awsvpc_configs,
     eni_dep,
     eni_ids,

@@ -13,16 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecs_exposure.detectors.util import as_dict, as_list
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def as_dict(value: Any) -> Json:
-    return value if isinstance(value, dict) else {}
 
 
 def awsvpc_configs(service: Json) -> Iterator[Json]:
