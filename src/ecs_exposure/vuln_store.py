@@ -122,11 +122,8 @@ class AssessedVulnerability:
         return full
 
     def rank(self) -> tuple[float, ...]:
-        """Sort key, most urgent first."""
-        record = self.record
-        return (-self.exploitable, -record.malicious, -self.kev,
-                -(record.exploit_available is True), -SEVERITY_RANK.get(record.severity, 0),
-                -(self.epss or 0.0), -(record.score or 0.0))
+        """Sort key, most urgent first (:func:`_urgency` without its id and package)."""
+        return _urgency(self)[:-2]  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,8 +424,9 @@ def _suppress(record: Vulnerability, cover: Vulnerability) -> Vulnerability:
 
 
 def _urgency(assessed: AssessedVulnerability) -> tuple[object, ...]:
-    """``(*assessed.rank(), id, package)`` as one flat tuple: the same order, one tuple less
-    per vulnerability (every image's list is sorted by it)."""
+    """The order of an image's list, most urgent first, then by id and package; its head is
+    :meth:`AssessedVulnerability.rank`, so the two cannot drift apart (a finding's top
+    vulnerabilities are taken from the head of each ranked list)."""
     record = assessed.record
     return (-assessed.exploitable, -record.malicious, -assessed.kev,
             -(record.exploit_available is True), -SEVERITY_RANK.get(record.severity, 0),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any, BinaryIO
 
@@ -118,14 +118,48 @@ def _trait_constants(trait_id: str) -> tuple[str, str, bool, str]:
     return spec.category, spec.title, spec.contextual, guidance_for(trait_id).change
 
 
+def _image_summary(found: ImageAssessment) -> dict[str, Any]:
+    """How an image was matched, its reports, operating system and counts."""
+    by_severity: dict[str, int] = {}
+    exploitable = fixable = 0
+    for item in found.vulnerabilities:
+        severity = item.record.severity
+        by_severity[severity] = by_severity.get(severity, 0) + 1
+        exploitable += item.exploitable
+        fixable += bool(item.record.fix_available)
+    summary = {
+        "matched_by": found.matched_by,
+        "reports": list(found.reports),
+        "os": None if found.os is None else {
+            "family": found.os.family, "version": found.os.version,
+            "end_of_life": found.end_of_life},
+        "counts": {
+            "total": len(found.vulnerabilities),
+            "exploitable": exploitable,
+            "fixable": fixable,
+            "by_severity": by_severity,
+            "suppressed": len(found.suppressed),
+        },
+    }
+    return summary
+
+
 class _Renderer:
     """Builds the result's pieces; what many findings share (an image's counts, the facts of
     a trait that services on one revision share) is built once per render."""
 
     def __init__(self, positions: PositionCache) -> None:
         self.positions = positions
-        self._summaries: dict[int, tuple[ImageAssessment, dict[str, Any]]] = {}
-        self._facts: dict[int, tuple[object, list[Any]]] = {}
+        self._built: dict[tuple[str, int], tuple[object, Any]] = {}
+
+    def _once(self, kind: str, shared: object, build: Callable[[], Any]) -> Any:
+        """``build()`` once per ``shared`` object (by identity) for the whole render; the
+        object is held with the result, so its id cannot be reused by another."""
+        key = (kind, id(shared))
+        known = self._built.get(key)
+        if known is None:
+            known = self._built[key] = (shared, build())
+        return known[1]
 
     def trait(self, trait: Trait) -> dict[str, Any]:
         category, title, contextual, remediation = _trait_constants(trait.id)
@@ -163,39 +197,13 @@ class _Renderer:
                 else value for key, value in extra}
 
     def _references(self, top: list[Any]) -> list[Any]:
-        known = self._facts.get(id(top))
-        if known is None:
-            known = self._facts[id(top)] = (top, [_reference(item) for item in top])
-        references: list[Any] = known[1]        # ``top`` is held, so its id stays unique
+        references: list[Any] = self._once(
+            "references", top, lambda: [_reference(item) for item in top])
         return references
 
     def image_summary(self, found: ImageAssessment) -> dict[str, Any]:
         """How an image was matched, its reports, operating system and counts."""
-        known = self._summaries.get(id(found))
-        if known is not None:
-            return known[1]
-        by_severity: dict[str, int] = {}
-        exploitable = fixable = 0
-        for item in found.vulnerabilities:
-            severity = item.record.severity
-            by_severity[severity] = by_severity.get(severity, 0) + 1
-            exploitable += item.exploitable
-            fixable += bool(item.record.fix_available)
-        summary = {
-            "matched_by": found.matched_by,
-            "reports": list(found.reports),
-            "os": None if found.os is None else {
-                "family": found.os.family, "version": found.os.version,
-                "end_of_life": found.end_of_life},
-            "counts": {
-                "total": len(found.vulnerabilities),
-                "exploitable": exploitable,
-                "fixable": fixable,
-                "by_severity": by_severity,
-                "suppressed": len(found.suppressed),
-            },
-        }
-        self._summaries[id(found)] = (found, summary)
+        summary: dict[str, Any] = self._once("summary", found, lambda: _image_summary(found))
         return summary
 
     def container(self, entry: ContainerVulnerabilities) -> dict[str, Any]:
