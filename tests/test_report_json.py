@@ -18,6 +18,7 @@ from ecs_exposure.model import ScanResult
 from ecs_exposure.remediation.guidance import guidance_for
 from ecs_exposure.remediation.register_input import deep_copy
 from ecs_exposure.reporters import json_report
+from ecs_exposure.sources import positions as positions_module
 from ecs_exposure.sources.positions import PositionCache, locate
 from ecs_exposure.unknown import Unknown
 from ecs_exposure.vuln_exposure import top_vulnerabilities
@@ -188,7 +189,9 @@ def test_result_does_not_depend_on_string_hashing(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
 
 
-def test_background_prefetch_agrees_with_locate(tmp_path: Path) -> None:
+def test_background_prefetch_agrees_with_locate(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(positions_module, "BACKGROUND_MINIMUM", 0)
     document = {"items": [{"name": f"n{i}", "tags": {"a/b": [i, {"c": None}]}}
                           for i in range(30)]}
     path = tmp_path / "doc.json"
@@ -207,7 +210,9 @@ def test_background_prefetch_agrees_with_locate(tmp_path: Path) -> None:
     assert cache.worker_peak_kib and cache.worker_peak_kib > 0   # the worker answered
 
 
-def test_background_prefetch_can_be_stopped_unread(tmp_path: Path) -> None:
+def test_background_prefetch_can_be_stopped_unread(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(positions_module, "BACKGROUND_MINIMUM", 0)
     path = tmp_path / "doc.json"
     path.write_text(json.dumps({"a": [1, 2, 3]}))
     cache = PositionCache()
@@ -258,8 +263,18 @@ def test_background_prefetch_falls_back_when_the_worker_fails(
     path = tmp_path / "doc.json"
     path.write_text(json.dumps({"a": [{"b": 1}, {"b": 2}]}, indent=2))
     monkeypatch.setattr(sys, "executable", executable)
+    monkeypatch.setattr(positions_module, "BACKGROUND_MINIMUM", 0)
     cache = PositionCache()
     cache.prefetch([(str(path), "/a/1/b"), (str(path), "/a/0")], background=True)
     assert cache.locate(str(path), "/a/1/b") == locate(str(path), "/a/1/b") is not None
     assert cache.locate(str(path), "/a/0") == locate(str(path), "/a/0")
     assert cache.worker_peak_kib is None
+
+
+def test_a_small_background_prefetch_is_done_in_process(tmp_path: Path) -> None:
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps({"a": [1, 2]}))
+    cache = PositionCache()
+    cache.prefetch([(str(path), "/a/1")], background=True)   # far below the minimum
+    assert cache.locate(str(path), "/a/1") == locate(str(path), "/a/1")
+    assert cache.worker_peak_kib is None                       # no worker was started

@@ -6,7 +6,7 @@ so reporters render exactly one immutable result.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
@@ -83,6 +83,12 @@ class Trait:
     """Inputs whose absence made the trait only potential."""
     extra: tuple[tuple[str, Any], ...] = field(default=())
     """Additional structured evidence (e.g. ports, policy ARN) as ordered pairs."""
+
+
+def evidence_pairs(traits: Iterable[Trait]) -> set[tuple[str, str]]:
+    """``(input file, JSON pointer)`` of every trait whose evidence came from a file."""
+    return {(t.source, t.file_pointer) for t in traits
+            if t.source and t.file_pointer is not None}
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,16 @@ class ScanResult:
     positions: PositionCache | None = field(default=None, compare=False, repr=False)
     """Evidence positions, being located while the scan finished (see
     :class:`ecs_exposure.sources.positions.PositionCache`); ``None``: reporters locate them."""
+
+    def evidence_positions(self) -> PositionCache:
+        """Where every trait's evidence sits in its input file: the scan's background work
+        when it started one, collected or completed for all findings."""
+        from ecs_exposure.sources.positions import PositionCache
+
+        positions = self.positions or PositionCache()
+        positions.prefetch(evidence_pairs(
+            t for f in self.findings + self.task_definition_findings for t in f.traits))
+        return positions
 
     def fixed_task_definition(self, finding: Finding) -> Json | None:
         """The new revision that removes ``finding``'s task-definition traits, as

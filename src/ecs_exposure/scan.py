@@ -20,9 +20,15 @@ from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import Subject, assess
 from ecs_exposure.images.exceptions import apply_exceptions
 from ecs_exposure.inventory import Inventory
-from ecs_exposure.model import Finding, Incomplete, ScanResult, SourceError, Trait
+from ecs_exposure.model import (
+    Finding,
+    Incomplete,
+    ScanResult,
+    SourceError,
+    Trait,
+    evidence_pairs,
+)
 from ecs_exposure.remediation.fixed import FixedRevisions
-from ecs_exposure.sources import positions as positions_module
 from ecs_exposure.sources.positions import PositionCache
 from ecs_exposure.unknown import is_unknown
 
@@ -150,11 +156,9 @@ def _locate_evidence(evaluated: list[tuple[Subject, list[Trait]]]) -> PositionCa
     """Start locating the line and column of every trait's evidence. On a large estate that
     means reading thousands of input files again, so it runs in a worker process while the
     exposure stage runs here; reporters collect the answers when they need them."""
-    pairs = {(t.source, t.file_pointer) for _, traits in evaluated for t in traits
-             if t.source and t.file_pointer is not None}
     positions = PositionCache()
-    if len(pairs) >= positions_module.BACKGROUND_MINIMUM:
-        positions.prefetch(sorted(pairs), background=True)
+    positions.prefetch(sorted(evidence_pairs(t for _, traits in evaluated for t in traits)),
+                       background=True)
     return positions
 
 

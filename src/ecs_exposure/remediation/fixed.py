@@ -17,6 +17,8 @@ from typing import Any
 
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Finding, Json
+from ecs_exposure.remediation.fixers import FixOptions
+from ecs_exposure.remediation.plan import base_task_definition, fixed_revision
 
 FixKey = tuple[str, frozenset[tuple[str, str]]]
 """The revision a fix starts from and the traits of that revision it removes: per-service
@@ -42,8 +44,6 @@ class FixedRevisions:
     def _key(self, finding: Finding) -> FixKey | None:
         if finding.id in self._keys:
             return self._keys[finding.id]
-        from ecs_exposure.remediation.plan import base_task_definition
-
         base = base_task_definition(self._inventory, finding)
         key = None if base is None else (
             base, frozenset((t.id, t.pointer) for t in finding.traits if t.resource == base))
@@ -57,16 +57,10 @@ class FixedRevisions:
         if key in self._built:
             revision = self._built[key]
         else:
-            revision = self._build(finding)
+            revision = fixed_revision(self._inventory, finding, FixOptions(), self._memo)
         self._waiting[key] -= 1
         if self._waiting[key] > 0:
             self._built[key] = revision
         else:                       # the last finding on this revision: nothing keeps it
             self._built.pop(key, None)
         return revision
-
-    def _build(self, finding: Finding) -> Json | None:
-        from ecs_exposure.remediation.fixers import FixOptions
-        from ecs_exposure.remediation.plan import fixed_revision
-
-        return fixed_revision(self._inventory, finding, FixOptions(), self._memo)

@@ -89,17 +89,24 @@ def _task_definition_plan(plan: ServicePlan, inventory: Inventory, key: str,
         plan.original_input = original
         plan.dropped_fields = dropped
         plan.changes.extend(changes)
-        for container in as_list(register.get("containerDefinitions")
-                                 if original is not None else None):
-            for secret in as_list(as_dict(container).get("secrets")):
-                reference = str(as_dict(secret).get("valueFrom", ""))
-                if reference.startswith("arn:aws:secretsmanager") and reference not in \
-                        plan.secrets_to_create and _is_new_secret(as_dict(original), reference):
-                    plan.secrets_to_create.append(reference)
+        if original is not None:
+            plan.secrets_to_create.extend(_new_secrets(register, original))
     for other in plan.finding.task_definitions:
         if other != key and _traits_of(plan.finding, other):
             plan.notes.append(f"{last_segment(other)} still runs in an older deployment; its "
                               "tasks are replaced when the rollout of the new revision completes.")
+
+
+def _new_secrets(fixed: Json, original: Json) -> list[str]:
+    """Secrets Manager ARNs the fixed revision reads that the original did not name."""
+    found: list[str] = []
+    for container in as_list(fixed.get("containerDefinitions")):
+        for secret in as_list(as_dict(container).get("secrets")):
+            reference = str(as_dict(secret).get("valueFrom", ""))
+            if reference.startswith("arn:aws:secretsmanager") and reference not in found \
+                    and _is_new_secret(original, reference):
+                found.append(reference)
+    return found
 
 
 def _is_new_secret(original: Json, reference: str) -> bool:

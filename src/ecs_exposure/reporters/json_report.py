@@ -291,10 +291,7 @@ def _members(result: ScanResult) -> Iterator[tuple[str, Any]]:
     for finding in result.findings:
         by_severity[finding.severity.name] += 1
     every = result.findings + result.task_definition_findings
-    positions = result.positions or PositionCache()
-    positions.prefetch((t.source, t.file_pointer) for f in every for t in f.traits
-                       if t.source and t.file_pointer is not None)
-    renderer = _Renderer(positions)
+    renderer = _Renderer(result.evidence_positions())
 
     def rendered(findings: tuple[Finding, ...]) -> Iterator[dict[str, Any]]:
         for finding in findings:

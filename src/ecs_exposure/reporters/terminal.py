@@ -149,11 +149,8 @@ def render(result: ScanResult, console: Console, *, details: bool = False) -> No
         console.print(_table("Task definitions no service runs (reachability unknown)",
                              result.task_definition_findings, cluster=False))
     if details:
-        every = result.findings + result.task_definition_findings
-        positions = result.positions or PositionCache()
-        positions.prefetch((t.source, t.file_pointer) for f in every for t in f.traits
-                           if t.source and t.file_pointer is not None)
-        for finding in every:
+        positions = result.evidence_positions()
+        for finding in result.findings + result.task_definition_findings:
             console.print(_details(finding, positions))
     elif result.findings or result.task_definition_findings:
         console.print(Text("Run with --details for the attack path, evidence and fix of each "

@@ -158,7 +158,8 @@ class PositionCache:
     file a single time, keeping only one file's index in memory at a time; :meth:`locate` then
     answers from the table (and locates anything not prefetched on demand).
 
-    With ``background=True`` the JSON files are read in a separate process while the caller
+    With ``background=True`` and at least :data:`BACKGROUND_MINIMUM` pointers, the JSON
+    files are read in a separate process while the caller
     goes on (the scan starts it when the detectors are done, so the files are read during the
     exposure stage, on the second core); the first :meth:`locate` collects the answers.
     """
@@ -178,7 +179,8 @@ class PositionCache:
             if (path, pointer) not in self._found:
                 by_file.setdefault(path, set()).add(pointer)
         groups = {path: sorted(pointers) for path, pointers in by_file.items()}
-        if background and groups and self._start(groups):
+        if background and sum(map(len, groups.values())) >= BACKGROUND_MINIMUM \
+                and self._start(groups):
             return
         self._resolve(groups)
 
@@ -249,8 +251,8 @@ class PositionCache:
 
     def _resolve(self, groups: dict[str, list[str]]) -> None:
         for path, pointers in groups.items():
-            self._found.update(((path, p), found) for p, found in
-                               zip(pointers, _locate_all(path, pointers), strict=True))
+            located = _locate_all(path, pointers) or [None] * len(pointers)
+            self._found.update(zip(((path, p) for p in pointers), located, strict=True))
 
     def locate(self, path: str, pointer: str) -> Position | None:
         """Position of ``pointer`` in ``path``; ``None`` when unknown."""
@@ -267,27 +269,23 @@ def locate_json_files(groups: dict[str, list[str]],
     JSON or cannot be read: the caller locates those itself). Runs in the worker process."""
     answers: dict[str, list[tuple[int, int] | None] | None] = {}
     for path, pointers in groups.items():
-        try:
-            data = Path(path).read_bytes()
-        except OSError:
-            answers[path] = None
-            continue
-        if not looks_like_json(data):
-            answers[path] = None
-            continue
-        answers[path] = [None if at is None else (at.line, at.column) for at in
-                         _positions(data.decode("utf-8", errors="replace"), pointers)]
+        found = _locate_all(path, pointers, json_only=True)
+        answers[path] = None if found is None else \
+            [None if at is None else (at.line, at.column) for at in found]
     return answers
 
 
-def _locate_all(path: str, pointers: list[str]) -> list[Position | None]:
+def _locate_all(path: str, pointers: list[str], *,
+                json_only: bool = False) -> list[Position | None] | None:
+    """Positions of ``pointers`` in one file read once (``None`` with ``json_only`` when the
+    file is unreadable or not JSON)."""
     try:
         data = Path(path).read_bytes()
     except OSError:
-        return [None] * len(pointers)
+        return None if json_only else [None] * len(pointers)
     if looks_like_json(data):
         return _positions(data.decode("utf-8", errors="replace"), pointers)
-    return [_locate_other(data, pointer) for pointer in pointers]
+    return None if json_only else [_locate_other(data, pointer) for pointer in pointers]
 
 
 def _locate_other(data: bytes, pointer: str) -> Position | None:
