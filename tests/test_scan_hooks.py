@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from conftest import container, inventory_of, service, task_definition
 from ecs_exposure.scan import scan_inventory
 
@@ -34,3 +36,21 @@ def test_a_report_of_another_tag_does_not_count() -> None:
     other = _unscanned({"taskDefinition": td}, {"services": [service()]},
                        _trivy("nginx:1.25"))
     assert any("no scan result" in detail for detail in other)
+
+
+def test_detector_order_does_not_depend_on_import_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Traits, and the reasons built from their order, come out the same whichever detector
+    module some other import loaded first."""
+    from ecs_exposure.detectors import registry
+
+    expected = list(registry.detectors_for("task-definition"))
+    registered = registry._REGISTRY.detectors["task-definition"]
+    # As if another import had loaded the credentials detector before the others.
+    first = [f for f in registered if f.__module__.endswith(".credentials")]
+    shuffled = first + [f for f in registered if f not in first]
+    assert first and shuffled != expected
+    monkeypatch.setitem(registry._REGISTRY.detectors, "task-definition", shuffled)
+    monkeypatch.setattr(registry, "_ORDERED", {})
+    assert registry.detectors_for("task-definition") == expected
+    modules = [f.__module__.rsplit(".", 1)[-1] for f in expected]
+    assert modules == sorted(modules, key=registry.MODULES.index)

@@ -7,6 +7,7 @@ detects each trait, and documentation and SARIF rules are generated from it.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -115,9 +116,29 @@ def detector(scope: Scope, *specs: TraitSpec) -> Callable[[Detector], Detector]:
 
 
 def detectors_for(scope: Scope) -> list[Detector]:
-    """Registered detectors of one scope, in registration order (deterministic)."""
+    """Registered detectors of one scope, module by module in :data:`MODULES` order, then in
+    the order each module defines them: traits (and the reasons built from their order) do
+    not depend on which module happened to be imported first."""
     _load_all()
-    return list(_REGISTRY.detectors[scope])
+    registered = _REGISTRY.detectors[scope]
+    ordered = _ORDERED.get(scope)
+    if ordered is None or len(ordered) != len(registered):  # sorted again after a register
+        ordered = _ORDERED[scope] = sorted(registered, key=_module_rank)
+    return ordered
+
+
+_ORDERED: dict[Scope, list[Detector]] = {}
+
+
+MODULES = ("containers", "credentials", "host_access", "iam", "images", "network",
+           "settings", "vulnerabilities")
+"""The detector modules of :mod:`ecs_exposure.detectors`, in the order their traits are
+emitted."""
+
+
+def _module_rank(func: Detector) -> int:
+    name = getattr(func, "__module__", "").rsplit(".", 1)[-1]
+    return MODULES.index(name) if name in MODULES else len(MODULES)
 
 
 def catalog() -> list[TraitSpec]:
@@ -140,15 +161,6 @@ def _load_all() -> None:
     every resource, and even a no-op import statement costs microseconds)."""
     if _LOADED:
         return
-    from ecs_exposure.detectors import (  # noqa: F401
-        containers,
-        credentials,
-        host_access,
-        iam,
-        images,
-        network,
-        settings,
-        vulnerabilities,
-    )
-
+    for name in MODULES:
+        importlib.import_module(f"ecs_exposure.detectors.{name}")
     _LOADED.append(True)
