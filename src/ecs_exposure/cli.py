@@ -21,14 +21,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ecs_exposure import __version__
-from ecs_exposure.detectors.secrets import mask
+from ecs_exposure.analysis.secrets import mask
+from ecs_exposure.analysis.vulnerabilities.store import DEFAULT_EPSS_THRESHOLD
 from ecs_exposure.model import Json, ScanResult, Severity, SourceError
 from ecs_exposure.reporters import FORMATS
 from ecs_exposure.sources.aws.options import CollectionError, CollectOptions
-from ecs_exposure.vuln_store import DEFAULT_EPSS_THRESHOLD
 
 if TYPE_CHECKING:
-    from ecs_exposure.images.policy import Policy
+    from ecs_exposure.analysis.images.policy import Policy
     from ecs_exposure.inventory import Inventory
     from ecs_exposure.sources.files import LoadReport
 
@@ -333,7 +333,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
       ecs-exposure scan snapshot.json.gz
     """
     from ecs_exposure.intel import default_intel_dir
-    from ecs_exposure.scan import scan_inventory
+    from ecs_exposure.pipeline import scan_inventory
     from ecs_exposure.sources.iac import parameters as iac_parameters
     from ecs_exposure.sources.intel import load_intel_dir
     from ecs_exposure.sources.jsonfile import InputError
@@ -383,7 +383,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
 
 def load_policy_or_exit(path: Path | None, stderr: Console) -> Policy:
     """The policy file, or the defaults; a bad policy is a usage error (exit 2)."""
-    from ecs_exposure.images.policy import Policy, PolicyError, load_policy
+    from ecs_exposure.analysis.images.policy import Policy, PolicyError, load_policy
     from ecs_exposure.reporters import terminal
     if path is None:
         return Policy()
@@ -397,8 +397,8 @@ def load_policy_or_exit(path: Path | None, stderr: Console) -> Policy:
 def prepare_images(inventory: Inventory, policy: Policy, images_dir: Path | None
                    ) -> list[SourceError]:
     """Install the policy, load ``--images``; returns image errors and expired exceptions."""
-    from ecs_exposure.images.exceptions import expired_errors
-    from ecs_exposure.images.load import load_images
+    from ecs_exposure.exposure.waivers import expired_errors
+    from ecs_exposure.sources.images.load import load_images
     inventory.images.policy = policy
     errors = expired_errors(policy, inventory.images.clock().date())
     if images_dir is not None:
@@ -434,13 +434,13 @@ def image(target: str, policy_file: Path | None, reference: str | None,
       ecs-exposure image build/app.tar --ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1.2
       ecs-exposure image ./oci-layout --policy image-policy.yaml --format json
     """
-    from ecs_exposure.images.gate import result_dict as gate_dict
-    from ecs_exposure.images.gate import run_gate
-    from ecs_exposure.images.load import load_image
-    from ecs_exposure.images.reference import parse_reference
+    from ecs_exposure.analysis.images.reference import parse_reference
+    from ecs_exposure.exposure.image_gate import result_dict as gate_dict
+    from ecs_exposure.exposure.image_gate import run_gate
     from ecs_exposure.inventory import Inventory
     from ecs_exposure.reporters import image_table, terminal
     from ecs_exposure.sources.files import load_paths
+    from ecs_exposure.sources.images.load import load_image
     stderr = Console(stderr=True)
     policy = load_policy_or_exit(policy_file, stderr)
     inventory = Inventory()
@@ -584,11 +584,11 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
       ecs-exposure fix ./exports/ --out fixes/ --allow-cidr 10.0.0.0/8
       ecs-exposure fix --aws --region eu-west-1 --out fixes/ --apply
     """
+    from ecs_exposure.pipeline import scan_inventory
     from ecs_exposure.remediation.fixers import FixOptions
     from ecs_exposure.remediation.plan import plan_for
     from ecs_exposure.remediation.writer import write_plans
     from ecs_exposure.reporters import terminal
-    from ecs_exposure.scan import scan_inventory
 
     if not paths and not demo and aws is None:
         raise click.UsageError("give at least one file or directory, --demo or --aws")

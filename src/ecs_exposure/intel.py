@@ -17,9 +17,9 @@ from pathlib import Path
 from urllib.error import URLError
 
 from ecs_exposure import __version__
+from ecs_exposure.analysis.vulnerabilities.records import IntelSource
 from ecs_exposure.sources.intel import parse_epss, parse_kev
 from ecs_exposure.sources.jsonfile import InputError, parse_json
-from ecs_exposure.vulnerabilities import IntelSource
 
 EPSS_URL = "https://epss.cyentia.com/epss_scores-current.csv.gz"
 """FIRST EPSS daily scores (https://www.first.org/epss/data_stats)."""

@@ -16,12 +16,12 @@ from urllib.parse import unquote
 
 import orjson
 
-from ecs_exposure.arn import last_segment, parse_arn
+from ecs_exposure.analysis.arn import last_segment, parse_arn
+from ecs_exposure.analysis.images.context import ImageContext
+from ecs_exposure.analysis.vulnerabilities.records import ImageReport
+from ecs_exposure.analysis.vulnerabilities.store import VulnerabilityStore
 from ecs_exposure.image_refs import parse_image
-from ecs_exposure.images.context import ImageContext
 from ecs_exposure.model import Json, SourceError
-from ecs_exposure.vuln_store import VulnerabilityStore
-from ecs_exposure.vulnerabilities import ImageReport
 
 
 def _list(value: Any) -> list[Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ecs_exposure.analysis.images.context import task_arch
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.util import (
     as_dict,
@@ -21,7 +22,6 @@ from ecs_exposure.detectors.util import (
     is_windows,
     runs_as_root,
 )
-from ecs_exposure.images.context import task_arch
 from ecs_exposure.model import Json, Level, Trait
 
 PRIVILEGED = TraitSpec(

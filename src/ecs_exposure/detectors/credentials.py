@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ecs_exposure.analysis.secrets import SecretMatch, classify_env, scan_argument
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
-from ecs_exposure.detectors.secrets import SecretMatch, classify_env, scan_argument
 from ecs_exposure.detectors.util import as_dict, as_list, container_name, containers, escape_pointer
 from ecs_exposure.model import Level, Trait
 

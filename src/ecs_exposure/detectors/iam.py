@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ecs_exposure.arn import last_segment
+from ecs_exposure.analysis.arn import last_segment
+from ecs_exposure.analysis.iam.analysis import RoleAnalysis, analyse_role
+from ecs_exposure.analysis.iam.cache import memo
 from ecs_exposure.detectors.iam_escalation import ESCALATION, escalation_traits
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
-from ecs_exposure.iam.analysis import RoleAnalysis, analyse_role
-from ecs_exposure.iam.cache import memo
 from ecs_exposure.model import Level, Trait
 
 ASSUMABLE = TraitSpec(

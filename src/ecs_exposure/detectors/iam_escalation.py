@@ -1,7 +1,7 @@
 """Privilege-escalation and impact paths of a task role (``privilege-escalation-path``).
 
 An administrative policy is the obvious danger; most real damage comes from narrower
-permissions that chain to admin. Every pattern in :mod:`ecs_exposure.iam.patterns` is
+permissions that chain to admin. Every pattern in :mod:`ecs_exposure.analysis.iam.patterns` is
 matched against the task role's effective permissions (inline, customer-managed and
 AWS-managed policies, Deny statements, the permissions boundary, conditions), and each one
 the role can carry out becomes a trait naming the pattern and the statements behind every
@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ecs_exposure.analysis.iam.analysis import RoleAnalysis
+from ecs_exposure.analysis.iam.paths import EscalationPath, StepResult
 from ecs_exposure.detectors.registry import Context, TraitSpec
-from ecs_exposure.iam.analysis import RoleAnalysis
-from ecs_exposure.iam.paths import EscalationPath, StepResult
 from ecs_exposure.model import Trait
 
 ESCALATION = TraitSpec(

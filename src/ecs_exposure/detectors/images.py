@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ecs_exposure.analysis.images.context import task_arch
+from ecs_exposure.analysis.images.evaluate import evaluate
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.util import container_name, containers
 from ecs_exposure.detectors.vulnerabilities import END_OF_LIFE
-from ecs_exposure.images.context import task_arch
-from ecs_exposure.images.evaluate import evaluate
 from ecs_exposure.model import Trait
 
 _WA = "WA SEC06-BP02"

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ecs_exposure.arn import elb_name, parse_arn
+from ecs_exposure.analysis.arn import elb_name, parse_arn
+from ecs_exposure.analysis.unknown import describe, is_unknown
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.util import as_dict, as_list, containers
 from ecs_exposure.model import Json, Trait
-from ecs_exposure.unknown import describe, is_unknown
 
 PUBLIC_IP = TraitSpec(
     "public-ip", "Public IP address assigned", "reachability", False,

@@ -26,10 +26,10 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ecs_exposure.analysis.vulnerabilities.store import AssessedVulnerability, ImageAssessment
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.util import container_name, containers
 from ecs_exposure.model import Trait
-from ecs_exposure.vuln_store import AssessedVulnerability, ImageAssessment
 
 EXPLOITABLE = TraitSpec(
     "exploitable-vulnerability", "Network-exploitable vulnerability likely to be exploited",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ecs_exposure.arn import parse_arn
+from ecs_exposure.analysis.arn import parse_arn
 from ecs_exposure.detectors.util import as_dict, as_list
 from ecs_exposure.model import Json, Trait
 

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_exposure.arn import last_segment
+from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.detectors.util import as_dict, as_list
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Finding, Json, Trait

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ecs_exposure.arn import last_segment
+from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.model import Trait
 
 TASK_DEFINITION_ACTIONS = {

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ecs_exposure.arn import last_segment
+from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.remediation.fixers import PLACEHOLDER
 from ecs_exposure.remediation.plan import ServicePlan, diff
 

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from ecs_exposure import __version__
-from ecs_exposure.arn import parse_arn
+from ecs_exposure.analysis.arn import parse_arn
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters.common import all_findings, truncate, urls
 from ecs_exposure.reporters.json_report import guidance_dict, result_dict

@@ -32,7 +32,7 @@ from urllib.parse import quote
 import orjson
 
 from ecs_exposure import __version__
-from ecs_exposure.arn import last_segment
+from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.detectors.registry import TraitSpec, catalog
 from ecs_exposure.model import ScanResult
 from ecs_exposure.remediation.guidance import GUIDANCE

@@ -16,8 +16,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ecs_exposure.analysis.secrets import mask
 from ecs_exposure.detectors.registry import SPECS
-from ecs_exposure.detectors.secrets import mask
+from ecs_exposure.exposure.vulnerabilities import top_vulnerabilities
 from ecs_exposure.model import (
     IMPACT_NAMES,
     LIKELIHOOD_NAMES,
@@ -27,7 +28,6 @@ from ecs_exposure.model import (
     Trait,
 )
 from ecs_exposure.sources.positions import PositionCache
-from ecs_exposure.vuln_exposure import top_vulnerabilities
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 STYLES = {

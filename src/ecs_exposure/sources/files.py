@@ -13,7 +13,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from ecs_exposure.collector import bulk_allocation
+from ecs_exposure.analysis.allocation import bulk_allocation
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import SourceError
 from ecs_exposure.sources.classify import Kind, classify

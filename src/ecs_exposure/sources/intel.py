@@ -23,11 +23,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ecs_exposure.analysis.vulnerabilities.records import ExploitIntel, IntelSource, KevEntry
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import SourceError
 from ecs_exposure.sources.jsonfile import MAX_FILE_BYTES, InputError, looks_like_json, parse_json
 from ecs_exposure.sources.readers import DOCUMENT_READERS, RAW_READERS
-from ecs_exposure.vulnerabilities import ExploitIntel, IntelSource, KevEntry
 
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_INFLATED_BYTES = 256 * 1024 * 1024

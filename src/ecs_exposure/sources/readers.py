@@ -24,9 +24,9 @@ RAW_READERS: list[RawReader] = []
 
 def _load() -> None:
     """Import reader modules so they register (each appends to the lists above)."""
-    from ecs_exposure.images import ecr
-    from ecs_exposure.sources import iac, intel, vulns  # noqa: F401
+    from ecs_exposure.sources import iac, intel, scanners  # noqa: F401
     from ecs_exposure.sources.aws import snapshot
+    from ecs_exposure.sources.images import ecr
 
     iac.register()
     DOCUMENT_READERS.extend(ecr.READERS)

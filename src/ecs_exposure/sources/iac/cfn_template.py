@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
+from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.iac.cfn_eval import NO_VALUE, Evaluator, escape
-from ecs_exposure.unknown import Unknown, is_unknown
 
 EC2_PREFIXES = {
     "AWS::EC2::SecurityGroup": "sg", "AWS::EC2::Subnet": "subnet",

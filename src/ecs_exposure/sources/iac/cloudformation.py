@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ecs_exposure.analysis.unknown import Unknown
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.sources.iac import links, parameters
 from ecs_exposure.sources.iac.cfn_eval import NO_VALUE, escape
@@ -19,7 +20,6 @@ from ecs_exposure.sources.iac.cfn_template import Template
 from ecs_exposure.sources.iac.cfn_translate import Translation
 from ecs_exposure.sources.iac.shapes import Built, add_to_inventory
 from ecs_exposure.sources.iac.yamlload import load_yaml
-from ecs_exposure.unknown import Unknown
 
 _YAML_HINT = re.compile(rb"^(?:Resources|AWSTemplateFormatVersion|Transform)[ \t]*:", re.M)
 

@@ -24,9 +24,9 @@ import hcl2
 from lark import Token, Tree
 from lark.exceptions import LarkError
 
+from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.iac.yamlload import Positions
 from ecs_exposure.sources.jsonfile import InputError
-from ecs_exposure.unknown import Unknown, is_unknown
 
 MAX_HCL_BYTES = 4 * 1024 * 1024
 _HINT = re.compile(rb'^\s*resource\s+"aws_', re.M)

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ecs_exposure.analysis.unknown import Unknown
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.sources.iac import hcl, parameters
 from ecs_exposure.sources.iac.shapes import add_to_inventory
 from ecs_exposure.sources.iac.tf_translate import TfResource, TfTranslation
-from ecs_exposure.unknown import Unknown
 
 LIST_ATTRIBUTES = frozenset({"security_groups", "subnets", "cidr_blocks", "ipv6_cidr_blocks",
                              "managed_policy_arns", "roles", "prefix_list_ids"})

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ecs_exposure.analysis.unknown import Unknown
 from ecs_exposure.sources.iac.shapes import Built, Converter, as_list
 from ecs_exposure.sources.iac.tf_translate import TfResource, _camel, _first, _known, decode_json
-from ecs_exposure.unknown import Unknown
 
 if TYPE_CHECKING:
     from ecs_exposure.sources.iac.tf_translate import TfTranslation

@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
+from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.iac.shapes import Built, Converter, as_list
-from ecs_exposure.unknown import Unknown, is_unknown
 
 ID_PREFIXES = {
     "aws_security_group": "sg", "aws_subnet": "subnet", "aws_route_table": "rtb",
