@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from ecs_exposure.detectors.policies import analyse_document
+from ecs_exposure.analysis.iam.grants import analyse_document
 from ecs_exposure.model import Level
 from support.builders import ACCOUNT, ids, task_definition, td_traits
 
