@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conftest import ACCOUNT, REGION, inventory_of
+from ecs_exposure.detectors.images import CHECKS
 from ecs_exposure.images.evaluate import evaluate
 from ecs_exposure.images.reference import parse_reference
 from ecs_exposure.inventory import Inventory
@@ -29,7 +30,8 @@ def verdicts(inventory: Inventory, image: str) -> dict[str, str]:
     assert result is not None
     out: dict[str, str] = {}
     for verdict in result.verdicts:
-        out[verdict.trait] = (out.get(verdict.trait, "") + " | " + verdict.detail).strip(" |")
+        trait = CHECKS[verdict.check].id
+        out[trait] = (out.get(trait, "") + " | " + verdict.detail).strip(" |")
     return out
 
 

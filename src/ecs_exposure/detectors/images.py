@@ -13,15 +13,17 @@ but never create a finding alone. The policy (``--policy``) sets what is trusted
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 
 from ecs_exposure.detectors import references as ref
+from ecs_exposure.detectors.containers import ROOT_USER
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.spec import Guidance
 from ecs_exposure.detectors.util import container_name, containers
 from ecs_exposure.detectors.vulnerabilities import END_OF_LIFE
 from ecs_exposure.images.context import task_arch
-from ecs_exposure.images.evaluate import evaluate
+from ecs_exposure.images.evaluate import Check, evaluate
 from ecs_exposure.model import Trait
 
 _WA = "WA SEC06-BP02"
@@ -183,6 +185,13 @@ PACKAGES = TraitSpec(
 EOL_OS = END_OF_LIFE
 """One catalog entry for both sources of the verdict: scanner data and the image's os-release."""
 
+CHECKS: Mapping[Check, TraitSpec] = MappingProxyType({
+    "registry": UNTRUSTED, "reference": MUTABLE, "signature": UNSIGNED, "scan": UNSCANNED,
+    "age": STALE, "packages": PACKAGES, "os": EOL_OS, "user": ROOT_USER,
+})
+"""The trait each check of :mod:`ecs_exposure.images.evaluate` fires (``user`` only in
+``ecs-exposure image``: in a scan the container definition decides, see ``root-user``)."""
+
 
 @detector("task-definition", UNTRUSTED, MUTABLE, UNSIGNED, UNSCANNED, STALE, PACKAGES, EOL_OS)
 def hardened_images(ctx: Context) -> Iterator[Trait]:
@@ -200,12 +209,13 @@ def hardened_images(ctx: Context) -> Iterator[Trait]:
             continue
         name = container_name(container, index)
         for verdict in result.verdicts:
+            spec = CHECKS[verdict.check]
             extra = (("image", image), *verdict.facts)
             if verdict.repository is not None:
-                pointer = ("/imageTagMutability" if verdict.trait == MUTABLE.id
+                pointer = ("/imageTagMutability" if spec is MUTABLE
                            else "/imageScanningConfiguration")
-                yield ctx.trait(verdict.trait, pointer, verdict.detail, container=name,
+                yield ctx.trait(spec.id, pointer, verdict.detail, container=name,
                                 resource=verdict.repository, extra=extra)
             else:
-                yield ctx.trait(verdict.trait, f"/containerDefinitions/{index}/image",
+                yield ctx.trait(spec.id, f"/containerDefinitions/{index}/image",
                                 verdict.detail, container=name, extra=extra)
