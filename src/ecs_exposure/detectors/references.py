@@ -101,6 +101,7 @@ IAM_1 = _cspm(SH_IAM_CONTROLS, "IAM.1", 'IAM policies should not allow full "*" 
 
 # --- Well-Architected SEC06-BP02, one entry per practice of it a trait checks ------------------
 def _hardened(practice: str) -> Control:
+    """One practice of SEC06-BP02: the best practice has one id, the traits check its parts."""
     return Control("AWS Well-Architected", "SEC06-BP02",
                    f"Provision compute from hardened images: {practice}", WA_HARDENED_IMAGES)
 
