@@ -13,7 +13,7 @@ from ecs_exposure.arn import last_segment
 from ecs_exposure.detectors.credentials import PLAINTEXT
 from ecs_exposure.detectors.iam import ADMIN, SERVICE_ADMIN
 from ecs_exposure.detectors.iam_escalation import ESCALATION
-from ecs_exposure.detectors.registry import SPECS
+from ecs_exposure.detectors.registry import spec_for
 from ecs_exposure.detectors.vulnerabilities import EXPLOITABLE, MALICIOUS
 from ecs_exposure.model import Trait
 
@@ -35,7 +35,7 @@ def summarise(traits: Iterable[Trait], task_definitions: Iterable[str]) -> str:
     traits = list(traits)
     ids = _ordered(t.id for t in traits)
     sentences: list[str] = []
-    specs = [SPECS[i] for i in ids]
+    specs = [spec_for(i) for i in ids]
     td_actions = _ordered(s.revision_action for s in specs if s.revision_action)
     revisions = ", ".join(last_segment(k) for k in task_definitions) or "the task definition"
     if td_actions:
