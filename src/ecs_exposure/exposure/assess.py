@@ -13,7 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ecs_exposure.analysis.arn import last_segment, parse_arn
-from ecs_exposure.detectors.registry import SPECS
+from ecs_exposure.detectors.containers import ROOT_USER, WRITABLE_ROOT
+from ecs_exposure.detectors.credentials import AWS_KEY_PHRASE, PLAINTEXT
+from ecs_exposure.detectors.host_access import HOST_MOUNT
+from ecs_exposure.detectors.iam import ADMIN, SERVICE_ADMIN
+from ecs_exposure.detectors.iam_escalation import ESCALATION, OUTCOME_PHRASES
+from ecs_exposure.detectors.network import REACHABLE
+from ecs_exposure.detectors.registry import SPECS, catalog
+from ecs_exposure.detectors.settings import EXEC
+from ecs_exposure.detectors.vulnerabilities import END_OF_LIFE
 from ecs_exposure.exposure import vulnerabilities as vuln_exposure
 from ecs_exposure.model import IMPACT_NAMES, LIKELIHOOD_NAMES, Finding, Level, Severity, Trait
 from ecs_exposure.remediation.summary import summarise
@@ -26,33 +34,11 @@ MATRIX: dict[Level, tuple[Severity, Severity, Severity]] = {
 }
 """Likelihood → severity for impact low, medium, high."""
 
-HOST_ACCESS = {"privileged-container", "host-filesystem-mount", "host-pid-namespace",
-               "host-network-mode", "dangerous-capabilities", "host-ipc-namespace"}
-CONTAINER_CONTEXT = {"root-user", "writable-root-filesystem"}
-ROLE_POWER = {"administrative-policy", "service-admin-policy", "privilege-escalation-path"}
-ESCALATION = "privilege-escalation-path"
-ESCALATION_PHRASES = {
-    "admin": "an IAM privilege-escalation path",
-    "lateral": "IAM access into other workloads",
-    "data": "IAM access to sensitive data",
-    "audit": "IAM rights to disable audit trails",
-}
-"""Title phrase of a ``privilege-escalation-path`` trait by what the path ends in."""
-
-PHRASES = {
-    "privileged-container": "a privileged container",
-    "host-filesystem-mount": "host filesystem mounts",
-    "host-pid-namespace": "the host PID namespace",
-    "host-ipc-namespace": "the host IPC namespace",
-    "host-network-mode": "host networking",
-    "dangerous-capabilities": "dangerous Linux capabilities",
-    "plaintext-credentials": "plaintext credentials",
-    "administrative-policy": "an administrative IAM role",
-    "service-admin-policy": "a service-admin IAM role",
-    "privilege-escalation-path": ESCALATION_PHRASES["admin"],
-    "public-ip": "a public IP",
-    "open-security-group": "an open security group",
-}
+HOST_ACCESS = frozenset(s.id for s in catalog() if s.host_access)
+"""Traits that give a container its host (the specs' ``host_access`` flag)."""
+CONTAINER_CONTEXT = frozenset({ROOT_USER.id, WRITABLE_ROOT.id})
+"""Contextual traits that make host access easy to use, so they join the attack path."""
+ROLE_POWER = frozenset({ADMIN.id, SERVICE_ADMIN.id, ESCALATION.id})
 
 
 def severity_for(likelihood: Level, impact: Level) -> Severity:
@@ -81,8 +67,8 @@ class Subject:
 def _likelihood(traits: Sequence[Trait], subject: Subject) -> tuple[Level, str, str]:
     """``(level, reason, reachability)``: reachability sets the base, vulnerabilities raise it,
     and an end-of-life OS lifts a low base one step (its flaws are no longer fixed)."""
-    reach = next((t for t in traits if t.id == "internet-reachable"), None)
-    credentials = any(t.id == "plaintext-credentials" for t in traits)
+    reach = next((t for t in traits if t.id == REACHABLE.id), None)
+    credentials = any(t.id == PLAINTEXT.id for t in traits)
     if reach is not None and not reach.potential:
         level, reason, kind = (Level.MEDIUM, "the service is reachable from the internet ("
                                + " → ".join(reach.path[1:]) + ")", "internet")
@@ -104,7 +90,7 @@ def _likelihood(traits: Sequence[Trait], subject: Subject) -> tuple[Level, str, 
                                            exposed=kind in ("internet", "potential", "unknown"))
     if kind == "internet" and why == reason:
         why += " and no vulnerability data raises it further"
-    if raised == Level.LOW and any(t.id == "end-of-life-os" for t in traits):
+    if raised == Level.LOW and any(t.id == END_OF_LIFE.id for t in traits):
         raised, why = Level.MEDIUM, (f"{why}, raised one step because the image's OS is past "
                                      "end of life (its vulnerabilities are no longer fixed or "
                                      "even reported)")
@@ -122,7 +108,7 @@ def _reason(trait: Trait) -> str:
     IAM role"), so it carries high impact from the detector; the reason names the role, what
     the path reaches and the actions that open it.
     """
-    if trait.id != ESCALATION:
+    if trait.id != ESCALATION.id:
         return trait.detail
     facts = _facts(trait)
     role = last_segment(str(facts.get("role", trait.resource)))
@@ -146,14 +132,14 @@ def _impact(traits: Sequence[Trait]) -> tuple[Level, list[str]]:
     if impact < Level.HIGH:
         for container, ids in by_container.items():
             host = ids & HOST_ACCESS
-            weak = ids & {"root-user", "writable-root-filesystem"}
+            weak = ids & CONTAINER_CONTEXT
             if host and weak:
                 impact = Level.HIGH
                 reasons = [f"container {container} combines {', '.join(sorted(host))} with "
                            f"{' and '.join(sorted(weak))}, which makes host access easy to use"]
                 break
     ids = {t.id for t in traits}
-    if "execute-command-enabled" in ids and ids & ROLE_POWER and impact < Level.HIGH:
+    if EXEC.id in ids and ids & ROLE_POWER and impact < Level.HIGH:
         impact = Level(impact + 1)
         reasons.append("ECS Exec is enabled, so anyone allowed ecs:ExecuteCommand gets a shell "
                        "holding the role's credentials")
@@ -161,21 +147,22 @@ def _impact(traits: Sequence[Trait]) -> tuple[Level, list[str]]:
 
 
 def _title(traits: Sequence[Trait], subject: Subject, reachability: str) -> str:
-    scored = sorted((t for t in traits if not SPECS[t.id].contextual and t.id in PHRASES
-                     and SPECS[t.id].category != "reachability"),
+    scored = sorted((t for t in traits if not SPECS[t.id].contextual
+                     and SPECS[t.id].title_phrase and SPECS[t.id].category != "reachability"),
                     key=lambda t: -t.impact)
     phrases: list[str] = vuln_exposure.title_phrases(traits)
     for trait in scored:
-        phrase = PHRASES[trait.id]
-        if trait.id == "plaintext-credentials" and dict(trait.extra).get("aws_key"):
-            phrase = "plaintext AWS access keys"
-        if trait.id == ESCALATION:
-            phrase = ESCALATION_PHRASES.get(str(_facts(trait).get("outcome")), phrase)
+        phrase = SPECS[trait.id].title_phrase or ""
+        if trait.id == PLAINTEXT.id and dict(trait.extra).get("aws_key"):
+            phrase = AWS_KEY_PHRASE
+        if trait.id == ESCALATION.id:
+            phrase = OUTCOME_PHRASES.get(str(_facts(trait).get("outcome")), phrase)
         if phrase not in phrases:
             phrases.append(phrase)
     if not phrases:
-        phrases = [PHRASES[t.id] for t in traits if t.id in ("public-ip", "open-security-group")]
-        phrases = list(dict.fromkeys(phrases))
+        phrases = list(dict.fromkeys(SPECS[t.id].title_phrase or "" for t in traits
+                                     if SPECS[t.id].category == "reachability"
+                                     and SPECS[t.id].title_phrase))
     prefix = {"internet": "Internet-reachable ", "potential": "Potentially internet-reachable "}
     kind = "ECS task definition" if subject.unattached else "ECS service"
     head = f"{prefix.get(reachability, '')}{kind} {subject.name}"
@@ -187,10 +174,10 @@ def _title(traits: Sequence[Trait], subject: Subject, reachability: str) -> str:
 
 
 def _attack_path(traits: Sequence[Trait], subject: Subject, account: str | None) -> list[str]:
-    reach = next((t for t in traits if t.id == "internet-reachable"), None)
+    reach = next((t for t in traits if t.id == REACHABLE.id), None)
     steps: list[str] = list(reach.path) if reach else []
     if not steps:
-        if any(t.id == "plaintext-credentials" for t in traits):
+        if any(t.id == PLAINTEXT.id for t in traits):
             steps.append("anyone allowed ecs:DescribeTaskDefinition (or with the file)")
         else:
             steps.append("an attacker already inside the network")
@@ -204,9 +191,7 @@ def _attack_path(traits: Sequence[Trait], subject: Subject, account: str | None)
         # finding, plus running as root with a writable root filesystem; image hygiene and
         # the vulnerabilities already named in their own step would only add noise here.
         in_path = not SPECS[trait.id].contextual or trait.id in CONTAINER_CONTEXT
-        if trait.container and in_path and trait.id not in (
-                "exploitable-vulnerability", "malicious-package", "software-vulnerability",
-                "end-of-life-os"):
+        if trait.container and in_path and SPECS[trait.id].category != "vulnerability":
             by_container.setdefault(trait.container, [])
             short = SPECS[trait.id].title.lower()
             if short not in by_container[trait.container]:
@@ -222,13 +207,13 @@ def _attack_path(traits: Sequence[Trait], subject: Subject, account: str | None)
         if trait.id in ROLE_POWER:
             role = str(dict(trait.extra).get("role", trait.resource))
             grants = roles.setdefault(last_segment(role), [])
-            if trait.id != ESCALATION:
+            if trait.id != ESCALATION.id:
                 grants.append(trait.detail.split(": ", 1)[-1])
     for role, grants in roles.items():
         steps.append(f"IAM role {role}" + (f" ({'; '.join(dict.fromkeys(grants))})"
                                            if grants else ""))
         steps.extend(_escalation_steps(traits, role))
-    keys = [t for t in traits if t.id == "plaintext-credentials" and dict(t.extra).get("aws_key")]
+    keys = [t for t in traits if t.id == PLAINTEXT.id and dict(t.extra).get("aws_key")]
     if keys:
         names = ", ".join(sorted({str(dict(t.extra).get("variable")) for t in keys}))
         steps.append(f"AWS access keys in {names}")
@@ -245,7 +230,7 @@ def _escalation_steps(traits: Sequence[Trait], role: str) -> list[str]:
     ``administrator access``. Other paths of the role are counted on the first step; each has
     its own trait with its statements.
     """
-    paths = [t for t in traits if t.id == ESCALATION
+    paths = [t for t in traits if t.id == ESCALATION.id
              and last_segment(str(_facts(t).get("role", t.resource))) == role]
     if not paths:
         return []
@@ -263,7 +248,7 @@ def assess(subject: Subject, traits: Iterable[Trait]) -> Finding | None:
     """One finding, or ``None`` when the subject has no trait that creates one."""
     traits = tuple(traits)
     if not any(not SPECS[t.id].contextual and t.impact >= Level.LOW
-               and not (t.id == "host-filesystem-mount" and not dict(t.extra).get("mounted"))
+               and not (t.id == HOST_MOUNT.id and not dict(t.extra).get("mounted"))
                for t in traits):
         return None
     arn = parse_arn(subject.arn)

@@ -13,6 +13,7 @@ from typing import Any
 from ecs_exposure.analysis.images.context import ImageContext
 from ecs_exposure.analysis.images.evaluate import Evaluation, Verdict, evaluate
 from ecs_exposure.analysis.images.facts import ImageFacts
+from ecs_exposure.detectors.images import CHECKS
 from ecs_exposure.exposure.waivers import waived
 from ecs_exposure.model import SourceError, Trait
 
@@ -46,7 +47,7 @@ def _root_verdict(facts: ImageFacts | None) -> list[Verdict]:
     if facts.user.split(":", 1)[0].strip().lower() not in _ROOT_USERS:
         return []
     shown = repr(facts.user) if facts.user else "not set"
-    return [Verdict("root-user", f"image config User is {shown}: containers run as root unless "
+    return [Verdict("user", f"image config User is {shown}: containers run as root unless "
                     "the task definition sets user", (("image_user", facts.user),))]
 
 
@@ -58,16 +59,17 @@ def run_gate(image: str, ctx: ImageContext, accounts: set[str], *, reference_kno
         return None
     verdicts = list(evaluation.verdicts) + _root_verdict(evaluation.facts)
     if not reference_known:
-        verdicts = [v for v in verdicts if v.trait != "untrusted-registry"]
+        verdicts = [v for v in verdicts if v.check != "registry"]
     today = ctx.clock().date()
     gate = ctx.policy.gate
     failing, advisory, excused = [], [], []
     for verdict in verdicts:
-        trait = Trait(verdict.trait, image, "", verdict.detail, extra=(("image", image),))
+        trait_id = CHECKS[verdict.check].id
+        trait = Trait(trait_id, image, "", verdict.detail, extra=(("image", image),))
         exception = waived(trait, ctx.policy, today)
         if exception is not None:
             excused.append((verdict, exception.reason, exception.expires.isoformat()))
-        elif gate is not None and verdict.trait not in gate:
+        elif gate is not None and trait_id not in gate:
             advisory.append(verdict)
         else:
             failing.append(verdict)
@@ -94,10 +96,8 @@ def _facts_dict(facts: ImageFacts | None) -> dict[str, Any] | None:
 
 
 def _verdict_dict(verdict: Verdict, gating: bool) -> dict[str, Any]:
-    from ecs_exposure.detectors.registry import SPECS, catalog
-
-    catalog()
-    return {"id": verdict.trait, "title": SPECS[verdict.trait].title, "detail": verdict.detail,
+    spec = CHECKS[verdict.check]
+    return {"id": spec.id, "title": spec.title, "detail": verdict.detail,
             "facts": {k: v for k, v in verdict.facts}, "gating": gating}
 
 

@@ -25,13 +25,10 @@ from ecs_exposure.analysis.vulnerabilities.store import (
     UnscannedImage,
 )
 from ecs_exposure.detectors.util import container_name, containers
+from ecs_exposure.detectors.vulnerabilities import END_OF_LIFE, EXPLOITABLE, MALICIOUS, SOFTWARE
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Level, Trait
 
-EXPLOITABLE = "exploitable-vulnerability"
-SOFTWARE = "software-vulnerability"
-END_OF_LIFE = "end-of-life-os"
-MALICIOUS = "malicious-package"
 PATH_STEPS = 3
 """Exploitable vulnerabilities named in an attack path (the finding's JSON lists them all)."""
 
@@ -55,22 +52,22 @@ def likelihood(traits: Sequence[Trait], base: Level, reason: str,
     for trait in traits:
         by_id.setdefault(trait.id, []).append(trait)
     raised: tuple[Level, str] | None = None
-    if MALICIOUS in by_id:
-        raised = (Level.VERY_HIGH, f"{by_id[MALICIOUS][0].detail}, whose code runs in the "
+    if MALICIOUS.id in by_id:
+        raised = (Level.VERY_HIGH, f"{by_id[MALICIOUS.id][0].detail}, whose code runs in the "
                   "container by design, with no network path needed")
-    elif EXPLOITABLE in by_id and exposed:
-        raised = (Level.VERY_HIGH, f"{reason}, and {by_id[EXPLOITABLE][0].detail}")
-    elif exposed and (severe := [t for t in by_id.get(SOFTWARE, []) if _severe(t)]):
+    elif EXPLOITABLE.id in by_id and exposed:
+        raised = (Level.VERY_HIGH, f"{reason}, and {by_id[EXPLOITABLE.id][0].detail}")
+    elif exposed and (severe := [t for t in by_id.get(SOFTWARE.id, []) if _severe(t)]):
         raised = (Level.HIGH, f"{reason}, and {severe[0].detail}")
-    elif exposed and END_OF_LIFE in by_id:
-        raised = (Level.HIGH, f"{reason}, and {by_id[END_OF_LIFE][0].detail}, so its new "
+    elif exposed and END_OF_LIFE.id in by_id:
+        raised = (Level.HIGH, f"{reason}, and {by_id[END_OF_LIFE.id][0].detail}, so its new "
                   "vulnerabilities are not fixed (nor always reported)")
-    elif EXPLOITABLE in by_id:
-        raised = (Level.MEDIUM, f"{by_id[EXPLOITABLE][0].detail}, but no path from the "
+    elif EXPLOITABLE.id in by_id:
+        raised = (Level.MEDIUM, f"{by_id[EXPLOITABLE.id][0].detail}, but no path from the "
                   "internet to the service was found")
     if raised is None or raised[0] < base:
         return base, reason
-    if raised[0] == base and EXPLOITABLE not in by_id and MALICIOUS not in by_id:
+    if raised[0] == base and EXPLOITABLE.id not in by_id and MALICIOUS.id not in by_id:
         return base, reason
     return raised
 
@@ -89,13 +86,13 @@ def attack_steps(traits: Iterable[Trait]) -> list[str]:
     """Steps naming how the attacker gets code running in a container."""
     steps: list[str] = []
     for trait in traits:
-        if trait.id == MALICIOUS:
+        if trait.id == MALICIOUS.id:
             top = _facts(trait).get("top") or [{}]
             steps.append(f"malicious package {label(top[0])} in container {trait.container} "
                          "runs the attacker's code")
     named = 0
     for trait in traits:
-        if trait.id != EXPLOITABLE:
+        if trait.id != EXPLOITABLE.id:
             continue
         for summary in _facts(trait).get("top") or []:
             if named == PATH_STEPS:
@@ -111,16 +108,16 @@ def attack_steps(traits: Iterable[Trait]) -> list[str]:
 def title_phrases(traits: Sequence[Trait]) -> list[str]:
     """Vulnerability phrases lead a title: they are why the finding is likely."""
     phrases: list[str] = []
-    if any(t.id == MALICIOUS for t in traits):
+    if any(t.id == MALICIOUS.id for t in traits):
         phrases.append("a malicious package")
-    exploitable = [t for t in traits if t.id == EXPLOITABLE]
+    exploitable = [t for t in traits if t.id == EXPLOITABLE.id]
     if exploitable:
         top = (_facts(exploitable[0]).get("top") or [{}])[0]
         kind = "a known-exploited" if top.get("kev") else "an exploitable"
         phrases.append(f"{kind} vulnerability ({top.get('id')})")
-    elif any(t.id == SOFTWARE and _severe(t) for t in traits):
+    elif any(t.id == SOFTWARE.id and _severe(t) for t in traits):
         phrases.append("critical or high vulnerabilities")
-    if any(t.id == END_OF_LIFE for t in traits):
+    if any(t.id == END_OF_LIFE.id for t in traits):
         phrases.append("an end-of-life OS")
     return phrases
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ecs_exposure.analysis.images.components import BY_NAME, FILE_INDEX, SETUID, package_category
 from ecs_exposure.analysis.images.context import ImageContext
@@ -24,11 +24,16 @@ _SCANNING_FREQUENCIES = {"SCAN_ON_PUSH", "CONTINUOUS_SCAN"}
 _EPOCH_CUTOFF = 946684800  # 2000-01-01: reproducible builds stamp 1970 (or 0001) instead
 
 
+Check = Literal["registry", "reference", "signature", "scan", "age", "packages", "os", "user"]
+"""What a verdict is about. This library knows checks, not traits: the image trait family
+(:data:`ecs_exposure.detectors.images.CHECKS`) says which trait each check fires."""
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """One failed check: a trait id, what was seen, and structured facts."""
+    """One failed check: which check, what was seen, and structured facts."""
 
-    trait: str
+    check: Check
     detail: str
     facts: tuple[tuple[str, Any], ...] = ()
     repository: str | None = None
@@ -55,7 +60,7 @@ def _trusted(ref: ImageRef, ctx: ImageContext, accounts: set[str]) -> list[Verdi
     why = ctx.policy.is_trusted(ref.name, ref.registry, accounts, ref.ecr_registry_id)
     if why:
         return []
-    return [Verdict("untrusted-registry",
+    return [Verdict("registry",
                     f"registry {ref.registry} (repository {ref.repository}) is not trusted by "
                     "the policy", (("registry", ref.registry),))]
 
@@ -72,13 +77,13 @@ def _mutable(ref: ImageRef, ctx: ImageContext) -> list[Verdict]:
     worse = " (latest or no tag: whatever was pushed last runs)" if tag == "latest" else ""
     facts = (("tag", tag), ("latest", tag == "latest"))
     if ctx.policy.require_digest:
-        return [Verdict("mutable-image-reference", f"image referenced by tag {tag!r}, not by "
+        return [Verdict("reference", f"image referenced by tag {tag!r}, not by "
                         f"digest, and the policy requires digest pinning{worse}", facts)]
     repo = ctx.repository(ref)
     if repo is None:
         where = "ECR repository not in the inputs" if ref.ecr_registry_id else \
             "tag mutability of a non-ECR registry cannot be known"
-        return [Verdict("mutable-image-reference", f"image referenced by tag {tag!r}, not by "
+        return [Verdict("reference", f"image referenced by tag {tag!r}, not by "
                         f"digest; tag overwrites are possible ({where}){worse}", facts)]
     setting = str(repo.data.get("imageTagMutability", "MUTABLE"))
     filters = repo.data.get("imageTagMutabilityExclusionFilters")
@@ -87,7 +92,7 @@ def _mutable(ref: ImageRef, ctx: ImageContext) -> list[Verdict]:
                "MUTABLE_WITH_EXCLUSION": not _matches_filters(tag, filters)}.get(setting, True)
     if not mutable and tag != "latest":
         return []
-    return [Verdict("mutable-image-reference", f"image referenced by tag {tag!r} in ECR "
+    return [Verdict("reference", f"image referenced by tag {tag!r} in ECR "
                     f"repository {ref.repository} with imageTagMutability {setting}{worse}",
                     facts, repo.key)]
 
@@ -98,7 +103,7 @@ def _signature(ref: ImageRef, ctx: ImageContext, digests: list[str]
     if not policy.required:
         return [], []
     if not digests:
-        return [Verdict("unverified-signature", "image digest unknown (referenced by tag, and "
+        return [Verdict("signature", "image digest unknown (referenced by tag, and "
                         "neither an image archive nor ECR describe-images output resolves it), "
                         "so no signature could be checked")], []
     checks = verify_image(digests, ctx.layouts, policy, ctx.clock())
@@ -115,7 +120,7 @@ def _signature(ref: ImageRef, ctx: ImageContext, digests: list[str]
     if managed:
         states = ", ".join(sorted({str(s.get("status")) for s in managed}))
         detail += f"; ECR managed signing status {states} (not verifiable offline)"
-    return [Verdict("unverified-signature", detail, (("digests", digests),))], checks
+    return [Verdict("signature", detail, (("digests", digests),))], checks
 
 
 def _scanning_on(ref: ImageRef, ctx: ImageContext) -> tuple[bool | None, str]:
@@ -147,7 +152,7 @@ def _scanned(image: str, ref: ImageRef, ctx: ImageContext, digests: list[str]
     on, how = _scanning_on(ref, ctx)
     repo = ctx.repository(ref)
     if on is False and repo is not None:
-        verdicts.append(Verdict("unscanned-image", f"ECR repository {ref.repository} has "
+        verdicts.append(Verdict("scan", f"ECR repository {ref.repository} has "
                                 f"neither scan-on-push nor continuous scanning ({how})",
                                 (("scanning", False),), repo.key))
     newest = ctx.newest_scan(digests)
@@ -162,10 +167,10 @@ def _scanned(image: str, ref: ImageRef, ctx: ImageContext, digests: list[str]
         if isinstance(status, dict) and status.get("status"):
             detail += f" (ECR imageScanStatus {status['status']}"
             detail += f": {status['description']})" if status.get("description") else ")"
-        verdicts.append(Verdict("unscanned-image", detail, (("scan_age_days", None),)))
+        verdicts.append(Verdict("scan", detail, (("scan_age_days", None),)))
     elif _days(ctx.clock(), newest.completed_at) > limit:
         age = _days(ctx.clock(), newest.completed_at)
-        verdicts.append(Verdict("unscanned-image", f"newest scan is {age} days old "
+        verdicts.append(Verdict("scan", f"newest scan is {age} days old "
                                 f"({newest.completed_at.date().isoformat()}, {newest.source}), "
                                 f"above the {limit}-day limit", (("scan_age_days", age),)))
     return verdicts
@@ -186,7 +191,7 @@ def _stale(ref: ImageRef, ctx: ImageContext, facts: ImageFacts | None) -> list[V
                        "ECR imagePushedAt)")
     if not reasons:
         return []
-    return [Verdict("stale-image", "; ".join(reasons) + f", above the {limit}-day limit",
+    return [Verdict("age", "; ".join(reasons) + f", above the {limit}-day limit",
                     (("max_age_days", limit),))]
 
 
@@ -231,7 +236,7 @@ def _packages(ref: ImageRef, ctx: ImageContext, facts: ImageFacts | None) -> lis
     parts = [f"{label}: {', '.join(items[:6])}" + (f" and {len(items) - 6} more"
                                                     if len(items) > 6 else "")
              for label, items in groups.items()]
-    return [Verdict("unnecessary-packages", "image contains " + "; ".join(parts),
+    return [Verdict("packages", "image contains " + "; ".join(parts),
                     (("components", hits),))]
 
 
@@ -242,7 +247,7 @@ def _eol(ctx: ImageContext, facts: ImageFacts | None) -> list[Verdict]:
     if ended is None or ended >= ctx.clock().date():
         return []
     name = facts.os.pretty_name or f"{facts.os.id} {facts.os.version_id}"
-    return [Verdict("end-of-life-os", f"image OS {name} ({facts.os.id} {facts.os.version_id}, "
+    return [Verdict("os", f"image OS {name} ({facts.os.id} {facts.os.version_id}, "
                     f"from {facts.os.path}) reached end of life on {ended.isoformat()}",
                     (("os", facts.os.id), ("version", facts.os.version_id),
                      ("end_of_life", ended.isoformat()), ("evidence", "os-release")))]

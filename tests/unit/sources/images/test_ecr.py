@@ -7,6 +7,7 @@ from typing import Any
 
 from ecs_exposure.analysis.images.evaluate import evaluate
 from ecs_exposure.analysis.images.reference import parse_reference
+from ecs_exposure.detectors.images import CHECKS
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.sources.classify import classify
 from support.builders import ACCOUNT, REGION, inventory_of
@@ -29,7 +30,8 @@ def verdicts(inventory: Inventory, image: str) -> dict[str, str]:
     assert result is not None
     out: dict[str, str] = {}
     for verdict in result.verdicts:
-        out[verdict.trait] = (out.get(verdict.trait, "") + " | " + verdict.detail).strip(" |")
+        trait = CHECKS[verdict.check].id
+        out[trait] = (out.get(trait, "") + " | " + verdict.detail).strip(" |")
     return out
 
 
