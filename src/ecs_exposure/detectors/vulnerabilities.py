@@ -246,8 +246,8 @@ def _traits(ctx: Context, found: ImageAssessment, image: str, name: str,
         first_x = exploitable[0]
         more = f"; {len(exploitable) - 1} more" if len(exploitable) > 1 else ""
         unknown = [a for a in exploitable if a.metrics is None]
-        caveat = " (no CVSS vector in the reports: attack vector unknown, treated as " \
-                 "network)" if first_x.metrics is None else ""
+        caveat = " (no valid CVSS vector in the reports: attack vector unknown, treated " \
+                 "as network)" if first_x.metrics is None else ""
         yield ctx.trait(
             EXPLOITABLE.id, pointer,
             f"container {name} runs {first_x.label()}, network-exploitable{caveat} and likely "

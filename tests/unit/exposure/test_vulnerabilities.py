@@ -134,8 +134,13 @@ def test_epss_threshold_is_configurable() -> None:
     assert any("EPSS 0.050 (90.0th percentile) ≥ 0.01" in t.detail for t in lowered.traits)
 
 
-@pytest.mark.parametrize("vector", [V_LOCAL, V_ADJACENT, "AV:L/AC:L/Au:N/C:C/I:C/A:C",
-                                    "CVSS:4.0/AV:P/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"])
+@pytest.mark.parametrize("vector", [
+    V_LOCAL, V_ADJACENT, "AV:L/AC:L/Au:N/C:C/I:C/A:C",
+    "CVSS:4.0/AV:P/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+    # valid vectors with temporal / supplemental metrics, once rejected and read as network
+    "AV:L/AC:L/Au:N/C:C/I:C/A:C/E:POC/RL:OF/RC:C",
+    "CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:A/AU:N/U:Red",
+])
 def test_non_network_vectors_are_never_network_exploitable(vector: str) -> None:
     report = grype(IMAGE, [grype_match(vector=vector, kev=True, epss=0.97, severity="High")])
     finding = only(scan(report))
@@ -165,6 +170,23 @@ def test_unknown_attack_vector_is_treated_as_network_and_flagged() -> None:
     [trait] = [t for t in finding.traits if t.id == "exploitable-vulnerability"]
     assert trait.potential and trait.missing == ("CVSS vector of CVE-2021-44228",)
     assert "attack vector unknown" in trait.detail
+
+
+@pytest.mark.parametrize("vector", [
+    "CVSS:3.1/AV:l/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",          # lower-case value
+    "CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/XX:Y",     # unknown metric
+])
+def test_malformed_vector_is_an_unknown_attack_vector_and_flagged(vector: str) -> None:
+    """A vector the parser rejects is not trusted for "local": like a missing one, it counts
+    as network, and the finding says so and lists it as missing evidence."""
+    report = grype(IMAGE, [grype_match("CVE-2021-44228", vector=vector, kev=True)])
+    finding = only(scan(report))
+    [trait] = [t for t in finding.traits if t.id == "exploitable-vulnerability"]
+    assert trait.potential and trait.missing == ("CVSS vector of CVE-2021-44228",)
+    assert "no valid CVSS vector in the reports: attack vector unknown" in trait.detail
+    [entry] = finding.vulnerabilities
+    [assessed] = entry.assessment.vulnerabilities
+    assert assessed.metrics is None and assessed.network is None and assessed.exploitable
 
 
 def test_reachable_with_critical_or_high_vulnerability_is_high_likelihood() -> None:

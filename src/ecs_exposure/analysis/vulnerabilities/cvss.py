@@ -4,8 +4,27 @@ Whether a vulnerability can be reached over the network is the attack vector (``
 same letters in every version; privileges required and user interaction say how much help
 the attacker needs. Scores come from the scanners, so no scoring engine is needed, and the
 PyPI ``cvss`` package (LGPL, and it computes every score on construction) would cost time on
-200,000 records for nothing. The parser validates what it reads: a vector with an unknown
-version, an unknown value or a repeated metric is rejected rather than half-trusted.
+200,000 records for nothing; the tests check this parser against it instead.
+
+The parser follows each version's vector-string grammar exactly, because a rejected vector is
+read as "attack vector unknown" (treated as network and flagged), so rejecting a valid vector
+raises false alarms and accepting a malformed one trusts letters nobody defined:
+
+* **v2** (FIRST, *A Complete Guide to CVSS v2*, §2.4): no prefix; the six base metrics, then the
+  optional temporal (``E``, ``RL``, ``RC``) and environmental (``CDP``, ``TD``, ``CR``, ``IR``,
+  ``AR``) ones, in that predetermined order, ``ND`` for not defined. NVD's legacy
+  parenthesised form ``(AV:N/…)`` is accepted as well.
+* **v3.0 / v3.1** (specification §6): prefix ``CVSS:3.0/`` or ``CVSS:3.1/``; every base metric,
+  temporal and environmental ones optional, ``X`` for not defined; "programs reading vector
+  strings must accept metrics in any order".
+* **v4.0** (specification §7): prefix ``CVSS:4.0/``; every base metric, threat, environmental
+  and supplemental ones optional; "a vector string must contain metrics in the order shown in
+  Table 23, every other ordering is invalid" (the order of FIRST's JSON schema:
+  ``VC/VI/VA/SC/SI/SA``).
+
+In every version metric names and values are case-sensitive, and a metric must not appear
+twice. Anything else (an unknown version, metric or value, a missing base metric, an empty
+field) makes the whole vector invalid rather than half-trusted.
 
 Example::
 
@@ -20,16 +39,58 @@ from functools import lru_cache
 
 ATTACK_VECTORS = {"N": "network", "A": "adjacent network", "L": "local", "P": "physical"}
 
-_V3_ALLOWED = {
-    "AV": "NALP", "AC": "LH", "PR": "NLH", "UI": "NR", "S": "UC", "C": "NLH", "I": "NLH",
-    "A": "NLH",
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    """The vector-string rules of one CVSS version."""
+
+    prefix: str
+    """``CVSS:3.1/`` and the like; empty for v2, which has none."""
+    values: dict[str, frozenset[str]]
+    """Every metric of the version, in the specification's order, with its allowed values."""
+    mandatory: tuple[str, ...]
+    """The base metrics, which every vector must hold."""
+    ordered: bool
+    """Whether metrics must appear in the specification's order (v2, v4) or in any (v3.x)."""
+
+
+def _metrics(table: str) -> dict[str, frozenset[str]]:
+    """``"AV:N,A AC:L,H"`` → ``{"AV": {"N", "A"}, "AC": {"L", "H"}}``, order kept."""
+    pairs = (item.split(":") for item in table.split())
+    return {name: frozenset(values.split(",")) for name, values in pairs}
+
+
+_V2 = _metrics(
+    "AV:L,A,N AC:H,M,L Au:M,S,N C:N,P,C I:N,P,C A:N,P,C "
+    "E:U,POC,F,H,ND RL:OF,TF,W,U,ND RC:UC,UR,C,ND "
+    "CDP:N,L,LM,MH,H,ND TD:N,L,M,H,ND CR:L,M,H,ND IR:L,M,H,ND AR:L,M,H,ND")
+_V3 = _metrics(
+    "AV:N,A,L,P AC:L,H PR:N,L,H UI:N,R S:U,C C:H,L,N I:H,L,N A:H,L,N "
+    "E:X,H,F,P,U RL:X,U,W,T,O RC:X,C,R,U "
+    "CR:X,H,M,L IR:X,H,M,L AR:X,H,M,L MAV:X,N,A,L,P MAC:X,L,H MPR:X,N,L,H MUI:X,N,R "
+    "MS:X,U,C MC:X,N,L,H MI:X,N,L,H MA:X,N,L,H")
+_V4 = _metrics(
+    "AV:N,A,L,P AC:L,H AT:N,P PR:N,L,H UI:N,P,A VC:H,L,N VI:H,L,N VA:H,L,N "
+    "SC:H,L,N SI:H,L,N SA:H,L,N "
+    "E:X,A,P,U "
+    "CR:X,H,M,L IR:X,H,M,L AR:X,H,M,L MAV:X,N,A,L,P MAC:X,L,H MAT:X,N,P MPR:X,N,L,H "
+    "MUI:X,N,P,A MVC:X,H,L,N MVI:X,H,L,N MVA:X,H,L,N MSC:X,H,L,N MSI:X,S,H,L,N "
+    "MSA:X,S,H,L,N "
+    "S:X,N,P AU:X,N,Y R:X,A,U,I V:X,D,C RE:X,L,M,H U:X,Clear,Green,Amber,Red")
+
+GRAMMARS = {
+    "2.0": Grammar("", _V2, ("AV", "AC", "Au", "C", "I", "A"), ordered=True),
+    "3.0": Grammar("CVSS:3.0/", _V3, ("AV", "AC", "PR", "UI", "S", "C", "I", "A"),
+                   ordered=False),
+    "3.1": Grammar("CVSS:3.1/", _V3, ("AV", "AC", "PR", "UI", "S", "C", "I", "A"),
+                   ordered=False),
+    "4.0": Grammar("CVSS:4.0/", _V4, tuple(_V4)[:11], ordered=True),
 }
-_V4_ALLOWED = {
-    "AV": "NALP", "AC": "LH", "AT": "NP", "PR": "NLH", "UI": "NPA", "VC": "NLH", "VI": "NLH",
-    "VA": "NLH", "SC": "NLH", "SI": "NLH", "SA": "NLH",
-}
-_V2_ALLOWED = {"AV": "LAN", "AC": "HML", "Au": "MSN", "C": "NPC", "I": "NPC", "A": "NPC"}
+"""Each supported version's grammar, by version number."""
+
 _V2_AUTH_TO_PR = {"N": "N", "S": "L", "M": "H"}
+_MAX_LENGTH = 512
+"""Far above the longest valid vector (a full v4.0 one is about 200 characters)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,42 +129,57 @@ def vector(text: str, source: str, score: float | None = None) -> CvssVector:
     return CvssVector(text, source, score)
 
 
-def _check(metrics: dict[str, str], allowed: dict[str, str], required: tuple[str, ...]) -> bool:
-    if any(key not in metrics for key in required):
-        return False
-    return all(key not in allowed or value in allowed[key] for key, value in metrics.items())
+def _version_and_body(text: str) -> tuple[str, str] | None:
+    """Split off the ``CVSS:x.y/`` prefix; a vector without one is v2."""
+    if text.startswith("CVSS:"):
+        label, sep, body = text.partition("/")
+        version = label[len("CVSS:"):]
+        if not sep or version == "2.0" or version not in GRAMMARS:
+            return None  # v2 has no prefix, so ``CVSS:2.0/`` is no version either
+        return version, body
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1]  # NVD's legacy way of writing a v2 vector
+    return "2.0", text
+
+
+def read_metrics(text: str) -> tuple[str, dict[str, str]] | None:
+    """Version and every metric of a vector that follows its version's grammar, else ``None``."""
+    split = _version_and_body(text)
+    if split is None:
+        return None
+    version, body = split
+    grammar = GRAMMARS[version]
+    order = list(grammar.values)
+    metrics: dict[str, str] = {}
+    last = -1
+    for field in body.split("/"):
+        name, sep, value = field.partition(":")
+        allowed = grammar.values.get(name)
+        if not sep or allowed is None or value not in allowed or name in metrics:
+            return None
+        if grammar.ordered:
+            position = order.index(name)
+            if position < last:
+                return None
+            last = position
+        metrics[name] = value
+    if any(name not in metrics for name in grammar.mandatory):
+        return None
+    return version, metrics
 
 
 @lru_cache(maxsize=16384)
 def parse_vector(vector: str) -> Metrics | None:
     """Parse a vector string; ``None`` when it is not a valid v2/v3.x/v4 vector."""
-    if not isinstance(vector, str) or len(vector) > 512:
+    if not isinstance(vector, str) or len(vector) > _MAX_LENGTH:
         return None
-    text = vector.strip().strip("()")
-    parts = [p for p in text.split("/") if p]
-    version = "2.0"
-    if parts and parts[0].upper().startswith("CVSS:"):
-        version = parts[0].split(":", 1)[1]
-        parts = parts[1:]
-    metrics: dict[str, str] = {}
-    for part in parts:
-        key, sep, value = part.partition(":")
-        if not sep or key in metrics or len(value) != 1:
-            return None
-        metrics[key] = value.upper()
-    if version in ("3.0", "3.1"):
-        if not _check(metrics, _V3_ALLOWED, ("AV", "AC", "PR", "UI", "S", "C", "I", "A")):
-            return None
-        return Metrics(version, metrics["AV"], metrics["PR"], metrics["UI"])
-    if version == "4.0":
-        if not _check(metrics, _V4_ALLOWED, tuple(_V4_ALLOWED)):
-            return None
-        return Metrics(version, metrics["AV"], metrics["PR"], metrics["UI"])
+    parsed = read_metrics(vector)
+    if parsed is None:
+        return None
+    version, metrics = parsed
     if version == "2.0":
-        if not _check(metrics, _V2_ALLOWED, tuple(_V2_ALLOWED)):
-            return None
         return Metrics(version, metrics["AV"], _V2_AUTH_TO_PR[metrics["Au"]], None)
-    return None
+    return Metrics(version, metrics["AV"], metrics["PR"], metrics["UI"])
 
 
 def version_rank(metrics: Metrics) -> float:
