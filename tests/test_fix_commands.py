@@ -67,13 +67,19 @@ def command_lines(plan_md: str) -> list[str]:
     return lines
 
 
-def pipeline_argvs(line: str) -> list[list[str]]:
-    """The argument lists of a command line's commands, split at unquoted ``|`` as a POSIX
-    shell would."""
+def shell_tokens(line: str) -> list[str]:
+    """Words and operators (``|``, ``;``, ``&``, ``(`` …) of a command line as a POSIX shell
+    splits them: an unquoted operator inside an argument would show up as a token of its own.
+    (A quoted ``'|'`` also reads as ``|``: compare with the whole expected token list.)"""
     lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
+    return list(lexer)
+
+
+def pipeline_argvs(line: str) -> list[list[str]]:
+    """The argument lists of a pipeline whose arguments hold no ``|`` of their own."""
     argvs: list[list[str]] = [[]]
-    for token in lexer:
+    for token in shell_tokens(line):
         if token == "|":
             argvs.append([])
         else:
@@ -188,8 +194,9 @@ def test_different_names_stay_different(first: str, second: str) -> None:
 
 @given(st.lists(st.text().filter(str.isprintable), min_size=1))
 def test_command_line_round_trips_through_shlex(argv: list[str]) -> None:
-    assert shlex.split(command_line(argv)) == argv
-    assert pipeline_argvs(pipeline(["jq", "."], argv)) == [["jq", "."], argv]
+    line = command_line(argv)
+    assert shlex.split(line) == argv and shell_tokens(line) == argv
+    assert shell_tokens(pipeline(["jq", "."], argv)) == ["jq", ".", "|", *argv]
 
 
 @given(st.text(min_size=1).filter(lambda text: not text.isprintable()))
@@ -222,7 +229,9 @@ def test_every_printed_command_splits_into_the_intended_arguments(
             plan.update_service["cluster"], "--services", plan.update_service["service"]]
     if all(part.isprintable() for part in wait):
         expected.append(wait)
-    assert [shlex.split(line) for line in command_lines(render_plan_md(plan))] == expected
+    lines = command_lines(render_plan_md(plan))
+    assert [shlex.split(line) for line in lines] == [shell_tokens(line) for line in lines] \
+        == expected
 
 
 @pytest.mark.parametrize("prefix", ["arn:aws:secretsmanager:us-east-1:111122223333:secret:'$(x)",
