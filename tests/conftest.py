@@ -6,13 +6,28 @@ Builders of API-shaped inputs live in :mod:`support.builders`; servers and estat
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from support import FINGERPRINT_KEY
+
 pytest_plugins = ["support.aws_fixtures"]
 """The moto server and seeded AWS estate (``support/aws_fixtures.py``) for live-collection
 tests."""
+
+# The fingerprint key of every test (and every CLI the tests start): golden files hold secret
+# fingerprints, which must not depend on the machine's own key. Pinned before any test module
+# imports the scanner, through the variable users and CI pin it with.
+_KEY_DIR = Path(tempfile.mkdtemp(prefix="ecs-exposure-test-key-"))
+atexit.register(shutil.rmtree, _KEY_DIR, True)
+(_KEY_DIR / "fingerprint.key").write_text(FINGERPRINT_KEY.hex() + "\n", encoding="ascii")
+os.environ["ECS_EXPOSURE_FINGERPRINT_KEY_FILE"] = str(_KEY_DIR / "fingerprint.key")
 
 
 @pytest.fixture(autouse=True)

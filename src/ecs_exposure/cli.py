@@ -585,6 +585,7 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
       ecs-exposure fix --aws --region eu-west-1 --out fixes/ --apply
     """
     from ecs_exposure.pipeline import scan_inventory
+    from ecs_exposure.remediation.commands import is_valid_secret_arn_prefix
     from ecs_exposure.remediation.fixers import FixOptions
     from ecs_exposure.remediation.plan import plan_for
     from ecs_exposure.remediation.writer import write_plans
@@ -592,6 +593,10 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
 
     if not paths and not demo and aws is None:
         raise click.UsageError("give at least one file or directory, --demo or --aws")
+    if secret_arn_prefix is not None and not is_valid_secret_arn_prefix(secret_arn_prefix):
+        raise click.BadParameter("expected arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret: "
+                                 "plus an optional name prefix of letters, digits and /_+=.@-",
+                                 param_hint="--secret-arn-prefix")
     if do_apply and aws is None:
         raise click.UsageError("--apply needs --aws: a plan is applied only when it was built "
                                "from what is live in AWS now")

@@ -10,3 +10,5 @@ FIXTURES = TESTS / "fixtures"
 """Golden files and schemas the tests compare against."""
 REALWORLD = ROOT.parent / "shared" / "realworld"
 """Public ECS task definitions and CloudFormation templates nobody here wrote."""
+FINGERPRINT_KEY = bytes(range(32))
+"""The fingerprint key of every test (and every CLI the tests start), pinned by conftest."""

@@ -8,10 +8,11 @@ to Secrets Manager or SSM Parameter Store, which this module therefore never fla
 
 A tool that reports leaked secrets must not leak them a second time into terminals, CI logs,
 JSON reports or tickets.  Every match therefore carries only the *kind*, the *length* and a
-short SHA-256 *fingerprint* of the value: enough for an owner to confirm which value is meant
-(hash the value you hold and compare) and to see the same secret reused across services, but
-useless for recovering it.  :func:`mask` applies the same rule to free text such as error
-messages that may quote a task definition.
+short keyed *fingerprint* of the value (HMAC-SHA-256 under the installation's key, see
+:mod:`ecs_exposure.analysis.fingerprint_key`): enough to see the same secret reused across services
+and to tell whether two reports made with the same key saw the same value, but useless for
+recovering it or for testing a guess without the key.  :func:`mask` applies the same rule to
+free text such as error messages that may quote a task definition.
 
 Two complementary signals are used, because either alone misses real leaks or floods users:
 
@@ -25,14 +26,19 @@ Two complementary signals are used, because either alone misses real leaks or fl
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["SecretMatch", "classify_env", "fingerprint", "mask", "scan_argument"]
+from ecs_exposure.analysis.fingerprint_key import installation_key
+
+__all__ = ["FINGERPRINT_PREFIX", "SecretMatch", "classify_env", "fingerprint", "mask",
+           "scan_argument"]
 
 _FINGERPRINT_HEX_CHARS = 12
+FINGERPRINT_PREFIX = "hmac-sha256:"
 
 # Human wording for describe(); the article is part of the phrase so the sentence reads well
 # ("an API key", "a JWT") without any grammar logic.
@@ -80,16 +86,19 @@ class SecretMatch:
         return f"{name} holds {phrase} (length {self.length}, {self.fingerprint})"
 
 
-def fingerprint(value: str) -> str:
-    """Return ``sha256:`` plus the first 12 hex digits of the value's SHA-256.
+def fingerprint(value: str, key: bytes | None = None) -> str:
+    """Return ``hmac-sha256:`` plus the first 12 hex digits of the value's HMAC-SHA-256 under
+    ``key`` (by default the installation's key).
 
     Twelve hex digits (48 bits) are plenty to tell secrets apart and to spot reuse across an
-    estate, while the truncation plus the one-way hash keep the value unrecoverable for any
-    credential with real entropy.  ``surrogatepass`` makes lone surrogates (possible in JSON
-    input) hash instead of raising; for every other string it equals ``value.encode()``.
+    estate.  The key is what keeps a weak password safe: an unkeyed hash of ``hunter2`` can be
+    confirmed by anyone who guesses it, a keyed one only by someone holding the key.
+    ``surrogatepass`` makes lone surrogates (possible in JSON input) hash instead of raising;
+    for every other string it equals ``value.encode()``.
     """
-    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
-    return "sha256:" + digest[:_FINGERPRINT_HEX_CHARS]
+    digest = hmac.new(installation_key() if key is None else key,
+                      value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    return FINGERPRINT_PREFIX + digest[:_FINGERPRINT_HEX_CHARS]
 
 
 def _match(kind: str, value: str, aws_key: bool) -> SecretMatch:
@@ -519,7 +528,7 @@ def scan_argument(value: object) -> SecretMatch | None:
 
 
 def mask(text: str) -> str:
-    """Replace every credential-looking substring with ``[REDACTED sha256:…]``.
+    """Replace every credential-looking substring with ``[REDACTED hmac-sha256:…]``.
 
     Used on error messages and other free text that may quote a task definition.  Only the
     secret part is replaced (a URL keeps its user and host, a connection string its server)

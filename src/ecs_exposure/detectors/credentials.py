@@ -2,7 +2,8 @@
 (and every log and CI system the definition passes through) can read them.
 
 The value is never shown: a match reports the variable name, the kind of credential, its length
-and a short SHA-256 fingerprint so that the same secret can be recognised across files.
+and a short keyed fingerprint (HMAC-SHA-256 under the installation's key) so that the same
+secret can be recognised across files, and a guessed value cannot be confirmed without the key.
 
 Example: ``"environment": [{"name": "DB_PASSWORD", "value": "hunter2hunter2"}]`` fires
 ``plaintext-credentials`` at ``/containerDefinitions/0/environment/0``.

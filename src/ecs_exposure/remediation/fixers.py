@@ -12,6 +12,7 @@ placeholder. Each change says how confident we are that it is safe to roll out:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from ecs_exposure.detectors.registry import TraitSpec
 from ecs_exposure.detectors.settings import EFS, LOGS
 from ecs_exposure.detectors.util import as_dict, as_list
 from ecs_exposure.model import Json, Trait
+from ecs_exposure.remediation import commands
 
 Confidence = Literal["safe", "review", "manual"]
 PLACEHOLDER = "REPLACE-ME"
@@ -214,14 +216,24 @@ def _host_mounts(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
 
 def secret_reference(options: FixOptions, td: Json, name: str) -> str:
     """Where the moved credential should live: under ``--secret-arn-prefix``, else in the task
-    definition's own account and region, else behind a marked placeholder."""
-    secret_name = f"{td.get('family', 'task')}/{name}".replace(" ", "-")
+    definition's own account and region, else behind a marked placeholder. The name is made
+    valid for Secrets Manager (family and variable come from inputs, see
+    :func:`~ecs_exposure.remediation.commands.secret_name`), and an account or region that is
+    not one is not copied into the ARN."""
+    raw = f"{td.get('family', 'task')}/{name}"
     if options.secret_arn_prefix:
-        return f"{options.secret_arn_prefix}{secret_name}"
+        head, marker, tail = options.secret_arn_prefix.rpartition(":secret:")
+        return head + marker + commands.secret_name(tail + raw)
+    secret_name = commands.secret_name(raw)
     arn = parse_arn(options.origin_arn)
-    if arn and arn.region and arn.account:
+    if arn and _ARN_WORD.fullmatch(arn.partition) and _ARN_WORD.fullmatch(arn.region) \
+            and _ACCOUNT.fullmatch(arn.account):
         return f"arn:{arn.partition}:secretsmanager:{arn.region}:{arn.account}:secret:{secret_name}"
     return f"arn:aws:secretsmanager:{PLACEHOLDER}-REGION:{PLACEHOLDER}-ACCOUNT:secret:{secret_name}"
+
+
+_ARN_WORD = re.compile(r"[a-z0-9-]+")
+_ACCOUNT = re.compile(r"\d{12}")
 
 
 @fixer(PLAINTEXT)

@@ -7,6 +7,7 @@ Every secret below is an obviously fake value (AWS documentation examples, repea
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 
 import pytest
@@ -18,6 +19,7 @@ from ecs_exposure.analysis.secrets import (
     mask,
     scan_argument,
 )
+from support import FINGERPRINT_KEY
 
 
 def _filler(length: int, alphabet: str = "EXAMPLEexample0123456789") -> str:
@@ -47,7 +49,7 @@ PEM_KEY = (
     "-----END RSA PRIVATE KEY-----"
 )
 ENGINE_AUTH = '{"https://index.docker.io/v1/":{"auth":"ZXhhbXBsZTpleGFtcGxl","email":"a@b.c"}}'
-HEX12 = re.compile(r"sha256:[0-9a-f]{12}")
+HEX12 = re.compile(r"hmac-sha256:[0-9a-f]{12}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -55,10 +57,21 @@ HEX12 = re.compile(r"sha256:[0-9a-f]{12}")
 # --------------------------------------------------------------------------------------------
 
 
+def _keyed(value: bytes, key: bytes = FINGERPRINT_KEY) -> str:
+    return "hmac-sha256:" + hmac.new(key, value, hashlib.sha256).hexdigest()[:12]
+
+
 def test_fingerprint_format_and_value() -> None:
-    expected = "sha256:" + hashlib.sha256(b"hunter2").hexdigest()[:12]
-    assert fingerprint("hunter2") == expected
+    assert fingerprint("hunter2") == _keyed(b"hunter2")      # under the pinned test key
     assert HEX12.fullmatch(fingerprint("hunter2"))
+
+
+def test_fingerprint_is_keyed_so_a_guess_cannot_be_confirmed_without_the_key() -> None:
+    unkeyed = hashlib.sha256(b"hunter2").hexdigest()[:12]
+    assert unkeyed not in fingerprint("hunter2")
+    other_key = bytes(range(1, 33))
+    assert fingerprint("hunter2", other_key) == _keyed(b"hunter2", other_key)
+    assert fingerprint("hunter2", other_key) != fingerprint("hunter2")
 
 
 def test_fingerprint_is_stable_and_discriminating() -> None:
@@ -68,9 +81,7 @@ def test_fingerprint_is_stable_and_discriminating() -> None:
 
 
 def test_fingerprint_handles_non_ascii_and_lone_surrogates() -> None:
-    assert fingerprint("pässwörd") == (
-        "sha256:" + hashlib.sha256("pässwörd".encode()).hexdigest()[:12]
-    )
+    assert fingerprint("pässwörd") == _keyed("pässwörd".encode())
     assert HEX12.fullmatch(fingerprint("bad\ud800value"))
 
 
@@ -509,8 +520,8 @@ def test_describe_example_wording() -> None:
     ],
 )
 def test_describe_phrases(kind: str, phrase: str) -> None:
-    match = SecretMatch(kind, 5, "sha256:0123456789ab", False)
-    assert match.describe("X") == f"X holds {phrase} (length 5, sha256:0123456789ab)"
+    match = SecretMatch(kind, 5, "hmac-sha256:0123456789ab", False)
+    assert match.describe("X") == f"X holds {phrase} (length 5, hmac-sha256:0123456789ab)"
 
 
 _ALL_POSITIVE_VALUES = (
@@ -542,7 +553,7 @@ def test_argument_describe_never_contains_secret_parts(
 
 
 def test_secret_match_is_frozen() -> None:
-    match = SecretMatch("password", 3, "sha256:0123456789ab", False)
+    match = SecretMatch("password", 3, "hmac-sha256:0123456789ab", False)
     with pytest.raises(AttributeError):
         match.kind = "token"  # type: ignore[misc]
 
@@ -564,7 +575,7 @@ def test_mask_removes_aws_key_and_url_password_from_a_sentence() -> None:
     assert f"postgres://admin:[REDACTED {fingerprint('hunter2pass')}]@db.internal:5432/app" in (
         masked
     )
-    assert masked.startswith("task def web:3 failed: key [REDACTED sha256:")
+    assert masked.startswith("task def web:3 failed: key [REDACTED hmac-sha256:")
 
 
 @pytest.mark.parametrize(
@@ -587,7 +598,7 @@ def test_mask_removes_whole_private_key_block() -> None:
 
 def test_mask_removes_everything_after_an_unterminated_private_key() -> None:
     masked = mask("dump: -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAAS")
-    assert masked.startswith("dump: [REDACTED sha256:")
+    assert masked.startswith("dump: [REDACTED hmac-sha256:")
     assert "MIIEvQ" not in masked
 
 
@@ -603,7 +614,7 @@ def test_mask_keeps_connection_string_structure() -> None:
 def test_mask_authorization_header() -> None:
     masked = mask("curl -H 'Authorization: Bearer abcdef0123456789abcdef' failed")
     assert "abcdef0123456789abcdef" not in masked
-    assert "Authorization: Bearer [REDACTED sha256:" in masked
+    assert "Authorization: Bearer [REDACTED hmac-sha256:" in masked
 
 
 @pytest.mark.parametrize(
@@ -624,7 +635,7 @@ def test_mask_leaves_clean_text_unchanged(text: str) -> None:
 def test_mask_is_idempotent_and_handles_several_secrets() -> None:
     text = f"{AWS_KEY_ID} and {AWS_TEMP_KEY_ID} and {GITHUB_PAT} and redis://:pw123@cache"
     once = mask(text)
-    assert once.count("[REDACTED sha256:") == 4
+    assert once.count("[REDACTED hmac-sha256:") == 4
     for secret in (AWS_KEY_ID, AWS_TEMP_KEY_ID, GITHUB_PAT, "pw123"):
         assert secret not in once
     assert mask(once) == once

@@ -26,7 +26,7 @@ def test_environment_credentials_with_pointer_and_no_value() -> None:
         assert AWS_KEY not in hit.detail and AWS_SECRET not in hit.detail
         assert "hunter2" not in hit.detail
         facts = dict(hit.extra)
-        assert facts["fingerprint"].startswith("sha256:")
+        assert facts["fingerprint"].startswith("hmac-sha256:")
         assert isinstance(facts["length"], int)
 
 
