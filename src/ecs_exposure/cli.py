@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from ecs_exposure.sources.aws.options import CollectionError, CollectOptions
 if TYPE_CHECKING:
     from ecs_exposure.analysis.images.policy import Policy
     from ecs_exposure.inventory import Inventory
+    from ecs_exposure.sources.context import ReadContext
     from ecs_exposure.sources.files import LoadReport
 
 # Subsystems are imported inside the commands that use them, so `ecs-exposure --help` (and
@@ -42,7 +43,8 @@ INCOMPLETE = 4
 _PROGRESS_THRESHOLD = 20
 
 
-def load_inputs(paths: list[Path], stderr: Console) -> tuple[Inventory, LoadReport]:
+def load_inputs(paths: list[Path], stderr: Console,
+                context: ReadContext | None = None) -> tuple[Inventory, LoadReport]:
     """Load inputs, with a progress bar on a terminal when there are many files."""
     from ecs_exposure.inventory import Inventory
     from ecs_exposure.sources.files import iter_files, load_paths
@@ -52,24 +54,27 @@ def load_inputs(paths: list[Path], stderr: Console) -> tuple[Inventory, LoadRepo
         with Progress(TextColumn("Reading inputs"), BarColumn(), MofNCompleteColumn(),
                       console=stderr, transient=True) as progress:
             task = progress.add_task("read", total=len(files_list))
-            report = load_paths(files_list, inventory,
+            report = load_paths(files_list, inventory, context=context,
                                 on_file=lambda _path: progress.advance(task))
     else:
-        report = load_paths(files_list, inventory)
+        report = load_paths(files_list, inventory, context=context)
     return inventory, report
 
 
-def gather(inputs: list[Path], aws: CollectOptions | None,
-           stderr: Console) -> tuple[Inventory, LoadReport]:
+def gather(inputs: list[Path], aws: CollectOptions | None, stderr: Console,
+           parameters: Mapping[str, Any] | None = None) -> tuple[Inventory, LoadReport]:
     """The Inventory from files and, with ``--aws``, live collection; exits 2 when nothing at
-    all could be read (scan and fix share this, so they always see the same estate)."""
+    all could be read (scan and fix share this, so they always see the same estate).
+    ``parameters``: ``scan --parameters`` values for the templates read."""
     from ecs_exposure.sources.aws import snapshot
+    from ecs_exposure.sources.readers import read_context
 
-    inventory, report = load_inputs(inputs, stderr)
+    context = read_context(parameters)
+    inventory, report = load_inputs(inputs, stderr, context)
     if aws is not None:
         collected = collect_live(aws, stderr)
         fail_if_nothing_collected(collected, stderr)
-        snapshot.load_snapshot(inventory, collected, None)
+        snapshot.load_snapshot(inventory, collected, None, context)
     else:
         fail_if_nothing_read(report, stderr)
     return inventory, report
@@ -359,9 +364,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         raise click.BadParameter(str(exc), param_hint="--parameters") from None
     policy = load_policy_or_exit(policy_file, stderr)
     with ExitStack() as stack:
-        stack.enter_context(iac_parameters.using(values))
         inputs = list(paths) + (demo_paths(stack) if demo else [])
-        inventory, report = gather(inputs, aws, stderr)
+        inventory, report = gather(inputs, aws, stderr, values)
         if any(source.endswith(".tf") for source in report.read):
             stderr.print("note: Terraform .tf files were read directly, a best effort for "
                          "literal values; a plan (terraform show -json) is more complete",

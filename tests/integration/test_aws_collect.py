@@ -26,6 +26,7 @@ from ecs_exposure.sources.aws.options import CollectOptions
 from ecs_exposure.sources.aws.snapshot import load_snapshot, write
 from ecs_exposure.sources.files import load_paths
 from ecs_exposure.sources.positions import locate
+from ecs_exposure.sources.readers import read_context
 from support import ROOT
 from support.aws_fixtures import ACCOUNT, COVERED_TRAITS, SCANNER_ROLE, SECRETS, Estate, MotoServer
 
@@ -40,7 +41,7 @@ def options(estate: Estate, **more: Any) -> CollectOptions:
 
 def scan_snapshot(snapshot: Json, source: str | None = None) -> dict[str, Any]:
     inventory = Inventory()
-    load_snapshot(inventory, snapshot, source)
+    load_snapshot(inventory, snapshot, source, read_context())
     return result_dict(scan_inventory(inventory))
 
 

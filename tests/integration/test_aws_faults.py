@@ -18,12 +18,13 @@ from ecs_exposure.reporters.json_report import result_dict
 from ecs_exposure.sources.aws.collector import collect
 from ecs_exposure.sources.aws.options import CollectionError, CollectOptions
 from ecs_exposure.sources.aws.snapshot import load_snapshot
+from ecs_exposure.sources.readers import read_context
 from support.aws_fixtures import ACCOUNT, SCANNER_ROLE, Estate, Fault, Faults
 
 
 def scan(snapshot: Json) -> dict[str, Any]:
     inventory = Inventory()
-    load_snapshot(inventory, snapshot, None)
+    load_snapshot(inventory, snapshot, None, read_context())
     return result_dict(scan_inventory(inventory))
 
 

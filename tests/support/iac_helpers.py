@@ -10,15 +10,14 @@ from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Finding, ScanResult, Trait
 from ecs_exposure.pipeline import scan_inventory
 from ecs_exposure.sources.files import LoadReport, load_paths
-from ecs_exposure.sources.iac import parameters
 from ecs_exposure.sources.positions import Position, locate
+from ecs_exposure.sources.readers import read_context
 
 
 def scan_paths(paths: Iterable[Path], values: dict[str, Any] | None = None
                ) -> tuple[ScanResult, Inventory, LoadReport]:
     inventory = Inventory()
-    with parameters.using(values or {}):
-        report = load_paths(list(paths), inventory)
+    report = load_paths(list(paths), inventory, context=read_context(values))
     result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
     return result, inventory, report
 

@@ -26,8 +26,8 @@ from typing import Any
 from ecs_exposure.analysis.vulnerabilities.records import ExploitIntel, IntelSource, KevEntry
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import SourceError
+from ecs_exposure.sources.context import ReadContext
 from ecs_exposure.sources.jsonfile import MAX_FILE_BYTES, InputError, looks_like_json, parse_json
-from ecs_exposure.sources.readers import DOCUMENT_READERS, RAW_READERS
 
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_INFLATED_BYTES = 256 * 1024 * 1024
@@ -172,7 +172,7 @@ def add_epss(intel: ExploitIntel, scores: dict[str, tuple[float, float | None]],
     intel.sources.append(info)
 
 
-def read_epss(inventory: Inventory, data: bytes, source: str) -> bool:
+def read_epss(inventory: Inventory, data: bytes, source: str, context: ReadContext) -> bool:
     """Raw reader: EPSS CSV, plain or gzip."""
     if not looks_like_epss(data):
         return False
@@ -183,7 +183,7 @@ def read_epss(inventory: Inventory, data: bytes, source: str) -> bool:
     return True
 
 
-def read_kev(inventory: Inventory, doc: Any, source: str) -> bool:
+def read_kev(inventory: Inventory, doc: Any, source: str, context: ReadContext) -> bool:
     """Document reader: the CISA KEV catalog."""
     if not is_kev(doc):
         return False
@@ -212,9 +212,9 @@ def load_intel_dir(inventory: Inventory, directory: Path,
             data = path.read_bytes()
             if looks_like_json(data):
                 doc = parse_json(data)
-                if "kev" in wanted and read_kev(inventory, doc, source):
+                if "kev" in wanted and read_kev(inventory, doc, source, ReadContext()):
                     read.append(source)
-            elif "epss" in wanted and read_epss(inventory, data, source):
+            elif "epss" in wanted and read_epss(inventory, data, source, ReadContext()):
                 read.append(source)
         except InputError as exc:
             errors.append(SourceError(source, f"intel cache: {exc}"))
@@ -227,6 +227,3 @@ def _files(entries: Iterable[Path]) -> list[Path]:
     return sorted(p for p in entries if p.is_file() and not p.name.startswith(".")
                   and not p.name.endswith(".part"))
 
-
-RAW_READERS.append(read_epss)
-DOCUMENT_READERS.append(read_kev)

@@ -57,9 +57,10 @@ def scan(*reports: Any, public: bool = True, role: bool = False, image: str = IM
         docs.append(S3_ROLE)
     inventory = inventory_of(*docs, *reports)
     from ecs_exposure.sources.intel import read_epss
+    from ecs_exposure.sources.readers import read_context
 
     for data, source in raw:
-        assert read_epss(inventory, data, source)
+        assert read_epss(inventory, data, source, read_context())
     if threshold is not None:
         inventory.vulnerabilities.epss_threshold = threshold
     inventory.vulnerabilities.today = today

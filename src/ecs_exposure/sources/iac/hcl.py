@@ -25,6 +25,7 @@ from lark import Token, Tree
 from lark.exceptions import LarkError
 
 from ecs_exposure.analysis.unknown import Unknown, is_unknown
+from ecs_exposure.sources.iac.tf_resource import TfResource
 from ecs_exposure.sources.iac.yamlload import Positions
 from ecs_exposure.sources.jsonfile import InputError
 
@@ -322,8 +323,6 @@ def _record(res_where: dict[tuple[int, Any], str], value: Any, pointer: str) -> 
 
 def resources(doc: dict[str, Any], with_origins: bool = True) -> list[Any]:
     """The ``resource`` blocks of an evaluated file as Terraform resources."""
-    from ecs_exposure.sources.iac.tf_translate import TfResource
-
     found: list[TfResource] = []
     for kind, named in (doc.get("resource") or {}).items():
         for name, values in (named.items() if isinstance(named, dict) else ()):

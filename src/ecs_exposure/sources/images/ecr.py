@@ -19,6 +19,7 @@ from ecs_exposure.analysis.images.context import EcrRepository
 from ecs_exposure.analysis.images.facts import parse_time
 from ecs_exposure.analysis.images.reference import parse_reference
 from ecs_exposure.inventory import Inventory
+from ecs_exposure.sources.context import ReadContext
 from ecs_exposure.sources.jsonfile import InputError
 
 
@@ -35,7 +36,7 @@ def _registry(item: dict[str, Any]) -> str | None:
     return ref.ecr_registry_id if ref else None
 
 
-def read_repositories(inventory: Inventory, doc: Any, source: str) -> bool:
+def read_repositories(inventory: Inventory, doc: Any, source: str, context: ReadContext) -> bool:
     """describe-repositories (private or public)."""
     if not (isinstance(doc, dict) and isinstance(doc.get("repositories"), list)):
         return False
@@ -57,7 +58,7 @@ def read_repositories(inventory: Inventory, doc: Any, source: str) -> bool:
     return True
 
 
-def read_images(inventory: Inventory, doc: Any, source: str) -> bool:
+def read_images(inventory: Inventory, doc: Any, source: str, context: ReadContext) -> bool:
     """describe-images: tag → digest, push time, and the last scan as a scan record."""
     if not (isinstance(doc, dict) and isinstance(doc.get("imageDetails"), list)):
         return False
@@ -83,7 +84,8 @@ def read_images(inventory: Inventory, doc: Any, source: str) -> bool:
     return True
 
 
-def read_registry_scanning(inventory: Inventory, doc: Any, source: str) -> bool:
+def read_registry_scanning(inventory: Inventory, doc: Any, source: str,
+                           context: ReadContext) -> bool:
     """get-registry-scanning-configuration."""
     if not (isinstance(doc, dict) and isinstance(doc.get("scanningConfiguration"), dict)
             and isinstance(doc.get("registryId"), str)):
@@ -93,7 +95,8 @@ def read_registry_scanning(inventory: Inventory, doc: Any, source: str) -> bool:
     return True
 
 
-def read_repository_scanning(inventory: Inventory, doc: Any, source: str) -> bool:
+def read_repository_scanning(inventory: Inventory, doc: Any, source: str,
+                             context: ReadContext) -> bool:
     """batch-get-repository-scanning-configuration (needs repositories to attach to)."""
     if not (isinstance(doc, dict) and isinstance(doc.get("scanningConfigurations"), list)):
         return False
@@ -114,7 +117,7 @@ def read_repository_scanning(inventory: Inventory, doc: Any, source: str) -> boo
     return True
 
 
-def read_signing_status(inventory: Inventory, doc: Any, source: str) -> bool:
+def read_signing_status(inventory: Inventory, doc: Any, source: str, context: ReadContext) -> bool:
     """describe-image-signing-status: ECR managed signing (AWS Signer) per image."""
     if not (isinstance(doc, dict) and isinstance(doc.get("signingStatuses"), list)
             and isinstance(doc.get("imageId"), dict)):
@@ -125,6 +128,3 @@ def read_signing_status(inventory: Inventory, doc: Any, source: str) -> bool:
             s for s in doc["signingStatuses"] if isinstance(s, dict))
     return True
 
-
-READERS = (read_repositories, read_images, read_registry_scanning, read_repository_scanning,
-           read_signing_status)

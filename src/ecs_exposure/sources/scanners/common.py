@@ -18,8 +18,8 @@ import orjson
 from ecs_exposure.analysis.allocation import no_cycle_collection
 from ecs_exposure.analysis.vulnerabilities.records import ImageReport, canonical_id
 from ecs_exposure.inventory import Inventory
+from ecs_exposure.sources.context import DocumentReader, ReadContext
 from ecs_exposure.sources.jsonfile import InputError
-from ecs_exposure.sources.readers import DOCUMENT_READERS
 
 _SEVERITY = {
     "critical": "CRITICAL", "high": "HIGH", "important": "HIGH", "medium": "MEDIUM",
@@ -221,11 +221,12 @@ def _kind(value: Any) -> str:
         type(value), "a number")
 
 
-def register(detect: Callable[[Any], bool],
-             parse: Callable[[dict[str, Any], str], list[ImageReport]]) -> None:
-    """Add a document reader: parse the whole report first, so a malformed one adds nothing."""
+def report_reader(detect: Callable[[Any], bool],
+                  parse: Callable[[dict[str, Any], str], list[ImageReport]]) -> DocumentReader:
+    """A document reader of one report format: it parses the whole report first, so a
+    malformed one adds nothing."""
 
-    def read(inventory: Inventory, doc: Any, source: str) -> bool:
+    def read(inventory: Inventory, doc: Any, source: str, context: ReadContext) -> bool:
         if not detect(doc):
             return False
         with no_cycle_collection():
@@ -235,4 +236,4 @@ def register(detect: Callable[[Any], bool],
         return True
 
     read.__name__ = f"read_{parse.__module__.rsplit('.', 1)[-1]}"
-    DOCUMENT_READERS.append(read)
+    return read

@@ -43,7 +43,7 @@ from ecs_exposure.sources.scanners.common import (
     number,
     obj,
     objects,
-    register,
+    report_reader,
     severity,
     text,
 )
@@ -176,4 +176,5 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
     return [report]
 
 
-register(detect, parse)
+read = report_reader(detect, parse)
+"""The document reader of this format (see :mod:`ecs_exposure.sources.readers`)."""

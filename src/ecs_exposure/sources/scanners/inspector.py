@@ -44,7 +44,7 @@ from ecs_exposure.sources.scanners.common import (
     number,
     obj,
     objects,
-    register,
+    report_reader,
     severity,
     shared,
     shared_ids,
@@ -239,4 +239,5 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
     return list(reports.values())
 
 
-register(detect, parse)
+read = report_reader(detect, parse)
+"""The document reader of this format (see :mod:`ecs_exposure.sources.readers`)."""

@@ -15,6 +15,7 @@ from ecs_exposure.pipeline import scan_inventory
 from ecs_exposure.sources.aws import snapshot
 from ecs_exposure.sources.files import load_paths
 from ecs_exposure.sources.jsonfile import InputError
+from ecs_exposure.sources.readers import read_context
 from support.builders import REGION, container, security_group, service, task_definition, tcp
 
 ACCOUNT = "111122223333"
@@ -55,7 +56,7 @@ def test_written_snapshot_is_read_back_with_pointers_into_it(tmp_path: Path) -> 
 
 def test_live_data_has_no_input_file() -> None:
     inventory = Inventory()
-    snapshot.load_snapshot(inventory, small_snapshot(), None)
+    snapshot.load_snapshot(inventory, small_snapshot(), None, read_context())
     assert inventory.services and not inventory.sources and not inventory.prefixes
 
 
