@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conftest import ACCOUNT, REGION, inventory_of
+from ecs_exposure.analysis.images.reference import parse_reference
 from ecs_exposure.images.evaluate import evaluate
-from ecs_exposure.images.reference import parse_reference
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.sources.classify import classify
 

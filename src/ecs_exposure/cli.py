@@ -434,10 +434,10 @@ def image(target: str, policy_file: Path | None, reference: str | None,
       ecs-exposure image build/app.tar --ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1.2
       ecs-exposure image ./oci-layout --policy image-policy.yaml --format json
     """
+    from ecs_exposure.analysis.images.reference import parse_reference
     from ecs_exposure.images.gate import result_dict as gate_dict
     from ecs_exposure.images.gate import run_gate
     from ecs_exposure.images.load import load_image
-    from ecs_exposure.images.reference import parse_reference
     from ecs_exposure.inventory import Inventory
     from ecs_exposure.reporters import image_table, terminal
     from ecs_exposure.sources.files import load_paths

@@ -16,8 +16,8 @@ from urllib.parse import unquote
 
 import orjson
 
+from ecs_exposure.analysis.images.reference import parse_image
 from ecs_exposure.arn import last_segment, parse_arn
-from ecs_exposure.image_refs import parse_image
 from ecs_exposure.images.context import ImageContext
 from ecs_exposure.model import Json, SourceError
 from ecs_exposure.vuln_store import VulnerabilityStore
@@ -224,8 +224,8 @@ class Inventory:
         """Digests running tasks use for ``image``, under its literal or canonical spelling."""
         found = set(self.image_digests.get(image, ()))
         ref = parse_image(image)
-        if ref is not None and ref.name != image:
-            found |= self.image_digests.get(ref.name, set())
+        if ref is not None and ref.full_name != image:
+            found |= self.image_digests.get(ref.full_name, set())
         return frozenset(found)
 
     def resolve_task_definition(self, ref: str) -> str | None:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
+from ecs_exposure.analysis.images.reference import parse_image
 from ecs_exposure.collector import no_cycle_collection
 from ecs_exposure.cvss_vector import ATTACK_VECTORS, CvssVector, Metrics
-from ecs_exposure.image_refs import parse_image
 from ecs_exposure.os_eol import end_of_life
 from ecs_exposure.vulnerabilities import (
     SEVERITY_RANK,

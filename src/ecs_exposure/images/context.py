@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ecs_exposure.analysis.images.reference import ImageRef, parse_reference
 from ecs_exposure.images.facts import ImageFacts
 from ecs_exposure.images.layout import Layout
 from ecs_exposure.images.policy import Policy
-from ecs_exposure.images.reference import ImageRef, parse_reference
 from ecs_exposure.model import Json
 
 
@@ -154,7 +154,8 @@ class ImageContext:
         for facts in self.facts:
             for text in facts.refs:
                 other = parse_reference(text)
-                if other is not None and other.name == ref.name and (other.tag or "latest") == tag:
+                if other is not None and other.repository_name == ref.repository_name \
+                        and (other.tag or "latest") == tag:
                     found.append(facts)
                     break
         if found:

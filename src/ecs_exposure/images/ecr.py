@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ecs_exposure.analysis.images.reference import parse_reference
 from ecs_exposure.images.context import EcrRepository
 from ecs_exposure.images.facts import parse_time
-from ecs_exposure.images.reference import parse_reference
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.sources.jsonfile import InputError
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ecs_exposure.analysis.images.reference import ImageRef, parse_reference
 from ecs_exposure.images.components import BY_NAME, FILE_INDEX, SETUID, package_category
 from ecs_exposure.images.context import ImageContext
 from ecs_exposure.images.eol import end_of_life
 from ecs_exposure.images.facts import ImageFacts, parse_time
-from ecs_exposure.images.reference import ImageRef, parse_reference
 from ecs_exposure.images.signatures import SignatureCheck, verify_image
 
 _SCANNING_FREQUENCIES = {"SCAN_ON_PUSH", "CONTINUOUS_SCAN"}
@@ -52,7 +52,7 @@ def _days(now: datetime, then: datetime) -> int:
 
 
 def _trusted(ref: ImageRef, ctx: ImageContext, accounts: set[str]) -> list[Verdict]:
-    why = ctx.policy.is_trusted(ref.name, ref.registry, accounts, ref.ecr_registry_id)
+    why = ctx.policy.is_trusted(ref.repository_name, ref.registry, accounts, ref.ecr_registry_id)
     if why:
         return []
     return [Verdict("untrusted-registry",
@@ -221,7 +221,7 @@ def component_hits(facts: ImageFacts, ctx: ImageContext, image_name: str
 def _packages(ref: ImageRef, ctx: ImageContext, facts: ImageFacts | None) -> list[Verdict]:
     if facts is None or not facts.inspected:
         return []
-    hits, _ = component_hits(facts, ctx, ref.name)
+    hits, _ = component_hits(facts, ctx, ref.repository_name)
     if not hits:
         return []
     groups: dict[str, list[str]] = {}

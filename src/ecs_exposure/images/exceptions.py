@@ -12,8 +12,8 @@ import fnmatch
 from collections.abc import Iterable
 from datetime import date
 
+from ecs_exposure.analysis.images.reference import parse_reference
 from ecs_exposure.images.policy import Policy, PolicyException
-from ecs_exposure.images.reference import parse_reference
 from ecs_exposure.model import SourceError, Trait
 
 
@@ -26,7 +26,7 @@ def _matches(exception: PolicyException, trait: Trait, service: tuple[str, ...])
     if exception.image is not None:
         image = dict(trait.extra).get("image")
         ref = parse_reference(image) if isinstance(image, str) else None
-        if ref is None or not fnmatch.fnmatchcase(ref.name, exception.image):
+        if ref is None or not fnmatch.fnmatchcase(ref.repository_name, exception.image):
             return False
     return True
 

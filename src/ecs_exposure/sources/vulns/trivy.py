@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ecs_exposure.analysis.images.reference import ImageRef, parse_image, repository_of
 from ecs_exposure.cvss_vector import CvssVector
 from ecs_exposure.cvss_vector import vector as shared_vector
-from ecs_exposure.image_refs import ImageRef, parse_image, repository_of
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.vulns.common import (
     JsonMemo,
@@ -81,7 +81,7 @@ def identity_of(doc: dict[str, Any]) -> ImageIdentity:
             refs.append(ref)
             if ref.digest:
                 digests.add(ref.digest)
-    label = text(doc.get("ArtifactName")) or (refs[0].name if refs else "unnamed image")
+    label = text(doc.get("ArtifactName")) or (refs[0].full_name if refs else "unnamed image")
     return ImageIdentity(frozenset(digests), tuple(dict.fromkeys(refs)), label)
 
 
