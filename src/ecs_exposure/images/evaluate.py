@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from ecs_exposure.analysis.images.reference import ImageRef, parse_reference
+from ecs_exposure.analysis.os_eol import end_of_life
 from ecs_exposure.images.components import BY_NAME, FILE_INDEX, SETUID, package_category
 from ecs_exposure.images.context import ImageContext
-from ecs_exposure.images.eol import end_of_life
 from ecs_exposure.images.facts import ImageFacts, parse_time
 from ecs_exposure.images.signatures import SignatureCheck, verify_image
 
@@ -238,14 +238,15 @@ def _packages(ref: ImageRef, ctx: ImageContext, facts: ImageFacts | None) -> lis
 def _eol(ctx: ImageContext, facts: ImageFacts | None) -> list[Verdict]:
     if facts is None or facts.os is None:
         return []
-    ended = end_of_life(facts.os.id, facts.os.version_id)
-    if ended is None or ended >= ctx.clock().date():
+    ended = end_of_life(facts.os.id, facts.os.version_id, ctx.clock().date())
+    if ended is None:
         return []
     name = facts.os.pretty_name or f"{facts.os.id} {facts.os.version_id}"
-    return [Verdict("end-of-life-os", f"image OS {name} ({facts.os.id} {facts.os.version_id}, "
-                    f"from {facts.os.path}) reached end of life on {ended.isoformat()}",
+    why = ended.describe(f"image OS {name} ({facts.os.id} {facts.os.version_id}, "
+                         f"from {facts.os.path})")
+    return [Verdict("end-of-life-os", why,
                     (("os", facts.os.id), ("version", facts.os.version_id),
-                     ("end_of_life", ended.isoformat()), ("evidence", "os-release")))]
+                     ("end_of_life", ended.ended.isoformat()), ("evidence", "os-release")))]
 
 
 def evaluate(image: str, ctx: ImageContext, accounts: set[str], arch: str = "amd64"
