@@ -366,7 +366,8 @@ def test_help_does_not_load_the_scanner() -> None:
     measured in bench/, not here)."""
     code = ("import sys, ecs_exposure.cli; "
             "print(sorted(m for m in ('ecs_exposure.scan', 'ecs_exposure.inventory', "
-            "'ecs_exposure.images.policy', 'ecs_exposure.sources.iac', 'ecs_exposure.intel') "
+            "'ecs_exposure.images.policy', 'ecs_exposure.sources.iac', "
+            "'ecs_exposure.sources.intel') "
             "if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)
