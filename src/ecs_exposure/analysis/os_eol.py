@@ -22,10 +22,10 @@ everyone, and Debian's own end-of-life announcements date a release's end at its
 paid subscription (Ubuntu Pro ESM, RHEL ELS, Freexian ELTS) reaches no image built from the
 default package sources, so it does not count. This is the line the trait's risk rests on
 (after it, new vulnerabilities in the base image are no longer fixed, and scanners may stop
-reporting them), and the one Trivy draws for its own ``EOSL`` verdict: its Debian table is the
-LTS end ("// LTS", ``pkg/detector/ospkg/debian/debian.go``), its Ubuntu table standard support
-(``-ESM`` rows only for images enrolled in ESM). Using the same line keeps a Trivy report's
-verdict and ours in agreement.
+reporting them), and the one Trivy draws for its own ``EOSL`` verdict: its Debian table dates
+each release at (about) its LTS end ("// LTS", ``pkg/detector/ospkg/debian/debian.go``), its
+Ubuntu table at standard support (``-ESM`` rows only for images enrolled in ESM). Using the
+same line keeps a Trivy report's verdict and ours in agreement.
 
 A release older than every row of its distribution is past end of life too; a distribution or
 release not in the table (or a rolling one) is unknown, never "supported".
