@@ -337,10 +337,9 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
           --account 444455556666 --region eu-west-1 --region us-east-1
       ecs-exposure scan snapshot.json.gz
     """
-    from ecs_exposure.intel import default_intel_dir
     from ecs_exposure.pipeline import scan_inventory
     from ecs_exposure.sources.iac import parameters as iac_parameters
-    from ecs_exposure.sources.intel import load_intel_dir
+    from ecs_exposure.sources.intel import default_intel_dir, load_intel_dir
     from ecs_exposure.sources.jsonfile import InputError
     if not paths and not demo and aws is None:
         raise click.UsageError("give at least one file or directory to scan, --demo or --aws")
@@ -681,8 +680,8 @@ def intel() -> None:
 def update(intel_dir: Path | None, epss_url: str | None, kev_url: str | None,
            timeout: float) -> None:
     """Download the current EPSS scores and KEV catalog into the cache (needs network)."""
-    from ecs_exposure import intel as intel_cache
-    from ecs_exposure.intel import default_intel_dir
+    from ecs_exposure.sources import intel as intel_cache
+    from ecs_exposure.sources.intel import default_intel_dir
     epss_url = epss_url or intel_cache.EPSS_URL
     kev_url = kev_url or intel_cache.KEV_URL
     directory = intel_dir or default_intel_dir()
@@ -702,9 +701,8 @@ def update(intel_dir: Path | None, epss_url: str | None, kev_url: str | None,
               envvar="ECS_EXPOSURE_INTEL_DIR", help="Cache folder to inspect.")
 def status(intel_dir: Path | None) -> None:
     """Show what the cache holds and how old it is."""
-    from ecs_exposure.intel import default_intel_dir
     from ecs_exposure.inventory import Inventory
-    from ecs_exposure.sources.intel import load_intel_dir
+    from ecs_exposure.sources.intel import default_intel_dir, load_intel_dir
     directory = intel_dir or default_intel_dir()
     inventory = Inventory()
     errors: list[SourceError] = []

@@ -367,7 +367,7 @@ def test_help_does_not_load_the_scanner() -> None:
     code = ("import sys, ecs_exposure.cli; "
             "print(sorted(m for m in ('ecs_exposure.pipeline', 'ecs_exposure.inventory', "
             "'ecs_exposure.analysis.images.policy', 'ecs_exposure.sources.iac', "
-            "'ecs_exposure.intel') "
+            "'ecs_exposure.sources.intel') "
             "if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)

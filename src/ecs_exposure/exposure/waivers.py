@@ -26,7 +26,7 @@ def _matches(exception: PolicyException, trait: Trait, service: tuple[str, ...])
     if exception.image is not None:
         image = dict(trait.extra).get("image")
         ref = parse_reference(image) if isinstance(image, str) else None
-        if ref is None or not fnmatch.fnmatchcase(ref.name, exception.image):
+        if ref is None or not fnmatch.fnmatchcase(ref.repository_name, exception.image):
             return False
     return True
 

@@ -149,8 +149,11 @@ def test_evidence_names_what_and_where(estate: dict[str, Any]) -> None:
     [stale] = one("stale-image", "c")
     assert "built 2025-01-02" in stale.detail and "pushed 2025-01-02" in stale.detail
     [eol] = one("end-of-life-os", "d")
-    assert "2020-07-06" in eol.detail and "etc/os-release" in eol.detail
+    # Debian 9's public security fixes (Debian LTS) ended 2022-06-30: the date a scanner
+    # report naming the same release gives (analysis/os_eol.py).
+    assert "reached end of life on 2022-06-30" in eol.detail and "etc/os-release" in eol.detail
     assert dict(eol.extra)["evidence"] == "os-release"
+    assert dict(eol.extra)["end_of_life"] == "2022-06-30"
     [unsigned] = one("unverified-signature", "b")
     assert "no signature found" in unsigned.detail
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ecs_exposure.analysis.os_eol import end_of_life
+from ecs_exposure.analysis.os_eol import end_of_life_reason
 from ecs_exposure.analysis.vulnerabilities.records import OsRelease
 from ecs_exposure.model import Finding, Level, ScanResult, Severity
 from ecs_exposure.pipeline import scan_inventory
@@ -236,7 +236,7 @@ def test_end_of_life_os_from_scanner_and_from_the_table() -> None:
     (OsRelease("debian", "12", eosl=True), date(2025, 1, 1), "past end of service life"),
 ])
 def test_os_end_of_life_table(os: OsRelease, today: date, expected: str | None) -> None:
-    found = end_of_life(os, today)
+    found = end_of_life_reason(os.family, os.version, os.eosl, today)
     assert (found is None) if expected is None else (expected in str(found))
 
 

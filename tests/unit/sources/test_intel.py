@@ -15,12 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from ecs_exposure.cli import main
-from ecs_exposure.intel import FILE_NAMES, default_intel_dir
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import SourceError
 from ecs_exposure.sources import intel as intel_source
 from ecs_exposure.sources.files import load_paths
-from ecs_exposure.sources.intel import load_intel_dir
+from ecs_exposure.sources.intel import FILE_NAMES, default_intel_dir, load_intel_dir
 from ecs_exposure.sources.jsonfile import InputError
 from support.builders import container, service, task_definition
 from support.vuln_fixtures import epss_csv, kev, trivy, trivy_vuln

@@ -18,14 +18,11 @@ from ecs_exposure.analysis.arn import last_segment, parse_arn
 from ecs_exposure.analysis.iam.document import Statement, parse_statements
 from ecs_exposure.analysis.iam.managed import bundled
 from ecs_exposure.analysis.iam.memo import memo
+from ecs_exposure.analysis.shapes import as_list
 from ecs_exposure.inventory import Inventory, decode_policy_document
 from ecs_exposure.model import Json
 
 T = TypeVar("T")
-
-
-def _list(value: object) -> list[object]:
-    return value if isinstance(value, list) else []
 
 
 @dataclass(frozen=True)
@@ -140,7 +137,7 @@ def _read_customer_source(inventory: Inventory, arn: str,
     if document is None:
         return None
     policy = inventory.managed_policies[arn]
-    versions = _list(policy.get("PolicyVersionList"))
+    versions = as_list(policy.get("PolicyVersionList"))
     index = next((i for i, v in enumerate(versions) if isinstance(v, dict)
                   and decode_policy_document(v.get("Document")) == document), 0)
     name = policy.get("PolicyName") or last_segment(arn)
@@ -163,13 +160,13 @@ def role_policies(inventory: Inventory, role: Json) -> RolePolicies:
     name = str(role.get("RoleName") or last_segment(arn))
     identity: list[PolicySource] = []
     unknown: list[str] = []
-    for index, inline in enumerate(_list(role.get("RolePolicyList"))):
+    for index, inline in enumerate(as_list(role.get("RolePolicyList"))):
         if isinstance(inline, dict):
             identity.append(PolicySource.of(
                 f"inline policy {inline.get('PolicyName', index)}", arn,
                 f"/RolePolicyList/{index}/PolicyDocument",
                 decode_policy_document(inline.get("PolicyDocument"))))
-    for index, attached in enumerate(_list(role.get("AttachedManagedPolicies"))):
+    for index, attached in enumerate(as_list(role.get("AttachedManagedPolicies"))):
         if not isinstance(attached, dict) or not isinstance(attached.get("PolicyArn"), str):
             continue
         policy_arn = attached["PolicyArn"]

@@ -154,7 +154,8 @@ class ImageContext:
         for facts in self.facts:
             for text in facts.refs:
                 other = parse_reference(text)
-                if other is not None and other.name == ref.name and (other.tag or "latest") == tag:
+                if other is not None and other.repository_name == ref.repository_name \
+                        and (other.tag or "latest") == tag:
                     found.append(facts)
                     break
         if found:

@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 from ecs_exposure.analysis.images.components import BY_NAME, FILE_INDEX, SETUID, package_category
 from ecs_exposure.analysis.images.context import ImageContext
-from ecs_exposure.analysis.images.eol import end_of_life
 from ecs_exposure.analysis.images.facts import ImageFacts, parse_time
 from ecs_exposure.analysis.images.reference import ImageRef, parse_reference
 from ecs_exposure.analysis.images.signatures import SignatureCheck, verify_image
+from ecs_exposure.analysis.os_eol import end_of_life
 
 _SCANNING_FREQUENCIES = {"SCAN_ON_PUSH", "CONTINUOUS_SCAN"}
 _EPOCH_CUTOFF = 946684800  # 2000-01-01: reproducible builds stamp 1970 (or 0001) instead
@@ -57,7 +57,7 @@ def _days(now: datetime, then: datetime) -> int:
 
 
 def _trusted(ref: ImageRef, ctx: ImageContext, accounts: set[str]) -> list[Verdict]:
-    why = ctx.policy.is_trusted(ref.name, ref.registry, accounts, ref.ecr_registry_id)
+    why = ctx.policy.is_trusted(ref.repository_name, ref.registry, accounts, ref.ecr_registry_id)
     if why:
         return []
     return [Verdict("registry",
@@ -226,7 +226,7 @@ def component_hits(facts: ImageFacts, ctx: ImageContext, image_name: str
 def _packages(ref: ImageRef, ctx: ImageContext, facts: ImageFacts | None) -> list[Verdict]:
     if facts is None or not facts.inspected:
         return []
-    hits, _ = component_hits(facts, ctx, ref.name)
+    hits, _ = component_hits(facts, ctx, ref.repository_name)
     if not hits:
         return []
     groups: dict[str, list[str]] = {}
@@ -243,14 +243,15 @@ def _packages(ref: ImageRef, ctx: ImageContext, facts: ImageFacts | None) -> lis
 def _eol(ctx: ImageContext, facts: ImageFacts | None) -> list[Verdict]:
     if facts is None or facts.os is None:
         return []
-    ended = end_of_life(facts.os.id, facts.os.version_id)
-    if ended is None or ended >= ctx.clock().date():
+    ended = end_of_life(facts.os.id, facts.os.version_id, ctx.clock().date())
+    if ended is None:
         return []
     name = facts.os.pretty_name or f"{facts.os.id} {facts.os.version_id}"
-    return [Verdict("os", f"image OS {name} ({facts.os.id} {facts.os.version_id}, "
-                    f"from {facts.os.path}) reached end of life on {ended.isoformat()}",
+    why = ended.describe(f"image OS {name} ({facts.os.id} {facts.os.version_id}, "
+                         f"from {facts.os.path})")
+    return [Verdict("os", why,
                     (("os", facts.os.id), ("version", facts.os.version_id),
-                     ("end_of_life", ended.isoformat()), ("evidence", "os-release")))]
+                     ("end_of_life", ended.ended.isoformat()), ("evidence", "os-release")))]
 
 
 def evaluate(image: str, ctx: ImageContext, accounts: set[str], arch: str = "amd64"

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ecs_exposure.analysis.images.reference import ImageRef
 from ecs_exposure.analysis.vulnerabilities.cvss import CvssVector
-from ecs_exposure.image_refs import ImageRef
 
 SEVERITIES = ("UNKNOWN", "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 """Normalised severities, lowest first (``UNTRIAGED``/``UNDEFINED`` become ``UNKNOWN``)."""

@@ -19,7 +19,8 @@ from datetime import date
 from functools import lru_cache
 
 from ecs_exposure.analysis.allocation import no_cycle_collection
-from ecs_exposure.analysis.os_eol import end_of_life
+from ecs_exposure.analysis.images.reference import parse_image
+from ecs_exposure.analysis.os_eol import end_of_life_reason
 from ecs_exposure.analysis.vulnerabilities.cvss import ATTACK_VECTORS, CvssVector, Metrics
 from ecs_exposure.analysis.vulnerabilities.records import (
     SEVERITY_RANK,
@@ -29,7 +30,6 @@ from ecs_exposure.analysis.vulnerabilities.records import (
     OsRelease,
     Vulnerability,
 )
-from ecs_exposure.image_refs import parse_image
 
 DEFAULT_EPSS_THRESHOLD = 0.1
 FAILED_SCANS = frozenset({"FAILED", "UNSUPPORTED_IMAGE", "SCAN_ELIGIBILITY_EXPIRED",
@@ -276,7 +276,8 @@ class VulnerabilityStore:
         counting.sort(key=_urgency)
         suppressed.sort(key=lambda a: (a.record.id, a.record.package))
         os_release = _os_of(reports)
-        eol = end_of_life(os_release, self.today) if os_release else None
+        eol = end_of_life_reason(os_release.family, os_release.version, os_release.eosl,
+                                 self.today) if os_release else None
         return ImageAssessment(matched_by, tuple(dict.fromkeys(r.source for r in reports)),
                                os_release, eol, tuple(counting), tuple(suppressed))
 

@@ -26,6 +26,12 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from ecs_exposure.analysis.images.reference import (
+    ImageRef,
+    normalise_digest,
+    parse_image,
+    repository_of,
+)
 from ecs_exposure.analysis.vulnerabilities.cvss import CvssVector
 from ecs_exposure.analysis.vulnerabilities.cvss import vector as shared_vector
 from ecs_exposure.analysis.vulnerabilities.records import (
@@ -37,7 +43,6 @@ from ecs_exposure.analysis.vulnerabilities.records import (
     Vulnerability,
     canonical_id,
 )
-from ecs_exposure.image_refs import ImageRef, normalise_digest, parse_image, repository_of
 from ecs_exposure.sources.scanners.common import (
     array,
     is_malicious,
@@ -116,7 +121,7 @@ def identity_of(doc: dict[str, Any]) -> ImageIdentity | None:
     if not refs and not digests:
         return None
     return ImageIdentity(frozenset(digests), tuple(dict.fromkeys(refs)),
-                         name or (refs[0].name if refs else "unnamed image"))
+                         name or (refs[0].full_name if refs else "unnamed image"))
 
 
 def detect(doc: Any) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecs_exposure.analysis.arn import parse_arn
+from ecs_exposure.analysis.images.reference import ecr_image, normalise_digest
 from ecs_exposure.analysis.vulnerabilities.cvss import vector as shared_vector
 from ecs_exposure.analysis.vulnerabilities.records import (
     ImageIdentity,
@@ -30,7 +31,6 @@ from ecs_exposure.analysis.vulnerabilities.records import (
     Vulnerability,
     canonical_id,
 )
-from ecs_exposure.image_refs import ecr_image, normalise_digest
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.scanners.common import (
     array,
@@ -106,7 +106,7 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
         raise InputError(f"{WHAT}: neither repositoryName nor imageId.imageDigest names the "
                          "scanned image")
     identity = ImageIdentity(frozenset({digest} if digest else ()), tuple(refs),
-                             refs[0].name if refs else str(digest))
+                             refs[0].full_name if refs else str(digest))
     status = text(obj(doc.get("imageScanStatus")).get("status"))
     report = ImageReport(SCANNER, source, identity, status=status.upper() if status else None)
     for index, finding in objects(basic, WHAT, "/imageScanFindings/findings"):

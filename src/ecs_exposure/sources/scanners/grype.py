@@ -25,6 +25,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ecs_exposure.analysis.images.reference import (
+    ImageRef,
+    normalise_digest,
+    parse_image,
+    repository_of,
+)
 from ecs_exposure.analysis.vulnerabilities.cvss import CvssVector
 from ecs_exposure.analysis.vulnerabilities.cvss import vector as shared_vector
 from ecs_exposure.analysis.vulnerabilities.records import (
@@ -35,7 +41,6 @@ from ecs_exposure.analysis.vulnerabilities.records import (
     Vulnerability,
     canonical_id,
 )
-from ecs_exposure.image_refs import ImageRef, normalise_digest, parse_image, repository_of
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.scanners.common import (
     array,
@@ -82,7 +87,7 @@ def identity_of(doc: dict[str, Any]) -> ImageIdentity:
             refs.append(ref)
             if ref.digest:
                 digests.add(ref.digest)
-    label = text(target.get("userInput")) or (refs[0].name if refs else "unnamed image")
+    label = text(target.get("userInput")) or (refs[0].full_name if refs else "unnamed image")
     return ImageIdentity(frozenset(digests), tuple(dict.fromkeys(refs)), label)
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from ecs_exposure.analysis.arn import parse_arn
+from ecs_exposure.analysis.images.reference import ImageRef, ecr_image, normalise_digest
 from ecs_exposure.analysis.vulnerabilities.cvss import CvssVector
 from ecs_exposure.analysis.vulnerabilities.cvss import vector as shared_vector
 from ecs_exposure.analysis.vulnerabilities.records import (
@@ -36,7 +37,6 @@ from ecs_exposure.analysis.vulnerabilities.records import (
     Origin,
     Vulnerability,
 )
-from ecs_exposure.image_refs import ImageRef, ecr_image, normalise_digest
 from ecs_exposure.sources.scanners.common import (
     JsonMemo,
     array,
@@ -188,8 +188,8 @@ def ecr_identity(resource: dict[str, Any]) -> tuple[str, ImageIdentity] | None:
                             partition=partition)
             if ref is not None:
                 refs.append(ref)
-    label = refs[0].name if refs else str(digest)
-    key = f"{digest}|{'|'.join(r.name for r in refs)}"
+    label = refs[0].full_name if refs else str(digest)
+    key = f"{digest}|{'|'.join(r.full_name for r in refs)}"
     return key, ImageIdentity(frozenset({digest} if digest else ()), tuple(refs), label)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ecs_exposure.analysis.images.reference import ImageRef, parse_image, repository_of
 from ecs_exposure.analysis.vulnerabilities.cvss import CvssVector
 from ecs_exposure.analysis.vulnerabilities.cvss import vector as shared_vector
 from ecs_exposure.analysis.vulnerabilities.records import (
@@ -32,7 +33,6 @@ from ecs_exposure.analysis.vulnerabilities.records import (
     OsRelease,
     Vulnerability,
 )
-from ecs_exposure.image_refs import ImageRef, parse_image, repository_of
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.scanners.common import (
     JsonMemo,
@@ -81,7 +81,7 @@ def identity_of(doc: dict[str, Any]) -> ImageIdentity:
             refs.append(ref)
             if ref.digest:
                 digests.add(ref.digest)
-    label = text(doc.get("ArtifactName")) or (refs[0].name if refs else "unnamed image")
+    label = text(doc.get("ArtifactName")) or (refs[0].full_name if refs else "unnamed image")
     return ImageIdentity(frozenset(digests), tuple(dict.fromkeys(refs)), label)
 
 

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from ecs_exposure.image_refs import ecr_image, normalise_digest, parse_image, repository_of
+from ecs_exposure.analysis.images.reference import (
+    ecr_image,
+    normalise_digest,
+    parse_image,
+    parse_reference,
+    repository_of,
+)
 
 HEX = "ab" * 32
 
@@ -80,3 +86,21 @@ def test_digest_helpers() -> None:
     assert normalise_digest(5) is None
     ref = repository_of(f"{'1' * 12}.dkr.ecr.us-east-1.amazonaws.com/web@sha256:{HEX}")
     assert ref is not None and ref.tag is None and ref.digest == f"sha256:{HEX}"
+
+
+def test_as_written_reading_for_the_image_checks() -> None:
+    """``parse_reference`` keeps the host and case as written and reads any name (a template
+    placeholder is evaluated as a Docker Hub repository); ``parse_image`` refuses those."""
+    host = "111122223333.dkr.ecr-fips.us-east-1.amazonaws.com"
+    fips = parse_reference(f"{host}/team/web:1")
+    assert fips is not None and fips.registry == host and fips.ecr_registry_id == "111122223333"
+    assert fips.registry_key == "ecr:111122223333:us-east-1"
+    placeholder = parse_reference("<IMAGE1_NAME>")
+    assert placeholder is not None and not placeholder.pinned
+    assert placeholder.repository_name == "docker.io/library/<IMAGE1_NAME>"
+    assert parse_image("<IMAGE1_NAME>") is None
+    cased = parse_reference(f"ghcr.io/Org/App:v1@sha256:{HEX}")
+    assert cased is not None and cased.repository_name == "ghcr.io/Org/App" and cased.pinned
+    assert cased.full_name == f"ghcr.io/Org/App:v1@sha256:{HEX}"
+    for bad in ("", "a b", "app@sha256:xyz", f"app@sha256:{'_' * 40}", "/app", "a//b"):
+        assert parse_reference(bad) is None, bad
