@@ -85,6 +85,8 @@ class Meter:
         """Hashes what is read (a layer's ``diff_id`` is the digest of its uncompressed tar)."""
         self.pos = 0
         self.limit: int | None = None
+        self.ended = False
+        """An empty read was seen while tarfile parsed a header (the data has ended)."""
 
     def arm(self, start: int) -> None:
         """tarfile is about to parse the header at ``start``: cap how far it may read."""
@@ -100,6 +102,13 @@ class Meter:
                 "an extended tar header (pax or GNU long name) is larger than "
                 f"{self.budget.limits.max_header_bytes:,} bytes", "max_header_bytes")
         data: bytes = self.stream.read(-1 if size is None else size)
+        if not data and size != 0 and self.limit is not None:
+            if self.ended:
+                # tarfile skips a member by reading blocks, even past the end: a size field
+                # claiming 2**60 bytes would keep it reading nothing for hours.
+                raise ImageError(f"{self.budget.label}: tar stream ends inside an entry "
+                                 "(truncated, or a size field larger than the data)")
+            self.ended = True
         self.pos += len(data)
         if self.hasher is not None:
             self.hasher.update(data)
@@ -127,9 +136,10 @@ class Meter:
         target = {os.SEEK_SET: offset, os.SEEK_CUR: self.pos + offset}.get(whence)
         if target is None:
             raise OSError("only absolute and relative seeks are supported")
+        reached: int = self.stream.seek(target)      # a decompressor stops at the end
         if self.rewinds and self.charge:
-            self.budget.inflate(target - self.pos if target >= self.pos else target)
-        self.pos = self.stream.seek(target)
+            self.budget.inflate(reached - self.pos if target >= self.pos else reached)
+        self.pos = reached
         return self.pos
 
     def close(self) -> None:
