@@ -72,14 +72,20 @@ def messages(errors: list[Any]) -> str:
 
 # ---- extended tar headers ------------------------------------------------------------------
 
+# Peak RSS of the child's own address space: VmHWM (ru_maxrss would also count the parent
+# pytest's RSS at fork, which Linux carries across execve).
 _PEAK = """
-import json, resource, sys
+import json, re, resource, sys
 from pathlib import Path
 from ecs_exposure.analysis.images.context import ImageContext
 from ecs_exposure.sources.images.load import load_images
 errors = load_images(Path(sys.argv[1]), ImageContext())
-print(json.dumps({"errors": [[e.source, e.message] for e in errors],
-                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+try:
+    status = Path("/proc/self/status").read_text()
+    peak = int(re.search(r"VmHWM:\\s*(\\d+) kB", status).group(1))
+except (OSError, AttributeError):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"errors": [[e.source, e.message] for e in errors], "peak_kib": peak}))
 """
 
 
