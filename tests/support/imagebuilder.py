@@ -71,6 +71,22 @@ def layer_tar(files: list[File]) -> bytes:
     return buffer.getvalue()
 
 
+def claimed_header(typeflag: bytes, claimed_size: int, name: str = "././@PaxHeader") -> bytes:
+    """One 512-byte tar header of ``typeflag`` (``x``/``g`` pax, ``L``/``K`` GNU long name)
+    whose size field claims ``claimed_size`` bytes: the data need not follow."""
+    info = tarfile.TarInfo(name)
+    info.type = typeflag
+    info.size = claimed_size
+    return info.tobuf(tarfile.USTAR_FORMAT)
+
+
+def gzip_zeros_after(head: bytes, zero_mib: int) -> bytes:
+    """A gzip stream of ``head`` then ``zero_mib`` MiB of zeros, made of concatenated gzip
+    members (a valid stream) so a test never builds the inflated bytes in memory."""
+    zeros = gzip.compress(b"\0" * (1 << 20), mtime=0)
+    return gzip.compress(head, mtime=0) + zeros * zero_mib
+
+
 def compress(data: bytes, how: str) -> tuple[bytes, str]:
     if how == "gzip":
         return gzip.compress(data, mtime=0), "application/vnd.oci.image.layer.v1.tar+gzip"
@@ -101,18 +117,28 @@ class Image:
     manifest_bytes: bytes = b""
     config_bytes: bytes = b""
     layer_blobs: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+    raw_layers: list[bytes] = field(default_factory=list)
+    """Uncompressed layer tars taken as they are (hostile or mutated), after ``layers``."""
+    blob_layers: list[bytes] = field(default_factory=list)
+    """Layer blobs taken as they are (already compressed, possibly hostile), after those;
+    their diff_id is set to the blob digest (OCI readers check the blob digest)."""
 
     def build(self) -> Image:
         diff_ids = []
         descriptors = []
         self.layer_blobs = []
-        for files in self.layers:
-            raw = layer_tar(files)
+        for raw in [layer_tar(files) for files in self.layers] + self.raw_layers:
             blob, media = compress(raw, self.compression)
             self.blobs[digest(blob)] = blob
             self.layer_blobs.append((digest(blob), blob, raw))
             diff_ids.append(digest(raw))
             descriptors.append({"mediaType": media, "digest": digest(blob), "size": len(blob)})
+        for blob in self.blob_layers:
+            self.blobs[digest(blob)] = blob
+            self.layer_blobs.append((digest(blob), blob, blob))
+            diff_ids.append(digest(blob))
+            descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                                "digest": digest(blob), "size": len(blob)})
         config: dict[str, Any] = {
             "architecture": "amd64", "os": "linux", "created": self.created,
             "config": {"Env": self.env, "Cmd": ["/app"]},
@@ -136,10 +162,17 @@ class Image:
         return digest(self.manifest_bytes)
 
 
+def blob_name(name: str) -> str:
+    """``blobs/<algorithm>/<hex>`` of a digest, as OCI layouts store it."""
+    algorithm, _, encoded = name.partition(":")
+    return f"blobs/{algorithm}/{encoded}"
+
+
 def _write_blobs(root: Path, blobs: dict[str, bytes]) -> None:
-    (root / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
     for name, data in blobs.items():
-        (root / "blobs" / "sha256" / name.split(":", 1)[1]).write_bytes(data)
+        path = root / blob_name(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 def oci_layout(root: Path, image: Image, ref_name: str | None = None,
@@ -183,7 +216,7 @@ def docker_save(path: Path, image: Image, repo_tag: str, shape: str = "legacy") 
                                                     "Layers": layers}]).encode())
             return path
         for name, data in image.blobs.items():
-            _add(tar, f"blobs/sha256/{name.split(':')[1]}", data)
+            _add(tar, blob_name(name), data)
         _add(tar, "oci-layout", b'{"imageLayoutVersion": "1.0.0"}')
         if shape == "v25":
             index = {"schemaVersion": 2, "manifests": [{

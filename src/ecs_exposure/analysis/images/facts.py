@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ecs_exposure.analysis.images.components import FILE_INDEX
-from ecs_exposure.analysis.images.layers import Tree, squash
+from ecs_exposure.analysis.images.layers import LayerCache, Tree, squash
 from ecs_exposure.analysis.images.layout import ImageEntry, Layout
 from ecs_exposure.analysis.images.packages import Package, is_package_db, read_packages
 
@@ -118,9 +118,12 @@ def apply_config(facts: ImageFacts, config: dict[str, Any]) -> None:
                      if isinstance(h, dict) and h.get("created_by")]
 
 
-def inspect_entry(layout: Layout, entry: ImageEntry, extra_files: tuple[str, ...] = ()
-                  ) -> ImageFacts:
-    """Full facts of one image in a layout: config, squashed tree, packages, components."""
+def inspect_entry(layout: Layout, entry: ImageEntry, extra_files: tuple[str, ...] = (),
+                  cache: LayerCache | None = None) -> ImageFacts:
+    """Full facts of one image in a layout: config, squashed tree, packages, components.
+
+    ``cache`` (one per load) lets images that share layers read each shared blob once.
+    """
     facts = ImageFacts(layout.store.label, list(entry.refs), list(entry.digests),
                        entry.config_digest, layout=layout, platform=entry.platform)
     apply_config(facts, entry.config)
@@ -130,7 +133,7 @@ def inspect_entry(layout: Layout, entry: ImageEntry, extra_files: tuple[str, ...
     def keep(path: str) -> bool:
         return path in _KEPT or is_package_db(path)
 
-    tree = squash(layout.store, [(layer.path, layer.digest) for layer in entry.layers], keep)
+    tree = squash(layout.store, entry.layers, keep, cache)
     facts.notes.extend(tree.warnings)
     dbs: dict[str, bytes] = {}
     for path, item in tree.entries.items():

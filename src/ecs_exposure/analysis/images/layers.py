@@ -3,35 +3,55 @@
 Layers apply in order; ``.wh.<name>`` deletes ``<name>`` from lower layers and ``.wh..wh..opq``
 hides a directory's lower contents (OCI image-spec layer.md). Compression is told from magic
 bytes, not media types (gzip ``1f 8b``, zstd ``28 b5 2f fd``, else plain tar). Only the few files
-the checks read (package databases, os-release) are kept in memory, each under a size cap;
-everything else is just a path, its mode and the layer it came from.
+the checks read (package databases, os-release) are kept in memory, each under a size cap and
+all of them under a total; everything else is just a path, its mode and the layer it came from.
+
+Each layer is verified while it streams: against its descriptor digest (compressed bytes), or,
+for ``docker save`` layers that have none, against the config's ``rootfs.diff_ids`` entry
+(uncompressed bytes). A layer listed more than once in a load (the same base under several
+images, or one blob repeated in a manifest) is read once: its changes are kept and replayed.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import posixpath
 import tarfile
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, cast
 
-import zstandard
+from ecs_exposure.analysis.images import digests
+from ecs_exposure.analysis.images.layout import Layer
+from ecs_exposure.analysis.images.limits import Budget, ImageError, limit_error
+from ecs_exposure.analysis.images.store import Store, clean_member
+from ecs_exposure.analysis.images.streams import (
+    READ_ERRORS,
+    Hashing,
+    Meter,
+    decompress_layer,
+    members,
+    open_tar,
+)
 
-from ecs_exposure.analysis.images.store import ImageError, Store, clean_member
-
-MAX_CONTENT_BYTES = 64 * 1024 * 1024
-"""Cap for one kept file (an rpmdb.sqlite of a large image is tens of MiB)."""
-MAX_MEMBERS = 1_000_000
-"""Cap on tar members across an image: real images have far fewer."""
-MAX_LAYER_BYTES = 32 * 1024 ** 3
-"""Cap on one layer's uncompressed size, so a decompression bomb ends instead of running on."""
-
-_GZIP = b"\x1f\x8b"
-_ZSTD = b"\x28\xb5\x2f\xfd"
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One tar member of a layer, as the squash applies it.
+
+    ``kind`` is ``dir``, ``file``, ``symlink``, ``hardlink``, ``other`` (device, FIFO: it only
+    hides what lower layers had there), ``whiteout``, ``opaque``, ``oversize`` (a kept file
+    above the per-file cap), ``traversal`` (``path`` is then the raw name) or ``skip``.
+    """
+
+    kind: str
+    path: str
+    mode: int = 0
+    link: str = ""
+    content: bytes | None = None
+    size: int = 0
 
 
 @dataclass
@@ -58,6 +78,56 @@ class Tree:
     """Directory → highest layer that hides its lower contents (opaque, or replaced by a
     non-directory); the directory entry itself stays."""
     members: int = 0
+    kept: int = 0
+    """Bytes of kept file content currently held."""
+
+    def apply(self, change: Change, index: int, label: str, budget: Budget) -> None:
+        """Apply one change of layer ``index``, charging entries and kept bytes."""
+        limits = budget.limits
+        self.members += 1
+        if self.members > limits.max_entries:
+            raise limit_error(label, f"the image has more than {limits.max_entries:,} entries",
+                              "max_entries", limits)
+        if not self.members % 4096:
+            budget.tick()
+        kind, path = change.kind, change.path
+        if kind == "skip":
+            return
+        if kind == "traversal":
+            self.warnings.append(f"layer {index}: path traversal entry {path!r} ignored")
+        elif kind == "opaque":
+            self.hidden[path] = index
+        elif kind == "whiteout":
+            self.removed[path] = index
+        elif kind == "dir":
+            self.entries[path] = Entry("dir", change.mode, index)
+        else:
+            # A non-directory replaces whatever lower layers had under this path
+            # (directory entries are optional in tars, so do not rely on seeing one).
+            self.hidden[path] = index
+            if kind == "symlink":
+                self.entries[path] = Entry("symlink", change.mode, index, change.link)
+            elif kind == "hardlink":
+                self.entries[path] = Entry("hardlink", change.mode, index, change.link)
+            elif kind == "oversize":
+                self.warnings.append(f"layer {index}: {path} is {change.size:,} bytes, above the "
+                                     f"{limits.max_file_bytes:,}-byte cap; not read")
+                self._put(path, Entry("file", change.mode, index), label, budget)
+            elif kind == "file":
+                self._put(path, Entry("file", change.mode, index, content=change.content),
+                          label, budget)
+
+    def _put(self, path: str, entry: Entry, label: str, budget: Budget) -> None:
+        old = self.entries.get(path)
+        if old is not None and old.content is not None:
+            self.kept -= len(old.content)
+        self.entries[path] = entry
+        if entry.content is not None:
+            self.kept += len(entry.content)
+            cap = budget.limits.max_kept_bytes
+            if self.kept > cap:
+                raise limit_error(label, f"kept files (package databases, os-release) add up "
+                                  f"to more than {cap:,} bytes", "max_kept_bytes", budget.limits)
 
     def finish(self) -> None:
         """Apply whiteouts once, at the end: an entry from layer ``e`` is gone when a whiteout
@@ -117,145 +187,137 @@ def _link_target(path: str, link: str) -> str | None:
     return "" if normal == "." else normal
 
 
-def open_layer(stream: IO[bytes]) -> IO[bytes]:
-    """Wrap a layer blob in the decompressor its first bytes call for."""
-    head = stream.read(4)
-    rest = _Prefixed(head, stream)
-    source = cast(IO[bytes], rest)
-    if head.startswith(_GZIP):
-        return cast(IO[bytes], _Capped(gzip.GzipFile(fileobj=source, mode="rb")))
-    if head.startswith(_ZSTD):
-        return cast(IO[bytes], _Capped(zstandard.ZstdDecompressor().stream_reader(source)))
-    return cast(IO[bytes], _Capped(source))
+def _changes(tar: tarfile.TarFile, meter: Meter, keep: Callable[[str], bool],
+             max_file: int) -> Iterator[Change]:
+    """The changes of one uncompressed layer tar stream, reading kept files' content."""
+    for member in members(tar, meter, keep_seen=False):
+        path = clean_member(member.name)
+        if path is None:
+            yield Change("traversal", member.name[:200])
+            continue
+        if not path:
+            yield Change("skip", "")
+            continue
+        directory, _, base = path.rpartition("/")
+        if base == OPAQUE:
+            yield Change("opaque", directory)
+        elif base.startswith(WHITEOUT):
+            yield Change("whiteout", f"{directory}/{base[len(WHITEOUT):]}" if directory
+                         else base[len(WHITEOUT):])
+        elif member.isdir():
+            yield Change("dir", path, member.mode)
+        elif member.issym():
+            yield Change("symlink", path, member.mode, member.linkname)
+        elif member.islnk():
+            yield Change("hardlink", path, member.mode, member.linkname)
+        elif member.isreg():
+            content = None
+            if keep(path):
+                if member.size > max_file:
+                    yield Change("oversize", path, member.mode, size=member.size)
+                    continue
+                handle = tar.extractfile(member)
+                content = handle.read(max_file) if handle else None
+            yield Change("file", path, member.mode, content=content)
+        else:
+            yield Change("other", path, member.mode)
 
 
-class _Capped:
-    """Refuse to inflate a layer beyond ``MAX_LAYER_BYTES``."""
-
-    def __init__(self, stream: Any) -> None:
-        self.stream = stream
-        self.total = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data: bytes = self.stream.read(size)
-        self.total += len(data)
-        if self.total > MAX_LAYER_BYTES:
-            raise ImageError(f"layer inflates beyond {MAX_LAYER_BYTES:,} bytes")
-        return data
-
-    def close(self) -> None:
-        self.stream.close()
-
-
-class _Prefixed:
-    """A stream with some already-read bytes put back in front."""
-
-    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
-        self.head = head
-        self.stream = stream
-
-    def read(self, size: int = -1) -> bytes:
-        if self.head:
-            if size is None or size < 0:
-                data, self.head = self.head + self.stream.read(), b""
-                return data
-            data, self.head = self.head[:size], self.head[size:]
-            if len(data) < size:
-                data += self.stream.read(size - len(data))
-            return data
-        return self.stream.read(size)
-
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        self.stream.close()
-
-
-def apply_layer(tree: Tree, stream: IO[bytes], index: int, label: str,
-                keep: Callable[[str], bool]) -> int:
-    """Apply one uncompressed layer tar stream; returns the number of members read."""
-    count = 0
+def _read_layer(store: Store, layer: Layer, index: int, label: str,
+                keep: Callable[[str], bool]) -> Iterator[Change]:
+    """Stream one layer's changes, then check it against its digest (blob or diff_id)."""
+    expected = layer.digest if layer.digest is not None else layer.diff_id
+    if expected is None:
+        raise ImageError(f"{label}: layer {index} has no rootfs.diff_ids entry in the image "
+                         "config, so its content cannot be verified")
     try:
-        with tarfile.open(fileobj=stream, mode="r|") as tar:
-            for member in tar:
-                count += 1
-                tree.members += 1
-                if tree.members > MAX_MEMBERS:
-                    raise ImageError(f"{label}: the image has more than {MAX_MEMBERS:,} "
-                                     "entries")
-                path = clean_member(member.name)
-                if path is None:
-                    tree.warnings.append(f"layer {index}: path traversal entry "
-                                         f"{member.name[:200]!r} ignored")
-                    continue
-                if not path:
-                    continue
-                directory, _, base = path.rpartition("/")
-                if base == OPAQUE:
-                    tree.hidden[directory] = index
-                    continue
-                if base.startswith(WHITEOUT):
-                    target = f"{directory}/{base[len(WHITEOUT):]}" if directory else \
-                        base[len(WHITEOUT):]
-                    tree.removed[target] = index
-                    continue
-                if member.isdir():
-                    tree.entries[path] = Entry("dir", member.mode, index)
-                    continue
-                # A non-directory replaces whatever lower layers had under this path
-                # (directory entries are optional in tars, so do not rely on seeing one).
-                tree.hidden[path] = index
-                if member.issym():
-                    tree.entries[path] = Entry("symlink", member.mode, index, member.linkname)
-                elif member.islnk():
-                    tree.entries[path] = Entry("hardlink", member.mode, index, member.linkname)
-                elif member.isfile():
-                    content = None
-                    if keep(path):
-                        if member.size > MAX_CONTENT_BYTES:
-                            tree.warnings.append(
-                                f"layer {index}: {path} is {member.size:,} bytes, above the "
-                                f"{MAX_CONTENT_BYTES:,}-byte cap; not read")
-                        else:
-                            handle = tar.extractfile(member)
-                            content = handle.read(MAX_CONTENT_BYTES) if handle else None
-                    tree.entries[path] = Entry("file", member.mode, index, content=content)
-    except (tarfile.TarError, OSError, EOFError, zstandard.ZstdError) as exc:
-        raise ImageError(f"{label}: layer {index} is not a readable tar stream: {exc}") from None
-    return count
+        check = digests.hasher(expected)
+        path = digests.blob_path(expected) if layer.digest is not None else layer.path
+    except ImageError as exc:
+        raise ImageError(f"{label}: layer {index}: {exc}") from None
+    budget = store.budget
+    with store.open(path) as raw:
+        try:
+            blob = Hashing(raw, check if layer.digest is not None else None)
+            meter = Meter(decompress_layer(blob), budget,
+                          hasher=None if layer.digest is not None else check)
+            with open_tar(meter, stream=True) as tar:
+                yield from _changes(tar, meter, keep, budget.limits.max_file_bytes)
+            if layer.digest is None:
+                meter.drain()                       # the rest of the uncompressed stream
+            blob.drain()
+        except ImageError:
+            raise
+        except READ_ERRORS as exc:
+            raise ImageError(f"{label}: layer {index} is not a readable tar stream: "
+                             f"{exc}") from None
+    if check.hexdigest() != digests.split(expected)[1]:
+        what = "its digest" if layer.digest is not None else "the config's diff_id"
+        raise ImageError(f"{label}: layer {index} content does not match {what} {expected} "
+                         "(tampered or corrupt)")
 
 
-class _Hashing:
-    """Hash a blob while it streams, so a tampered layer is caught without a second read."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.hash = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        self.hash.update(data)
-        return data
-
-    def drain(self) -> str:
-        while self.read(1 << 20):
-            pass
-        return "sha256:" + self.hash.hexdigest()
+LayerKey = tuple[str, str | None, str | None]
 
 
-def squash(store: Store, layers: list[tuple[str, str | None]],
-           keep: Callable[[str], bool]) -> Tree:
-    """Apply every ``(path, expected digest)`` layer in order."""
+def _key(layer: Layer) -> LayerKey:
+    return layer.path, layer.digest, layer.diff_id
+
+
+class LayerCache:
+    """Changes of the layers a load lists more than once, so each such blob is read once.
+
+    Only verified layers are kept (a layer is stored after its digest checked), and the cache
+    holds at most ``max_entries`` changes and ``max_kept_bytes`` of content in all; beyond
+    that a repeated layer is read again, still within the load's budget.
+    """
+
+    def __init__(self, layers: Iterable[Layer], budget: Budget) -> None:
+        counts = Counter(_key(layer) for layer in layers)
+        self.repeated = {key for key, count in counts.items() if count > 1}
+        self.limits = budget.limits
+        self.changes: dict[LayerKey, list[Change]] = {}
+        self.size = 0
+        self.kept = 0
+
+    def get(self, layer: Layer) -> list[Change] | None:
+        """The kept changes of ``layer``, if it was read before."""
+        return self.changes.get(_key(layer))
+
+    def wants(self, layer: Layer) -> bool:
+        """Whether ``layer`` is listed again later and not kept yet."""
+        key = _key(layer)
+        return key in self.repeated and key not in self.changes
+
+    def put(self, layer: Layer, changes: list[Change]) -> None:
+        """Keep a verified layer's changes, if they fit."""
+        kept = sum(len(c.content) for c in changes if c.content is not None)
+        if (self.size + len(changes) <= self.limits.max_entries
+                and self.kept + kept <= self.limits.max_kept_bytes):
+            self.changes[_key(layer)] = changes
+            self.size += len(changes)
+            self.kept += kept
+
+
+def squash(store: Store, layers: list[Layer], keep: Callable[[str], bool],
+           cache: LayerCache | None = None) -> Tree:
+    """Apply every layer in order (replaying a layer the cache already holds)."""
     tree = Tree()
-    for index, (path, digest) in enumerate(layers):
-        label = f"{store.label}: {path}"
-        with store.open(path) as raw:
-            hashing = _Hashing(raw)
-            apply_layer(tree, open_layer(hashing), index, label, keep)  # type: ignore[arg-type]
-            actual = hashing.drain()
-        if digest is not None and digest.startswith("sha256:") and actual != digest:
-            raise ImageError(f"{label}: layer {index} content does not match its digest "
-                             f"{digest} (tampered or corrupt)")
+    budget = store.budget
+    for index, layer in enumerate(layers):
+        label = f"{store.label}: {layer.path}"
+        budget.tick()
+        kept = cache.get(layer) if cache is not None else None
+        if kept is not None:
+            for change in kept:
+                tree.apply(change, index, label, budget)
+            continue
+        record: list[Change] | None = [] if cache is not None and cache.wants(layer) else None
+        for change in _read_layer(store, layer, index, label, keep):
+            tree.apply(change, index, label, budget)
+            if record is not None:
+                record.append(change)
+        if cache is not None and record is not None:
+            cache.put(layer, record)
     tree.finish()
     return tree

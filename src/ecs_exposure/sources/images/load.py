@@ -4,24 +4,28 @@ Each entry is judged by content: a directory holding ``index.json`` or ``manifes
 layout (not descended into further); any other file that is a tar archive (plain or gzip) is a
 ``docker save`` or OCI archive. Layouts holding only signatures (``cosign save`` of a ``.sig``)
 are kept for signature lookup. A bad archive is an error naming it; the rest still load.
+Each archive or layout is read within its own budget (``ImageLimits``): a cap that is hit is an
+error naming the archive and the cap, and the next archive starts afresh. Only regular files
+and directories are looked at (a FIFO in the folder is never opened).
 """
 
 from __future__ import annotations
 
 import os
-import tarfile
 from pathlib import Path
 
 from ecs_exposure.analysis.images.context import ImageContext
 from ecs_exposure.analysis.images.facts import inspect_entry
+from ecs_exposure.analysis.images.layers import LayerCache
 from ecs_exposure.analysis.images.layout import read_layout
-from ecs_exposure.analysis.images.store import ImageError, open_store
+from ecs_exposure.analysis.images.limits import Budget, ImageError, ImageLimits
+from ecs_exposure.analysis.images.store import is_archive, open_store
 from ecs_exposure.model import SourceError
 
 _LAYOUT_MARKERS = ("index.json", "manifest.json")
 
 
-def _candidates(root: Path) -> list[Path]:
+def _candidates(root: Path, limits: ImageLimits) -> list[Path]:
     if root.is_file():
         return [root]
     if any((root / m).is_file() for m in _LAYOUT_MARKERS):
@@ -37,36 +41,55 @@ def _candidates(root: Path) -> list[Path]:
                     found.append(base / name)
         for name in sorted(files):
             path = base / name
-            if not name.startswith(".") and tarfile.is_tarfile(path):
+            if not name.startswith(".") and is_archive(path, limits):
                 found.append(path)
     return sorted(found)
 
 
-def load_image(path: Path, ctx: ImageContext) -> list[SourceError]:
-    """Inspect every image of one layout or archive; returns the problems."""
+def load_image(path: Path, ctx: ImageContext, limits: ImageLimits | None = None
+               ) -> list[SourceError]:
+    """Inspect every image of one layout or archive, within ``limits``; returns the problems."""
+    budget = Budget(limits if limits is not None else ImageLimits(), str(path))
+    try:
+        return _load(path, ctx, budget)
+    finally:
+        budget.close()          # the layout stays for signature lookups, outside the budget
+
+
+def _load(path: Path, ctx: ImageContext, budget: Budget) -> list[SourceError]:
     errors: list[SourceError] = []
     try:
-        store = open_store(path)
+        store = open_store(path, budget)
+    except ImageError as exc:
+        return [SourceError(str(path), str(exc))]
+    try:
         layout = read_layout(store)
     except ImageError as exc:
+        store.close()
         return [SourceError(str(path), str(exc))]
     if layout not in ctx.layouts:
         ctx.layouts.append(layout)
+    cache = LayerCache((layer for entry in layout.images for layer in entry.layers), budget)
     for entry in layout.images:
         try:
-            ctx.add_facts(inspect_entry(layout, entry, ctx.policy.extra_files))
+            ctx.add_facts(inspect_entry(layout, entry, ctx.policy.extra_files, cache))
         except ImageError as exc:
             errors.append(SourceError(str(path), str(exc)))
     if not layout.images and not layout.artifacts:
-        errors.append(SourceError(str(path), "no image or signature found in the layout"))
+        why = "".join(f"; {note}" for note in layout.notes[:5])   # e.g. an unreadable manifest
+        errors.append(SourceError(str(path), f"no image or signature found in the layout{why}"))
     return errors
 
 
-def load_images(root: Path, ctx: ImageContext) -> list[SourceError]:
-    """Load every layout and archive under ``root``."""
+def load_images(root: Path, ctx: ImageContext, limits: ImageLimits | None = None
+                ) -> list[SourceError]:
+    """Load every layout and archive under ``root``, each within its own ``limits``."""
     if not root.exists():
         return [SourceError(str(root), "no such file or directory")]
+    if not root.is_dir() and not root.is_file():
+        return [SourceError(str(root), "not a regular file or directory")]
+    limits = limits if limits is not None else ImageLimits()
     errors: list[SourceError] = []
-    for path in _candidates(root):
-        errors.extend(load_image(path, ctx))
+    for path in _candidates(root, limits):
+        errors.extend(load_image(path, ctx, limits))
     return errors

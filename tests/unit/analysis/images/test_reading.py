@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ecs_exposure.analysis.images import layers as layers_module
 from ecs_exposure.analysis.images.context import ImageContext
 from ecs_exposure.analysis.images.facts import ImageFacts
+from ecs_exposure.analysis.images.limits import ImageLimits
 from ecs_exposure.analysis.images.packages import parse_rpm_header
 from ecs_exposure.sources.images.load import load_image, load_images
 from support.imagebuilder import (
@@ -27,9 +27,9 @@ from support.imagebuilder import (
 )
 
 
-def inspect(path: Path) -> ImageFacts:
+def inspect(path: Path, limits: ImageLimits | None = None) -> ImageFacts:
     ctx = ImageContext()
-    errors = load_image(path, ctx)
+    errors = load_image(path, ctx, limits)
     assert errors == [], errors
     assert len(ctx.facts) == 1
     return ctx.facts[0]
@@ -169,10 +169,9 @@ def test_path_traversal_members_are_ignored(tmp_path: Path) -> None:
     assert not (tmp_path / "etc" / "evil").exists() and not Path("/abs/evil").exists()
 
 
-def test_huge_kept_member_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(layers_module, "MAX_CONTENT_BYTES", 1024)
+def test_huge_kept_member_is_not_read(tmp_path: Path) -> None:
     image = Image([[File("var/lib/dpkg/status", b"Package: x\n" * 500, 0o644)]]).build()
-    facts = inspect(oci_layout(tmp_path / "huge", image))
+    facts = inspect(oci_layout(tmp_path / "huge", image), ImageLimits(max_file_bytes=1024))
     assert facts.packages == []
     assert any("above the 1,024-byte cap" in n for n in facts.notes)
 
@@ -220,26 +219,22 @@ def test_whiteout_then_re_add_and_file_replacing_directory(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("cap,value,message", [
-    ("MAX_LAYER_BYTES", 2048, "inflates beyond 2,048 bytes"),
-    ("MAX_MEMBERS", 3, "more than 3 entries"),
+    ("max_inflated_bytes", 2048, "inflates beyond 2,048 bytes"),
+    ("max_entries", 3, "more than 3 entries"),
 ])
-def test_decompression_and_member_caps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       cap: str, value: int, message: str) -> None:
-    monkeypatch.setattr(layers_module, cap, value)
+def test_decompression_and_member_caps(tmp_path: Path, cap: str, value: int,
+                                       message: str) -> None:
     image = Image([[File(f"f{i}", b"\0" * 4096) for i in range(5)]]).build()
-    errors = load_image(oci_layout(tmp_path / cap, image), ImageContext())
+    errors = load_image(oci_layout(tmp_path / cap, image), ImageContext(),
+                        ImageLimits(**{cap: value}))
     assert errors and message in errors[0].message
 
 
-def test_archive_with_too_many_members_is_refused(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from ecs_exposure.analysis.images import store
-
-    monkeypatch.setattr(store, "MAX_ARCHIVE_MEMBERS", 10)
+def test_archive_with_too_many_members_is_refused(tmp_path: Path) -> None:
     path = docker_save(tmp_path / "many.tar", debian_like().build(), "web:1", "legacy")
     with tarfile.open(path, "a") as tar:
         for i in range(20):
             info = tarfile.TarInfo(f"junk/{i}")
             tar.addfile(info, io.BytesIO(b""))
-    errors = load_image(path, ImageContext())
+    errors = load_image(path, ImageContext(), ImageLimits(max_archive_members=10))
     assert errors and "more than 10 entries" in errors[0].message
