@@ -17,8 +17,10 @@ from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.analysis.unknown import is_unknown
 from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
+from ecs_exposure.exposure import posture
 from ecs_exposure.exposure import vulnerabilities as vuln_exposure
 from ecs_exposure.exposure.assess import Subject, assess
+from ecs_exposure.exposure.coverage import coverage
 from ecs_exposure.exposure.waivers import apply_exceptions
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import (
@@ -82,8 +84,10 @@ StageCallback = Callable[[str, float], None]
 def _evaluate_services(
     inventory: Inventory, td_traits: dict[str, tuple[Trait, ...]],
     on_service: Callable[[str], None] | None, memo: dict[object, Any],
+    own: dict[str, tuple[Trait, ...]],
 ) -> list[tuple[Subject, list[Trait]]]:
-    """Every service with all its traits: its own, its revisions' and its cluster's."""
+    """Every service with all its traits: its own (also kept in ``own``, for the posture),
+    its revisions' and its cluster's."""
     cluster_traits: dict[str, tuple[Trait, ...]] = {}
     evaluated: list[tuple[Subject, list[Trait]]] = []
     today = inventory.images.clock().date()
@@ -99,6 +103,7 @@ def _evaluate_services(
         keys = list(dict.fromkeys(k for r in refs if (k := inventory.resolve_task_definition(r))))
         traits: list[Trait] = list(registry.run("service", Context(
             inventory, key, service, inventory.sources.get(key), memo)))
+        own[key] = tuple(traits)
         for td_key in keys:
             traits.extend(td_traits[td_key])
         traits.extend(cluster_traits.get(cluster_name, ()))
@@ -125,6 +130,20 @@ def _evaluate_unattached(inventory: Inventory, td_traits: dict[str, tuple[Trait,
         evaluated.append((subject, apply_exceptions(td_traits[key], inventory.images.policy,
                                                     today)))
     return evaluated
+
+
+def _cluster_traits(inventory: Inventory, memo: dict[object, Any]
+                    ) -> dict[str, tuple[Trait, ...]]:
+    """Every cluster's traits, for the posture: a cluster no service of the inputs runs in
+    (a template's cluster alone) has its weaknesses too. Keyed by inventory key; each is
+    judged under the key a service's view of it uses (its ARN, else its name)."""
+    judged = {}
+    for key, cluster in inventory.clusters.items():
+        name = str(cluster.get("clusterName") or last_segment(key))
+        cluster_key = str(cluster.get("clusterArn") or name)
+        judged[key] = tuple(registry.run("cluster", Context(
+            inventory, cluster_key, cluster, inventory.sources.get(cluster_key), memo)))
+    return judged
 
 
 def _order(finding: Finding) -> tuple[int, int, int, int, str, str]:
@@ -183,7 +202,8 @@ def scan_inventory(
         start = perf_counter()
         memo: dict[object, Any] = {}
         td_traits = _task_definition_traits(inventory, memo)
-        services = _evaluate_services(inventory, td_traits, on_service, memo)
+        own: dict[str, tuple[Trait, ...]] = {}
+        services = _evaluate_services(inventory, td_traits, on_service, memo, own)
         unattached = _evaluate_unattached(inventory, td_traits)
         positions = _locate_evidence(services + unattached) if locate_evidence else None
         detected = perf_counter()
@@ -191,6 +211,11 @@ def scan_inventory(
             on_stage("detectors", detected - start)
         findings = _assess_all(inventory, services)
         task_definition_findings = _assess_all(inventory, unattached)
+        policy, today = inventory.images.policy, inventory.images.clock().date()
+        entries = posture.build(
+            inventory, service_traits=own, task_definition_traits=td_traits,
+            cluster_traits=_cluster_traits(inventory, memo),
+            findings=findings + task_definition_findings, policy=policy, today=today)
         result = ScanResult(
             findings=findings,
             task_definition_findings=task_definition_findings,
@@ -206,6 +231,9 @@ def scan_inventory(
             vulnerability_reports=len(inventory.vulnerabilities.reports),
             incomplete=tuple(Incomplete(resource, tuple(reasons))
                              for resource, reasons in sorted(inventory.incomplete.items())),
+            posture=entries,
+            coverage=coverage(inventory, policy,
+                              inventory.images.scanned_by or (lambda _image: [])),
             fixes=FixedRevisions(inventory, findings + task_definition_findings, memo),
             positions=positions,
         )
