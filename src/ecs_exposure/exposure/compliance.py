@@ -104,7 +104,7 @@ def trait_coverage(spec: TraitSpec, coverage: Coverage) -> TraitCoverage:
     if not count:
         return TraitCoverage(spec.id, "none", f"no {noun} in the inputs")
     if not spec.needs:
-        return TraitCoverage(spec.id, "complete", f"{count} {noun}")
+        return TraitCoverage(spec.id, "complete", f"{count} {noun if count > 1 else noun[:-1]}")
     if any(n in _IMAGE_NEEDS for n in spec.needs):
         judged, total, how = _image_coverage(spec.needs, coverage.images)
         detail = f"{judged} of {total} images {how}"
