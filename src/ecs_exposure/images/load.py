@@ -1,4 +1,5 @@
-"""Load a folder of image archives and OCI layouts (``scan --images DIR``) into the context.
+"""Load a folder of image archives and OCI layouts (``scan --images DIR``), or the one image
+``ecs-exposure image`` checks, into the context.
 
 Each entry is judged by content: a directory holding ``index.json`` or ``manifest.json`` is a
 layout (not descended into further); any other file that is a tar archive (plain or gzip) is a
@@ -15,6 +16,7 @@ from pathlib import Path
 from ecs_exposure.images.context import ImageContext
 from ecs_exposure.images.facts import inspect_entry
 from ecs_exposure.images.layout import read_layout
+from ecs_exposure.images.reference import parse_reference
 from ecs_exposure.images.store import ImageError, open_store
 from ecs_exposure.model import SourceError
 
@@ -70,3 +72,40 @@ def load_images(root: Path, ctx: ImageContext) -> list[SourceError]:
     for path in _candidates(root):
         errors.extend(load_image(path, ctx))
     return errors
+
+
+def gate_target(target: str, reference: str | None, arch: str, ctx: ImageContext
+                ) -> tuple[str, bool]:
+    """The reference ``ecs-exposure image TARGET`` checks, and whether it is the image's own.
+
+    TARGET that is not a path is a reference already. An archive or layout is loaded into
+    ``ctx``; its ``arch`` image (or its first) is checked as ``reference`` (which must name
+    the image's digest, if it names one), else as the first reference the image names, else
+    under a placeholder name for its digest (``False``: no registry or repository to judge).
+    Raises :class:`ImageError` when the image cannot be read or named.
+    """
+    path = Path(target)
+    if not path.exists():
+        return reference or target, True
+    before = len(ctx.facts)
+    problems = load_image(path, ctx)
+    if problems or len(ctx.facts) == before:
+        lines = [f"{p.source}: {p.message}" for p in problems or [
+            SourceError(target, "no image found")]]
+        raise ImageError(lines[-1], lines[:-1])
+    facts = next((f for f in ctx.facts[before:] if not f.platform
+                  or f.platform.startswith(f"linux/{arch}")), ctx.facts[before])
+    if reference is not None:
+        pinned = parse_reference(reference)
+        if pinned is not None and pinned.digest and pinned.digest not in facts.digests:
+            raise ImageError(f"--ref names digest {pinned.digest}, but the image in {target} "
+                             f"has {', '.join(facts.digests) or 'none'}")
+        facts.refs.append(reference)   # the archive is the image this reference deploys
+        return reference, True
+    named = [r for r in facts.refs if parse_reference(r) is not None
+             and ("/" in r or ":" in r.split("/")[-1])]
+    if named:
+        return named[0], True
+    if facts.digests:
+        return f"unnamed.invalid/image@{facts.digests[0]}", False
+    raise ImageError("the archive names no reference and has no manifest digest; pass --ref")

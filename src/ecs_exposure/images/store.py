@@ -13,16 +13,14 @@ import tarfile
 from pathlib import Path
 from typing import IO
 
+from ecs_exposure.errors import ImageError as ImageError  # re-exported
+
 MAX_METADATA_BYTES = 16 * 1024 * 1024
 """index.json, manifests, configs and signature blobs are small; anything larger is hostile."""
 
 
 MAX_ARCHIVE_MEMBERS = 100_000
 """An image archive holds a few files per layer and blob; more is not an image."""
-
-
-class ImageError(Exception):
-    """An image layout or archive that cannot be read; the message names the problem."""
 
 
 def clean_member(name: str) -> str | None:

@@ -25,6 +25,7 @@ import orjson
 from ecs_exposure import __version__
 from ecs_exposure.arn import parse_arn
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, truncate, urls
 from ecs_exposure.reporters.json_report import guidance_dict, result_dict
 
@@ -177,3 +178,7 @@ def unplaceable(result: ScanResult, *, account: str | None = None,
 def render(result: ScanResult) -> str:
     """The ``BatchImportFindings`` request body, ``{"Findings": [...]}``."""
     return orjson.dumps({"Findings": findings(result)}, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

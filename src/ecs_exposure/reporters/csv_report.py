@@ -22,6 +22,7 @@ import io
 from typing import Any
 
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, kind
 from ecs_exposure.reporters.json_report import result_dict
 
@@ -82,3 +83,7 @@ def render(result: ScanResult) -> str:
     for row in rows(result):
         writer.writerow({key: cell(value) for key, value in row.items()})
     return buffer.getvalue()
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

@@ -28,6 +28,7 @@ from markupsafe import Markup
 from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.json_report import guidance_dict, result_dict
 from ecs_exposure.reporters.terminal import safe
@@ -201,3 +202,7 @@ def render(result: ScanResult) -> str:
         script=Markup(script),
         geometry={"width": WIDTH, "x": NODE_X, "w": NODE_W, "line": LINE_H},
     )
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

@@ -26,6 +26,7 @@ from ecs_exposure.model import (
     Trait,
 )
 from ecs_exposure.remediation.guidance import guidance_for
+from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.sources.positions import PositionCache
 from ecs_exposure.vuln_exposure import top_vulnerabilities
 from ecs_exposure.vuln_store import (
@@ -342,8 +343,9 @@ def _materialised(value: Any) -> Any:
 _INDENT = orjson.OPT_INDENT_2
 
 
-def write(result: ScanResult, out: BinaryIO) -> None:
-    """Write the pretty JSON result to ``out``, one finding (and one image) at a time.
+def write(result: ScanResult, out: BinaryIO, options: ReportOptions | None = None) -> None:
+    """Write the pretty JSON result to ``out``, one finding (and one image) at a time (the
+    reporter interface; JSON has one form, so ``options`` changes nothing).
 
     The bytes are exactly ``orjson.dumps(result_dict(result), option=OPT_INDENT_2)`` plus a
     newline, but the whole tree never exists at once: on a large estate it would be gigabytes.

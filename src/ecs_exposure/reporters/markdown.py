@@ -29,6 +29,7 @@ from typing import Any
 
 from ecs_exposure import __version__
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, truncate
 from ecs_exposure.reporters.json_report import result_dict
 from ecs_exposure.reporters.terminal import safe
@@ -134,3 +135,7 @@ def render(result: ScanResult) -> str:
             lines += _details(finding)
     lines += ["", f"<sub>ecs-exposure {__version__} · {md(doc['generated_at'])}</sub>", ""]
     return "\n".join(lines)
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

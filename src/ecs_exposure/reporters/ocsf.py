@@ -31,6 +31,7 @@ import orjson
 from ecs_exposure import __version__
 from ecs_exposure.arn import parse_arn
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, epoch_ms, urls
 from ecs_exposure.reporters.json_report import guidance_dict, result_dict
 
@@ -176,3 +177,7 @@ def findings(result: ScanResult) -> list[dict[str, Any]]:
 def render(result: ScanResult) -> str:
     """A JSON array of Detection Findings (what Security Lake custom sources ingest)."""
     return orjson.dumps(findings(result), option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

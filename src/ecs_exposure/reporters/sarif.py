@@ -36,6 +36,7 @@ from ecs_exposure.arn import last_segment
 from ecs_exposure.detectors.registry import TraitSpec, catalog
 from ecs_exposure.model import ScanResult
 from ecs_exposure.remediation.guidance import GUIDANCE
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.json_report import result_dict
 
@@ -190,3 +191,7 @@ def sarif_log(result: ScanResult, root: Path | None = None) -> dict[str, Any]:
 def render(result: ScanResult) -> str:
     """The SARIF log as JSON text."""
     return orjson.dumps(sarif_log(result), option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TextIO
 
 from rich import box
 from rich.console import Console, Group
@@ -26,6 +27,7 @@ from ecs_exposure.model import (
     Severity,
     Trait,
 )
+from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.sources.positions import PositionCache
 from ecs_exposure.vuln_exposure import top_vulnerabilities
 
@@ -121,6 +123,15 @@ def _vulnerability_data(result: ScanResult) -> str:
         name = "EPSS scores" if info.kind == "epss" else "CISA KEV catalog"
         parts.append(f"{name} {safe(info.version or '')} dated {safe(info.date or '?')}")
     return "Vulnerability data: " + "; ".join(parts) + "."
+
+
+def write(result: ScanResult, stream: TextIO, options: ReportOptions) -> None:
+    """The reporter interface: on standard output the table takes the terminal's width and
+    colours; in a file it is plain text :func:`render_text` wide."""
+    if options.terminal:
+        render(result, Console(file=stream, highlight=False), details=options.details)
+    else:
+        stream.write(render_text(result, details=options.details))
 
 
 def render_text(result: ScanResult, *, details: bool = False, width: int = 140) -> str:
