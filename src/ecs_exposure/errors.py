@@ -3,8 +3,8 @@
 Anything derived from :class:`EcsExposureError` is a problem with what the user gave us (a
 file, an option, a policy, an image, AWS access) and is reported as ``error: <message>``;
 any other exception escaping a command is a bug in ecs-exposure. The command line maps each
-class to an exit code in one table (``ecs_exposure.cli.exit_codes``); this module stays free of
-imports so every layer can raise these without loading anything.
+class to an exit code in one table (``ecs_exposure.cli.exit_codes``). Nothing here imports
+the rest of the package, so every layer can raise these without a cycle or a slow import.
 """
 
 from __future__ import annotations
