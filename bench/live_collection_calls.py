@@ -38,6 +38,7 @@ from aws_fixtures import (  # noqa: E402
     Seeder,
     hardened_container,
 )
+
 from ecs_exposure.sources.aws.callcount import expected_calls  # noqa: E402
 from ecs_exposure.sources.aws.collector import collect  # noqa: E402
 from ecs_exposure.sources.aws.options import CollectOptions  # noqa: E402

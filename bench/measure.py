@@ -99,8 +99,8 @@ def measure_stages(paths: list[Path], vulns: list[Path], output: Path | None) ->
 
     from ecs_exposure.detectors.registry import catalog
     from ecs_exposure.inventory import Inventory
+    from ecs_exposure.pipeline import scan_inventory
     from ecs_exposure.reporters import json_report
-    from ecs_exposure.scan import scan_inventory
     from ecs_exposure.sources.files import load_paths
 
     catalog()  # imports every detector module, as the first scan would

@@ -41,7 +41,9 @@ class PolicyError(EcsExposureError):
 
 class ImageError(EcsExposureError):
     """An image layout or archive that cannot be read, or an image that cannot be matched to
-    the reference it is checked as; the message names the problem."""
+    the reference it is checked as; the message names the problem. A cap of
+    ``ImageLimits`` that is hit is its subclass ``LimitError``
+    (:mod:`ecs_exposure.analysis.images.limits`)."""
 
 
 class OutputError(EcsExposureError):

@@ -16,16 +16,13 @@ from urllib.parse import unquote
 
 import orjson
 
-from ecs_exposure.arn import last_segment, parse_arn
-from ecs_exposure.image_refs import parse_image
-from ecs_exposure.images.context import ImageContext
+from ecs_exposure.analysis.arn import last_segment, parse_arn
+from ecs_exposure.analysis.images.context import ImageContext
+from ecs_exposure.analysis.images.reference import parse_image
+from ecs_exposure.analysis.shapes import as_list
+from ecs_exposure.analysis.vulnerabilities.records import ImageReport
+from ecs_exposure.analysis.vulnerabilities.store import VulnerabilityStore
 from ecs_exposure.model import Json, SourceError
-from ecs_exposure.vuln_store import VulnerabilityStore
-from ecs_exposure.vulnerabilities import ImageReport
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 @dataclass
@@ -171,7 +168,7 @@ class Inventory:
                     self._index_route_table(item)
 
     def _index_route_table(self, table: Json) -> None:
-        for assoc in _list(table.get("Associations")):
+        for assoc in as_list(table.get("Associations")):
             if not isinstance(assoc, dict):
                 continue
             if assoc.get("Main") is True and isinstance(table.get("VpcId"), str):
@@ -197,13 +194,13 @@ class Inventory:
     def add_iam(self, doc: Json, source: str, prefix: str = "") -> None:
         """Index roles and managed policies from get-account-authorization-details."""
         self.supplied.add("iam")
-        for index, role in enumerate(_list(doc.get("RoleDetailList"))):
+        for index, role in enumerate(as_list(doc.get("RoleDetailList"))):
             if isinstance(role, dict) and isinstance(role.get("Arn"), str):
                 self.roles[role["Arn"]] = role
                 self._origin(role["Arn"], source, f"{prefix}/RoleDetailList/{index}")
                 if isinstance(role.get("RoleName"), str):
                     self._roles_by_name[role["RoleName"]] = role["Arn"]
-        for index, policy in enumerate(_list(doc.get("Policies"))):
+        for index, policy in enumerate(as_list(doc.get("Policies"))):
             if isinstance(policy, dict) and isinstance(policy.get("Arn"), str):
                 self.managed_policies[policy["Arn"]] = policy
                 self._origin(policy["Arn"], source, f"{prefix}/Policies/{index}")
@@ -224,8 +221,8 @@ class Inventory:
         """Digests running tasks use for ``image``, under its literal or canonical spelling."""
         found = set(self.image_digests.get(image, ()))
         ref = parse_image(image)
-        if ref is not None and ref.name != image:
-            found |= self.image_digests.get(ref.name, set())
+        if ref is not None and ref.full_name != image:
+            found |= self.image_digests.get(ref.full_name, set())
         return frozenset(found)
 
     def resolve_task_definition(self, ref: str) -> str | None:
@@ -249,9 +246,9 @@ class Inventory:
         """
         refs: list[str] = []
         candidates = [service.get("taskDefinition")]
-        candidates += [d.get("taskDefinition") for d in _list(service.get("deployments"))
+        candidates += [d.get("taskDefinition") for d in as_list(service.get("deployments"))
                        if isinstance(d, dict)]
-        candidates += [t.get("taskDefinition") for t in _list(service.get("taskSets"))
+        candidates += [t.get("taskDefinition") for t in as_list(service.get("taskSets"))
                        if isinstance(t, dict)]
         for ref in candidates:
             if isinstance(ref, str) and ref and ref not in refs:
@@ -298,7 +295,7 @@ class Inventory:
         if policy is None:
             return None
         default = policy.get("DefaultVersionId")
-        for version in _list(policy.get("PolicyVersionList")):
+        for version in as_list(policy.get("PolicyVersionList")):
             if isinstance(version, dict) and (
                 version.get("IsDefaultVersion") or version.get("VersionId") == default
             ):

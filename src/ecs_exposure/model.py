@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
-from ecs_exposure.vuln_store import ContainerVulnerabilities, UnscannedImage
-from ecs_exposure.vulnerabilities import IntelSource
+from ecs_exposure.analysis.vulnerabilities.records import IntelSource
+from ecs_exposure.analysis.vulnerabilities.store import ContainerVulnerabilities, UnscannedImage
 
 if TYPE_CHECKING:
     from ecs_exposure.sources.positions import PositionCache

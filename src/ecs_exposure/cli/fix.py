@@ -51,15 +51,20 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
 
     from ecs_exposure.cli.inputs import gather
     from ecs_exposure.cli.output import print_error, stderr_console, writing_to
+    from ecs_exposure.pipeline import scan_inventory
+    from ecs_exposure.remediation.commands import is_valid_secret_arn_prefix
     from ecs_exposure.remediation.fixers import FixOptions
     from ecs_exposure.remediation.plan import plan_for
     from ecs_exposure.remediation.writer import write_plans
     from ecs_exposure.reporters.terminal import safe
-    from ecs_exposure.scan import scan_inventory
     from ecs_exposure.sources.load import demo_paths
 
     if not paths and not demo and aws is None:
         raise click.UsageError("give at least one file or directory, --demo or --aws")
+    if secret_arn_prefix is not None and not is_valid_secret_arn_prefix(secret_arn_prefix):
+        raise click.BadParameter("expected arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret: "
+                                 "plus an optional name prefix of letters, digits and /_+=.@-",
+                                 param_hint="--secret-arn-prefix")
     if do_apply and aws is None:
         raise click.UsageError("--apply needs --aws: a plan is applied only when it was built "
                                "from what is live in AWS now")

@@ -41,9 +41,9 @@ def image(target: str, policy_file: Path | None, reference: str | None,
     from rich.console import Console
 
     from ecs_exposure.cli.inputs import policy_from
-    from ecs_exposure.images.gate import result_dict, run_gate
-    from ecs_exposure.images.load import gate_target
+    from ecs_exposure.exposure.image_gate import result_dict, run_gate
     from ecs_exposure.reporters import image_table
+    from ecs_exposure.sources.images.load import gate_target
     from ecs_exposure.sources.load import load_inputs, prepare_images
 
     policy = policy_from(policy_file)

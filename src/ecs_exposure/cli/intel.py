@@ -25,7 +25,7 @@ def intel() -> None:
 def update(intel_dir: Path | None, epss_url: str | None, kev_url: str | None,
            timeout: float) -> None:
     """Download the current EPSS scores and KEV catalog into the cache (needs network)."""
-    from ecs_exposure import intel as intel_cache
+    from ecs_exposure.sources import intel as intel_cache
 
     epss_url = epss_url or intel_cache.EPSS_URL
     kev_url = kev_url or intel_cache.KEV_URL
@@ -46,10 +46,9 @@ def update(intel_dir: Path | None, epss_url: str | None, kev_url: str | None,
 def status(intel_dir: Path | None) -> None:
     """Show what the cache holds and how old it is."""
     from ecs_exposure.cli.output import print_error, stderr_console
-    from ecs_exposure.intel import default_intel_dir
     from ecs_exposure.inventory import Inventory
     from ecs_exposure.model import SourceError
-    from ecs_exposure.sources.intel import load_intel_dir
+    from ecs_exposure.sources.intel import default_intel_dir, load_intel_dir
 
     directory = intel_dir or default_intel_dir()
     inventory = Inventory()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ecs_exposure.analysis.vulnerabilities.store import DEFAULT_EPSS_THRESHOLD
 from ecs_exposure.cli.exit_codes import ExitCode
 from ecs_exposure.cli.options import (
     FAIL_ON,
@@ -19,7 +20,6 @@ from ecs_exposure.cli.options import (
     policy_option,
 )
 from ecs_exposure.reporters import FORMATS
-from ecs_exposure.vuln_store import DEFAULT_EPSS_THRESHOLD
 
 if TYPE_CHECKING:
     from ecs_exposure.sources.aws.options import CollectOptions
@@ -87,10 +87,9 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     from ecs_exposure.cli.output import emit, parse_formats, stderr_console
     from ecs_exposure.cli.security_hub import send_to_security_hub
     from ecs_exposure.errors import InputError
-    from ecs_exposure.intel import default_intel_dir
-    from ecs_exposure.scan import scan_inventory
+    from ecs_exposure.pipeline import scan_inventory
     from ecs_exposure.sources.iac import parameters as iac_parameters
-    from ecs_exposure.sources.intel import load_intel_dir
+    from ecs_exposure.sources.intel import default_intel_dir, load_intel_dir
     from ecs_exposure.sources.load import demo_paths, prepare_images
 
     if not paths and not demo and aws is None:
@@ -114,9 +113,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         raise click.BadParameter(str(exc), param_hint="--parameters") from None
     policy = policy_from(policy_file)
     with ExitStack() as stack:
-        stack.enter_context(iac_parameters.using(values))
         inputs = list(paths) + (demo_paths(stack) if demo else [])
-        inventory, report = gather(inputs, aws, stderr)
+        inventory, report = gather(inputs, aws, stderr, values)
         if any(source.endswith(".tf") for source in report.read):
             stderr.print("note: Terraform .tf files were read directly, a best effort for "
                          "literal values; a plan (terraform show -json) is more complete",

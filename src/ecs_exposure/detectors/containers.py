@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ecs_exposure.analysis.images.context import task_arch
+from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
+from ecs_exposure.detectors.spec import Guidance
 from ecs_exposure.detectors.util import (
     as_dict,
     as_list,
@@ -21,7 +24,6 @@ from ecs_exposure.detectors.util import (
     is_windows,
     runs_as_root,
 )
-from ecs_exposure.images.context import task_arch
 from ecs_exposure.model import Json, Level, Trait
 
 PRIVILEGED = TraitSpec(
@@ -30,23 +32,130 @@ PRIVILEGED = TraitSpec(
     "host's devices, which is root on the host.",
     ("Security Hub: ECS service uses a task definition configured with elevated privileges",
      "CSPM ECS.4"),
+    controls=(ref.ECS_4,),
+    title_phrase="a privileged container",
+    revision_action="removes privileged mode",
+    ocsf_impact="Host Compromise",
+    host_access=True,
+    guidance=Guidance(
+        why=(
+            "A privileged container gets every Linux capability and the host's "
+            "devices, and runs without the usual seccomp and AppArmor limits, so "
+            "root inside it is effectively root on the container instance: it can "
+            "mount the host disk, load kernel modules and take over every other task "
+            "on that host."
+        ),
+        change=(
+            "Register a new task definition revision without `privileged` (or with "
+            "`privileged: false`) in `containerDefinitions[]`, then run `update-service "
+            "--task-definition family:new-revision`. If the workload needs one specific "
+            "power, grant only that through `linuxParameters.capabilities.add` or "
+            "`linuxParameters.devices` instead."
+        ),
+        contain=(
+            "Pin the task to dedicated container instances with `placementConstraints`, "
+            "set `ECS_DISABLE_PRIVILEGED=true` in the agent configuration of every other "
+            "instance, and give the task a read-only root file system, a minimal task "
+            "role and no public exposure."
+        ),
+        references=(
+            ref.ECS_4.url,
+            ref.SH_ECS_EXPOSURE,
+            ref.ECS_CONTAINER_SECURITY,
+            ref.ECS_TASKDEF_PARAMS,
+        ),
+    ),
 )
 CAPABILITIES = TraitSpec(
     "dangerous-capabilities", "Dangerous Linux capabilities added", "impact", False,
     "linuxParameters.capabilities.add contains SYS_ADMIN, SYS_PTRACE, SYS_MODULE, "
     "DAC_READ_SEARCH, NET_ADMIN or ALL.",
     ("CIS Docker 5.3",),
+    title_phrase="dangerous Linux capabilities",
+    revision_action="drops the added Linux capabilities",
+    ocsf_impact="Host Compromise",
+    host_access=True,
+    guidance=Guidance(
+        why=(
+            "These capabilities break container isolation: `SYS_ADMIN` is close to "
+            "privileged mode, `SYS_MODULE` loads kernel modules, `SYS_PTRACE` inspects "
+            "other processes, `DAC_READ_SEARCH` bypasses file permissions on the host, "
+            "and `NET_ADMIN` can reconfigure or intercept networking."
+        ),
+        change=(
+            "Register a new revision that removes them from "
+            "`linuxParameters.capabilities.add`, preferably with "
+            '`linuxParameters.capabilities.drop: ["ALL"]` and only narrow ones such '
+            "as `NET_BIND_SERVICE` added back, then `update-service`."
+        ),
+        contain=(
+            "Grant the capability to one small sidecar rather than the application "
+            "container, run it as a non-root `user` without host mounts, and place it "
+            "on dedicated container instances."
+        ),
+        references=(ref.ECS_CAPABILITIES, ref.ECS_CONTAINER_SECURITY, ref.CIS_DOCKER),
+    ),
 )
 ROOT_USER = TraitSpec(
     "root-user", "Container runs as root", "image", True,
     "The container definition's user is absent, root, 0, 0:<gid> or root:<group>, and the "
     "image config User (when known) is empty, root or 0 (Linux only).",
     ("CSPM ECS.20", "CIS Docker 4.1"),
+    controls=(ref.ECS_20, ref.WA_NON_ROOT),
+    revision_action="sets a non-root user",
+    guidance=Guidance(
+        why=(
+            "A container running as root can change anything in its own file system, "
+            "and any escape (a kernel bug, a host mount, an added capability) then "
+            "lands as root on the host."
+        ),
+        change=(
+            "Set `containerDefinitions[].user` to a non-root `UID:GID` such as "
+            "`1000:1000` in a new task definition revision and add a matching `USER` "
+            "instruction to the Dockerfile, making the files the application writes "
+            "owned by that user and listening on a port above 1024."
+        ),
+        contain=(
+            'Drop all capabilities with `linuxParameters.capabilities.drop: ["ALL"]` '
+            "and add back only what is needed, set `readonlyRootFilesystem: true`, "
+            "and give the container no host access."
+        ),
+        references=(
+            ref.ECS_20.url,
+            ref.ECS_CONTAINER_SECURITY,
+            ref.CIS_DOCKER,
+        ),
+    ),
 )
 WRITABLE_ROOT = TraitSpec(
     "writable-root-filesystem", "Writable root filesystem", "image", True,
     "readonlyRootFilesystem is not true (Linux only).",
     ("CSPM ECS.5",),
+    controls=(ref.ECS_5,),
+    revision_action="sets readonlyRootFilesystem to true",
+    guidance=Guidance(
+        why=(
+            "A writable root file system lets an attacker drop tools, alter the "
+            "application's code or configuration, and keep a foothold for as long as "
+            "the task runs."
+        ),
+        change=(
+            "Set `readonlyRootFilesystem: true` in each container definition of a new "
+            "revision and give the paths the application writes (such as `/tmp`) their "
+            "own task volume through `volumes[]` and `mountPoints[]`, then "
+            "`update-service`."
+        ),
+        contain=(
+            "Run an application that cannot work read-only as a non-root `user` so it "
+            "cannot rewrite system paths, and replace its tasks regularly so any "
+            "change is short-lived."
+        ),
+        references=(
+            ref.ECS_5.url,
+            ref.ECS_CONTAINER_SECURITY,
+            ref.CIS_DOCKER,
+        ),
+    ),
 )
 
 DANGEROUS_CAPABILITIES = frozenset(

@@ -2,7 +2,8 @@
 (and every log and CI system the definition passes through) can read them.
 
 The value is never shown: a match reports the variable name, the kind of credential, its length
-and a short SHA-256 fingerprint so that the same secret can be recognised across files.
+and a short keyed fingerprint (HMAC-SHA-256 under the installation's key) so that the same
+secret can be recognised across files, and a guessed value cannot be confirmed without the key.
 
 Example: ``"environment": [{"name": "DB_PASSWORD", "value": "hunter2hunter2"}]`` fires
 ``plaintext-credentials`` at ``/containerDefinitions/0/environment/0``.
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ecs_exposure.analysis.secrets import SecretMatch, classify_env, scan_argument
+from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
-from ecs_exposure.detectors.secrets import SecretMatch, classify_env, scan_argument
+from ecs_exposure.detectors.spec import Guidance
 from ecs_exposure.detectors.util import as_dict, as_list, container_name, containers, escape_pointer
 from ecs_exposure.model import Level, Trait
 
@@ -24,7 +27,44 @@ PLAINTEXT = TraitSpec(
     "literal credential (AWS keys, passwords, tokens, private keys, URLs with passwords).",
     ("Security Hub: ECS service has cleartext credentials in the environment variables",
      "CSPM ECS.8"),
+    controls=(ref.ECS_8,),
+    title_phrase="plaintext credentials",
+    revision_action="moves the credentials to secrets[].valueFrom",
+    ocsf_impact="Credential Exposure",
+    asff_type="Sensitive Data Identifications/Passwords",
+    guidance=Guidance(
+        why=(
+            "Values in `environment[]`, `command`, `entryPoint` or "
+            "`logConfiguration.options` are stored in clear text in the task "
+            "definition, so anyone allowed `ecs:DescribeTaskDefinition` (and every "
+            "tool that copies task definitions) has already read the credential and "
+            "can use it outside your account's control."
+        ),
+        change=(
+            "Move each value to `secrets[].valueFrom` pointing at a Secrets Manager "
+            "secret or an SSM Parameter Store SecureString (log-router options go to "
+            "`logConfiguration.secretOptions`), grant the execution role read access "
+            "to it, register a new revision and `update-service`; then rotate the "
+            "exposed credential, because the old value must be treated as leaked. "
+            "Replace AWS access keys with the task role (`taskRoleArn`) instead of "
+            "storing them at all."
+        ),
+        contain=(
+            "Keep a literal that must stay for a while short-lived and narrowly "
+            "scoped, and restrict `ecs:DescribeTaskDefinition` to the people and tools "
+            "that deploy the service."
+        ),
+        references=(
+            ref.ECS_8.url,
+            ref.SH_ECS_EXPOSURE,
+            ref.ECS_SECRETS,
+            ref.ECS_TASK_ROLE,
+        ),
+    ),
 )
+
+AWS_KEY_PHRASE = "plaintext AWS access keys"
+"""The title phrase instead of the spec's when the credential is an AWS access key."""
 
 
 def _trait(ctx: Context, pointer: str, where: str, name: str, match: SecretMatch,

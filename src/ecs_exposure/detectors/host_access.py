@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
+from ecs_exposure.detectors.spec import Guidance
 from ecs_exposure.detectors.util import (
     as_dict,
     as_list,
@@ -33,23 +35,137 @@ HOST_MOUNT = TraitSpec(
     "mounts are high impact, other read-only mounts medium; unmounted host volumes are "
     "contextual.",
     ("Security Hub: ECS service allows containers to access the root file systems",),
+    title_phrase="host filesystem mounts",
+    revision_action="removes the host path mounts (or makes them read-only)",
+    ocsf_impact="Host Compromise",
+    host_access=True,
+    guidance=Guidance(
+        why=(
+            "A host path mounted into a container exposes the instance's own files: "
+            "paths such as `/`, `/etc` or `/var/lib/ecs` leak host secrets and agent "
+            "credentials, and a mounted `/var/run/docker.sock` or containerd socket lets "
+            "the container start a privileged container and own the host. A writable "
+            "mount also lets it plant files the host will later run."
+        ),
+        change=(
+            "Register a new revision that drops `volumes[].host.sourcePath` and the "
+            "matching `containerDefinitions[].mountPoints[]`, using task-scoped storage "
+            "(a volume without `host`), `dockerVolumeConfiguration` or "
+            "`efsVolumeConfiguration` for data the task must keep, then roll it out with "
+            "`update-service --task-definition family:new-revision`."
+        ),
+        contain=(
+            "Mount the narrowest directory the workload needs, never `/` or a container "
+            "runtime socket, and set `mountPoints[].readOnly: true` so the container can "
+            "read but not change the host."
+        ),
+        references=(
+            ref.SH_ECS_EXPOSURE,
+            ref.ECS_BIND_MOUNTS,
+            ref.ECS_TASKDEF_PARAMS,
+            ref.CIS_DOCKER,
+        ),
+    ),
 )
 HOST_PID = TraitSpec(
     "host-pid-namespace", "Host PID namespace shared", "misconfiguration", False,
     "pidMode is host: containers see and can signal every process on the host.",
     ("Security Hub: ECS service has containers that share a host's process namespace",
      "CSPM ECS.3"),
+    controls=(ref.ECS_3,),
+    title_phrase="the host PID namespace",
+    revision_action="removes pidMode host",
+    ocsf_impact="Host Compromise",
+    host_access=True,
+    guidance=Guidance(
+        why=(
+            "With `pidMode: host` the container sees every process on the instance, "
+            "including other tasks' processes: it can read their command lines and, "
+            "with enough privilege, their environments and memory, and it can signal "
+            "or kill them."
+        ),
+        change=(
+            "Register a new revision without `pidMode` (or with `pidMode: task` when "
+            "only the containers of one task need to see each other), then "
+            "`update-service --task-definition family:new-revision`."
+        ),
+        contain=(
+            "Give host PID access only to a small monitoring sidecar that runs as a "
+            "non-root `user`, without `SYS_PTRACE`, on dedicated container instances "
+            "selected with `placementConstraints`."
+        ),
+        references=(
+            ref.ECS_3.url,
+            ref.SH_ECS_EXPOSURE,
+            ref.ECS_TASKDEF_PARAMS,
+        ),
+    ),
 )
 HOST_IPC = TraitSpec(
     "host-ipc-namespace", "Host IPC namespace shared", "misconfiguration", False,
     "ipcMode is host: containers share the host's shared memory and semaphores.",
     ("Docker --ipc=host",),
+    title_phrase="the host IPC namespace",
+    revision_action="removes ipcMode host",
+    ocsf_impact="Host Compromise",
+    host_access=True,
+    guidance=Guidance(
+        why=(
+            "With `ipcMode: host` the container shares System V shared memory, "
+            "semaphores and message queues with the instance and every other task "
+            "using host IPC, so it can read or corrupt data that other processes keep "
+            "in shared memory."
+        ),
+        change=(
+            "Register a new revision without `ipcMode`, or with `ipcMode: task` when "
+            "the containers of one task must share memory, or `ipcMode: none`, then "
+            "`update-service --task-definition family:new-revision`."
+        ),
+        contain=(
+            "Limit host IPC to the one container that needs it, run it as a non-root "
+            "`user` on dedicated container instances, and keep other sensitive "
+            "workloads off those instances."
+        ),
+        references=(ref.ECS_TASKDEF_PARAMS, ref.CIS_DOCKER),
+    ),
 )
 HOST_NETWORK = TraitSpec(
     "host-network-mode", "Host network mode", "misconfiguration", False,
     "networkMode is host: containers use the host's network stack and can reach the "
     "instance metadata service and every host port.",
     ("Security Hub: ECS service has host networking mode enabled", "CSPM ECS.17", "CSPM ECS.1"),
+    controls=(ref.ECS_17, ref.ECS_1),
+    title_phrase="host networking",
+    revision_action="switches networkMode from host to awsvpc",
+    ocsf_impact="Host Compromise",
+    host_access=True,
+    guidance=Guidance(
+        why=(
+            "With `networkMode: host` the container uses the instance's network stack: "
+            "it can bind any host port, reach services listening only on the host's "
+            "localhost (such as the ECS agent), reach the instance metadata service "
+            "and the instance role, and, as root, watch or tamper with host traffic. "
+            "No per-task security group applies."
+        ),
+        change=(
+            "Register a new revision with `networkMode: awsvpc`, which gives each task "
+            "its own elastic network interface and security group, add "
+            "`networkConfiguration.awsvpcConfiguration` (subnets, securityGroups) to the "
+            "service, and deploy with `update-service --task-definition "
+            "family:new-revision`; `bridge` with explicit `portMappings` is the "
+            "fallback on EC2."
+        ),
+        contain=(
+            "Run the container as a non-root `user` with `readonlyRootFilesystem: true`, "
+            "drop `NET_RAW` and `NET_ADMIN` via `linuxParameters.capabilities.drop`, and "
+            "require IMDSv2 with a hop limit of 1 on its instances."
+        ),
+        references=(
+            ref.ECS_17.url,
+            ref.SH_ECS_EXPOSURE,
+            ref.ECS_AWSVPC,
+        ),
+    ),
 )
 
 SENSITIVE_EXACT = ("/", "/etc", "/home", "/boot", "/var", "/run", "/var/run", "/usr", "/bin",

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ecs_exposure.arn import last_segment
+from ecs_exposure.analysis.arn import last_segment
+from ecs_exposure.analysis.iam.analysis import RoleAnalysis, analyse_role
+from ecs_exposure.analysis.iam.cache import memo
+from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.iam_escalation import ESCALATION, escalation_traits
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
-from ecs_exposure.iam.analysis import RoleAnalysis, analyse_role
-from ecs_exposure.iam.cache import memo
+from ecs_exposure.detectors.spec import Guidance
 from ecs_exposure.model import Level, Trait
 
 ASSUMABLE = TraitSpec(
@@ -23,6 +25,27 @@ ASSUMABLE = TraitSpec(
     "The task definition has a taskRoleArn: any code in its containers can obtain the role's "
     "credentials.",
     ("Security Hub: ECS service has a container that can assume an IAM role",),
+    guidance=Guidance(
+        why=(
+            "Every process in a task with a `taskRoleArn` can fetch that role's "
+            "temporary credentials from the container credentials endpoint, so code "
+            "execution in the container becomes the role's permissions in AWS."
+        ),
+        change=(
+            "Remove `taskRoleArn` from the task definition if the application makes "
+            "no AWS API calls; otherwise keep the role's policies to the specific "
+            "actions and resource ARNs it uses and deploy the new revision with "
+            "`update-service`."
+        ),
+        contain=(
+            "Add `aws:SourceAccount` / `aws:SourceArn` conditions to the role's trust "
+            "policy, limit use of its credentials to your network with "
+            "`aws:SourceVpc` or `aws:SourceVpce` conditions, and on EC2 instances "
+            "block task access to the instance role (`ECS_AWSVPC_BLOCK_IMDS=true`, "
+            "IMDSv2 hop limit 1)."
+        ),
+        references=(ref.SH_ECS_EXPOSURE, ref.ECS_TASK_ROLE, ref.IAM_BEST_PRACTICES),
+    ),
 )
 ADMIN = TraitSpec(
     "administrative-policy", "Administrative IAM policy", "impact", False,
@@ -30,11 +53,61 @@ ADMIN = TraitSpec(
     "policy allowing Action * (or *:*, iam:*, or NotAction) on Resource *.",
     ("Security Hub: IAM role associated with the ECS service has an administrative access policy",
      "CSPM IAM.1"),
+    controls=(ref.IAM_1,),
+    title_phrase="an administrative IAM role",
+    ocsf_impact="Privilege Escalation",
+    guidance=Guidance(
+        why=(
+            "A task or execution role with `AdministratorAccess`, `IAMFullAccess` or an "
+            "`Allow` of `Action: *` on `Resource: *` turns any code execution in the "
+            "container into full control of the AWS account: the attacker can read "
+            "all data, create users and keys, and delete resources."
+        ),
+        change=(
+            "Detach the policy (`detach-role-policy` / `delete-role-policy`) and "
+            "attach a least-privilege policy that lists only the actions and resource "
+            "ARNs the service uses; IAM Access Analyzer can generate one from the "
+            "role's CloudTrail activity."
+        ),
+        contain=(
+            "Attach a permissions boundary to the role and enforce organization SCPs "
+            "that deny IAM and logging changes, and never combine such a role with a "
+            "publicly reachable service."
+        ),
+        references=(
+            ref.SH_ECS_EXPOSURE,
+            ref.IAM_1.url,
+            ref.IAM_POLICY_GENERATION,
+            ref.IAM_BOUNDARIES,
+        ),
+    ),
 )
 SERVICE_ADMIN = TraitSpec(
     "service-admin-policy", "Service-admin IAM policy", "impact", False,
     "The task or execution role allows <service>:* (e.g. s3:*, kms:*) on Resource *.",
     ("Security Hub: IAM role associated with the ECS service has a Service Admin Policy",),
+    title_phrase="a service-admin IAM role",
+    ocsf_impact="Data Access",
+    guidance=Guidance(
+        why=(
+            "A role that allows `<service>:*` on `*` gives a compromised task every "
+            "action of that service on every resource: with `s3:*` it can read, delete "
+            "or publish any bucket; with `kms:*` it can rewrite key policies or "
+            "schedule key deletion; with `ecr:*` it can push backdoored images."
+        ),
+        change=(
+            "Replace the wildcard statement with the specific actions the service "
+            "calls (for example `s3:GetObject`, `s3:PutObject`) on the specific "
+            "resource ARNs it touches; IAM Access Analyzer policy generation from "
+            "CloudTrail shows what the role actually uses."
+        ),
+        contain=(
+            "Scope `Resource` to named ARNs and add explicit `Deny` statements or a "
+            "permissions boundary for destructive actions such as "
+            "`s3:PutBucketPolicy`, `s3:DeleteBucket` or `kms:ScheduleKeyDeletion`."
+        ),
+        references=(ref.SH_ECS_EXPOSURE, ref.IAM_POLICY_GENERATION, ref.IAM_BEST_PRACTICES),
+    ),
 )
 
 ROLE_FIELDS = (("taskRoleArn", "task role"), ("executionRoleArn", "execution role"))

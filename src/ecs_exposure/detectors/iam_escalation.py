@@ -1,7 +1,7 @@
 """Privilege-escalation and impact paths of a task role (``privilege-escalation-path``).
 
 An administrative policy is the obvious danger; most real damage comes from narrower
-permissions that chain to admin. Every pattern in :mod:`ecs_exposure.iam.patterns` is
+permissions that chain to admin. Every pattern in :mod:`ecs_exposure.analysis.iam.patterns` is
 matched against the task role's effective permissions (inline, customer-managed and
 AWS-managed policies, Deny statements, the permissions boundary, conditions), and each one
 the role can carry out becomes a trait naming the pattern and the statements behind every
@@ -18,10 +18,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ecs_exposure.analysis.iam.analysis import RoleAnalysis
+from ecs_exposure.analysis.iam.paths import EscalationPath, StepResult
+from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec
-from ecs_exposure.iam.analysis import RoleAnalysis
-from ecs_exposure.iam.paths import EscalationPath, StepResult
+from ecs_exposure.detectors.spec import Guidance
 from ecs_exposure.model import Trait
+
+OUTCOME_PHRASES = {
+    "admin": "an IAM privilege-escalation path",
+    "lateral": "IAM access into other workloads",
+    "data": "IAM access to sensitive data",
+    "audit": "IAM rights to disable audit trails",
+}
+"""Title phrase of a ``privilege-escalation-path`` trait by what the path ends in (its
+``outcome`` fact); a path to admin is the spec's own title phrase."""
 
 ESCALATION = TraitSpec(
     "privilege-escalation-path", "Privilege-escalation path", "impact", False,
@@ -31,6 +42,39 @@ ESCALATION = TraitSpec(
     "audit trails, read every secret or object, or ECS Exec into other tasks.",
     ("Security Hub: ECS service exposure impact traits (IAM privilege escalation)",
      "Rhino Security Labs: AWS IAM privilege escalation methods"),
+    title_phrase=OUTCOME_PHRASES["admin"],
+    ocsf_impact="Privilege Escalation",
+    guidance=Guidance(
+        why=(
+            "The task role can grant itself more power, for example by attaching "
+            "policies to itself, rewriting a trust policy, creating keys for other "
+            "users or passing a stronger role to new compute, so a compromised "
+            "container can climb to control of the account; the same trait marks "
+            "roles that can read every secret or object, switch off audit trails or "
+            "open a shell in other tasks."
+        ),
+        change=(
+            "Remove the statement that enables the path (`iam:Put*Policy`, "
+            "`iam:Attach*Policy`, `iam:CreatePolicyVersion`, "
+            "`iam:UpdateAssumeRolePolicy`, `iam:CreateAccessKey`, `sts:AssumeRole` on "
+            "`*`), limit `iam:PassRole` to named role ARNs with an "
+            "`iam:PassedToService` condition, and scope data and audit actions "
+            "(`secretsmanager:GetSecretValue`, `s3:GetObject`, `cloudtrail:*`, "
+            "`ecs:ExecuteCommand`) to the resources the service owns."
+        ),
+        contain=(
+            "Attach a permissions boundary to the task role, require the same "
+            "boundary on any role it creates with the `iam:PermissionsBoundary` "
+            "condition, and deny IAM changes outside the deployment pipeline with an "
+            "SCP."
+        ),
+        references=(
+            ref.SH_ECS_EXPOSURE,
+            ref.IAM_PASSROLE,
+            ref.IAM_BOUNDARIES,
+            ref.IAM_BEST_PRACTICES,
+        ),
+    ),
 )
 
 

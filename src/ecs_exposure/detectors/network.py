@@ -15,28 +15,100 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ecs_exposure.arn import elb_name, parse_arn
+from ecs_exposure.analysis.arn import elb_name, parse_arn
+from ecs_exposure.analysis.unknown import describe, is_unknown
+from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
+from ecs_exposure.detectors.spec import Guidance
 from ecs_exposure.detectors.util import as_dict, as_list, containers
 from ecs_exposure.model import Json, Trait
-from ecs_exposure.unknown import describe, is_unknown
 
 PUBLIC_IP = TraitSpec(
     "public-ip", "Public IP address assigned", "reachability", False,
     "The service (or a task set) has awsvpcConfiguration.assignPublicIp ENABLED.",
     ("Security Hub: ECS service has public IP addresses", "CSPM ECS.2", "CSPM ECS.16"),
+    controls=(ref.ECS_2, ref.ECS_16),
+    title_phrase="a public IP",
+    service_action="set assignPublicIp to DISABLED and run the tasks in private subnets",
+    guidance=Guidance(
+        why=(
+            "A task with a public IP address can be found by internet-wide scans and "
+            "reached directly, bypassing any load balancer, AWS WAF rules or "
+            "authentication placed in front of the service."
+        ),
+        change=(
+            "Set `networkConfiguration.awsvpcConfiguration.assignPublicIp` to "
+            "`DISABLED` with `update-service` (and on each task set), and move the "
+            "service to private subnets that use a NAT gateway or VPC endpoints (ECR, "
+            "CloudWatch Logs, Secrets Manager) for outbound traffic."
+        ),
+        contain=(
+            "Allow only the listening port from known source ranges in the task's "
+            "security group, and keep the task role minimal so a compromised public "
+            "task reaches little else."
+        ),
+        references=(
+            ref.ECS_2.url,
+            ref.ECS_16.url,
+            ref.SH_ECS_EXPOSURE,
+            ref.ECS_AWSVPC,
+        ),
+    ),
 )
 OPEN_SG = TraitSpec(
     "open-security-group", "Security group open to the internet", "reachability", False,
     "A security group of the service, or of its internet-facing load balancer, allows ingress "
     "from 0.0.0.0/0 or ::/0.",
     ("Security Hub: ECS service has an open security group",),
+    title_phrase="an open security group",
+    service_action=("restrict security group ingress to known ranges or the load balancer's "
+                    "security group"),
+    guidance=Guidance(
+        why=(
+            "An ingress rule from `0.0.0.0/0` or `::/0` lets anyone on the internet "
+            "connect to the listed ports, so every exposed service and admin port can "
+            "be probed and attacked; a rule with `IpProtocol: -1` opens every port."
+        ),
+        change=(
+            "Use `revoke-security-group-ingress` to remove the open rule and "
+            "`authorize-security-group-ingress` to allow only known `CidrIp` / "
+            "`CidrIpv6` ranges, or, for tasks behind a load balancer, a "
+            "`UserIdGroupPairs` entry that references the load balancer's security "
+            "group on the container port."
+        ),
+        contain=(
+            "Open only the public listener port (typically 443) on an internet-facing "
+            "load balancer protected by AWS WAF, and never expose administration or "
+            "database ports to the world."
+        ),
+        references=(ref.SH_ECS_EXPOSURE, ref.VPC_SECURITY_GROUPS, ref.ECS_AWSVPC),
+    ),
 )
 REACHABLE = TraitSpec(
     "internet-reachable", "Reachable from the internet", "reachability", False,
     "A path from the internet exists: public IP + open security group on a listening port + "
     "internet gateway route, or an internet-facing load balancer forwarding to the service.",
     ("Security Hub: ECS service is reachable from the internet",),
+    guidance=Guidance(
+        why=(
+            "A network path from the internet to the tasks means anyone can send "
+            "traffic to them, so every other weakness of the service (a vulnerable "
+            "package, a debug endpoint, a weak password) is exploitable from anywhere."
+        ),
+        change=(
+            "Run the service in private subnets with "
+            "`awsvpcConfiguration.assignPublicIp: DISABLED`, put an internet-facing "
+            "load balancer in public subnets in front of it, and allow the tasks' "
+            "security group to accept traffic only from the load balancer's security "
+            "group."
+        ),
+        contain=(
+            "Protect the load balancer with AWS WAF, TLS and authentication, expose "
+            "only the application port, and keep the task role minimal so a "
+            "compromise stays inside the task."
+        ),
+        references=(ref.SH_ECS_EXPOSURE, ref.ECS_2.url, ref.ECS_AWSVPC),
+    ),
 )
 
 OPEN_CIDRS = {"0.0.0.0/0": "IpRanges", "::/0": "Ipv6Ranges"}

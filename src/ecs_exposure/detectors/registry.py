@@ -1,8 +1,9 @@
 """The trait catalog and the detector registry.
 
 As in bandit, a check is one small function registered by a decorator that carries the trait
-specs it can emit; the catalog (ids, titles, categories, references) lives beside the code that
-detects each trait, and documentation and SARIF rules are generated from it.
+specs it can emit; the catalog (one :class:`~ecs_exposure.detectors.spec.TraitSpec` per trait,
+carrying its id, title, guidance, phrases and controls) lives beside the code that detects each
+trait, and documentation and SARIF rules are generated from it.
 """
 
 from __future__ import annotations
@@ -12,26 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ecs_exposure.detectors.spec import Category, TraitSpec
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json, Level, Trait
 
-Category = Literal["misconfiguration", "reachability", "vulnerability", "impact", "image"]
 Scope = Literal["task-definition", "service", "cluster"]
 
-
-@dataclass(frozen=True)
-class TraitSpec:
-    """Catalog entry of one trait; the id is a stable public contract."""
-
-    id: str
-    title: str
-    """Short title as a finding lists it."""
-    category: Category
-    contextual: bool
-    """Contextual traits are listed in a finding but never create one on their own."""
-    fires_when: str
-    """One sentence: the exact condition, for generated docs and SARIF rule help."""
-    references: tuple[str, ...] = ()
+__all__ = ["SPECS", "Category", "Context", "Detector", "Scope", "TraitSpec", "catalog", "detector",
+           "detectors_for", "register_spec", "run", "spec_for"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +128,13 @@ emitted."""
 def _module_rank(func: Detector) -> int:
     name = getattr(func, "__module__", "").rsplit(".", 1)[-1]
     return MODULES.index(name) if name in MODULES else len(MODULES)
+
+
+def spec_for(trait_id: str) -> TraitSpec:
+    """The spec of a trait id read from a result: results carry ids, the catalog the rest
+    (loaded first, so a result read back from a file finds its specs too)."""
+    _load_all()
+    return SPECS[trait_id]
 
 
 def catalog() -> list[TraitSpec]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
+from ecs_exposure.detectors.spec import Guidance
 from ecs_exposure.detectors.util import as_dict, as_list, container_name, containers
 from ecs_exposure.model import Trait
 
@@ -19,28 +21,124 @@ EXEC = TraitSpec(
     "The service has enableExecuteCommand true: anyone allowed ecs:ExecuteCommand gets a "
     "shell in its tasks.",
     ("https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html",),
+    service_action="turn off ECS Exec (enableExecuteCommand false) unless it is needed",
+    guidance=Guidance(
+        why=(
+            "With `enableExecuteCommand: true`, anyone allowed `ecs:ExecuteCommand` "
+            "can open an interactive shell inside the running tasks, read their "
+            "secrets and environment, and act with the task role's permissions."
+        ),
+        change=(
+            "Run `update-service --disable-execute-command --force-new-deployment`, "
+            "because tasks already running keep ECS Exec until they are replaced."
+        ),
+        contain=(
+            "Enable it only for the duration of an investigation, restrict "
+            "`ecs:ExecuteCommand` with IAM conditions on the cluster, container name "
+            "or resource tags, and record sessions through the cluster's "
+            "`executeCommandConfiguration` logging to CloudWatch Logs or S3."
+        ),
+        references=(ref.ECS_EXEC, ref.IAM_BEST_PRACTICES),
+    ),
 )
 LOGS = TraitSpec(
     "missing-log-configuration", "No log configuration", "misconfiguration", True,
     "A container definition has no logConfiguration or no logDriver.",
     ("CSPM ECS.9",),
+    controls=(ref.ECS_9,),
+    revision_action="adds a logConfiguration",
+    guidance=Guidance(
+        why=(
+            "Without a log configuration the container's output is lost when the "
+            "task stops, so an attack leaves no application trail to detect or "
+            "investigate."
+        ),
+        change=(
+            "Add `logConfiguration` to every container definition, for example "
+            "`logDriver: awslogs` with `awslogs-group`, `awslogs-region` and "
+            "`awslogs-stream-prefix` options (or `awsfirelens`), in a new revision, "
+            "then `update-service`."
+        ),
+        contain=(
+            "Document why the container ships no logs, and make sure CloudTrail and "
+            "VPC Flow Logs still record what the task does."
+        ),
+        references=(ref.ECS_9.url, ref.ECS_AWSLOGS),
+    ),
 )
 EFS = TraitSpec(
     "efs-transit-encryption-disabled", "EFS volume without transit encryption",
     "misconfiguration", True,
     "An efsVolumeConfiguration volume does not set transitEncryption to ENABLED.",
     ("CSPM ECS.18",),
+    controls=(ref.ECS_18,),
+    revision_action="enables EFS transit encryption",
+    guidance=Guidance(
+        why=(
+            "Without transit encryption, file data travels between the task and Amazon "
+            "EFS as plain NFS traffic that anyone on the network path can read or "
+            "alter."
+        ),
+        change=(
+            "Set `volumes[].efsVolumeConfiguration.transitEncryption: ENABLED` (and "
+            "preferably `authorizationConfig.iam: ENABLED` with an access point) in a "
+            "new revision, then `update-service`; a file system policy that denies "
+            "requests where `aws:SecureTransport` is false enforces it."
+        ),
+        contain=(
+            "Allow NFS (port 2049) on the mount targets only from the task's security "
+            "group and mount the volume read-only where possible."
+        ),
+        references=(ref.ECS_18.url, ref.ECS_EFS),
+    ),
 )
 PLATFORM = TraitSpec(
     "outdated-platform-version", "Outdated Fargate platform version", "misconfiguration", True,
     "A Fargate service pins a platformVersion older than the latest (Linux 1.4.0, "
     "Windows 1.0.0).",
     ("CSPM ECS.10",),
+    controls=(ref.ECS_10,),
+    service_action="move to Fargate platform version LATEST",
+    guidance=Guidance(
+        why=(
+            "An older Fargate platform version misses the runtime and kernel fixes "
+            "and security features of newer ones, and is eventually retired."
+        ),
+        change=(
+            "Run `update-service --platform-version LATEST --force-new-deployment` "
+            "(or name the newest version explicitly) so the tasks are replaced on the "
+            "current platform."
+        ),
+        contain=(
+            "Pin the older version explicitly, track AWS retirement notices for it, "
+            "and schedule the upgrade before the retirement date."
+        ),
+        references=(ref.ECS_10.url, ref.ECS_FARGATE_PV),
+    ),
 )
 INSIGHTS = TraitSpec(
     "container-insights-disabled", "Container Insights disabled", "misconfiguration", True,
     "The cluster's containerInsights setting is not enabled (or enhanced).",
     ("CSPM ECS.12",),
+    controls=(ref.ECS_12,),
+    service_action="enable Container Insights on the cluster",
+    guidance=Guidance(
+        why=(
+            "Without Container Insights there are no per-task metrics, so abuse such "
+            "as crypto-mining, crash loops or unusual network use is harder to notice."
+        ),
+        change=(
+            "Enable it with `update-cluster-settings --settings "
+            "name=containerInsights,value=enabled` (or `enhanced`) on the cluster, and "
+            "with `put-account-setting --name containerInsights` as the default for "
+            "new clusters."
+        ),
+        contain=(
+            "Enable it at least on clusters that run exposed services, and keep "
+            "CloudWatch alarms on service CPU and memory on the others."
+        ),
+        references=(ref.ECS_12.url, ref.CONTAINER_INSIGHTS),
+    ),
 )
 
 LATEST_LINUX_PLATFORM = (1, 4, 0)

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
+from ecs_exposure.analysis.shapes import as_dict as as_dict  # re-exported for the detectors
+from ecs_exposure.analysis.shapes import as_list as as_list
 from ecs_exposure.model import Json
-
-
-def as_list(value: Any) -> list[Any]:
-    """API lists may be absent or, in hand-written files, the wrong type."""
-    return value if isinstance(value, list) else []
-
-
-def as_dict(value: Any) -> Json:
-    """API objects may be absent or, in hand-written files, the wrong type."""
-    return value if isinstance(value, dict) else {}
 
 
 def containers(td: Json) -> Iterator[tuple[int, Json]]:

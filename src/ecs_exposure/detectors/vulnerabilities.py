@@ -26,10 +26,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ecs_exposure.analysis.vulnerabilities.store import AssessedVulnerability, ImageAssessment
+from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
+from ecs_exposure.detectors.spec import Guidance
 from ecs_exposure.detectors.util import container_name, containers
 from ecs_exposure.model import Trait
-from ecs_exposure.vuln_store import AssessedVulnerability, ImageAssessment
 
 EXPLOITABLE = TraitSpec(
     "exploitable-vulnerability", "Network-exploitable vulnerability likely to be exploited",
@@ -38,23 +40,105 @@ EXPLOITABLE = TraitSpec(
     "CISA KEV, has a public exploit, or has an EPSS score at or above the threshold (0.1).",
     ("Security Hub: ECS service has a container with network-exploitable software "
      "vulnerabilities with a high likelihood of exploitation",),
+    controls=(ref.WA_SCAN_AND_REBUILD,),
+    asff_type="Software and Configuration Checks/Vulnerabilities/CVE",
+    guidance=Guidance(
+        why=(
+            "The image contains a vulnerability that can be triggered over the network "
+            "and is likely to be exploited (public exploit code, CISA KEV listing or a "
+            "high EPSS score), so automated attacks can run code in the container "
+            "without any other foothold."
+        ),
+        change=(
+            "Update the affected package to the fixed version the scanner reports, "
+            "rebuild and push the image, register a new task definition revision "
+            "whose `image` points at the new digest, and `update-service` to replace "
+            "the running tasks."
+        ),
+        contain=(
+            "While no fix exists, disable or remove the vulnerable component, block "
+            "the attack path with AWS WAF or security-group rules, take the service "
+            "off the internet, and keep its task role minimal."
+        ),
+        references=(ref.SH_ECS_EXPOSURE, ref.INSPECTOR_ECR, ref.ECR_SCANNING, ref.CISA_KEV),
+    ),
 )
 SOFTWARE = TraitSpec(
     "software-vulnerability", "Software vulnerabilities", "vulnerability", False,
     "An image the service runs has other known vulnerabilities (counted by severity, with how "
     "many have a fix).",
     ("Security Hub: ECS service has a container with software vulnerabilities",),
+    controls=(ref.WA_SCAN_AND_REBUILD,),
+    asff_type="Software and Configuration Checks/Vulnerabilities/CVE",
+    guidance=Guidance(
+        why=(
+            "Known vulnerabilities that are not yet likely to be exploited still give "
+            "an attacker building blocks: they can be chained with another weakness "
+            "or become exploitable when public exploit code appears."
+        ),
+        change=(
+            "Rebuild the image on a current base image with updated dependencies, "
+            "push it, register a new task definition revision that references the new "
+            "digest, and `update-service`; automate the rebuild so fixes arrive "
+            "without manual work."
+        ),
+        contain=(
+            "Record a time-bound exception while no fix exists, make sure the "
+            "vulnerable code path is not reachable from the network, and keep "
+            "continuous scanning on so a new exploit raises the priority."
+        ),
+        references=(ref.SH_ECS_EXPOSURE, ref.INSPECTOR_ECR, ref.ECR_SCANNING),
+    ),
 )
 END_OF_LIFE = TraitSpec(
     "end-of-life-os", "End-of-life operating system", "vulnerability", False,
     "The image's OS release is past end of life (scanner verdict or the bundled release "
     "table): its new vulnerabilities are no longer fixed.",
     ("Security Hub: ECS service has a container with an End-Of-Life operating system",),
+    controls=(ref.WA_SCAN_AND_REBUILD,),
+    guidance=Guidance(
+        why=(
+            "An operating system past end of life gets no more security fixes and "
+            "advisories, so new vulnerabilities stay open forever and scanners may "
+            "stop reporting them, which makes a clean scan misleading."
+        ),
+        change=(
+            "Change the Dockerfile `FROM` to a supported release (or a minimal or "
+            "distroless base image), rebuild and test, then register a new task "
+            "definition revision with the new image digest and `update-service`."
+        ),
+        contain=(
+            "Keep the service off the internet, give it a read-only root file system "
+            "and a minimal task role, buy vendor extended support if available, and "
+            "set a migration date."
+        ),
+        references=(ref.SH_ECS_EXPOSURE, ref.WA_HARDENED_IMAGES, ref.INSPECTOR_ECR),
+    ),
 )
 MALICIOUS = TraitSpec(
     "malicious-package", "Malicious package", "vulnerability", False,
     "A package in the image is known malicious (an OSV MAL- id, CWE-506 or a scanner flag).",
     ("Security Hub: ECS service has a container with malicious software packages",),
+    controls=(ref.WA_SCAN_AND_REBUILD,),
+    guidance=Guidance(
+        why=(
+            "A malicious package runs the attacker's code by design, with no "
+            "vulnerability needed: it can steal the task role's credentials and the "
+            "task's secrets, open a backdoor or tamper with data."
+        ),
+        change=(
+            "Treat it as an incident: stop the affected tasks, remove the package from "
+            "the dependency manifests and lock files, rebuild from a clean base image "
+            "and redeploy, then rotate every secret the task could read and revoke the "
+            "task role's active sessions."
+        ),
+        contain=(
+            "It never is; while the clean image is being built, scale the service to "
+            "zero or isolate it with a security group that denies all egress, and "
+            "review CloudTrail for what the task role did."
+        ),
+        references=(ref.SH_ECS_EXPOSURE, ref.INSPECTOR_ECR, ref.WA_HARDENED_IMAGES),
+    ),
 )
 
 TOP = 5
@@ -162,8 +246,8 @@ def _traits(ctx: Context, found: ImageAssessment, image: str, name: str,
         first_x = exploitable[0]
         more = f"; {len(exploitable) - 1} more" if len(exploitable) > 1 else ""
         unknown = [a for a in exploitable if a.metrics is None]
-        caveat = " (no CVSS vector in the reports: attack vector unknown, treated as " \
-                 "network)" if first_x.metrics is None else ""
+        caveat = " (no valid CVSS vector in the reports: attack vector unknown, treated " \
+                 "as network)" if first_x.metrics is None else ""
         yield ctx.trait(
             EXPLOITABLE.id, pointer,
             f"container {name} runs {first_x.label()}, network-exploitable{caveat} and likely "

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ecs_exposure.arn import parse_arn
+from ecs_exposure.analysis.arn import parse_arn
 from ecs_exposure.remediation.fixers import PLACEHOLDER
 from ecs_exposure.remediation.plan import ServicePlan
 

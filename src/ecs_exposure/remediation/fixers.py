@@ -12,14 +12,21 @@ placeholder. Each change says how confident we are that it is safe to roll out:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ecs_exposure.arn import parse_arn
+from ecs_exposure.analysis.arn import parse_arn
+from ecs_exposure.detectors.containers import CAPABILITIES, PRIVILEGED, ROOT_USER, WRITABLE_ROOT
+from ecs_exposure.detectors.credentials import PLAINTEXT
+from ecs_exposure.detectors.host_access import HOST_IPC, HOST_MOUNT, HOST_NETWORK, HOST_PID
+from ecs_exposure.detectors.registry import TraitSpec
+from ecs_exposure.detectors.settings import EFS, LOGS
 from ecs_exposure.detectors.util import as_dict, as_list
 from ecs_exposure.model import Json, Trait
+from ecs_exposure.remediation import commands
 
 Confidence = Literal["safe", "review", "manual"]
 PLACEHOLDER = "REPLACE-ME"
@@ -75,34 +82,35 @@ def _container(td: Json, index: int | None) -> Json:
 
 
 Fixer = Callable[[Json, list[Trait], FixOptions], list[Change]]
-FIXERS: dict[str, Fixer] = {}
+FIXERS: dict[TraitSpec, Fixer] = {}
+"""The fixer of each trait that has one, keyed by its spec, in the order fixers run."""
 
 
-def fixer(trait_id: str) -> Callable[[Fixer], Fixer]:
+def fixer(spec: TraitSpec) -> Callable[[Fixer], Fixer]:
     """Register the fixer of one trait."""
 
     def wrap(func: Fixer) -> Fixer:
-        FIXERS[trait_id] = func
+        FIXERS[spec] = func
         return func
 
     return wrap
 
 
-@fixer("privileged-container")
+@fixer(PRIVILEGED)
 def _privileged(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
     changes = []
     for trait in traits:
         container = _container(td, container_index(trait))
         if container.pop("privileged", None) is not None:
             changes.append(Change(
-                ("privileged-container",), "task-definition",
+                (PRIVILEGED.id,), "task-definition",
                 f"remove privileged from container {trait.container}", "review",
                 "the process loses host devices and extra capabilities; software that "
                 "manages the host (agents, Docker-in-Docker) will fail", trait.container))
     return changes
 
 
-@fixer("dangerous-capabilities")
+@fixer(CAPABILITIES)
 def _capabilities(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
     by_container: dict[int, set[str]] = defaultdict(set)
     for trait in traits:
@@ -123,30 +131,30 @@ def _capabilities(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
                 capabilities.pop("add", None)
             name = str(container.get("name"))
             changes.append(Change(
-                ("dangerous-capabilities",), "task-definition",
+                (CAPABILITIES.id,), "task-definition",
                 f"drop {', '.join(sorted(caps))} from container {name}", "review",
                 "code that needs these capabilities (packet capture, ptrace, mounts) will "
                 "get permission errors", name))
     return changes
 
 
-@fixer("host-pid-namespace")
+@fixer(HOST_PID)
 def _pid(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
     if td.pop("pidMode", None) != "host":
         return []
-    return [Change(("host-pid-namespace",), "task-definition", "remove pidMode host",
+    return [Change((HOST_PID.id,), "task-definition", "remove pidMode host",
                    "review", "monitoring agents that read host processes lose that view")]
 
 
-@fixer("host-ipc-namespace")
+@fixer(HOST_IPC)
 def _ipc(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
     if td.pop("ipcMode", None) != "host":
         return []
-    return [Change(("host-ipc-namespace",), "task-definition", "remove ipcMode host",
+    return [Change((HOST_IPC.id,), "task-definition", "remove ipcMode host",
                    "review", "processes that share memory with the host stop doing so")]
 
 
-@fixer("host-network-mode")
+@fixer(HOST_NETWORK)
 def _host_network(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
     if td.get("networkMode") != "host":
         return []
@@ -157,14 +165,14 @@ def _host_network(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
                 # awsvpc requires hostPort to be absent or equal to containerPort.
                 mapping["hostPort"] = mapping.get("containerPort", mapping["hostPort"])
     return [Change(
-        ("host-network-mode",), "task-definition",
+        (HOST_NETWORK.id,), "task-definition",
         "switch networkMode from host to awsvpc (hostPort set to containerPort)", "review",
         "each task gets its own ENI (EC2 ENI limits apply); the service update must give "
         "subnets and security groups; clients that used the instance IP must use the task IP "
         "or a load balancer")]
 
 
-@fixer("host-filesystem-mount")
+@fixer(HOST_MOUNT)
 def _host_mounts(td: Json, traits: list[Trait], options: FixOptions) -> list[Change]:
     changes: list[Change] = []
     volumes = as_list(td.get("volumes"))
@@ -183,14 +191,14 @@ def _host_mounts(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
                             and mount.get("readOnly") is not True:
                         mount["readOnly"] = True
                         changes.append(Change(
-                            ("host-filesystem-mount",), "task-definition",
+                            (HOST_MOUNT.id,), "task-definition",
                             f"make the mount of host path {path} read-only in container "
                             f"{container.get('name')}", "review",
                             "the container can no longer write to the host path",
                             str(container.get("name"))))
             continue
         remove.add(name)
-        changes.append(Change(("host-filesystem-mount",), "task-definition",
+        changes.append(Change((HOST_MOUNT.id,), "task-definition",
                               f"remove host volume {name} ({path}) and its mount points",
                               "review", f"the container loses access to {path} on the host"))
     if remove:
@@ -208,17 +216,27 @@ def _host_mounts(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
 
 def secret_reference(options: FixOptions, td: Json, name: str) -> str:
     """Where the moved credential should live: under ``--secret-arn-prefix``, else in the task
-    definition's own account and region, else behind a marked placeholder."""
-    secret_name = f"{td.get('family', 'task')}/{name}".replace(" ", "-")
+    definition's own account and region, else behind a marked placeholder. The name is made
+    valid for Secrets Manager (family and variable come from inputs, see
+    :func:`~ecs_exposure.remediation.commands.secret_name`), and an account or region that is
+    not one is not copied into the ARN."""
+    raw = f"{td.get('family', 'task')}/{name}"
     if options.secret_arn_prefix:
-        return f"{options.secret_arn_prefix}{secret_name}"
+        head, marker, tail = options.secret_arn_prefix.rpartition(":secret:")
+        return head + marker + commands.secret_name(tail + raw)
+    secret_name = commands.secret_name(raw)
     arn = parse_arn(options.origin_arn)
-    if arn and arn.region and arn.account:
+    if arn and _ARN_WORD.fullmatch(arn.partition) and _ARN_WORD.fullmatch(arn.region) \
+            and _ACCOUNT.fullmatch(arn.account):
         return f"arn:{arn.partition}:secretsmanager:{arn.region}:{arn.account}:secret:{secret_name}"
     return f"arn:aws:secretsmanager:{PLACEHOLDER}-REGION:{PLACEHOLDER}-ACCOUNT:secret:{secret_name}"
 
 
-@fixer("plaintext-credentials")
+_ARN_WORD = re.compile(r"[a-z0-9-]+")
+_ACCOUNT = re.compile(r"\d{12}")
+
+
+@fixer(PLAINTEXT)
 def _credentials(td: Json, traits: list[Trait], options: FixOptions) -> list[Change]:
     changes: list[Change] = []
     env_moves: dict[int, list[int]] = defaultdict(list)
@@ -239,12 +257,12 @@ def _credentials(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
                 log.setdefault("secretOptions", []).append(
                     {"name": parts[4], "valueFrom": secret_reference(options, td, parts[4])})
                 changes.append(Change(
-                    ("plaintext-credentials",), "task-definition",
+                    (PLAINTEXT.id,), "task-definition",
                     f"move log option {parts[4]} of container {trait.container} to "
                     "secretOptions", "review", _SECRET_RISK, trait.container))
         else:
             changes.append(Change(
-                ("plaintext-credentials",), "task-definition",
+                (PLAINTEXT.id,), "task-definition",
                 f"{variable} of container {trait.container} is a credential inside "
                 f"{parts[2] if len(parts) > 2 else 'the definition'}: move it into a secret "
                 "and read it at start-up", "manual", "needs a change to how the process starts",
@@ -261,7 +279,7 @@ def _credentials(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
             name = str(as_dict(entry).get("name"))
             secrets.append({"name": name, "valueFrom": secret_reference(options, td, name)})
             changes.append(Change(
-                ("plaintext-credentials",), "task-definition",
+                (PLAINTEXT.id,), "task-definition",
                 f"move {name} of container {container.get('name')} to secrets[].valueFrom",
                 "review", _SECRET_RISK, str(container.get("name"))))
     return changes
@@ -273,7 +291,7 @@ _SECRET_RISK = ("the secret must exist before the new revision starts, and the e
                 "seen")
 
 
-@fixer("writable-root-filesystem")
+@fixer(WRITABLE_ROOT)
 def _read_only_root(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
     changes = []
     for trait in traits:
@@ -296,14 +314,14 @@ def _read_only_root(td: Json, traits: list[Trait], _: FixOptions) -> list[Change
             added.append(path)
         extra = f" with a writable task volume at {', '.join(added)}" if added else ""
         changes.append(Change(
-            ("writable-root-filesystem",), "task-definition",
+            (WRITABLE_ROOT.id,), "task-definition",
             f"set readonlyRootFilesystem in container {container.get('name')}{extra}", "review",
             "processes that write outside the scratch volumes (caches, pid files, logs) fail "
             "at run time; test the new revision before rolling out", str(container.get("name"))))
     return changes
 
 
-@fixer("root-user")
+@fixer(ROOT_USER)
 def _root_user(td: Json, traits: list[Trait], options: FixOptions) -> list[Change]:
     changes = []
     for trait in traits:
@@ -313,35 +331,35 @@ def _root_user(td: Json, traits: list[Trait], options: FixOptions) -> list[Chang
         if options.default_user:
             container["user"] = options.default_user
             changes.append(Change(
-                ("root-user",), "task-definition",
+                (ROOT_USER.id,), "task-definition",
                 f"run container {trait.container} as {options.default_user}", "review",
                 "files the process owns in the image must be readable/writable by that UID",
                 trait.container))
         else:
             changes.append(Change(
-                ("root-user",), "task-definition",
+                (ROOT_USER.id,), "task-definition",
                 f"container {trait.container} runs as root: set `user` to the image's non-root "
                 "UID:GID (or pass --default-user)", "manual",
                 "the right UID depends on the image", trait.container))
     return changes
 
 
-@fixer("missing-log-configuration")
+@fixer(LOGS)
 def _logs(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
-    return [Change(("missing-log-configuration",), "task-definition",
+    return [Change((LOGS.id,), "task-definition",
                    f"add a logConfiguration (e.g. awslogs) to container {t.container}",
                    "manual", "needs a log group and permissions on the execution role",
                    t.container) for t in traits]
 
 
-@fixer("efs-transit-encryption-disabled")
+@fixer(EFS)
 def _efs(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
     changes = []
     for volume in as_list(td.get("volumes")):
         efs = as_dict(volume).get("efsVolumeConfiguration") if isinstance(volume, dict) else None
         if isinstance(efs, dict) and efs.get("transitEncryption") != "ENABLED":
             efs["transitEncryption"] = "ENABLED"
-            changes.append(Change(("efs-transit-encryption-disabled",), "task-definition",
+            changes.append(Change((EFS.id,), "task-definition",
                                   f"enable transit encryption on EFS volume {volume.get('name')}",
                                   "safe", "uses TLS port 2049 to the mount target as before"))
     return changes
@@ -353,7 +371,7 @@ def fix_task_definition(td: Json, traits: Iterable[Trait], options: FixOptions) 
     for trait in traits:
         by_id[trait.id].append(trait)
     changes: list[Change] = []
-    for trait_id, func in FIXERS.items():
-        if trait_id in by_id:
-            changes.extend(func(td, by_id[trait_id], options))
+    for spec, func in FIXERS.items():
+        if spec.id in by_id:
+            changes.extend(func(td, by_id[spec.id], options))
     return changes

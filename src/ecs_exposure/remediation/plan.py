@@ -14,7 +14,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_exposure.arn import last_segment
+from ecs_exposure.analysis.arn import last_segment
+from ecs_exposure.detectors.credentials import PLAINTEXT
+from ecs_exposure.detectors.host_access import HOST_NETWORK
+from ecs_exposure.detectors.iam import ADMIN, SERVICE_ADMIN
+from ecs_exposure.detectors.network import OPEN_SG, PUBLIC_IP, REACHABLE
+from ecs_exposure.detectors.settings import EXEC, PLATFORM
 from ecs_exposure.detectors.util import as_dict, as_list
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Finding, Json, Trait
@@ -79,7 +84,7 @@ def _task_definition_plan(plan: ServicePlan, inventory: Inventory, key: str,
         register, _ = redact(register, marker=f"{PLACEHOLDER}: credential removed")
         for trait in leftovers:
             changes.append(Change(
-                ("plaintext-credentials",), "task-definition",
+                (PLAINTEXT.id,), "task-definition",
                 f"credential in {trait.pointer} replaced by a placeholder: rewrite it to read "
                 "a secret", "manual", "the new revision does not start correctly until this "
                 "is fixed", trait.container))
@@ -120,10 +125,10 @@ def _service_update(plan: ServicePlan, inventory: Inventory, service: Json,
     if plan.register_input is not None:
         update["taskDefinition"] = plan.register_input.get("family")
     awsvpc = copy.deepcopy(_awsvpc(service))
-    if "public-ip" in ids and awsvpc.get("assignPublicIp") == "ENABLED":
+    if PUBLIC_IP.id in ids and awsvpc.get("assignPublicIp") == "ENABLED":
         awsvpc["assignPublicIp"] = "DISABLED"
         plan.changes.append(Change(
-            ("public-ip", "internet-reachable"), "service",
+            (PUBLIC_IP.id, REACHABLE.id), "service",
             "set assignPublicIp to DISABLED", "review",
             "tasks lose direct outbound internet access: they need private subnets with a NAT "
             "gateway or VPC endpoints (ECR, S3, CloudWatch Logs, Secrets Manager) to pull "
@@ -135,18 +140,18 @@ def _service_update(plan: ServicePlan, inventory: Inventory, service: Json,
             "subnets": [f"subnet-{PLACEHOLDER}"], "securityGroups": [f"sg-{PLACEHOLDER}"],
             "assignPublicIp": "DISABLED"}}
         plan.changes.append(Change(
-            ("host-network-mode",), "service",
+            (HOST_NETWORK.id,), "service",
             "give the service an awsvpc network configuration (subnets and security groups "
             f"are placeholders marked {PLACEHOLDER})", "manual",
             "choose private subnets and a security group that admits only the callers"))
-    if "execute-command-enabled" in ids and service.get("enableExecuteCommand") is True:
+    if EXEC.id in ids and service.get("enableExecuteCommand") is True:
         update["enableExecuteCommand"] = False
-        plan.changes.append(Change(("execute-command-enabled",), "service",
+        plan.changes.append(Change((EXEC.id,), "service",
                                    "turn off ECS Exec", "review",
                                    "operators lose interactive shells into the tasks"))
-    if "outdated-platform-version" in ids:
+    if PLATFORM.id in ids:
         update["platformVersion"] = "LATEST"
-        plan.changes.append(Change(("outdated-platform-version",), "service",
+        plan.changes.append(Change((PLATFORM.id,), "service",
                                    "move to Fargate platform version LATEST", "safe",
                                    "tasks are replaced by a normal rolling deployment"))
     if len(update) > 2:
@@ -173,7 +178,7 @@ def _security_groups(plan: ServicePlan, inventory: Inventory, service: Json,
     authorize: list[Json] = []
     noted: set[str] = set()
     for trait in plan.finding.traits:
-        if trait.id != "open-security-group":
+        if trait.id != OPEN_SG.id:
             continue
         facts = dict(trait.extra)
         group_id = str(facts.get("group_id"))
@@ -182,7 +187,7 @@ def _security_groups(plan: ServicePlan, inventory: Inventory, service: Json,
                 continue
             noted.add(group_id)
             plan.changes.append(Change(
-                ("open-security-group",), "security-group",
+                (OPEN_SG.id,), "security-group",
                 f"load balancer security group {group_id} is open to the internet: keep it "
                 "only if the service is meant to be public (then put AWS WAF in front); "
                 "otherwise restrict it", "manual", "restricting it makes the site private"))
@@ -208,7 +213,7 @@ def _security_groups(plan: ServicePlan, inventory: Inventory, service: Json,
             source = ""
         described = trait.detail.split(" allows ", 1)[-1]
         plan.changes.append(Change(
-            ("open-security-group", "internet-reachable"), "security-group",
+            (OPEN_SG.id, REACHABLE.id), "security-group",
             f"revoke {described} on {group_id}" + (f"; allow the same ports from {source}"
                                                    if source else ""),
             "review" if source else "manual",
@@ -238,7 +243,7 @@ def _permission(inventory: Inventory, group_id: str, pointer: str) -> Json | Non
 def _iam(plan: ServicePlan) -> None:
     seen: set[str] = set()
     for trait in plan.finding.traits:
-        if trait.id in ("administrative-policy", "service-admin-policy"):
+        if trait.id in (ADMIN.id, SERVICE_ADMIN.id):
             role = last_segment(str(dict(trait.extra).get("role", trait.resource)))
             if role not in seen:
                 seen.add(role)

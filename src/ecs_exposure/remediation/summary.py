@@ -9,31 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ecs_exposure.arn import last_segment
+from ecs_exposure.analysis.arn import last_segment
+from ecs_exposure.detectors.credentials import PLAINTEXT
+from ecs_exposure.detectors.iam import ADMIN, SERVICE_ADMIN
+from ecs_exposure.detectors.iam_escalation import ESCALATION
+from ecs_exposure.detectors.registry import spec_for
+from ecs_exposure.detectors.vulnerabilities import EXPLOITABLE, MALICIOUS
 from ecs_exposure.model import Trait
-
-TASK_DEFINITION_ACTIONS = {
-    "privileged-container": "removes privileged mode",
-    "dangerous-capabilities": "drops the added Linux capabilities",
-    "host-filesystem-mount": "removes the host path mounts (or makes them read-only)",
-    "host-pid-namespace": "removes pidMode host",
-    "host-ipc-namespace": "removes ipcMode host",
-    "host-network-mode": "switches networkMode from host to awsvpc",
-    "plaintext-credentials": "moves the credentials to secrets[].valueFrom",
-    "root-user": "sets a non-root user",
-    "writable-root-filesystem": "sets readonlyRootFilesystem to true",
-    "missing-log-configuration": "adds a logConfiguration",
-    "efs-transit-encryption-disabled": "enables EFS transit encryption",
-}
-SERVICE_ACTIONS = {
-    "public-ip": "set assignPublicIp to DISABLED and run the tasks in private subnets",
-    "open-security-group": "restrict security group ingress to known ranges or the load "
-                           "balancer's security group",
-    "execute-command-enabled": "turn off ECS Exec (enableExecuteCommand false) unless it is "
-                               "needed",
-    "outdated-platform-version": "move to Fargate platform version LATEST",
-    "container-insights-disabled": "enable Container Insights on the cluster",
-}
 
 
 def _ordered(items: Iterable[str]) -> list[str]:
@@ -53,40 +35,41 @@ def summarise(traits: Iterable[Trait], task_definitions: Iterable[str]) -> str:
     traits = list(traits)
     ids = _ordered(t.id for t in traits)
     sentences: list[str] = []
-    td_actions = _ordered(TASK_DEFINITION_ACTIONS[i] for i in ids if i in TASK_DEFINITION_ACTIONS)
+    specs = [spec_for(i) for i in ids]
+    td_actions = _ordered(s.revision_action for s in specs if s.revision_action)
     revisions = ", ".join(last_segment(k) for k in task_definitions) or "the task definition"
     if td_actions:
         sentences.append(f"Register a new revision of {revisions} that {_join(td_actions)}, "
                          "then update the service to use it.")
-    service_actions = _ordered(SERVICE_ACTIONS[i] for i in ids if i in SERVICE_ACTIONS)
+    service_actions = _ordered(s.service_action for s in specs if s.service_action)
     if service_actions:
         text = _join(service_actions)
         sentences.append(text[:1].upper() + text[1:] + ".")
     roles = _ordered(dict(t.extra).get("role", t.resource) for t in traits
-                     if t.id in ("administrative-policy", "service-admin-policy"))
+                     if t.id in (ADMIN.id, SERVICE_ADMIN.id))
     if roles:
         names = ", ".join(last_segment(str(r)) for r in roles)
         sentences.append(f"Replace the broad policies of role {names} with least-privilege "
                          "policies (IAM Access Analyzer can generate one from CloudTrail).")
     escalating = _ordered(str(dict(t.extra).get("role", t.resource)) for t in traits
-                          if t.id == "privilege-escalation-path")
+                          if t.id == ESCALATION.id)
     if escalating:
         names = ", ".join(last_segment(r) for r in escalating)
         patterns = _ordered(str(dict(t.extra).get("pattern")) for t in traits
-                            if t.id == "privilege-escalation-path")
+                            if t.id == ESCALATION.id)
         sentences.append(f"Close the escalation paths of role {names} ({', '.join(patterns)}): "
                          "remove or scope the statements named in the evidence, limit "
                          "iam:PassRole to named roles with an iam:PassedToService condition, "
                          "and attach a permissions boundary.")
     fixes = _ordered(
         f"{v['package']} {v['fixed_version']} ({v['id']}, container {t.container})"
-        for t in traits if t.id in ("exploitable-vulnerability", "malicious-package")
+        for t in traits if t.id in (EXPLOITABLE.id, MALICIOUS.id)
         for v in dict(t.extra).get("top", ()) if v.get("fixed_version"))
     if fixes:
         sentences.append(f"Rebuild the image with {_join(fixes[:3])}"
                          + (f" and {len(fixes) - 3} more fixes" if len(fixes) > 3 else "")
                          + ", and point the new revision at the rebuilt image's digest.")
-    if "plaintext-credentials" in ids:
+    if PLAINTEXT.id in ids:
         sentences.append("Rotate every exposed credential: anyone who could describe the task "
                          "definition has read it.")
     return " ".join(sentences) or "No change needed."

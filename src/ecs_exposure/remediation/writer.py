@@ -13,9 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ecs_exposure.arn import last_segment
+from ecs_exposure.analysis.arn import last_segment, parse_arn
+from ecs_exposure.model import Json
+from ecs_exposure.remediation.commands import UnprintableArgument, command_line, pipeline
 from ecs_exposure.remediation.fixers import PLACEHOLDER
 from ecs_exposure.remediation.plan import ServicePlan, diff
+from ecs_exposure.reporters.markdown import md
+from ecs_exposure.reporters.terminal import safe
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -35,77 +39,113 @@ def _dump(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-def _md(text: str) -> str:
-    """Inline Markdown-safe text: names from inputs must not break the table or inject HTML."""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-            .replace(">", "&gt;").replace("\n", " "))
+def _secret_name(reference: str) -> str:
+    """The name part of a Secrets Manager ARN (``…:secret:NAME``)."""
+    arn = parse_arn(reference)
+    return arn.resource.removeprefix("secret:") if arn else reference
+
+
+def _fence(text: str, info: str = "") -> list[str]:
+    """``text`` as a fenced code block whose fence no line of ``text`` can close."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + info, text, fence]
+
+
+def _commands(pipelines: list[tuple[list[str], ...]]) -> list[str]:
+    """An indented ``sh`` block (inside a numbered step): one line per pipeline, each command
+    of it built from its arguments by :func:`pipeline`."""
+    return ["", "   ```sh", *("   " + pipeline(*commands) for commands in pipelines), "   ```"]
+
+
+def _security_group_commands(groups: Json) -> list[tuple[list[str], ...]]:
+    """One pipeline per entry of ``security-groups.json``: authorize every new source first,
+    then revoke the open ranges, so the service is never cut off in between."""
+    return [(["jq", f".{kind}[{index}]", "security-groups.json"],
+             ["aws", "ec2", f"{kind}-security-group-ingress", "--cli-input-json",
+              "file:///dev/stdin"])
+            for kind in ("authorize", "revoke")
+            for index in range(len(groups.get(kind, [])))]
+
+
+def _how_to_apply(plan: ServicePlan) -> list[str]:
+    """The numbered steps, every command in a ``sh`` block built by :func:`command_line`, so
+    a name from an input is one quoted argument whatever characters it holds."""
+    steps: list[list[str]] = []
+    if plan.secrets_to_create:
+        steps.append([
+            "Create each secret **without putting the value on a command line** (it would "
+            "land in shell history and process lists): run the command, paste the value, then "
+            "press Ctrl-D. Rotate the old credential: everyone who could describe the task "
+            "definition has seen it.",
+            *_commands([(["aws", "secretsmanager", "create-secret", "--name", _secret_name(r),
+                          "--secret-string", "file:///dev/stdin"],)
+                        for r in plan.secrets_to_create]),
+            "", "   Then allow the task's execution role `secretsmanager:GetSecretValue` on them."])
+    if plan.register_input is not None:
+        steps.append(["Register the new revision:", *_commands([([
+            "aws", "ecs", "register-task-definition", "--cli-input-json",
+            "file://task-definition.json"],)])])
+    if plan.security_groups:
+        steps.append(["Change the security groups (`security-groups.json` holds the inputs; "
+                      "each entry is allowed first, then the open range is revoked):",
+                      *_commands(_security_group_commands(plan.security_groups))])
+    if plan.update_service:
+        roll_out: list[tuple[list[str], ...]] = [(
+            ["aws", "ecs", "update-service", "--cli-input-json", "file://update-service.json"],)]
+        wait = ["aws", "ecs", "wait", "services-stable", "--cluster",
+                str(plan.update_service.get("cluster")), "--services",
+                str(plan.update_service.get("service"))]
+        try:
+            command_line(wait)
+            roll_out.append((wait,))
+            text = "Roll it out, then wait for the deployment to finish:"
+        except UnprintableArgument:
+            text = ("Roll it out, then watch the deployment in the console (the cluster or "
+                    "service name holds characters that cannot be shown on a command line):")
+        steps.append([text, *_commands(roll_out)])
+    lines = ["Run the commands in this folder."] if steps else []
+    for number, (first, *rest) in enumerate(steps, 1):
+        lines += ["", f"{number}. {first}", *rest]
+    return lines
 
 
 def render_plan_md(plan: ServicePlan) -> str:
-    """The human-readable plan a platform engineer reviews."""
+    """The human-readable plan a platform engineer reviews. Every value from an input goes
+    through the Markdown report's :func:`~ecs_exposure.reporters.markdown.md`, so a name
+    cannot add a link, an image, a mention or HTML to the page."""
     finding = plan.finding
-    lines = [f"# Fix plan: {_md(plan.cluster)}/{_md(plan.service)}", "",
-             f"- Resource: `{_md(plan.arn)}`",
-             f"- Finding: **{finding.severity.name}** — {_md(finding.title)}",
-             f"- Why: {_md(finding.why)}"]
+    lines = [f"# Fix plan: {md(plan.cluster)}/{md(plan.service)}", "",
+             f"- Resource: {md(plan.arn)}",
+             f"- Finding: **{finding.severity.name}** — {md(finding.title)}",
+             f"- Why: {md(finding.why)}"]
     if plan.base_task_definition:
-        lines.append(f"- New revision based on: `{_md(last_segment(plan.base_task_definition))}`")
+        lines.append(f"- New revision based on: {md(last_segment(plan.base_task_definition))}")
     lines += ["", "## Changes", "", "| # | Change | Traits | Confidence | Risk |",
               "|---|---|---|---|---|"]
     for index, change in enumerate(plan.changes, 1):
-        lines.append(f"| {index} | {_md(change.description)} | "
-                     f"{', '.join(change.trait_ids)} | {change.confidence} | {_md(change.risk)} |")
+        lines.append(f"| {index} | {md(change.description)} | "
+                     f"{', '.join(change.trait_ids)} | {change.confidence} | {md(change.risk)} |")
     lines += ["", "Confidence: `safe` — no behaviour change expected; `review` — removes the "
               "weakness but may affect the workload, test it; `manual` — needs a human "
               "decision, nothing was written for it.", "", "## How to apply", ""]
-    step = 1
-    if plan.secrets_to_create:
-        lines.append(f"{step}. Create each secret **without putting the value on a command "
-                     "line** (it would land in shell history and process lists): run the "
-                     "command, paste the value, then press Ctrl-D. Rotate the old credential: "
-                     "everyone who could describe the task definition has seen it.")
-        lines.append("")
-        lines.append("   ```sh")
-        for reference in plan.secrets_to_create:
-            name = reference.split(":secret:", 1)[-1]
-            lines.append(f"   aws secretsmanager create-secret --name '{name}' "
-                         "--secret-string file:///dev/stdin")
-        lines.append("   ```")
-        lines.append("")
-        lines.append("   Then allow the task's execution role `secretsmanager:GetSecretValue` on "
-                     "them.")
-        step += 1
-    if plan.register_input is not None:
-        lines.append(f"{step}. Register the new revision: `aws ecs register-task-definition "
-                     "--cli-input-json file://task-definition.json`")
-        step += 1
-    if plan.security_groups:
-        lines.append(f"{step}. Change the security groups (`security-groups.json` holds the "
-                     "inputs): for each entry, `aws ec2 authorize-security-group-ingress "
-                     "--cli-input-json \"$(jq '.authorize[N]' security-groups.json)\"` first, "
-                     "then `aws ec2 revoke-security-group-ingress --cli-input-json \"$(jq "
-                     "'.revoke[N]' security-groups.json)\"`.")
-        step += 1
-    if plan.update_service:
-        lines.append(f"{step}. Roll it out: `aws ecs update-service --cli-input-json "
-                     "file://update-service.json`, then watch the deployment "
-                     "(`aws ecs wait services-stable`).")
+    lines += _how_to_apply(plan)
     if any(PLACEHOLDER in json.dumps(x) for x in (plan.register_input, plan.update_service)
            if x is not None):
         lines += ["", f"**Placeholders:** values marked `{PLACEHOLDER}` must be replaced before "
                   "these files are used."]
     text = diff(plan)
     if text:
-        lines += ["", "## Task definition diff (credential values redacted)", "", "```diff",
-                  text, "```"]
+        lines += ["", "## Task definition diff (credential values redacted)", "",
+                  *_fence(safe(text), "diff")]
     manual = [c for c in plan.changes if c.confidence == "manual"]
     if manual or plan.notes or plan.dropped_fields:
         lines += ["", "## Needs a human", ""]
-        lines += [f"- {_md(c.description)}" for c in manual]
-        lines += [f"- {_md(n)}" for n in plan.notes]
+        lines += [f"- {md(c.description)}" for c in manual]
+        lines += [f"- {md(n)}" for n in plan.notes]
         if plan.dropped_fields:
             lines.append("- Read-only fields dropped from the registered revision: "
-                         + ", ".join(f"`{f}`" for f in plan.dropped_fields))
+                         + ", ".join(md(f) for f in plan.dropped_fields))
     return "\n".join(lines) + "\n"
 
 

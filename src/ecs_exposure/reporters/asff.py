@@ -23,7 +23,8 @@ from typing import Any
 import orjson
 
 from ecs_exposure import __version__
-from ecs_exposure.arn import parse_arn
+from ecs_exposure.analysis.arn import parse_arn
+from ecs_exposure.detectors.registry import spec_for
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, truncate, urls
@@ -35,12 +36,6 @@ TITLE_MAX, DESCRIPTION_MAX, RECOMMENDATION_MAX, RESOURCES_MAX = 256, 1024, 512, 
 PRODUCT_FIELD_MAX = 2048
 ACCOUNT = re.compile(r"^\d{12}$")
 BASE_TYPE = "Software and Configuration Checks/AWS Security Best Practices/ECS Exposure"
-EXTRA_TYPES = {
-    "plaintext-credentials": "Sensitive Data Identifications/Passwords",
-    "exploitable-vulnerability": "Software and Configuration Checks/Vulnerabilities/CVE",
-    "software-vulnerability": "Software and Configuration Checks/Vulnerabilities/CVE",
-}
-"""Traits that also put the finding under another ASFF type namespace."""
 RESOURCE_TYPES = {
     "ecs:service": "AwsEcsService", "ecs:task-definition": "AwsEcsTaskDefinition",
     "ecs:cluster": "AwsEcsCluster", "iam:role": "AwsIamRole", "iam:policy": "AwsIamPolicy",
@@ -99,7 +94,9 @@ def _subject(finding: dict[str, Any], region: str, partition: str) -> dict[str, 
 
 
 def _types(finding: dict[str, Any]) -> list[str]:
-    extra = [EXTRA_TYPES[t["id"]] for t in finding["traits"] if t["id"] in EXTRA_TYPES]
+    """The base type, then the further namespaces the traits put the finding under (the
+    specs' ``asff_type``)."""
+    extra = [kind for t in finding["traits"] if (kind := spec_for(t["id"]).asff_type)]
     return list(dict.fromkeys([BASE_TYPE, *extra]))
 
 

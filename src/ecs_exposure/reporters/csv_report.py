@@ -6,8 +6,10 @@ or filtered on any column still reads on its own.
 Resource names come from AWS and from files anyone can write, and a spreadsheet runs a cell
 that starts with ``=``, ``+``, ``-`` or ``@`` as a formula (``=HYPERLINK(…)`` exfiltration,
 DDE). Such text cells get a leading apostrophe, as OWASP recommends, which spreadsheets show
-as plain text; tab and carriage return, which some spreadsheets strip before that check, are
-treated the same way.
+as plain text; leading whitespace, which some spreadsheets strip before that check, does not
+hide the prefix. A bare carriage return is not quoted by the ``csv`` module but ends a row in
+spreadsheets, so the text after it would be a new, unchecked cell: every CR and CRLF becomes
+LF first, which the writer quotes, keeping the value in one cell.
 
 Example::
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from ecs_exposure.model import ScanResult
@@ -32,7 +35,11 @@ COLUMNS = (
     "trait_title", "resource", "container", "pointer", "file", "line", "column", "detail",
     "remediation",
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d",
+                    "\uff20")
+"""Characters that make a spreadsheet read a cell as a formula (with their full-width forms,
+which some spreadsheets normalise), and the whitespace some strip first."""
+_LINE_BREAKS = re.compile(r"\r\n?")
 
 
 def cell(value: object) -> object:
@@ -43,8 +50,10 @@ def cell(value: object) -> object:
         return "yes" if value else "no"
     if isinstance(value, int | float):
         return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    text = _LINE_BREAKS.sub("\n", str(value))
+    neutral = not text.startswith(FORMULA_PREFIXES) and \
+        not text.lstrip().startswith(FORMULA_PREFIXES)
+    return text if neutral else "'" + text
 
 
 def rows(result: ScanResult) -> list[dict[str, Any]]:

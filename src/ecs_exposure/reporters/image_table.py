@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ecs_exposure.detectors.secrets import mask
+from ecs_exposure.analysis.secrets import mask
 from ecs_exposure.reporters.terminal import safe
 
 

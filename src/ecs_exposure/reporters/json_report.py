@@ -11,10 +11,16 @@ from typing import Any, BinaryIO
 import orjson
 
 from ecs_exposure import __version__
-from ecs_exposure.collector import no_cycle_collection
-from ecs_exposure.cvss_vector import ATTACK_VECTORS
+from ecs_exposure.analysis.allocation import no_cycle_collection
+from ecs_exposure.analysis.secrets import mask
+from ecs_exposure.analysis.vulnerabilities.cvss import ATTACK_VECTORS
+from ecs_exposure.analysis.vulnerabilities.store import (
+    AssessedVulnerability,
+    ContainerVulnerabilities,
+    ImageAssessment,
+)
 from ecs_exposure.detectors.registry import SPECS
-from ecs_exposure.detectors.secrets import mask
+from ecs_exposure.exposure.vulnerabilities import top_vulnerabilities
 from ecs_exposure.model import (
     IMPACT_NAMES,
     LIKELIHOOD_NAMES,
@@ -28,12 +34,6 @@ from ecs_exposure.model import (
 from ecs_exposure.remediation.guidance import guidance_for
 from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.sources.positions import PositionCache
-from ecs_exposure.vuln_exposure import top_vulnerabilities
-from ecs_exposure.vuln_store import (
-    AssessedVulnerability,
-    ContainerVulnerabilities,
-    ImageAssessment,
-)
 
 SCHEMA = "ecs-exposure/result@1"
 REPORTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)

@@ -29,7 +29,8 @@ from typing import Any
 import orjson
 
 from ecs_exposure import __version__
-from ecs_exposure.arn import parse_arn
+from ecs_exposure.analysis.arn import parse_arn
+from ecs_exposure.detectors.registry import spec_for
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, epoch_ms, urls
@@ -44,25 +45,12 @@ IMPACT_IDS = {"low": 1, "medium": 2, "high": 3}
 RESOURCE_UID = 10
 """OCSF observable ``type_id`` for "Resource UID"."""
 
-IMPACT_TYPES = {
-    "administrative-policy": "Privilege Escalation",
-    "privilege-escalation-path": "Privilege Escalation",
-    "privileged-container": "Host Compromise",
-    "host-pid-namespace": "Host Compromise",
-    "host-filesystem-mount": "Host Compromise",
-    "dangerous-capabilities": "Host Compromise",
-    "host-network-mode": "Host Compromise",
-    "host-ipc-namespace": "Host Compromise",
-    "plaintext-credentials": "Credential Exposure",
-    "service-admin-policy": "Data Access",
-}
-"""Trait → the kind of harm it names in ``finding_info.types`` (``Exposure/Potential Impact/…``,
-as Security Hub writes them); a finding with none of these is "Resource Hijacking"."""
-
 
 def _types(finding: dict[str, Any]) -> list[str]:
-    kinds = [IMPACT_TYPES[t["id"]] for t in finding["traits"]
-             if not t["contextual"] and t["id"] in IMPACT_TYPES]
+    """``Exposure/Potential Impact/…`` for each kind of harm the finding's traits name (the
+    specs' ``ocsf_impact``, as Security Hub writes them); with none, "Resource Hijacking"."""
+    kinds = [kind for t in finding["traits"]
+             if not t["contextual"] and (kind := spec_for(t["id"]).ocsf_impact)]
     return [f"Exposure/Potential Impact/{kind}"
             for kind in dict.fromkeys(kinds or ["Resource Hijacking"])]
 

@@ -32,10 +32,9 @@ from urllib.parse import quote
 import orjson
 
 from ecs_exposure import __version__
-from ecs_exposure.arn import last_segment
+from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.detectors.registry import TraitSpec, catalog
 from ecs_exposure.model import ScanResult
-from ecs_exposure.remediation.guidance import GUIDANCE
 from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.json_report import result_dict
@@ -56,10 +55,8 @@ def _rule_name(trait_id: str) -> str:
 
 def _help(spec: TraitSpec) -> tuple[str, str, list[str]]:
     """``(text, markdown, references)`` for a rule, from the trait's remediation guidance."""
-    guidance = GUIDANCE.get(spec.id)
-    references = list(dict.fromkeys(spec.references + (guidance.references if guidance else ())))
-    if guidance is None:
-        return spec.fires_when, spec.fires_when, references
+    guidance = spec.guidance
+    references = list(dict.fromkeys(spec.references + guidance.references))
     text = f"{spec.fires_when}\n\n{guidance.text()}"
     links = "\n".join(f"- {ref}" for ref in references)
     markdown = (f"**Fires when:** {spec.fires_when}\n\n**Why it matters:** {guidance.why}\n\n"

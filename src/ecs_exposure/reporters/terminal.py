@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from typing import TextIO
 
 from rich import box
@@ -17,8 +18,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ecs_exposure.analysis.secrets import mask
 from ecs_exposure.detectors.registry import SPECS
-from ecs_exposure.detectors.secrets import mask
+from ecs_exposure.exposure.vulnerabilities import top_vulnerabilities
 from ecs_exposure.model import (
     IMPACT_NAMES,
     LIKELIHOOD_NAMES,
@@ -29,9 +31,14 @@ from ecs_exposure.model import (
 )
 from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.sources.positions import PositionCache
-from ecs_exposure.vuln_exposure import top_vulnerabilities
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NOT_PLAIN = re.compile(r"[^\t\n\x20-\x7e]")
+"""Candidates for escaping: everything but tab, newline and printable ASCII (a fast pass; the
+Unicode category of each candidate decides)."""
+ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""C0/C1 controls, format characters (bidi marks and overrides such as U+200E, U+200F, U+061C,
+U+202E, zero-width characters, tags), lone surrogates and line/paragraph separators: each can
+reorder, hide or break what is shown."""
 STYLES = {
     Severity.CRITICAL: "bold white on red",
     Severity.HIGH: "bold red",
@@ -41,9 +48,16 @@ STYLES = {
 }
 
 
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return f"\\x{ord(char):02x}" if unicodedata.category(char) in ESCAPED_CATEGORIES else char
+
+
 def safe(value: object) -> str:
-    """Make input text inert on a terminal: control and bidi characters shown as escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    """Make input text inert on a terminal: control, format (bidi) and separator characters
+    shown as escapes (``\\x1b``, ``\\x200e``); tab and newline kept. The categories come from
+    the running Python's Unicode database, so a newly assigned format character is covered."""
+    return _NOT_PLAIN.sub(_escape, str(value))
 
 
 def _top_traits(finding: Finding, limit: int = 4) -> str:

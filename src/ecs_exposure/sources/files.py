@@ -1,4 +1,5 @@
-"""Read AWS CLI JSON exports from files and directories into an Inventory.
+"""Read input files and directories into an Inventory, each file offered to the readers of
+:mod:`.readers` in turn.
 
 Every file is judged on its own: a malformed or unrecognised file is reported with its path and
 the reason, and the rest of the scan goes on.
@@ -13,24 +14,12 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from ecs_exposure.collector import bulk_allocation
+from ecs_exposure.analysis.allocation import bulk_allocation
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import SourceError
-from ecs_exposure.sources.classify import Kind, classify
+from ecs_exposure.sources.context import ReadContext
 from ecs_exposure.sources.jsonfile import MAX_FILE_BYTES, InputError, looks_like_json, parse_json
-from ecs_exposure.sources.readers import DOCUMENT_READERS, RAW_READERS
-
-_EC2_KINDS = {
-    Kind.SECURITY_GROUPS: ("SecurityGroups", "security-groups"),
-    Kind.SUBNETS: ("Subnets", "subnets"),
-    Kind.ROUTE_TABLES: ("RouteTables", "route-tables"),
-    Kind.NETWORK_INTERFACES: ("NetworkInterfaces", "network-interfaces"),
-}
-_ELB_KINDS = {
-    Kind.LOAD_BALANCERS: ("LoadBalancers", "load-balancers"),
-    Kind.TARGET_GROUPS: ("TargetGroups", "target-groups"),
-    Kind.LISTENERS: ("Listeners", "listeners"),
-}
+from ecs_exposure.sources.readers import read_context
 
 
 @dataclass
@@ -55,63 +44,35 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def add_document(inventory: Inventory, doc: Any, source: str, base: str = "") -> str | None:
+def add_document(inventory: Inventory, doc: Any, source: str, base: str = "",
+                 context: ReadContext | None = None) -> str | None:
     """Add one parsed document; returns the reason if it was not recognised.
 
     ``base`` is the JSON pointer of the document inside its file, for documents embedded in a
-    larger one (a snapshot), so evidence pointers still land on the right line.
+    larger one, so evidence pointers still land on the right line.
     """
-    for reader in DOCUMENT_READERS:
-        if reader(inventory, doc, source):
-            return None
-    found = classify(doc)
-    kind = found.kind
-    if kind is None:
-        return found.reason
-    if kind is Kind.TASK_DEFINITION:
-        wrapped = isinstance(doc.get("taskDefinition"), dict)
-        inventory.add_task_definition(doc["taskDefinition"] if wrapped else doc, source,
-                                      base + ("/taskDefinition" if wrapped else ""))
-    elif kind is Kind.TASK_DEFINITIONS:
-        items, prefix = (doc, "") if isinstance(doc, list) else (doc["taskDefinitions"],
-                                                                 "/taskDefinitions")
-        for index, item in enumerate(items):
-            inventory.add_task_definition(item, source, f"{base}{prefix}/{index}")
-    elif kind is Kind.SERVICES:
-        for index, service in enumerate(doc["services"]):
-            if isinstance(service, dict):
-                inventory.add_service(service, source, f"{base}/services/{index}")
-    elif kind is Kind.CLUSTERS:
-        for index, cluster in enumerate(doc["clusters"]):
-            if isinstance(cluster, dict):
-                inventory.add_cluster(cluster, source, f"{base}/clusters/{index}")
-    elif kind in _EC2_KINDS:
-        key, name = _EC2_KINDS[kind]
-        inventory.add_ec2(name, doc[key], source, f"{base}/{key}")
-    elif kind in _ELB_KINDS:
-        key, name = _ELB_KINDS[kind]
-        inventory.add_elbv2(name, doc[key], source, f"{base}/{key}")
-    elif kind is Kind.IAM:
-        inventory.add_iam(doc, source, base)
-    return None
+    return (context or read_context()).read_document(inventory, doc, source, base)
 
 
 def load_paths(
     paths: Iterable[Path],
     inventory: Inventory,
     *,
+    context: ReadContext | None = None,
     max_bytes: int = MAX_FILE_BYTES,
     on_file: Callable[[Path], None] | None = None,
     on_stage: Callable[[str, float], None] | None = None,
 ) -> LoadReport:
     """Load every file under ``paths``; problems are recorded per file, never raised.
 
-    ``on_stage`` (the benchmark's hook) is told, per parsed file, the seconds spent adding it
-    to the inventory (``inventory``); the rest of the load is reading and parsing.
+    ``context`` is the scan's (:func:`.readers.read_context`), by default one without template
+    parameters. ``on_stage`` (the benchmark's hook) is told, per parsed file, the seconds spent
+    adding it to the inventory (``inventory``); the rest of the load is reading and parsing.
     """
     report = LoadReport()
     with bulk_allocation():
-        _load_files(paths, inventory, report, max_bytes, on_file, on_stage)
+        _load_files(paths, inventory, report, context or read_context(), max_bytes, on_file,
+                    on_stage)
     return report
 
 
@@ -119,6 +80,7 @@ def _load_files(
     paths: Iterable[Path],
     inventory: Inventory,
     report: LoadReport,
+    context: ReadContext,
     max_bytes: int,
     on_file: Callable[[Path], None] | None,
     on_stage: Callable[[str, float], None] | None,
@@ -135,7 +97,7 @@ def _load_files(
                 raise InputError(f"file is {size:,} bytes, above the {max_bytes:,}-byte limit")
             data = path.read_bytes()
             if not looks_like_json(data):
-                if any(reader(inventory, data, source) for reader in RAW_READERS):
+                if context.read_raw(inventory, data, source):
                     report.read.append(source)
                 else:
                     report.skipped.append(SourceError(source, "not a JSON document"))
@@ -149,7 +111,7 @@ def _load_files(
             continue
         parsed = perf_counter()
         try:
-            reason = add_document(inventory, doc, source)
+            reason = context.read_document(inventory, doc, source)
         except InputError as exc:
             report.errors.append(SourceError(source, str(exc)))
             continue

@@ -1,5 +1,6 @@
 """Exploit intelligence files: FIRST EPSS scores (CSV, plain or gzip) and the CISA KEV catalog
-(JSON), read as inputs or from the local cache that ``ecs-exposure intel update`` fills.
+(JSON), read as inputs or from the local cache, and ``ecs-exposure intel update``, which fills
+that cache.
 
 They fill the gaps scanner reports leave: Trivy gives neither EPSS nor KEV, Inspector gives
 EPSS and exploit availability but not KEV. Both formats are recognised by content. The EPSS
@@ -11,23 +12,35 @@ Example (EPSS)::
     #model_version:v2025.03.14,score_date:2026-05-18T00:00:00Z
     cve,epss,percentile
     CVE-2021-44228,0.94358,0.99957
+
+Scans work offline: they read EPSS and KEV from input files, or from the cache when present
+(``$XDG_CACHE_HOME/ecs-exposure/intel``, ``~/.cache/ecs-exposure/intel`` by default, or
+``--intel-dir``). ``intel update`` downloads the current files from their publishers when the
+machine is online, checks that each parses exactly as a scan will read it, and only then
+replaces the cached copy, so a failed or truncated download never leaves a broken cache behind.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import tempfile
+import urllib.request
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.error import URLError
 
+from ecs_exposure import __version__
+from ecs_exposure.analysis.vulnerabilities.records import ExploitIntel, IntelSource, KevEntry
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import SourceError
+from ecs_exposure.sources.context import ReadContext
 from ecs_exposure.sources.jsonfile import MAX_FILE_BYTES, InputError, looks_like_json, parse_json
-from ecs_exposure.sources.readers import DOCUMENT_READERS, RAW_READERS
-from ecs_exposure.vulnerabilities import ExploitIntel, IntelSource, KevEntry
 
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_INFLATED_BYTES = 256 * 1024 * 1024
@@ -160,6 +173,85 @@ def parse_kev(doc: dict[str, Any], source: str) -> tuple[dict[str, KevEntry], In
                                 len(entries))
 
 
+EPSS_URL = "https://epss.cyentia.com/epss_scores-current.csv.gz"
+"""FIRST EPSS daily scores (https://www.first.org/epss/data_stats)."""
+KEV_URL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+"""CISA Known Exploited Vulnerabilities catalog (JSON feed)."""
+FILE_NAMES = {"epss": "epss_scores-current.csv.gz", "kev": "known_exploited_vulnerabilities.json"}
+MAX_DOWNLOAD_BYTES = 128 * 1024 * 1024
+
+
+def default_intel_dir() -> Path:
+    """``$XDG_CACHE_HOME/ecs-exposure/intel``, else ``~/.cache/ecs-exposure/intel``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ecs-exposure" / "intel"
+
+
+@dataclass(frozen=True)
+class Download:
+    """Outcome of fetching one file."""
+
+    kind: str
+    url: str
+    path: Path
+    info: IntelSource | None
+    error: str | None = None
+
+
+def validate(kind: str, data: bytes, source: str) -> IntelSource:
+    """Parse the downloaded bytes exactly as a scan will; raise InputError if unusable."""
+    if kind == "epss":
+        return parse_epss(data, source)[1]
+    doc = parse_json(data)
+    if not isinstance(doc, dict) or not isinstance(doc.get("vulnerabilities"), list):
+        raise InputError("not a CISA KEV catalog (no vulnerabilities list)")
+    return parse_kev(doc, source)[1]
+
+
+def fetch(url: str, timeout: float) -> bytes:
+    """GET ``url`` (http or https only), bounded in size."""
+    if not url.startswith(("https://", "http://")):
+        raise InputError(f"refusing non-HTTP URL {url!r}")
+    request = urllib.request.Request(url, headers={"User-Agent": f"ecs-exposure/{__version__}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        data: bytes = response.read(MAX_DOWNLOAD_BYTES + 1)
+    if len(data) > MAX_DOWNLOAD_BYTES:
+        raise InputError(f"download larger than {MAX_DOWNLOAD_BYTES:,} bytes")
+    return data
+
+
+def update(directory: Path, urls: dict[str, str] | None = None,
+           timeout: float = 60.0) -> list[Download]:
+    """Download each feed, validate it, and atomically replace the cached copy."""
+    urls = urls or {"epss": EPSS_URL, "kev": KEV_URL}
+    directory.mkdir(parents=True, exist_ok=True)
+    results: list[Download] = []
+    for kind, url in urls.items():
+        target = directory / FILE_NAMES[kind]
+        try:
+            data = fetch(url, timeout)
+            info = validate(kind, data, str(target))
+            _write_atomically(target, data)
+            results.append(Download(kind, url, target, info))
+        except InputError as exc:
+            results.append(Download(kind, url, target, None, f"unusable download: {exc}"))
+        except (URLError, OSError, TimeoutError) as exc:
+            reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+            results.append(Download(kind, url, target, None, f"download failed: {reason}"))
+    return results
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".download-", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, target)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+
+
 def add_epss(intel: ExploitIntel, scores: dict[str, tuple[float, float | None]],
              info: IntelSource) -> None:
     """Merge scores; a newer score date wins for a CVE present in two files."""
@@ -172,7 +264,7 @@ def add_epss(intel: ExploitIntel, scores: dict[str, tuple[float, float | None]],
     intel.sources.append(info)
 
 
-def read_epss(inventory: Inventory, data: bytes, source: str) -> bool:
+def read_epss(inventory: Inventory, data: bytes, source: str, context: ReadContext) -> bool:
     """Raw reader: EPSS CSV, plain or gzip."""
     if not looks_like_epss(data):
         return False
@@ -183,7 +275,7 @@ def read_epss(inventory: Inventory, data: bytes, source: str) -> bool:
     return True
 
 
-def read_kev(inventory: Inventory, doc: Any, source: str) -> bool:
+def read_kev(inventory: Inventory, doc: Any, source: str, context: ReadContext) -> bool:
     """Document reader: the CISA KEV catalog."""
     if not is_kev(doc):
         return False
@@ -212,9 +304,9 @@ def load_intel_dir(inventory: Inventory, directory: Path,
             data = path.read_bytes()
             if looks_like_json(data):
                 doc = parse_json(data)
-                if "kev" in wanted and read_kev(inventory, doc, source):
+                if "kev" in wanted and read_kev(inventory, doc, source, ReadContext()):
                     read.append(source)
-            elif "epss" in wanted and read_epss(inventory, data, source):
+            elif "epss" in wanted and read_epss(inventory, data, source, ReadContext()):
                 read.append(source)
         except InputError as exc:
             errors.append(SourceError(source, f"intel cache: {exc}"))
@@ -227,6 +319,3 @@ def _files(entries: Iterable[Path]) -> list[Path]:
     return sorted(p for p in entries if p.is_file() and not p.name.startswith(".")
                   and not p.name.endswith(".part"))
 
-
-RAW_READERS.append(read_epss)
-DOCUMENT_READERS.append(read_kev)

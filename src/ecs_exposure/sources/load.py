@@ -12,12 +12,13 @@ from contextlib import ExitStack
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from ecs_exposure.images.exceptions import expired_errors
-from ecs_exposure.images.load import load_images
-from ecs_exposure.images.policy import Policy
+from ecs_exposure.analysis.images.policy import Policy
+from ecs_exposure.exposure.waivers import expired_errors
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import SourceError
+from ecs_exposure.sources.context import ReadContext
 from ecs_exposure.sources.files import LoadReport, load_paths
+from ecs_exposure.sources.images.load import load_images
 
 
 def demo_paths(stack: ExitStack) -> list[Path]:
@@ -27,12 +28,14 @@ def demo_paths(stack: ExitStack) -> list[Path]:
     return sorted(p for p in demo_dir.iterdir() if p.is_dir())
 
 
-def load_inputs(paths: Iterable[Path], on_file: Callable[[Path], None] | None = None
-                ) -> tuple[Inventory, LoadReport]:
+def load_inputs(paths: Iterable[Path], on_file: Callable[[Path], None] | None = None,
+                context: ReadContext | None = None) -> tuple[Inventory, LoadReport]:
     """A new Inventory holding every file under ``paths``, and what happened to each file;
-    ``on_file`` is told each file as it is read (a progress display)."""
+    ``on_file`` is told each file as it is read (a progress display); ``context`` is the scan's
+    (:func:`.readers.read_context`, with its ``--parameters`` values), by default one without
+    template parameters."""
     inventory = Inventory()
-    return inventory, load_paths(paths, inventory, on_file=on_file)
+    return inventory, load_paths(paths, inventory, context=context, on_file=on_file)
 
 
 def prepare_images(inventory: Inventory, policy: Policy, images_dir: Path | None

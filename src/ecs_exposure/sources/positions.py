@@ -2,7 +2,8 @@
 
 SARIF, the table and the JSON result point users at the exact line of the offending field.
 Files are re-read only for evidence that is reported, and each file is indexed once. JSON files
-are handled here; other formats (YAML templates) register a locator in ``LOCATORS``.
+are handled here; other formats (YAML templates, Terraform HCL) by the locators of
+:mod:`ecs_exposure.sources.iac.locate`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,11 +30,6 @@ class Position:
 
     line: int
     column: int
-
-
-Locator = Callable[[bytes, str], "Position | None"]
-"""``(file bytes, JSON pointer) → position`` for one file format; ``None`` if not its format."""
-LOCATORS: list[Locator] = []
 
 
 _WHITESPACE = re.compile(r"[ \t\r\n\ufeff]*")
@@ -289,10 +285,14 @@ def _locate_all(path: str, pointers: list[str], *,
 
 
 def _locate_other(data: bytes, pointer: str) -> Position | None:
+    # Imported here: the YAML and HCL parsers load only when evidence sits in such a file
+    # (the position worker process never needs them).
+    from ecs_exposure.sources.iac.locate import LOCATORS
+
     for locator in LOCATORS:
         found = locator(data, pointer)
         if found is not None:
-            return found
+            return Position(*found)
     return None
 
 

@@ -13,7 +13,7 @@ Modules, one job each:
   ecr.py        repositories and image details of the images in use
   iam.py        the task and execution roles with their policy documents
   collector.py  the orchestration: concurrency, progress, what is incomplete
-  snapshot.py   the snapshot format: write, read (a registered reader), load into an Inventory
+  snapshot.py   the snapshot format: write, read into an Inventory (a reader of ../readers.py)
   progress.py   the per-account/region progress display on a terminal
 
 Nothing is imported here: reading a snapshot file must not pay for importing boto3.

@@ -37,7 +37,7 @@ from __future__ import annotations
 from math import ceil
 from typing import Any
 
-from ecs_exposure.detectors.util import as_dict, as_list
+from ecs_exposure.analysis.shapes import as_dict, as_list
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws.ecr import ImageRef, parse_image

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from botocore.exceptions import ClientError
 
-from ecs_exposure.detectors.util import as_dict, as_list
+from ecs_exposure.analysis.shapes import as_dict, as_list
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws.api import Api, chunks
 from ecs_exposure.sources.aws.state import (

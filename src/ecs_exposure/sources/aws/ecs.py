@@ -11,7 +11,7 @@ referenced by services and deployments, K_c running tasks in a cluster that has 
 
 from __future__ import annotations
 
-from ecs_exposure.arn import last_segment
+from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws.api import Api, chunks

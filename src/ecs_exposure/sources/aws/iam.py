@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from ecs_exposure.arn import parse_arn
+from ecs_exposure.analysis.arn import parse_arn
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws.api import Api
 from ecs_exposure.sources.aws.state import role_dep

@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ecs_exposure.detectors.util import as_list
+from ecs_exposure.analysis.shapes import as_list
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws.api import Api, chunks
 from ecs_exposure.sources.aws.state import (

@@ -37,6 +37,7 @@ import orjson
 from ecs_exposure import __version__
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json, SourceError
+from ecs_exposure.sources.context import ReadContext
 from ecs_exposure.sources.jsonfile import MAX_FILE_BYTES, InputError, looks_like_json, parse_json
 
 SCHEMA = "ecs-exposure/snapshot@1"
@@ -60,14 +61,14 @@ def is_snapshot(doc: Any) -> bool:
     return isinstance(doc, dict) and str(doc.get("schema", "")).startswith(_SCHEMA_PREFIX)
 
 
-def load_snapshot(inventory: Inventory, snapshot: Json, source: str | None) -> None:
+def load_snapshot(inventory: Inventory, snapshot: Json, source: str | None,
+                  context: ReadContext) -> None:
     """Add a snapshot's data, errors and incomplete notes to ``inventory``.
 
     ``source`` is the snapshot file (evidence then points into it), or ``None`` for data just
-    collected live, which has no input file.
+    collected live, which has no input file. Each ``describe-*`` output in it is read by the
+    readers of ``context`` (:func:`ecs_exposure.sources.readers.read_context`), as a file is.
     """
-    from ecs_exposure.sources.files import add_document  # files imports the reader registry
-
     if snapshot.get("schema") != SCHEMA:
         raise InputError(f"snapshot schema {snapshot.get('schema')!r} is not supported by this "
                          f"version (it reads {SCHEMA})")
@@ -78,7 +79,8 @@ def load_snapshot(inventory: Inventory, snapshot: Json, source: str | None) -> N
         account = _object(account, f"account {account_id}")
         iam = _object(account.get("iam", {}), f"account {account_id} iam")
         for operation, doc in iam.items():
-            add_document(inventory, doc, label, f"{base}/iam/{_escape(str(operation))}")
+            context.read_document(inventory, doc, label,
+                                  f"{base}/iam/{_escape(str(operation))}")
         regions = _object(account.get("regions", {}), f"account {account_id} regions")
         for region, services in regions.items():
             services = _object(services, f"region {region}")
@@ -86,9 +88,10 @@ def load_snapshot(inventory: Inventory, snapshot: Json, source: str | None) -> N
                 operations = _object(operations, f"region {region} {service}")
                 for operation, doc in operations.items():
                     # Outputs the scanner does not read yet (tasks, ECR) are kept for later.
-                    add_document(inventory, doc, label,
-                                 f"{base}/regions/{_escape(str(region))}/{_escape(str(service))}"
-                                 f"/{_escape(str(operation))}")
+                    context.read_document(
+                        inventory, doc, label,
+                        f"{base}/regions/{_escape(str(region))}/{_escape(str(service))}"
+                        f"/{_escape(str(operation))}")
     for entry in snapshot.get("errors", []):
         if isinstance(entry, dict):
             inventory.errors.append(SourceError(
@@ -105,11 +108,11 @@ def load_snapshot(inventory: Inventory, snapshot: Json, source: str | None) -> N
             inventory.prefixes.pop(key, None)
 
 
-def read_document(inventory: Inventory, doc: Any, source: str) -> bool:
+def read_document(inventory: Inventory, doc: Any, source: str, context: ReadContext) -> bool:
     """Document reader: a snapshot file (``scan snapshot.json``)."""
     if not is_snapshot(doc):
         return False
-    load_snapshot(inventory, doc, source)
+    load_snapshot(inventory, doc, source, context)
     return True
 
 
@@ -127,16 +130,14 @@ def gunzip(data: bytes, limit: int = MAX_FILE_BYTES) -> bytes:
     return out
 
 
-def read_gzip(inventory: Inventory, data: bytes, source: str) -> bool:
+def read_gzip(inventory: Inventory, data: bytes, source: str, context: ReadContext) -> bool:
     """Raw reader: gzip-compressed JSON (a ``.json.gz`` snapshot or export)."""
-    from ecs_exposure.sources.files import add_document
-
     if not data.startswith(GZIP_MAGIC):
         return False
     content = gunzip(data)
     if not looks_like_json(content):
         raise InputError("gzip-compressed file does not hold a JSON document")
-    reason = add_document(inventory, parse_json(content), source)
+    reason = context.read_document(inventory, parse_json(content), source)
     if reason is not None:
         raise InputError(f"gzip-compressed JSON not recognised: {reason}")
     return True

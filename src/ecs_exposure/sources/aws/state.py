@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_exposure.detectors.util import as_dict, as_list
+from ecs_exposure.analysis.shapes import as_dict, as_list
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
 

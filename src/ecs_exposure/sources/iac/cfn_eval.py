@@ -4,7 +4,7 @@ Parameters take their values from ``--parameters`` or their defaults; conditions
 ``Ref``/``Fn::GetAtt`` between resources, ``Fn::Sub``/``Join``/``Select``/``Split``/``If``…
 are computed. What only AWS knows (an ``Fn::ImportValue`` from another stack, a parameter with
 no value, ``AWS::AccountId`` when not given, an attribute such as a DNS name) becomes an
-:class:`~ecs_exposure.unknown.Unknown` marker instead of a guess.
+:class:`~ecs_exposure.analysis.unknown.Unknown` marker instead of a guess.
 
 Every value placed into an evaluated container is recorded in :attr:`Evaluator.where` with the
 JSON pointer of the template member it came from, so a finding can later point at the line of
@@ -20,8 +20,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.jsonfile import InputError
-from ecs_exposure.unknown import Unknown, is_unknown
 
 NO_VALUE: Any = object()
 """``AWS::NoValue``: removes the property or list element that evaluates to it."""

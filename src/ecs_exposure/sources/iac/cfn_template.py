@@ -16,12 +16,13 @@ Attributes only AWS can know (DNS names, nested stack outputs, role ids) are *un
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
+from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.iac.cfn_eval import NO_VALUE, Evaluator, escape
-from ecs_exposure.unknown import Unknown, is_unknown
 
 EC2_PREFIXES = {
     "AWS::EC2::SecurityGroup": "sg", "AWS::EC2::Subnet": "subnet",
@@ -32,6 +33,12 @@ EC2_PREFIXES = {
     "AWS::EC2::VPCPeeringConnection": "pcx", "AWS::EC2::PrefixList": "pl",
 }
 LB_TYPES = {"network": "net", "gateway": "gwy"}
+_YAML_HINT = re.compile(rb"^(?:Resources|AWSTemplateFormatVersion|Transform)[ \t]*:", re.M)
+
+
+def looks_like_yaml_template(data: bytes) -> bool:
+    """Cheap content sniff before parsing: a top-level template key and an AWS type."""
+    return b"AWS::" in data and _YAML_HINT.search(data) is not None
 
 
 def stack_name_for(source: str) -> str:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.iac.cfn_template import Template
 from ecs_exposure.sources.iac.shapes import Built, Converter, as_list
-from ecs_exposure.unknown import Unknown, is_unknown
 
 ECS_RENAMES = {
     "EFSVolumeConfiguration": "efsVolumeConfiguration",

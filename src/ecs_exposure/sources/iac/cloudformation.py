@@ -9,19 +9,18 @@ are read for what they hold of ECS, EC2 networking, IAM and ELBv2.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from typing import Any
 
+from ecs_exposure.analysis.unknown import Unknown
 from ecs_exposure.inventory import Inventory
-from ecs_exposure.sources.iac import links, parameters
+from ecs_exposure.sources.context import ReadContext
+from ecs_exposure.sources.iac import links
 from ecs_exposure.sources.iac.cfn_eval import NO_VALUE, escape
-from ecs_exposure.sources.iac.cfn_template import Template
+from ecs_exposure.sources.iac.cfn_template import Template, looks_like_yaml_template
 from ecs_exposure.sources.iac.cfn_translate import Translation
 from ecs_exposure.sources.iac.shapes import Built, add_to_inventory
 from ecs_exposure.sources.iac.yamlload import load_yaml
-from ecs_exposure.unknown import Unknown
-
-_YAML_HINT = re.compile(rb"^(?:Resources|AWSTemplateFormatVersion|Transform)[ \t]*:", re.M)
 
 
 def is_template(doc: Any) -> bool:
@@ -31,11 +30,6 @@ def is_template(doc: Any) -> bool:
     return any(isinstance(r, dict) and isinstance(r.get("Type"), str)
                and r["Type"].startswith(("AWS::", "Custom::"))
                for r in doc["Resources"].values())
-
-
-def looks_like_yaml_template(data: bytes) -> bool:
-    """Cheap content sniff before parsing: a top-level template key and an AWS type."""
-    return b"AWS::" in data and _YAML_HINT.search(data) is not None
 
 
 def _exports(tpl: Template) -> list[Any]:
@@ -69,9 +63,11 @@ def _unattached_target_groups(built: list[Built], exports: list[Any]) -> None:
                     f"load balancer in another stack (target group exported as {names[0]})"))
 
 
-def read_template(inventory: Inventory, doc: dict[str, Any], source: str) -> None:
-    """Translate one template and add its resources to the inventory."""
-    tpl = Template(doc, source, parameters.current())
+def read_template(inventory: Inventory, doc: dict[str, Any], source: str,
+                  parameters: Mapping[str, Any]) -> None:
+    """Translate one template, with the scan's parameter values, and add its resources to
+    the inventory."""
+    tpl = Template(doc, source, parameters)
     built = Translation(tpl).run()
     exports = _exports(tpl)
     _unattached_target_groups(built, exports)
@@ -85,20 +81,22 @@ def read_template(inventory: Inventory, doc: dict[str, Any], source: str) -> Non
     links.register(inventory, built, exports, renamed)
 
 
-def read_json_template(inventory: Inventory, doc: Any, source: str) -> bool:
+def read_json_template(inventory: Inventory, doc: Any, source: str,
+                       context: ReadContext) -> bool:
     """Document reader: JSON templates, including CDK's ``cdk.out/*.template.json``."""
     if not is_template(doc):
         return False
-    read_template(inventory, doc, source)
+    read_template(inventory, doc, source, context.parameters)
     return True
 
 
-def read_yaml_template(inventory: Inventory, data: bytes, source: str) -> bool:
+def read_yaml_template(inventory: Inventory, data: bytes, source: str,
+                       context: ReadContext) -> bool:
     """Raw reader: YAML templates (short-form tags allowed; hostile YAML refused)."""
     if not looks_like_yaml_template(data):
         return False
     doc, _ = load_yaml(data)
     if not is_template(doc):
         return False
-    read_template(inventory, doc, source)
+    read_template(inventory, doc, source, context.parameters)
     return True

@@ -24,9 +24,10 @@ import hcl2
 from lark import Token, Tree
 from lark.exceptions import LarkError
 
+from ecs_exposure.analysis.unknown import Unknown, is_unknown
+from ecs_exposure.sources.iac.tf_resource import TfResource
 from ecs_exposure.sources.iac.yamlload import Positions
 from ecs_exposure.sources.jsonfile import InputError
-from ecs_exposure.unknown import Unknown, is_unknown
 
 MAX_HCL_BYTES = 4 * 1024 * 1024
 _HINT = re.compile(rb'^\s*resource\s+"aws_', re.M)
@@ -322,8 +323,6 @@ def _record(res_where: dict[tuple[int, Any], str], value: Any, pointer: str) -> 
 
 def resources(doc: dict[str, Any], with_origins: bool = True) -> list[Any]:
     """The ``resource`` blocks of an evaluated file as Terraform resources."""
-    from ecs_exposure.sources.iac.tf_translate import TfResource
-
     found: list[TfResource] = []
     for kind, named in (doc.get("resource") or {}).items():
         for name, values in (named.items() if isinstance(named, dict) else ()):

@@ -19,9 +19,9 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.sources.iac.shapes import Built
-from ecs_exposure.unknown import Unknown, is_unknown
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 

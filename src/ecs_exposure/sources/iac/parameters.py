@@ -10,22 +10,17 @@ Pseudo parameters may be set the same way (``AWS::Region``, ``AWS::AccountId``,
 ``AWS::StackName``, ``AWS::Partition``) so that ARNs and export names resolve. Terraform
 variables (``-var-file`` JSON such as ``terraform.tfvars.json``) use the plain mapping.
 
-The values reach the readers through a context variable rather than a global, so one scan's
-parameters can never leak into another (tests run many scans in one process).
+The values reach the readers in the scan's :class:`ecs_exposure.sources.context.ReadContext`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from ecs_exposure.sources.iac.yamlload import load_yaml
 from ecs_exposure.sources.jsonfile import InputError, looks_like_json, parse_json
 
-_CURRENT: ContextVar[Mapping[str, Any] | None] = ContextVar("iac_parameters", default=None)
 MAX_PARAMETER_BYTES = 1024 * 1024
 
 
@@ -60,18 +55,3 @@ def load_parameters(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
-
-
-@contextmanager
-def using(values: Mapping[str, Any]) -> Iterator[None]:
-    """Make ``values`` the parameters of every template read inside the block."""
-    token = _CURRENT.set(dict(values))
-    try:
-        yield
-    finally:
-        _CURRENT.reset(token)
-
-
-def current() -> Mapping[str, Any]:
-    """Parameters of the scan in progress (empty outside :func:`using`)."""
-    return _CURRENT.get() or {}

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ecs_exposure.analysis.unknown import is_unknown
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
-from ecs_exposure.unknown import is_unknown
 
 Kind = Literal["task-definition", "service", "cluster", "security-groups", "subnets",
                "route-tables", "load-balancers", "target-groups", "listeners", "role",

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ecs_exposure.analysis.unknown import Unknown
 from ecs_exposure.inventory import Inventory
-from ecs_exposure.sources.iac import hcl, parameters
+from ecs_exposure.sources.context import ReadContext
+from ecs_exposure.sources.iac import hcl
 from ecs_exposure.sources.iac.shapes import add_to_inventory
-from ecs_exposure.sources.iac.tf_translate import TfResource, TfTranslation
-from ecs_exposure.unknown import Unknown
+from ecs_exposure.sources.iac.tf_resource import TfResource
+from ecs_exposure.sources.iac.tf_translate import TfTranslation
 
 LIST_ATTRIBUTES = frozenset({"security_groups", "subnets", "cidr_blocks", "ipv6_cidr_blocks",
                              "managed_policy_arns", "roles", "prefix_list_ids"})
@@ -203,7 +205,7 @@ def _region(doc: dict[str, Any]) -> str:
     return value if isinstance(value, str) else ""
 
 
-def read_terraform(inventory: Inventory, doc: Any, source: str) -> bool:
+def read_terraform(inventory: Inventory, doc: Any, source: str, context: ReadContext) -> bool:
     """Document reader for ``terraform show -json`` plans and states."""
     if not is_terraform(doc):
         return False
@@ -218,16 +220,16 @@ def read_terraform(inventory: Inventory, doc: Any, source: str) -> bool:
     return True
 
 
-def read_hcl(inventory: Inventory, data: bytes, source: str) -> bool:
+def read_hcl(inventory: Inventory, data: bytes, source: str, context: ReadContext) -> bool:
     """Raw reader for ``.tf`` files (best effort; see :mod:`.hcl`)."""
     if not hcl.looks_like_hcl(data):
         return False
     variables, locals_, documents = hcl.module_context(source)
-    variables.update(parameters.current())
+    variables.update(context.parameters)
     doc, _ = hcl.evaluate(data, source, variables, locals_)
     own = hcl.resources(doc)
     addresses = {r.address for r in own}
-    context = [r for d in documents for r in hcl.resources(d, with_origins=False)
-               if r.address not in addresses]
-    add_to_inventory(inventory, TfTranslation(own, "", context).run(), source)
+    neighbours = [r for d in documents for r in hcl.resources(d, with_origins=False)
+                  if r.address not in addresses]
+    add_to_inventory(inventory, TfTranslation(own, "", neighbours).run(), source)
     return True

@@ -8,14 +8,36 @@ listeners and listener rules that forward to it, as the API reports it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from ecs_exposure.analysis.unknown import Unknown
 from ecs_exposure.sources.iac.shapes import Built, Converter, as_list
-from ecs_exposure.sources.iac.tf_translate import TfResource, _camel, _first, _known, decode_json
-from ecs_exposure.unknown import Unknown
+from ecs_exposure.sources.iac.tf_resource import (
+    TfResource,
+    camel,
+    decode_json,
+    known,
+    single_block,
+)
 
-if TYPE_CHECKING:
-    from ecs_exposure.sources.iac.tf_translate import TfTranslation
+
+class Translator(Protocol):
+    """What these handlers use of :class:`.tf_translate.TfTranslation`, which calls them
+    (named here so that this module does not import the one that imports it)."""
+
+    built: dict[str, Built]
+    roles_by_name: dict[str, Built]
+
+    def new(self, kind: Any, res: TfResource) -> tuple[Built, Converter]: ...
+
+    def field(self, built: Built, conv: Converter, res: TfResource, api: str, container: Any,
+              key: str, value: Any = None) -> None: ...
+
+    def key_of(self, res: TfResource) -> str: ...
+
+    def resolve(self, value: Any) -> Any: ...
+
+    def resolved(self, value: Any) -> Any: ...
 
 
 def policy_document(built: Built, conv: Converter, api: str, container: Any, key: str) -> Any:
@@ -27,10 +49,10 @@ def policy_document(built: Built, conv: Converter, api: str, container: Any, key
     return decode_json(value)
 
 
-def role(t: TfTranslation, res: TfResource) -> None:
+def role(t: Translator, res: TfResource) -> None:
     built, conv = t.new("role", res)
     values = res.values
-    name = values.get("name") if _known(values.get("name")) else res.address
+    name = values.get("name") if known(values.get("name")) else res.address
     built.body = {"RoleName": name, "Arn": built.key, "Path": values.get("path") or "/",
                   "AssumeRolePolicyDocument": decode_json(values.get("assume_role_policy")),
                   "RolePolicyList": [], "AttachedManagedPolicies": []}
@@ -58,22 +80,22 @@ def attach(built: Built, arn: Any, origin: str | None) -> None:
         {"PolicyArn": arn, "PolicyName": str(arn).rsplit("/", 1)[-1]})
 
 
-def _roles(t: TfTranslation, value: Any) -> list[Built]:
+def _roles(t: Translator, value: Any) -> list[Built]:
     names = [t.resolve(v) for v in as_list(value)]
     return [t.roles_by_name[str(n)] for n in names if str(n) in t.roles_by_name]
 
 
-def policy(t: TfTranslation, res: TfResource) -> None:
+def policy(t: Translator, res: TfResource) -> None:
     built, conv = t.new("managed-policy", res)
     document = policy_document(built, conv, "/PolicyVersionList/0/Document", res.values,
                                "policy")
-    name = res.values.get("name") if _known(res.values.get("name")) else res.address
+    name = res.values.get("name") if known(res.values.get("name")) else res.address
     built.body = {"PolicyName": name, "Arn": built.key, "DefaultVersionId": "v1",
                   "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True,
                                          "Document": document}]}
 
 
-def role_policy(t: TfTranslation, res: TfResource) -> None:
+def role_policy(t: Translator, res: TfResource) -> None:
     conv = Converter(res.origin)
     for target in _roles(t, res.values.get("role")):
         api = f"/RolePolicyList/{len(target.body['RolePolicyList'])}"
@@ -84,13 +106,13 @@ def role_policy(t: TfTranslation, res: TfResource) -> None:
                                               res.values, "policy")})
 
 
-def attachment(t: TfTranslation, res: TfResource) -> None:
+def attachment(t: Translator, res: TfResource) -> None:
     arn = t.resolve(res.values.get("policy_arn"))
     for target in _roles(t, res.values.get("roles") or res.values.get("role")):
         attach(target, arn, res.anchor)
 
 
-def load_balancer(t: TfTranslation, res: TfResource) -> None:
+def load_balancer(t: Translator, res: TfResource) -> None:
     built, conv = t.new("load-balancers", res)
     values = res.values
     internal = values.get("internal")
@@ -107,16 +129,16 @@ def load_balancer(t: TfTranslation, res: TfResource) -> None:
     built.body["Subnets"] = as_list(t.resolved(values.get("subnets")))
 
 
-def target_group(t: TfTranslation, res: TfResource) -> None:
+def target_group(t: Translator, res: TfResource) -> None:
     built, conv = t.new("target-groups", res)
     values = res.values
     built.body = {"TargetGroupArn": built.key, "LoadBalancerArns": [],
                   "TargetGroupName": values.get("name") or res.address}
     for key in ("port", "protocol", "target_type", "vpc_id"):
-        t.field(built, conv, res, _camel(key)[:1].upper() + _camel(key)[1:], values, key)
+        t.field(built, conv, res, camel(key)[:1].upper() + camel(key)[1:], values, key)
 
 
-def _actions(t: TfTranslation, actions: Any) -> list[dict[str, Any]]:
+def _actions(t: Translator, actions: Any) -> list[dict[str, Any]]:
     shaped = []
     for action in as_list(actions):
         if not isinstance(action, dict):
@@ -124,7 +146,7 @@ def _actions(t: TfTranslation, actions: Any) -> list[dict[str, Any]]:
         item: dict[str, Any] = {"Type": action.get("type")}
         if action.get("target_group_arn"):
             item["TargetGroupArn"] = t.resolve(action["target_group_arn"])
-        forward = _first(action.get("forward"))
+        forward = single_block(action.get("forward"))
         groups = [t.resolve(g.get("arn")) for g in as_list(forward.get("target_group"))
                   if isinstance(g, dict)]
         if groups:
@@ -141,7 +163,7 @@ def _targets(actions: list[dict[str, Any]]) -> list[Any]:
     return [f for f in found if isinstance(f, str)]
 
 
-def listener(t: TfTranslation, res: TfResource) -> None:
+def listener(t: Translator, res: TfResource) -> None:
     built, conv = t.new("listeners", res)
     values = res.values
     built.body = {"ListenerArn": built.key,
@@ -152,21 +174,21 @@ def listener(t: TfTranslation, res: TfResource) -> None:
     conv.note(built, "/DefaultActions", values, "default_action")
 
 
-def _link(t: TfTranslation, target: str, balancer: Any) -> None:
+def _link(t: Translator, target: str, balancer: Any) -> None:
     group = t.built.get(target)
     if group is not None and group.kind == "target-groups" and \
             balancer not in group.body["LoadBalancerArns"]:
         group.body["LoadBalancerArns"].append(balancer)
 
 
-def listener_targets(t: TfTranslation, res: TfResource) -> None:
+def listener_targets(t: Translator, res: TfResource) -> None:
     built = t.built.get(t.key_of(res))
     if built is not None:
         for target in _targets(built.body["DefaultActions"]):
             _link(t, target, built.body["LoadBalancerArn"])
 
 
-def listener_rule(t: TfTranslation, res: TfResource) -> None:
+def listener_rule(t: Translator, res: TfResource) -> None:
     listener_arn = t.resolve(res.values.get("listener_arn"))
     found = t.built.get(str(listener_arn))
     balancer: Any = found.body["LoadBalancerArn"] if found is not None and \

@@ -11,13 +11,14 @@ resources of the same plan work exactly as on real ids.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from ecs_exposure.analysis.unknown import Unknown, is_unknown
+from ecs_exposure.sources.iac import tf_iam_elb as other
 from ecs_exposure.sources.iac.shapes import Built, Converter, as_list
-from ecs_exposure.unknown import Unknown, is_unknown
+from ecs_exposure.sources.iac.tf_resource import TfResource, camel, known, single_block
 
 ID_PREFIXES = {
     "aws_security_group": "sg", "aws_subnet": "subnet", "aws_route_table": "rtb",
@@ -27,36 +28,6 @@ ID_PREFIXES = {
 ALIASES = {"aws_alb": "aws_lb", "aws_alb_listener": "aws_lb_listener",
            "aws_alb_target_group": "aws_lb_target_group",
            "aws_alb_listener_rule": "aws_lb_listener_rule"}
-
-
-@dataclass
-class TfResource:
-    """One managed resource instance with its values and where each value was written."""
-
-    address: str
-    type: str
-    values: dict[str, Any]
-    anchor: str
-    where: dict[tuple[int, Any], str] = field(default_factory=dict)
-
-    def origin(self, container: Any, key: Any) -> str | None:
-        return self.where.get((id(container), key))
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _first(value: Any) -> dict[str, Any]:
-    """Nested single blocks are one-element lists in Terraform's JSON."""
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return value[0]
-    return value if isinstance(value, dict) else {}
-
-
-def _known(value: Any) -> bool:
-    return value is not None and value != "" and not is_unknown(value)
 
 
 class TfTranslation:
@@ -82,13 +53,13 @@ class TfTranslation:
         """The inventory key: the real id/ARN when known, else a stand-in."""
         kind = ALIASES.get(res.type, res.type)
         values = res.values
-        name = values.get("name") if _known(values.get("name")) else res.address
+        name = values.get("name") if known(values.get("name")) else res.address
         if kind in ID_PREFIXES:
-            return str(values["id"]) if _known(values.get("id")) else \
+            return str(values["id"]) if known(values.get("id")) else \
                 f"{ID_PREFIXES[kind]}-{res.address}"
-        if _known(values.get("arn")):
+        if known(values.get("arn")):
             return str(values["arn"])
-        if kind == "aws_ecs_service" and _known(values.get("id")):
+        if kind == "aws_ecs_service" and known(values.get("id")):
             return str(values["id"])
         stand_ins: dict[str, Callable[[], str]] = {
             "aws_ecs_cluster": lambda: self.arn("ecs", f"cluster/{name}"),
@@ -127,7 +98,7 @@ class TfTranslation:
         attribute = (value.via or "").removeprefix("tf:")
         if attribute == "name":
             name = target.values.get("name")
-            return name if _known(name) else target.address
+            return name if known(name) else target.address
         if attribute in ("id", "arn", ""):
             return self.key_of(target)
         return value
@@ -140,8 +111,6 @@ class TfTranslation:
     # ---- driver ------------------------------------------------------------------------------
 
     def run(self) -> list[Built]:
-        from ecs_exposure.sources.iac import tf_iam_elb as other
-
         def bound(func: Callable[[TfTranslation, TfResource], None]) -> Callable[
                 [TfResource], None]:
             return lambda res: func(self, res)
@@ -194,8 +163,8 @@ class TfTranslation:
         body = built.body
         for key in ("family", "network_mode", "pid_mode", "ipc_mode", "task_role_arn",
                     "execution_role_arn", "cpu", "memory", "requires_compatibilities"):
-            self.field(built, conv, res, _camel(key), values, key)
-        if _known(values.get("arn")):
+            self.field(built, conv, res, camel(key), values, key)
+        if known(values.get("arn")):
             body["taskDefinitionArn"] = values["arn"]
         if isinstance(values.get("revision"), int):
             body["revision"] = values["revision"]
@@ -208,20 +177,20 @@ class TfTranslation:
             api = f"/volumes/{len(volumes)}"
             conv.note(built, api, values["volume"], index)
             item: dict[str, Any] = {"name": volume.get("name")}
-            if _known(volume.get("host_path")) or is_unknown(volume.get("host_path")):
+            if known(volume.get("host_path")) or is_unknown(volume.get("host_path")):
                 item["host"] = {"sourcePath": volume["host_path"]}
                 conv.note(built, f"{api}/host/sourcePath", volume, "host_path")
-            efs = _first(volume.get("efs_volume_configuration"))
+            efs = single_block(volume.get("efs_volume_configuration"))
             if efs:
                 conv.note(built, f"{api}/efsVolumeConfiguration", volume,
                           "efs_volume_configuration")
-                item["efsVolumeConfiguration"] = {_camel(k): v for k, v in efs.items()
+                item["efsVolumeConfiguration"] = {camel(k): v for k, v in efs.items()
                                                   if not isinstance(v, list)}
             volumes.append(item)
         body["volumes"] = volumes
-        platform = _first(values.get("runtime_platform"))
+        platform = single_block(values.get("runtime_platform"))
         if platform:
-            body["runtimePlatform"] = {_camel(k): v for k, v in platform.items()}
+            body["runtimePlatform"] = {camel(k): v for k, v in platform.items()}
 
     def containers(self, built: Built, conv: Converter, values: dict[str, Any]) -> list[Any]:
         raw = values.get("container_definitions")
@@ -243,24 +212,24 @@ class TfTranslation:
         values = res.values
         body = built.body
         body.update(serviceArn=built.key, status="ACTIVE",
-                    serviceName=values.get("name") if _known(values.get("name"))
+                    serviceName=values.get("name") if known(values.get("name"))
                     else res.address)
         self.field(built, conv, res, "clusterArn", values, "cluster")
         for key in ("task_definition", "launch_type", "platform_version", "desired_count",
                     "enable_execute_command"):
-            self.field(built, conv, res, _camel(key), values, key)
+            self.field(built, conv, res, camel(key), values, key)
         if isinstance(body.get("taskDefinition"), str) and body["taskDefinition"] in self.built:
             body["taskDefinition"] = self.built[body["taskDefinition"]].key
         network = values.get("network_configuration")
-        config = _first(network)
+        config = single_block(network)
         if config:
             api = "/networkConfiguration/awsvpcConfiguration"
             conv.note(built, api, network, 0)
             awsvpc: dict[str, Any] = {}
             for key in ("subnets", "security_groups"):
                 if key in config:
-                    awsvpc[_camel(key)] = as_list(self.resolved(config[key]))
-                    conv.note(built, f"{api}/{_camel(key)}", config, key)
+                    awsvpc[camel(key)] = as_list(self.resolved(config[key]))
+                    conv.note(built, f"{api}/{camel(key)}", config, key)
             public = config.get("assign_public_ip")
             awsvpc["assignPublicIp"] = public if is_unknown(public) else (
                 "ENABLED" if public is True else "DISABLED")
@@ -271,19 +240,19 @@ class TfTranslation:
             if isinstance(entry, dict):
                 conv.note(built, f"/loadBalancers/{len(balancers)}", values["load_balancer"],
                           index)
-                balancers.append({_camel(k): self.resolve(v) for k, v in entry.items()
+                balancers.append({camel(k): self.resolve(v) for k, v in entry.items()
                                   if k != "elb_name"} | (
                     {"loadBalancerName": entry["elb_name"]} if entry.get("elb_name") else {}))
         body["loadBalancers"] = balancers
         strategy = values.get("capacity_provider_strategy")
         if isinstance(strategy, list):
-            body["capacityProviderStrategy"] = [{_camel(k): v for k, v in s.items()}
+            body["capacityProviderStrategy"] = [{camel(k): v for k, v in s.items()}
                                                 for s in strategy if isinstance(s, dict)]
 
     def cluster(self, res: TfResource) -> None:
         built, conv = self.new("cluster", res)
         values = res.values
-        name = values.get("name") if _known(values.get("name")) else res.address
+        name = values.get("name") if known(values.get("name")) else res.address
         built.body = {"clusterArn": built.key, "clusterName": name, "status": "ACTIVE"}
         settings = values.get("setting")
         if isinstance(settings, list):
@@ -298,7 +267,7 @@ class TfTranslation:
         values = res.values
         built.body = {"GroupId": built.key, "GroupName": values.get("name") or res.address,
                       "VpcId": self.resolve(values.get("vpc_id")), "IpPermissions": []}
-        if _known(values.get("owner_id")):
+        if known(values.get("owner_id")):
             built.body["OwnerId"] = values["owner_id"]
         rules = values.get("ingress")
         for index, rule in enumerate(as_list(rules)):
@@ -390,7 +359,7 @@ class TfTranslation:
 
     def vpc(self, res: TfResource) -> None:
         main = res.values.get("main_route_table_id")
-        key = str(main) if _known(main) else f"rtb-main-{res.address}"
+        key = str(main) if known(main) else f"rtb-main-{res.address}"
         if any(b.kind == "route-tables" and b.body["VpcId"] == self.key_of(res)
                and b.body["Associations"] == [{"Main": True}] for b in self.built.values()):
             return
@@ -416,14 +385,4 @@ class TfTranslation:
         else:
             table.body["Associations"].append(
                 {"SubnetId": self.resolve(res.values.get("subnet_id")), "Main": False})
-
-
-def decode_json(value: Any) -> Any:
-    """Policy attributes are JSON strings in plans; HCL ``jsonencode`` gives objects."""
-    if isinstance(value, str) and not is_unknown(value):
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-    return value
 

@@ -1,0 +1,3 @@
+"""Pure libraries the stages call (IAM, images, vulnerabilities, secrets): no knowledge of where
+data came from.
+"""

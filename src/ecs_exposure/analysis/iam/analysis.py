@@ -1,0 +1,44 @@
+"""Everything the detectors need to know about one role, computed once per scan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecs_exposure.analysis.iam.access import Access, effective_access
+from ecs_exposure.analysis.iam.cache import memo
+from ecs_exposure.analysis.iam.evaluate import Evaluator
+from ecs_exposure.analysis.iam.grants import SourcedGrant, role_grants
+from ecs_exposure.analysis.iam.paths import EscalationPath, PathFinder
+from ecs_exposure.analysis.iam.principal import RolePolicies, role_policies
+from ecs_exposure.inventory import Inventory
+from ecs_exposure.model import Json
+
+
+@dataclass(frozen=True)
+class RoleAnalysis:
+    """The policies, coarse grants, effective access and escalation paths of a role."""
+
+    policies: RolePolicies
+    grants: tuple[SourcedGrant, ...]
+    access: Access
+    paths: tuple[EscalationPath, ...]
+    """Empty for an administrative role: it has nothing left to escalate to."""
+
+    @property
+    def administrative(self) -> bool:
+        """Unconditionally administrative after Deny-everything and the boundary."""
+        return any(g.grant.kind == "admin" and not g.grant.conditional for g in self.grants)
+
+
+def analyse_role(inventory: Inventory, role: Json) -> RoleAnalysis:
+    """Analyse a role of the inputs (memoised per inventory and role ARN)."""
+    table: dict[str, RoleAnalysis] = memo(inventory).setdefault("analysis", {})
+    key = str(role.get("Arn"))
+    if key not in table:
+        policies = role_policies(inventory, role)
+        evaluator = Evaluator(policies)
+        grants = tuple(role_grants(policies))
+        admin = any(g.grant.kind == "admin" and not g.grant.conditional for g in grants)
+        paths = () if admin else tuple(PathFinder(inventory, policies, evaluator).paths())
+        table[key] = RoleAnalysis(policies, grants, effective_access(evaluator), paths)
+    return table[key]

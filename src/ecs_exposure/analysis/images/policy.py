@@ -1,0 +1,280 @@
+"""The hardened-image policy: a small YAML file, validated against a JSON Schema.
+
+Loading is defensive because a policy comes from a repository anyone may send a pull request
+to: PyYAML's safe loader (no object construction), anchors and aliases refused outright (an
+alias bomb expands exponentially once anything walks the tree), a size cap, and a depth cap.
+Every error names the file and the failing path (``/signatures/cosign/keys/0``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from ecs_exposure.analysis.images.components import CATEGORIES
+from ecs_exposure.errors import PolicyError as PolicyError  # re-exported
+
+MAX_POLICY_BYTES = 1024 * 1024
+DEFAULT_TRUSTED = ("public.ecr.aws",)
+COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A keyless signer: OIDC issuer plus exact subject or subject regex."""
+
+    issuer: str
+    subject: str | None = None
+    subject_regex: str | None = None
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """Components one image (glob on ``registry/repository``) may keep, and why."""
+
+    image: str
+    allow: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class PolicyException:
+    """A waiver of some traits for a service or image until ``expires`` (inclusive)."""
+
+    traits: tuple[str, ...]
+    reason: str
+    expires: date
+    service: str | None = None
+    image: str | None = None
+    index: int = 0
+
+    def describe(self) -> str:
+        """How a user recognises the exception in the policy file."""
+        target = " ".join(f"{k} {v!r}" for k, v in (("service", self.service),
+                                                     ("image", self.image)) if v)
+        return f"exception #{self.index} ({target}; {', '.join(self.traits)})"
+
+
+@dataclass(frozen=True)
+class SignaturePolicy:
+    """What counts as a verified signature."""
+
+    required: bool = True
+    cosign_keys: tuple[tuple[str, bytes], ...] = ()
+    """``(label, PEM bytes)`` of each cosign public key."""
+    keyless_identities: tuple[Identity, ...] = ()
+    trusted_root: Path | None = None
+    predicate_types: tuple[str, ...] = (COSIGN_SIGN_PREDICATE,)
+    notation_roots: tuple[tuple[str, bytes], ...] = ()
+    """``(label, PEM bytes)``; a PEM may hold several certificates."""
+    accept_unchecked_revocation: bool = False
+
+    @property
+    def has_material(self) -> bool:
+        """Whether any key, identity or root was configured at all."""
+        return bool(self.cosign_keys or self.keyless_identities or self.notation_roots)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The effective policy (defaults filled in)."""
+
+    source: str | None = None
+    trusted_registries: tuple[str, ...] = DEFAULT_TRUSTED
+    trust_scanned_accounts: bool = True
+    require_digest: bool = False
+    max_image_age_days: int = 90
+    max_scan_age_days: int = 30
+    categories: frozenset[str] = frozenset(CATEGORIES)
+    extra_files: tuple[str, ...] = ()
+    extra_packages: tuple[str, ...] = ()
+    allowances: tuple[Allowance, ...] = ()
+    signatures: SignaturePolicy = field(default_factory=SignaturePolicy)
+    exceptions: tuple[PolicyException, ...] = ()
+    gate: frozenset[str] | None = None
+    """Traits that fail ``ecs-exposure image``; ``None`` means all."""
+
+    def is_trusted(self, image_name: str, registry: str, scanned_accounts: set[str],
+                   ecr_account: str | None) -> str | None:
+        """The pattern (or reason) that trusts ``registry/repository``, else ``None``."""
+        if self.trust_scanned_accounts and ecr_account and ecr_account in scanned_accounts:
+            return f"private ECR registry of scanned account {ecr_account}"
+        for pattern in self.trusted_registries:
+            target = image_name if "/" in pattern else registry
+            if fnmatch.fnmatchcase(target, pattern.lower()):
+                return f"policy pattern {pattern!r}"
+        return None
+
+    def allowed_for(self, image_name: str) -> tuple[set[str], list[str]]:
+        """Allowed items for an image, and the reasons (for the evidence)."""
+        allowed: set[str] = set()
+        reasons: list[str] = []
+        for allowance in self.allowances:
+            if fnmatch.fnmatchcase(image_name, allowance.image):
+                allowed.update(allowance.allow)
+                reasons.append(allowance.reason)
+        return allowed, reasons
+
+    def active_exceptions(self, today: date) -> list[PolicyException]:
+        """Exceptions still in force (the expiry day itself included)."""
+        return [e for e in self.exceptions if e.expires >= today]
+
+    def expired_exceptions(self, today: date) -> list[PolicyException]:
+        """Exceptions that no longer apply; reported so nobody relies on them unknowingly."""
+        return [e for e in self.exceptions if e.expires < today]
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe loader that refuses anchors/aliases: a policy never needs them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases are not allowed in a policy", event.start_mark)
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "YAML anchors are not allowed in a policy", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _schema() -> dict[str, Any]:
+    text = ((files("ecs_exposure.analysis.images") / "policy.schema.json")
+            .read_text(encoding="utf-8"))
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def _plain(value: Any, where: str, depth: int = 0) -> Any:
+    """YAML dates to ISO strings, keys to strings; refuse absurd nesting."""
+    if depth > 50:
+        raise PolicyError(f"{where}: nested more than 50 levels")
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise PolicyError(f"{where}: key {key!r} is not a string")
+            out[key] = _plain(item, f"{where}/{key}", depth + 1)
+        return out
+    if isinstance(value, list):
+        return [_plain(item, f"{where}/{i}", depth + 1) for i, item in enumerate(value)]
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10]
+    return value
+
+
+def _pointer(path: Any) -> str:
+    return "/" + "/".join(str(p) for p in path) if path else "/"
+
+
+def _material(value: str, base: Path, what: str, where: str) -> tuple[str, bytes]:
+    """Inline PEM text, or a file relative to the policy's folder."""
+    if "-----BEGIN" in value:
+        return f"inline {what}", value.encode()
+    path = (base / value).expanduser()
+    try:
+        data = path.read_bytes()[:MAX_POLICY_BYTES]
+    except OSError as exc:
+        raise PolicyError(f"{where}: cannot read {what} {value!r}: "
+                          f"{exc.strerror or exc}") from None
+    if b"-----BEGIN" not in data:
+        raise PolicyError(f"{where}: {value!r} is not a PEM file")
+    return value, data
+
+
+def parse_policy(doc: Any, source: str, base: Path) -> Policy:
+    """Validate a parsed document and build the effective policy."""
+    if doc is None:
+        doc = {}
+    doc = _plain(doc, source)
+    validator = jsonschema.Draft202012Validator(
+        _schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))
+    if errors:
+        lines = [f"{source}: {_pointer(e.path)}: {e.message}" for e in errors[:10]]
+        raise PolicyError("invalid policy:\n  " + "\n  ".join(lines))
+    registries = doc.get("registries", {})
+    forbidden = doc.get("forbidden_components", {})
+    sig = doc.get("signatures", {})
+    keyless = sig.get("keyless", {})
+    notation = sig.get("notation", {})
+    for index, ident in enumerate(keyless.get("identities", [])):
+        if "subject_regex" in ident:
+            try:
+                re.compile(ident["subject_regex"])
+            except re.error as exc:
+                raise PolicyError(f"{source}: /signatures/keyless/identities/{index}/"
+                                  f"subject_regex: {exc}") from None
+    trusted_root = keyless.get("trusted_root")
+    root_path = (base / trusted_root).expanduser() if trusted_root else None
+    if root_path is not None and not root_path.is_file():
+        raise PolicyError(f"{source}: /signatures/keyless/trusted_root: "
+                          f"no such file {trusted_root!r}")
+    signatures = SignaturePolicy(
+        required=sig.get("required", True),
+        cosign_keys=tuple(_material(k, base, "public key", f"{source}: /signatures/cosign/keys/{i}")
+                          for i, k in enumerate(sig.get("cosign", {}).get("keys", []))),
+        keyless_identities=tuple(Identity(i["issuer"], i.get("subject"), i.get("subject_regex"))
+                                 for i in keyless.get("identities", [])),
+        trusted_root=root_path,
+        predicate_types=tuple(keyless.get("predicate_types", [COSIGN_SIGN_PREDICATE])),
+        notation_roots=tuple(_material(r, base, "root certificate",
+                                       f"{source}: /signatures/notation/trust_roots/{i}")
+                             for i, r in enumerate(notation.get("trust_roots", []))),
+        accept_unchecked_revocation=notation.get("accept_unchecked_revocation", False),
+    )
+    return Policy(
+        source=source,
+        trusted_registries=tuple(p.lower() for p in registries.get("trusted", DEFAULT_TRUSTED)),
+        trust_scanned_accounts=registries.get("trust_scanned_accounts", True),
+        require_digest=doc.get("require_digest", False),
+        max_image_age_days=doc.get("max_image_age_days", 90),
+        max_scan_age_days=doc.get("max_scan_age_days", 30),
+        categories=frozenset(forbidden.get("categories", CATEGORIES)),
+        extra_files=tuple(f.lstrip("/") for f in forbidden.get("extra_files", [])),
+        extra_packages=tuple(forbidden.get("extra_packages", [])),
+        allowances=tuple(Allowance(a["image"], tuple(a["allow"]), a["reason"])
+                         for a in doc.get("allowances", [])),
+        signatures=signatures,
+        exceptions=tuple(
+            PolicyException(tuple(e["traits"]), e["reason"], date.fromisoformat(e["expires"]),
+                            e.get("service"), e.get("image"), index)
+            for index, e in enumerate(doc.get("exceptions", []))),
+        gate=frozenset(doc["gate"]) if "gate" in doc else None,
+    )
+
+
+def load_policy(path: Path) -> Policy:
+    """Read, parse safely and validate a policy file."""
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_POLICY_BYTES:
+            raise PolicyError(f"{source}: {size:,} bytes, above the {MAX_POLICY_BYTES:,}-byte "
+                              "limit for a policy")
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise PolicyError(f"{source}: not UTF-8 text") from None
+    try:
+        doc = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PolicyError(f"{source}: invalid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise PolicyError(f"{source}: YAML nested too deeply") from None
+    if doc is not None and not isinstance(doc, dict):
+        raise PolicyError(f"{source}: /: a policy is a mapping, not {type(doc).__name__}")
+    return parse_policy(doc, source, path.parent)

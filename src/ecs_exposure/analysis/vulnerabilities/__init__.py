@@ -1,0 +1,1 @@
+"""Vulnerability records, CVSS vectors and the per-image vulnerability store."""

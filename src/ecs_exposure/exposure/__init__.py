@@ -1,0 +1,3 @@
+"""Correlation: one exposure finding per service from its traits, with likelihood, impact,
+severity, reason and attack path.
+"""

@@ -1,0 +1,214 @@
+"""The scan: run every detector over the Inventory once, then assess each service.
+
+Task definitions and clusters are shared by many services, so their traits are computed once
+and reused: the work is linear in the number of distinct resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from time import perf_counter
+from typing import Any
+
+from ecs_exposure.analysis.allocation import bulk_allocation
+from ecs_exposure.analysis.arn import last_segment
+from ecs_exposure.analysis.unknown import is_unknown
+from ecs_exposure.detectors import registry
+from ecs_exposure.detectors.registry import Context
+from ecs_exposure.exposure import vulnerabilities as vuln_exposure
+from ecs_exposure.exposure.assess import Subject, assess
+from ecs_exposure.exposure.waivers import apply_exceptions
+from ecs_exposure.inventory import Inventory
+from ecs_exposure.model import (
+    Finding,
+    Incomplete,
+    ScanResult,
+    SourceError,
+    Trait,
+    evidence_pairs,
+)
+from ecs_exposure.remediation.fixed import FixedRevisions
+from ecs_exposure.sources.positions import PositionCache
+
+
+def _task_definition_traits(inventory: Inventory,
+                            memo: dict[object, Any]) -> dict[str, tuple[Trait, ...]]:
+    return {
+        key: tuple(registry.run("task-definition", Context(
+            inventory, key, td, inventory.sources.get(key), memo)))
+        for key, td in inventory.task_definitions.items()
+    }
+
+
+def _missing_for(inventory: Inventory, refs: list[str], keys: list[str]) -> list[str]:
+    missing = [f"task definition {last_segment(r)}" for r in refs
+               if inventory.resolve_task_definition(r) is None]
+    for key in keys:
+        for field_name in ("taskRoleArn", "executionRoleArn"):
+            ref = inventory.task_definitions[key].get(field_name)
+            role = inventory.role(ref) if isinstance(ref, str) and ref else None
+            if isinstance(ref, str) and ref and role is None:
+                note = f"IAM role {last_segment(ref)} (permissions unknown)"
+                if note not in missing:
+                    missing.append(note)
+            for attached in (role or {}).get("AttachedManagedPolicies") or ():
+                arn = attached.get("PolicyArn") if isinstance(attached, dict) else None
+                if is_unknown(arn):
+                    note = f"managed policy {arn} of IAM role {last_segment(str(ref))}"
+                    if note not in missing:
+                        missing.append(note)
+    return missing
+
+
+def unique(traits: list[Trait]) -> list[Trait]:
+    """Drop repeats: two revisions of one service running the same image report the same
+    repository weakness once, not twice."""
+    seen: set[tuple[str, str, str, str | None, str]] = set()
+    kept: list[Trait] = []
+    for trait in traits:
+        key = (trait.id, trait.resource, trait.pointer, trait.container, trait.detail)
+        if key not in seen:
+            seen.add(key)
+            kept.append(trait)
+    return kept
+
+
+StageCallback = Callable[[str, float], None]
+"""``(stage name, seconds)``: how the benchmark times the stages of a scan."""
+
+
+def _evaluate_services(
+    inventory: Inventory, td_traits: dict[str, tuple[Trait, ...]],
+    on_service: Callable[[str], None] | None, memo: dict[object, Any],
+) -> list[tuple[Subject, list[Trait]]]:
+    """Every service with all its traits: its own, its revisions' and its cluster's."""
+    cluster_traits: dict[str, tuple[Trait, ...]] = {}
+    evaluated: list[tuple[Subject, list[Trait]]] = []
+    today = inventory.images.clock().date()
+    for key, service in inventory.services.items():
+        if on_service is not None:
+            on_service(key)
+        cluster_name, cluster = inventory.cluster_of(service)
+        if cluster is not None and cluster_name not in cluster_traits:
+            cluster_key = str(cluster.get("clusterArn") or cluster_name)
+            cluster_traits[cluster_name] = tuple(registry.run("cluster", Context(
+                inventory, cluster_key, cluster, inventory.sources.get(cluster_key), memo)))
+        refs = inventory.service_task_definition_refs(service)
+        keys = list(dict.fromkeys(k for r in refs if (k := inventory.resolve_task_definition(r))))
+        traits: list[Trait] = list(registry.run("service", Context(
+            inventory, key, service, inventory.sources.get(key), memo)))
+        for td_key in keys:
+            traits.extend(td_traits[td_key])
+        traits.extend(cluster_traits.get(cluster_name, ()))
+        traits = apply_exceptions(unique(traits), inventory.images.policy, today,
+                                  (str(service.get("serviceName") or ""), key))
+        subject = Subject("AwsEcsService", key, str(service.get("serviceName") or
+                                                     last_segment(key)),
+                          cluster_name, tuple(keys), tuple(_missing_for(inventory, refs, keys)))
+        evaluated.append((subject, traits))
+    return evaluated
+
+
+def _evaluate_unattached(inventory: Inventory, td_traits: dict[str, tuple[Trait, ...]],
+                         ) -> list[tuple[Subject, list[Trait]]]:
+    """Task definitions no service runs, evaluated on their own."""
+    evaluated: list[tuple[Subject, list[Trait]]] = []
+    today = inventory.images.clock().date()
+    for key in inventory.unattached_task_definitions():
+        td = inventory.task_definitions[key]
+        name = f"{td.get('family', last_segment(key))}" + (
+            f":{td['revision']}" if isinstance(td.get("revision"), int) else "")
+        subject = Subject("AwsEcsTaskDefinition", key, name, None, (key,),
+                          tuple(_missing_for(inventory, [], [key])), unattached=True)
+        evaluated.append((subject, apply_exceptions(td_traits[key], inventory.images.policy,
+                                                    today)))
+    return evaluated
+
+
+def _order(finding: Finding) -> tuple[int, int, int, int, str, str]:
+    weight = sum(1 for t in finding.traits if not registry.SPECS[t.id].contextual)
+    return (-finding.severity, -finding.likelihood, -finding.impact, -weight,
+            finding.cluster or "", finding.name)
+
+
+def _assess_all(inventory: Inventory,
+                evaluated: list[tuple[Subject, list[Trait]]]) -> tuple[Finding, ...]:
+    findings = []
+    for subject, traits in evaluated:
+        finding = assess(subject, traits)
+        if finding is None:
+            continue
+        if subject.arn in inventory.incomplete:
+            finding = replace(finding, incomplete=tuple(inventory.incomplete[subject.arn]))
+        findings.append(_with_vulnerabilities(inventory, finding))
+    return tuple(sorted(findings, key=_order))
+
+
+def _with_vulnerabilities(inventory: Inventory, finding: Finding) -> Finding:
+    """Attach the per-container vulnerability lists the JSON result carries."""
+    entries = vuln_exposure.container_vulnerabilities(inventory, finding.task_definitions)
+    return replace(finding, vulnerabilities=entries) if entries else finding
+
+
+def _locate_evidence(evaluated: list[tuple[Subject, list[Trait]]]) -> PositionCache:
+    """Start locating the line and column of every trait's evidence. On a large estate that
+    means reading thousands of input files again, so it runs in a worker process while the
+    exposure stage runs here; reporters collect the answers when they need them."""
+    positions = PositionCache()
+    positions.prefetch(sorted(evidence_pairs(t for _, traits in evaluated for t in traits)),
+                       background=True)
+    return positions
+
+
+def scan_inventory(
+    inventory: Inventory,
+    *,
+    errors: list[SourceError] | None = None,
+    skipped: list[SourceError] | None = None,
+    inputs: list[str] | None = None,
+    on_service: Callable[[str], None] | None = None,
+    on_stage: StageCallback | None = None,
+    locate_evidence: bool = False,
+) -> ScanResult:
+    """Evaluate every service and every task definition no service runs.
+
+    Two stages: the detectors (every trait of every resource, each shared resource once),
+    then the exposure assessment of each service; ``on_stage`` is told how long each took.
+    ``locate_evidence``: the caller will report evidence positions (a file report), so on a
+    large estate they are located in the background while the exposure stage runs.
+    """
+    with bulk_allocation():
+        start = perf_counter()
+        memo: dict[object, Any] = {}
+        td_traits = _task_definition_traits(inventory, memo)
+        services = _evaluate_services(inventory, td_traits, on_service, memo)
+        unattached = _evaluate_unattached(inventory, td_traits)
+        positions = _locate_evidence(services + unattached) if locate_evidence else None
+        detected = perf_counter()
+        if on_stage is not None:
+            on_stage("detectors", detected - start)
+        findings = _assess_all(inventory, services)
+        task_definition_findings = _assess_all(inventory, unattached)
+        result = ScanResult(
+            findings=findings,
+            task_definition_findings=task_definition_findings,
+            services=len(inventory.services),
+            task_definitions=len(inventory.task_definitions),
+            errors=tuple(list(errors or ()) + inventory.errors),
+            skipped=tuple(skipped or ()),
+            inputs=tuple(inputs or ()),
+            generated_at=datetime.now(UTC).replace(microsecond=0).isoformat()
+            .replace("+00:00", "Z"),
+            unscanned_images=vuln_exposure.unscanned_images(inventory),
+            intel=tuple(inventory.vulnerabilities.intel.sources),
+            vulnerability_reports=len(inventory.vulnerabilities.reports),
+            incomplete=tuple(Incomplete(resource, tuple(reasons))
+                             for resource, reasons in sorted(inventory.incomplete.items())),
+            fixes=FixedRevisions(inventory, findings + task_definition_findings, memo),
+            positions=positions,
+        )
+        if on_stage is not None:
+            on_stage("exposure", perf_counter() - detected)
+    return result

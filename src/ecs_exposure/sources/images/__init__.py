@@ -1,0 +1,1 @@
+"""Readers of image archives, OCI layouts and ECR outputs."""

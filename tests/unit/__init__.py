@@ -1,0 +1,1 @@
+"""Unit tests, mirroring the source tree (``tests/unit/<package>/``)."""

@@ -1,0 +1,1 @@
+"""Unit tests of ``ecs_exposure.analysis``, one file per module."""

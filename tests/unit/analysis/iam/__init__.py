@@ -1,0 +1,1 @@
+"""Unit tests of ``ecs_exposure.analysis.iam``, one file per module."""

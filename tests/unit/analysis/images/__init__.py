@@ -1,0 +1,1 @@
+"""Unit tests of ``ecs_exposure.analysis.images``, one file per module."""

@@ -1,0 +1,1 @@
+"""Unit tests of ``ecs_exposure.analysis.vulnerabilities``, one file per module."""

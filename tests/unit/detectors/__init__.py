@@ -1,0 +1,1 @@
+"""Unit tests of ``ecs_exposure.detectors``, one file per module."""

@@ -1,0 +1,1 @@
+"""Unit tests of ``ecs_exposure.exposure``, one file per module."""

@@ -1,0 +1,1 @@
+"""Unit tests of ``ecs_exposure.remediation``, one file per module."""

@@ -1,0 +1,1 @@
+"""Unit tests of ``ecs_exposure.reporters``, one file per module."""

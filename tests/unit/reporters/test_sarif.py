@@ -1,0 +1,171 @@
+"""SARIF 2.1.0: valid against the official schema, rules from the trait catalog, results located
+by file/line/column or, for live resources, logically."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import jsonschema
+import pytest
+
+from ecs_exposure.detectors.registry import catalog
+from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters import sarif
+from ecs_exposure.sources.positions import Position, locate
+from support import FIXTURES
+from support.report_inputs import demo_dir, demo_result, hostile_result
+
+SCHEMA = FIXTURES / "sarif-schema-2.1.0.json"
+
+
+@cache
+def validator() -> Any:
+    schema = json.loads(SCHEMA.read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _errors(log: dict[str, Any]) -> list[str]:
+    return [f"{e.json_path}: {e.message}" for e in validator().iter_errors(log)]
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict[str, Any]:
+    return sarif.sarif_log(demo_result(), root=Path(demo_dir()).parent.parent.parent)
+
+
+def test_demo_log_is_valid_sarif(demo: dict[str, Any]) -> None:
+    assert _errors(demo) == []
+    assert demo["version"] == "2.1.0"
+
+
+def test_the_schema_catches_mistakes(demo: dict[str, Any]) -> None:
+    broken = json.loads(json.dumps(demo))
+    broken["runs"][0]["results"][0]["level"] = "fatal"
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"][
+        "startLine"] = 0
+    assert len(_errors(broken)) >= 2
+
+
+def test_one_rule_per_trait_from_the_catalog(demo: dict[str, Any]) -> None:
+    rules = demo["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == [spec.id for spec in catalog()]
+    by_id = {r["id"]: r for r in rules}
+    privileged = by_id["privileged-container"]
+    assert privileged["name"] == "PrivilegedContainer"
+    assert privileged["shortDescription"]["text"] == "Privileged container"
+    assert "privileged" in privileged["help"]["text"]
+    assert "**Fix:**" in privileged["help"]["markdown"]
+    assert privileged["helpUri"].startswith("https://")
+    assert "CSPM ECS.4" in privileged["properties"]["references"]
+    # worst finding with the trait is CRITICAL → GitHub's "critical" band (9.0+)
+    assert privileged["properties"]["security-severity"] == "9.5"
+    assert by_id["public-ip"]["properties"]["security-severity"] == "8.0"    # legacy-admin
+    assert by_id["dangerous-capabilities"]["properties"]["security-severity"] == "5.5"
+    for rule in rules:
+        assert 0.0 <= float(rule["properties"]["security-severity"]) <= 10.0
+
+
+def test_one_result_per_trait_instance(demo: dict[str, Any]) -> None:
+    result = demo_result()
+    findings = result.findings + result.task_definition_findings
+    results = demo["runs"][0]["results"]
+    assert len(results) == sum(len(f.traits) for f in findings)
+    rules = demo["runs"][0]["tool"]["driver"]["rules"]
+    for item in results:
+        assert rules[item["ruleIndex"]]["id"] == item["ruleId"]
+    assert len({r["partialFingerprints"]["ecsExposureTrait/v1"] for r in results}) == len(results)
+    levels = {(r["properties"]["finding-severity"], r["properties"]["contextual"], r["level"])
+              for r in results}
+    assert ("HIGH", False, "error") in levels and ("MEDIUM", False, "warning") in levels
+    assert all(level == "note" for _, contextual, level in levels if contextual)
+
+
+def test_file_locations_point_at_the_field(demo: dict[str, Any]) -> None:
+    root = Path(demo_dir()).parent.parent.parent
+    run = demo["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == root.as_uri() + "/"
+    privileged = next(r for r in run["results"] if r["ruleId"] == "privileged-container"
+                      and "storefront-web" in r["message"]["text"])
+    physical = privileged["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"] == {
+        "uri": "src/ecs_exposure/demo/ecs/task-definitions/storefront-web-7.json",
+        "uriBaseId": "%SRCROOT%"}
+    assert physical["region"] == {"startLine": 40, "startColumn": 23}
+    for item in run["results"]:
+        location = item["locations"][0]
+        physical = location["physicalLocation"]
+        path = root / unquote(physical["artifactLocation"]["uri"])
+        line = path.read_text().splitlines()[physical["region"]["startLine"] - 1]
+        assert line[physical["region"]["startColumn"] - 1] in '"[{tf0123456789-n'
+        assert location["logicalLocations"][0]["kind"] == "resource"
+
+
+def test_files_outside_the_root_get_absolute_uris(tmp_path: Path) -> None:
+    result = hostile_result(tmp_path / "estate")
+    log = sarif.sarif_log(result, root=tmp_path / "elsewhere")
+    assert _errors(log) == []
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in log["runs"][0]["results"]}
+    assert all(uri.startswith("file:///") for uri in uris)
+    privileged = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "privileged-container")
+    region = privileged["locations"][0]["physicalLocation"]["region"]
+    file = tmp_path / "estate" / "td-xss.json"
+    assert locate(str(file), "/taskDefinition/containerDefinitions/0/privileged") == Position(
+        region["startLine"], region["startColumn"])
+    line = file.read_text().splitlines()[region["startLine"] - 1]
+    assert line[region["startColumn"] - 1:].startswith("true")
+    assert line.strip().startswith('"privileged"')
+
+
+def _live(result: ScanResult) -> ScanResult:
+    """The same scan as if collected from AWS: no trait has an input file."""
+    findings = tuple(dataclasses.replace(f, traits=tuple(
+        dataclasses.replace(t, source=None, file_pointer=None) for t in f.traits))
+        for f in result.findings)
+    return dataclasses.replace(result, findings=findings)
+
+
+def test_live_resources_get_logical_locations(tmp_path: Path) -> None:
+    log = sarif.sarif_log(_live(hostile_result(tmp_path)))
+    assert _errors(log) == []
+    for item in log["runs"][0]["results"]:
+        location = item["locations"][0]
+        assert "physicalLocation" not in location
+        logical = location["logicalLocations"][0]
+        assert logical["kind"] == "resource" and logical["fullyQualifiedName"].startswith("arn:")
+
+
+def test_input_errors_become_notifications(tmp_path: Path) -> None:
+    from ecs_exposure.model import SourceError
+
+    result = dataclasses.replace(hostile_result(tmp_path), errors=(
+        SourceError(str(tmp_path / "bad.json"), "line 1 column 2: expected value"),))
+    log = sarif.sarif_log(result, root=tmp_path)
+    assert _errors(log) == []
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert notes[0]["level"] == "error" and "line 1 column 2" in notes[0]["message"]["text"]
+    assert notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "bad.json"
+
+
+def test_cli_writes_sarif_relative_to_the_current_folder(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from ecs_exposure.cli import main
+    from support.report_inputs import write_hostile_estate
+
+    write_hostile_estate(tmp_path / "estate")
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(main, ["scan", "estate", "--format", "sarif"])
+    log = json.loads(out.stdout)
+    assert _errors(log) == []
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in log["runs"][0]["results"]}
+    assert "estate/td-xss.json" in uris

@@ -1,0 +1,1 @@
+"""Unit tests of ``ecs_exposure.sources``, one file per module."""

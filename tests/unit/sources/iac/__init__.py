@@ -1,0 +1,1 @@
+"""Unit tests of ``ecs_exposure.sources.iac``, one file per module."""
