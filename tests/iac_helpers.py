@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from conftest import SETTINGS
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Finding, ScanResult, Trait
 from ecs_exposure.scan import scan_inventory
@@ -19,7 +20,7 @@ def scan_paths(paths: Iterable[Path], values: dict[str, Any] | None = None
     inventory = Inventory()
     with parameters.using(values or {}):
         report = load_paths(list(paths), inventory)
-    result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
+    result = scan_inventory(inventory, SETTINGS, errors=report.errors, skipped=report.skipped)
     return result, inventory, report
 
 

@@ -11,11 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from aws_fixtures import ACCOUNT, SCANNER_ROLE, Estate, Fault, Faults
+from conftest import scan_json
 from ecs_exposure.cli import main
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
-from ecs_exposure.reporters.json_report import result_dict
-from ecs_exposure.scan import scan_inventory
 from ecs_exposure.sources.aws.collector import collect
 from ecs_exposure.sources.aws.options import CollectionError, CollectOptions
 from ecs_exposure.sources.aws.snapshot import load_snapshot
@@ -24,7 +23,7 @@ from ecs_exposure.sources.aws.snapshot import load_snapshot
 def scan(snapshot: Json) -> dict[str, Any]:
     inventory = Inventory()
     load_snapshot(inventory, snapshot, None)
-    return result_dict(scan_inventory(inventory))
+    return scan_json(inventory)
 
 
 def by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -9,6 +9,7 @@ from conftest import ACCOUNT, REGION, inventory_of
 from ecs_exposure.images.evaluate import evaluate
 from ecs_exposure.images.reference import parse_reference
 from ecs_exposure.inventory import Inventory
+from ecs_exposure.settings import ScanSettings
 from ecs_exposure.sources.classify import classify
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
@@ -24,8 +25,9 @@ def repo(name: str, **fields: Any) -> dict[str, Any]:
 
 
 def verdicts(inventory: Inventory, image: str) -> dict[str, str]:
-    inventory.images.now = NOW
-    result = evaluate(image, inventory.images, inventory.accounts())
+    """The image's verdicts, evaluated afresh (no memo) at :data:`NOW`."""
+    result = evaluate(image, inventory.images, ScanSettings(now=NOW), inventory.accounts(),
+                      reports_covering=inventory.reports_covering)
     assert result is not None
     out: dict[str, str] = {}
     for verdict in result.verdicts:
@@ -96,10 +98,8 @@ def test_scan_dates_from_other_sources_and_staleness() -> None:
         "scanOnPush": True})]})
     image = f"{ECR}/web@{digest}"
     assert "no scan result" in verdicts(inventory, image)["unscanned-image"]
-    inventory.images.cache.clear()
     inventory.images.record_scan(digest, NOW - timedelta(days=45), "trivy report t.json")
     assert "45 days old" in verdicts(inventory, image)["unscanned-image"]
-    inventory.images.cache.clear()
     inventory.images.record_scan(digest, NOW - timedelta(days=1), "inspector findings")
     assert "unscanned-image" not in verdicts(inventory, image)
 

@@ -17,7 +17,7 @@ from ecs_exposure.detectors.registry import catalog
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import sarif
 from ecs_exposure.sources.positions import Position, locate
-from report_inputs import demo_dir, demo_result, hostile_result
+from report_inputs import demo_context, demo_dir, demo_result, hostile_result
 
 SCHEMA = Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json"
 
@@ -36,7 +36,8 @@ def _errors(log: dict[str, Any]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def demo() -> dict[str, Any]:
-    return sarif.sarif_log(demo_result(), root=Path(demo_dir()).parent.parent.parent)
+    return sarif.sarif_log(demo_result(), root=Path(demo_dir()).parent.parent.parent,
+                           context=demo_context())
 
 
 def test_demo_log_is_valid_sarif(demo: dict[str, Any]) -> None:

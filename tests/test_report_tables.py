@@ -19,7 +19,15 @@ import pytest
 from ecs_exposure import __version__
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import csv_report, markdown
-from report_inputs import FIXED_TIME, FORMULA_NAME, XSS_NAME, demo_dir, demo_result, hostile_result
+from report_inputs import (
+    FIXED_TIME,
+    FORMULA_NAME,
+    XSS_NAME,
+    demo_context,
+    demo_dir,
+    demo_result,
+    hostile_result,
+)
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 
@@ -46,11 +54,11 @@ def fixed_demo() -> ScanResult:
 
 
 def test_csv_golden(fixed_demo: ScanResult) -> None:
-    _check_golden("demo.csv", _normalised(csv_report.render(fixed_demo)))
+    _check_golden("demo.csv", _normalised(csv_report.render(fixed_demo, demo_context())))
 
 
 def test_markdown_golden(fixed_demo: ScanResult) -> None:
-    _check_golden("demo.md", _normalised(markdown.render(fixed_demo)))
+    _check_golden("demo.md", _normalised(markdown.render(fixed_demo, demo_context())))
 
 
 def test_csv_has_one_row_per_trait_with_locations() -> None:

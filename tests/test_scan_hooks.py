@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conftest import container, inventory_of, service, task_definition
+from conftest import SETTINGS, container, inventory_of, service, task_definition
 from ecs_exposure.scan import scan_inventory
 
 
@@ -18,7 +18,7 @@ def _trivy(image: str) -> dict[str, Any]:
 
 
 def _unscanned(*docs: Any) -> list[str]:
-    result = scan_inventory(inventory_of(*docs))
+    result = scan_inventory(inventory_of(*docs), SETTINGS)
     return [t.detail for f in result.findings for t in f.traits if t.id == "unscanned-image"]
 
 

@@ -30,6 +30,8 @@ from ecs_exposure.vuln_store import DEFAULT_EPSS_THRESHOLD
 if TYPE_CHECKING:
     from ecs_exposure.images.policy import Policy
     from ecs_exposure.inventory import Inventory
+    from ecs_exposure.reporters.context import ReportContext
+    from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.files import LoadReport
 
 # Subsystems are imported inside the commands that use them, so `ecs-exposure --help` (and
@@ -198,8 +200,9 @@ def parse_formats(values: tuple[str, ...]) -> list[str]:
 
 
 def emit(result: ScanResult, formats: list[str], output: Path | None, output_dir: Path | None,
-         details: bool) -> None:
-    """Write the result in each chosen format to stdout, ``--output`` or ``--output-dir``."""
+         details: bool, context: ReportContext | None = None) -> None:
+    """Write the result in each chosen format to stdout, ``--output`` or ``--output-dir``
+    (``context``: the scan's fixed revisions and evidence positions)."""
     from ecs_exposure.reporters import json_report, terminal
 
     if output_dir is not None:
@@ -209,32 +212,33 @@ def emit(result: ScanResult, formats: list[str], output: Path | None, output_dir
             path = output_dir / fmt.filename
             if name == "json":          # streamed: the whole result never sits in memory
                 with path.open("wb") as handle:
-                    json_report.write(result, handle)
+                    json_report.write(result, handle, context)
             else:
-                path.write_text(fmt.render(result), encoding="utf-8")
+                path.write_text(fmt.render(result, context), encoding="utf-8")
         return
     name = formats[0]
     if name == "table":
         if output is None:
-            terminal.render(result, Console(highlight=False), details=details)
+            terminal.render(result, Console(highlight=False), details=details, context=context)
         else:
-            output.write_text(terminal.render_text(result, details=details), encoding="utf-8")
+            output.write_text(terminal.render_text(result, details=details, context=context),
+                              encoding="utf-8")
     elif name == "json":
         if output is None:
             sys.stdout.flush()
-            json_report.write(result, sys.stdout.buffer)
+            json_report.write(result, sys.stdout.buffer, context)
             sys.stdout.buffer.flush()
         else:
             with output.open("wb") as handle:
-                json_report.write(result, handle)
+                json_report.write(result, handle, context)
     elif output is None:
-        sys.stdout.write(FORMATS[name].render(result))
+        sys.stdout.write(FORMATS[name].render(result, context))
     else:
-        output.write_text(FORMATS[name].render(result), encoding="utf-8")
+        output.write_text(FORMATS[name].render(result, context), encoding="utf-8")
 
 
 def send_to_security_hub(result: ScanResult, account: str | None, region: str | None,
-                         stderr: Console) -> bool:
+                         stderr: Console, context: ReportContext | None = None) -> bool:
     """Show what will be imported, import it, report every failure; ``True`` if all went in.
 
     Findings whose account or region is unknown (task definitions given without an ARN) cannot
@@ -246,8 +250,8 @@ def send_to_security_hub(result: ScanResult, account: str | None, region: str | 
         stderr.print(terminal.safe(text), style=style, markup=False, highlight=False,
                      soft_wrap=True)
 
-    findings = asff.findings(result, account=account, region=region)
-    left_out = asff.unplaceable(result, account=account, region=region)
+    findings = asff.findings(result, account=account, region=region, context=context)
+    left_out = asff.unplaceable(result, account=account, region=region, context=context)
     for name in left_out:
         say(f"warning: {name}: account or region unknown, not sent to Security Hub "
             "(give --security-hub-account and --security-hub-region)", "yellow")
@@ -332,8 +336,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
           --account 444455556666 --region eu-west-1 --region us-east-1
       ecs-exposure scan snapshot.json.gz
     """
-    from ecs_exposure.intel import default_intel_dir
-    from ecs_exposure.scan import scan_inventory
+    from ecs_exposure.scan import scan_for_reports
+    from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.iac import parameters as iac_parameters
     from ecs_exposure.sources.intel import load_intel_dir
     from ecs_exposure.sources.jsonfile import InputError
@@ -366,18 +370,21 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
             stderr.print("note: Terraform .tf files were read directly, a best effort for "
                          "literal values; a plan (terraform show -json) is more complete",
                          style="dim", highlight=False)
-        inventory.vulnerabilities.epss_threshold = epss_threshold
-        load_intel_dir(inventory, intel_dir or default_intel_dir(), report.errors)
-        errors = report.errors + prepare_images(inventory, policy, images_dir)
-        result = scan_inventory(inventory, errors=errors, skipped=report.skipped,
-                                inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
-                                locate_evidence=formats != ["table"] or details
-                                or bool(security_hub))
-    emit(result, formats, output, output_dir, details)
-    code = exit_code(result, fail_on.lower(), strict)
-    if security_hub and not send_to_security_hub(result, security_hub_account,
-                                                 security_hub_region, stderr):
-        code = SECURITY_HUB_FAILED if code == 0 else code
+        settings = ScanSettings.from_options(policy=policy, epss_threshold=epss_threshold,
+                                             intel_dir=intel_dir)
+        if settings.intel_dir is not None:
+            load_intel_dir(inventory, settings.intel_dir, report.errors)
+        errors = report.errors + prepare_images(inventory, settings, images_dir)
+        result, context = scan_for_reports(
+            inventory, settings, errors=errors, skipped=report.skipped,
+            inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
+            locate_evidence=formats != ["table"] or details or bool(security_hub))
+    with context:
+        emit(result, formats, output, output_dir, details, context)
+        code = exit_code(result, fail_on.lower(), strict)
+        if security_hub and not send_to_security_hub(result, security_hub_account,
+                                                     security_hub_region, stderr, context):
+            code = SECURITY_HUB_FAILED if code == 0 else code
     sys.exit(code)
 
 
@@ -394,15 +401,14 @@ def load_policy_or_exit(path: Path | None, stderr: Console) -> Policy:
         sys.exit(2)
 
 
-def prepare_images(inventory: Inventory, policy: Policy, images_dir: Path | None
+def prepare_images(inventory: Inventory, settings: ScanSettings, images_dir: Path | None
                    ) -> list[SourceError]:
-    """Install the policy, load ``--images``; returns image errors and expired exceptions."""
+    """Load ``--images``; returns image errors and the policy's expired exceptions."""
     from ecs_exposure.images.exceptions import expired_errors
     from ecs_exposure.images.load import load_images
-    inventory.images.policy = policy
-    errors = expired_errors(policy, inventory.images.clock().date())
+    errors = expired_errors(settings.policy, settings.today)
     if images_dir is not None:
-        errors += load_images(images_dir, inventory.images)
+        errors += load_images(images_dir, inventory.images, settings.policy.extra_files)
     return errors
 
 
@@ -440,20 +446,21 @@ def image(target: str, policy_file: Path | None, reference: str | None,
     from ecs_exposure.images.reference import parse_reference
     from ecs_exposure.inventory import Inventory
     from ecs_exposure.reporters import image_table, terminal
+    from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.files import load_paths
     stderr = Console(stderr=True)
-    policy = load_policy_or_exit(policy_file, stderr)
+    settings = ScanSettings(policy=load_policy_or_exit(policy_file, stderr))
     inventory = Inventory()
     if context:
         load_paths(list(context), inventory)
-    errors = prepare_images(inventory, policy, images_dir)
+    errors = prepare_images(inventory, settings, images_dir)
     images = inventory.images
     path = Path(target)
     ref_text = reference or target
     reference_known = True
     if path.exists():
         before = len(images.facts)
-        problems = load_image(path, images)
+        problems = load_image(path, images, settings.policy.extra_files)
         if problems or len(images.facts) == before:
             for problem in problems or [SourceError(target, "no image found")]:
                 stderr.print(f"error: {terminal.safe(problem.source)}: "
@@ -481,7 +488,7 @@ def image(target: str, policy_file: Path | None, reference: str | None,
                 stderr.print("error: the archive names no reference and has no manifest "
                              "digest; pass --ref", style="red")
                 sys.exit(2)
-    gate = run_gate(ref_text, images, inventory.accounts(), reference_known=reference_known,
+    gate = run_gate(ref_text, inventory, settings, reference_known=reference_known,
                     errors=errors, arch=arch)
     if gate is None:
         raise click.BadParameter(f"{target!r} is neither a readable image nor a valid image "
@@ -589,6 +596,7 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
     from ecs_exposure.remediation.writer import write_plans
     from ecs_exposure.reporters import terminal
     from ecs_exposure.scan import scan_inventory
+    from ecs_exposure.settings import ScanSettings
 
     if not paths and not demo and aws is None:
         raise click.UsageError("give at least one file or directory, --demo or --aws")
@@ -604,7 +612,8 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
     with ExitStack() as stack:
         inputs = list(paths) + (demo_paths(stack) if demo else [])
         inventory, report = gather(inputs, aws, stderr)
-        result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
+        result = scan_inventory(inventory, ScanSettings(), errors=report.errors,
+                                skipped=report.skipped)
         plans = [plan_for(inventory, f, options)
                  for f in result.findings + result.task_definition_findings]
     document = write_plans(out, plans)

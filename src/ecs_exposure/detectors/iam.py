@@ -15,7 +15,6 @@ from ecs_exposure.arn import last_segment
 from ecs_exposure.detectors.iam_escalation import ESCALATION, escalation_traits
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.iam.analysis import RoleAnalysis, analyse_role
-from ecs_exposure.iam.cache import memo
 from ecs_exposure.model import Level, Trait
 
 ASSUMABLE = TraitSpec(
@@ -54,7 +53,7 @@ def task_roles(ctx: Context) -> Iterator[Trait]:
             roles.setdefault(ref, []).append(label)
     for ref, labels in roles.items():
         role = ctx.inventory.role(ref)
-        analysis = analyse_role(ctx.inventory, role) if role is not None else None
+        analysis = analyse_role(ctx.inventory, role, ctx.memo) if role is not None else None
         if "task role" in labels:
             yield _assumable(ctx, ref, analysis)
         if analysis is None:
@@ -62,8 +61,7 @@ def task_roles(ctx: Context) -> Iterator[Trait]:
         yield from _role_grants(ctx, analysis, " and ".join(labels))
         if "task role" in labels:
             # The same for every task definition using the role: built once per scan.
-            table: dict[str, list[Trait]] = memo(ctx.inventory).setdefault(
-                "escalation-traits", {})
+            table: dict[str, list[Trait]] = ctx.memo.table("iam.escalation-traits")
             if analysis.policies.arn not in table:
                 table[analysis.policies.arn] = list(escalation_traits(ctx, analysis))
             yield from table[analysis.policies.arn]

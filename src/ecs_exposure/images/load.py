@@ -42,8 +42,10 @@ def _candidates(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def load_image(path: Path, ctx: ImageContext) -> list[SourceError]:
-    """Inspect every image of one layout or archive; returns the problems."""
+def load_image(path: Path, ctx: ImageContext, extra_files: tuple[str, ...] = ()
+               ) -> list[SourceError]:
+    """Inspect every image of one layout or archive; returns the problems. ``extra_files``:
+    files to look for besides the known components (the policy's ``extra_files``)."""
     errors: list[SourceError] = []
     try:
         store = open_store(path)
@@ -54,7 +56,7 @@ def load_image(path: Path, ctx: ImageContext) -> list[SourceError]:
         ctx.layouts.append(layout)
     for entry in layout.images:
         try:
-            ctx.add_facts(inspect_entry(layout, entry, ctx.policy.extra_files))
+            ctx.add_facts(inspect_entry(layout, entry, extra_files))
         except ImageError as exc:
             errors.append(SourceError(str(path), str(exc)))
     if not layout.images and not layout.artifacts:
@@ -62,11 +64,12 @@ def load_image(path: Path, ctx: ImageContext) -> list[SourceError]:
     return errors
 
 
-def load_images(root: Path, ctx: ImageContext) -> list[SourceError]:
-    """Load every layout and archive under ``root``."""
+def load_images(root: Path, ctx: ImageContext, extra_files: tuple[str, ...] = ()
+                ) -> list[SourceError]:
+    """Load every layout and archive under ``root`` (``extra_files``: see :func:`load_image`)."""
     if not root.exists():
         return [SourceError(str(root), "no such file or directory")]
     errors: list[SourceError] = []
     for path in _candidates(root):
-        errors.extend(load_image(path, ctx))
+        errors.extend(load_image(path, ctx, extra_files))
     return errors

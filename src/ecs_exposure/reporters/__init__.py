@@ -2,6 +2,8 @@
 
 Each file format registers here with the file name it gets under ``--output-dir``; the CLI
 offers exactly the formats registered, so adding a format is adding one module and one entry.
+Every reporter takes the result and, beside it, the scan's
+:class:`~ecs_exposure.reporters.context.ReportContext` (fixed revisions, evidence positions).
 """
 
 from __future__ import annotations
@@ -9,8 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from ecs_exposure.model import ScanResult
+
+if TYPE_CHECKING:
+    from ecs_exposure.reporters.context import ReportContext
+
+Render = Callable[[ScanResult, "ReportContext | None"], str]
+"""``render(result, context)``: one format's text."""
 
 
 @dataclass(frozen=True)
@@ -20,21 +29,21 @@ class Format:
     name: str
     filename: str
     """File name used under ``--output-dir``."""
-    render: Callable[[ScanResult], str]
+    render: Render
 
 
-def _table(result: ScanResult) -> str:
+def _table(result: ScanResult, context: ReportContext | None) -> str:
     from ecs_exposure.reporters import terminal
 
-    return terminal.render_text(result, details=True)
+    return terminal.render_text(result, details=True, context=context)
 
 
-def _module(name: str) -> Callable[[ScanResult], str]:
+def _module(name: str) -> Render:
     """``render`` of ``ecs_exposure.reporters.<name>``, imported on first use."""
 
-    def render(result: ScanResult) -> str:
+    def render(result: ScanResult, context: ReportContext | None) -> str:
         module = import_module(f"ecs_exposure.reporters.{name}")
-        text: str = module.render(result)
+        text: str = module.render(result, context)
         return text
 
     return render

@@ -26,6 +26,7 @@ from ecs_exposure.model import (
     Severity,
     Trait,
 )
+from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.sources.positions import PositionCache
 from ecs_exposure.vuln_exposure import top_vulnerabilities
 
@@ -123,16 +124,19 @@ def _vulnerability_data(result: ScanResult) -> str:
     return "Vulnerability data: " + "; ".join(parts) + "."
 
 
-def render_text(result: ScanResult, *, details: bool = False, width: int = 140) -> str:
+def render_text(result: ScanResult, *, details: bool = False, width: int = 140,
+                context: ReportContext | None = None) -> str:
     """The table as plain text (no colour), for files under ``--output-dir``."""
     console = Console(width=width, no_color=True, highlight=False, record=True,
                       file=io.StringIO())
-    render(result, console, details=details)
+    render(result, console, details=details, context=context)
     return console.export_text()
 
 
-def render(result: ScanResult, console: Console, *, details: bool = False) -> None:
-    """Print the ranked tables, problems with inputs, and (optionally) per-finding details."""
+def render(result: ScanResult, console: Console, *, details: bool = False,
+           context: ReportContext | None = None) -> None:
+    """Print the ranked tables, problems with inputs, and (optionally) per-finding details
+    with their evidence positions (from ``context``, else located from the input files)."""
     counts = {s: 0 for s in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)}
     for finding in result.findings:
         counts[finding.severity] += 1
@@ -149,7 +153,7 @@ def render(result: ScanResult, console: Console, *, details: bool = False) -> No
         console.print(_table("Task definitions no service runs (reachability unknown)",
                              result.task_definition_findings, cluster=False))
     if details:
-        positions = result.evidence_positions()
+        positions = (context or ReportContext()).evidence_positions(result)
         for finding in result.findings + result.task_definition_findings:
             console.print(_details(finding, positions))
     elif result.findings or result.task_definition_findings:
