@@ -57,6 +57,7 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
     from ecs_exposure.remediation.plan import plan_for
     from ecs_exposure.remediation.writer import write_plans
     from ecs_exposure.reporters.terminal import safe
+    from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.load import demo_paths
 
     if not paths and not demo and aws is None:
@@ -77,7 +78,8 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
     with ExitStack() as stack:
         inputs = list(paths) + (demo_paths(stack) if demo else [])
         inventory, report = gather(inputs, aws, stderr)
-        result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
+        result = scan_inventory(inventory, ScanSettings(), errors=report.errors,
+                                skipped=report.skipped)
         plans = [plan_for(inventory, f, options)
                  for f in result.findings + result.task_definition_findings]
     with writing_to(out):

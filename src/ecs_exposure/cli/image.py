@@ -43,15 +43,17 @@ def image(target: str, policy_file: Path | None, reference: str | None,
     from ecs_exposure.cli.inputs import policy_from
     from ecs_exposure.exposure.image_gate import result_dict, run_gate
     from ecs_exposure.reporters import image_table
+    from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.images.load import gate_target
     from ecs_exposure.sources.load import load_inputs, prepare_images
 
-    policy = policy_from(policy_file)
+    settings = ScanSettings(policy=policy_from(policy_file))
     inventory, _ = load_inputs(context)
-    errors = prepare_images(inventory, policy, images_dir)
-    ref_text, reference_known = gate_target(target, reference, arch, inventory.images)
-    gate = run_gate(ref_text, inventory.images, inventory.accounts(),
-                    reference_known=reference_known, errors=errors, arch=arch)
+    errors = prepare_images(inventory, settings, images_dir)
+    ref_text, reference_known = gate_target(target, reference, arch, inventory.images,
+                                            extra_files=settings.policy.extra_files)
+    gate = run_gate(ref_text, inventory, settings, reference_known=reference_known,
+                    errors=errors, arch=arch)
     if gate is None:
         raise click.BadParameter(f"{target!r} is neither a readable image nor a valid image "
                                  "reference", param_hint="TARGET")

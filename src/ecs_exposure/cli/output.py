@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ecs_exposure.model import ScanResult
+    from ecs_exposure.reporters.context import ReportContext
 
 DEBUG_VARIABLE = "ECS_EXPOSURE_DEBUG"
 """Set to 1 to get the traceback of an internal error."""
@@ -99,9 +100,10 @@ def _open(path: Path, reporter: Reporter) -> IO[Any]:
 
 
 def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
-         output_dir: Path | None, details: bool) -> None:
+         output_dir: Path | None, details: bool, context: ReportContext | None = None) -> None:
     """Write the result with each reporter into ``output_dir`` (under its file name), or with
-    the first to ``output`` or standard output.
+    the first to ``output`` or standard output (``context``: the scan's fixed revisions and
+    evidence positions, handed to every reporter).
 
     Report files in a folder always carry the details: they are read later, without a
     ``--details`` to ask for them again.
@@ -112,17 +114,19 @@ def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
             output_dir.mkdir(parents=True, exist_ok=True)
             for reporter in chosen:
                 with _open(output_dir / reporter.filename, reporter) as stream:
-                    reporter.write(result, stream, ReportOptions(details=True))
+                    reporter.write(result, stream, ReportOptions(details=True,
+                                                                 context=context))
         return
     reporter = chosen[0]
     if output is not None:
         with writing_to(output), _open(output, reporter) as stream:
-            reporter.write(result, stream, ReportOptions(details=details))
+            reporter.write(result, stream, ReportOptions(details=details, context=context))
         return
     sys.stdout.flush()
     stdout: IO[Any] = sys.stdout.buffer if reporter.binary else sys.stdout
     try:
-        reporter.write(result, stdout, ReportOptions(details=details, terminal=True))
+        reporter.write(result, stdout, ReportOptions(details=details, terminal=True,
+                                                     context=context))
         stdout.flush()
     except BrokenPipeError as exc:
         # The reader went away (`| head`): say so once, and keep the interpreter from

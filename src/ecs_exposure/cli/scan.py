@@ -87,9 +87,10 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     from ecs_exposure.cli.output import emit, parse_formats, stderr_console
     from ecs_exposure.cli.security_hub import send_to_security_hub
     from ecs_exposure.errors import InputError
-    from ecs_exposure.pipeline import scan_inventory
+    from ecs_exposure.pipeline import scan_for_reports
+    from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.iac import parameters as iac_parameters
-    from ecs_exposure.sources.intel import default_intel_dir, load_intel_dir
+    from ecs_exposure.sources.intel import load_intel_dir
     from ecs_exposure.sources.load import demo_paths, prepare_images
 
     if not paths and not demo and aws is None:
@@ -119,16 +120,20 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
             stderr.print("note: Terraform .tf files were read directly, a best effort for "
                          "literal values; a plan (terraform show -json) is more complete",
                          style="dim", highlight=False)
-        inventory.vulnerabilities.epss_threshold = epss_threshold
-        load_intel_dir(inventory, intel_dir or default_intel_dir(), report.errors)
-        errors = report.errors + prepare_images(inventory, policy, images_dir)
-        result = scan_inventory(inventory, errors=errors, skipped=report.skipped,
-                                inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
-                                locate_evidence=details or security_hub
-                                or any(r.locates_evidence for r in reporters))
-    emit(result, reporters, output, output_dir, details)
-    code = exit_codes.for_result(result, fail_on.lower(), strict)
-    if security_hub and not send_to_security_hub(result, security_hub_account,
-                                                 security_hub_region, stderr):
-        code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code
+        settings = ScanSettings.from_options(policy=policy, epss_threshold=epss_threshold,
+                                             intel_dir=intel_dir)
+        if settings.intel_dir is not None:
+            load_intel_dir(inventory, settings.intel_dir, report.errors)
+        errors = report.errors + prepare_images(inventory, settings, images_dir)
+        result, context = scan_for_reports(
+            inventory, settings, errors=errors, skipped=report.skipped,
+            inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
+            locate_evidence=details or security_hub
+            or any(r.locates_evidence for r in reporters))
+    with context:
+        emit(result, reporters, output, output_dir, details, context)
+        code = exit_codes.for_result(result, fail_on.lower(), strict)
+        if security_hub and not send_to_security_hub(result, security_hub_account,
+                                                     security_hub_region, stderr, context):
+            code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code
     sys.exit(code)

@@ -9,10 +9,11 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ecs_exposure.model import ScanResult
+    from ecs_exposure.reporters.context import ReportContext
 
 
 def send_to_security_hub(result: ScanResult, account: str | None, region: str | None,
-                         stderr: Console) -> bool:
+                         stderr: Console, context: ReportContext | None = None) -> bool:
     """Show what will be imported, import it, report every failure; ``True`` if all went in.
 
     Findings whose account or region is unknown (task definitions given without an ARN) cannot
@@ -24,8 +25,8 @@ def send_to_security_hub(result: ScanResult, account: str | None, region: str | 
         stderr.print(terminal.safe(text), style=style, markup=False, highlight=False,
                      soft_wrap=True)
 
-    findings = asff.findings(result, account=account, region=region)
-    left_out = asff.unplaceable(result, account=account, region=region)
+    findings = asff.findings(result, account=account, region=region, context=context)
+    left_out = asff.unplaceable(result, account=account, region=region, context=context)
     for name in left_out:
         say(f"warning: {name}: account or region unknown, not sent to Security Hub "
             "(give --security-hub-account and --security-hub-region)", "yellow")

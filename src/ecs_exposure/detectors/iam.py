@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.analysis.iam.analysis import RoleAnalysis, analyse_role
-from ecs_exposure.analysis.iam.cache import memo
 from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.iam_escalation import ESCALATION, escalation_traits
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
@@ -127,7 +126,7 @@ def task_roles(ctx: Context) -> Iterator[Trait]:
             roles.setdefault(ref, []).append(label)
     for ref, labels in roles.items():
         role = ctx.inventory.role(ref)
-        analysis = analyse_role(ctx.inventory, role) if role is not None else None
+        analysis = analyse_role(ctx.inventory, role, ctx.memo) if role is not None else None
         if "task role" in labels:
             yield _assumable(ctx, ref, analysis)
         if analysis is None:
@@ -135,8 +134,7 @@ def task_roles(ctx: Context) -> Iterator[Trait]:
         yield from _role_grants(ctx, analysis, " and ".join(labels))
         if "task role" in labels:
             # The same for every task definition using the role: built once per scan.
-            table: dict[str, list[Trait]] = memo(ctx.inventory).setdefault(
-                "escalation-traits", {})
+            table: dict[str, list[Trait]] = ctx.memo.table("iam.escalation-traits")
             if analysis.policies.arn not in table:
                 table[analysis.policies.arn] = list(escalation_traits(ctx, analysis))
             yield from table[analysis.policies.arn]

@@ -2,7 +2,9 @@
 
 Each format is one module implementing :class:`~ecs_exposure.reporters.base.Writer` and one
 entry below, with the file name it gets under ``--output-dir``; the CLI offers exactly the
-formats registered, so adding a format is adding one module and one entry.
+formats registered, so adding a format is adding one module and one entry. Every reporter gets
+the result and, in its :class:`~ecs_exposure.reporters.base.ReportOptions`, the scan's
+:class:`~ecs_exposure.reporters.context.ReportContext` (fixed revisions, evidence positions).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ecs_exposure.model import ScanResult
+    from ecs_exposure.reporters.context import ReportContext
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class ReportOptions:
     terminal: bool = False
     """The stream is standard output: a format meant for people may use the terminal's width
     and colours. Files get plain, fixed-width text."""
+    context: ReportContext | None = None
+    """What the scan hands its reporters beside the result: each finding's fixed revision and
+    the evidence positions (:func:`ecs_exposure.pipeline.scan_for_reports`). ``None``: the
+    result alone, positions located from the input files on demand and no fixed revisions."""
 
 
 class Writer(Protocol):
@@ -61,10 +66,11 @@ class Reporter:
         writer(result, stream, options)
 
 
-def writes_text(render: Callable[[ScanResult], str]) -> Writer:
-    """The :class:`Writer` of a format that builds its whole report as one string."""
+def writes_text(render: Callable[[ScanResult, ReportContext | None], str]) -> Writer:
+    """The :class:`Writer` of a format that builds its whole report as one string with
+    ``render(result, context)``."""
 
     def write(result: ScanResult, stream: IO[str], options: ReportOptions, /) -> None:
-        stream.write(render(result))
+        stream.write(render(result, options.context))
 
     return write

@@ -12,10 +12,10 @@ from contextlib import ExitStack
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from ecs_exposure.analysis.images.policy import Policy
 from ecs_exposure.exposure.waivers import expired_errors
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import SourceError
+from ecs_exposure.settings import ScanSettings
 from ecs_exposure.sources.context import ReadContext
 from ecs_exposure.sources.files import LoadReport, load_paths
 from ecs_exposure.sources.images.load import load_images
@@ -38,12 +38,13 @@ def load_inputs(paths: Iterable[Path], on_file: Callable[[Path], None] | None = 
     return inventory, load_paths(paths, inventory, context=context, on_file=on_file)
 
 
-def prepare_images(inventory: Inventory, policy: Policy, images_dir: Path | None
+def prepare_images(inventory: Inventory, settings: ScanSettings, images_dir: Path | None
                    ) -> list[SourceError]:
-    """Install the image policy, load the image archives and layouts under ``images_dir``;
-    returns the images' errors and the policy's expired exceptions."""
-    inventory.images.policy = policy
-    errors = expired_errors(policy, inventory.images.clock().date())
+    """Load the image archives and layouts under ``images_dir`` (reading the policy's extra
+    files from each); returns the images' errors and the policy's exceptions expired at the
+    scan's clock."""
+    errors = expired_errors(settings.policy, settings.today)
     if images_dir is not None:
-        errors += load_images(images_dir, inventory.images)
+        errors += load_images(images_dir, inventory.images,
+                              extra_files=settings.policy.extra_files)
     return errors

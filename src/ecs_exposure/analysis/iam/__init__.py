@@ -15,5 +15,5 @@ alone and reused by any source (CLI JSON, live collection, IaC):
 - grants.py     administrative and service-admin grants, capped by the boundary
 - patterns.py   the escalation and impact patterns, as data
 - paths.py      matching the patterns against a role and the rest of the inputs
-- analysis.py   all of the above for one role, memoised per scan (cache.py)
+- analysis.py   all of the above for one role, memoised in the scan's memo (cache.py)
 """

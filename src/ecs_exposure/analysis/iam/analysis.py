@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ecs_exposure.analysis.iam.access import Access, effective_access
-from ecs_exposure.analysis.iam.cache import memo
 from ecs_exposure.analysis.iam.evaluate import Evaluator
 from ecs_exposure.analysis.iam.grants import SourcedGrant, role_grants
 from ecs_exposure.analysis.iam.paths import EscalationPath, PathFinder
 from ecs_exposure.analysis.iam.principal import RolePolicies, role_policies
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
+
+if TYPE_CHECKING:
+    from ecs_exposure.settings import ScanMemo
 
 
 @dataclass(frozen=True)
@@ -30,15 +33,15 @@ class RoleAnalysis:
         return any(g.grant.kind == "admin" and not g.grant.conditional for g in self.grants)
 
 
-def analyse_role(inventory: Inventory, role: Json) -> RoleAnalysis:
-    """Analyse a role of the inputs (memoised per inventory and role ARN)."""
-    table: dict[str, RoleAnalysis] = memo(inventory).setdefault("analysis", {})
+def analyse_role(inventory: Inventory, role: Json, memo: ScanMemo) -> RoleAnalysis:
+    """Analyse a role of the inputs (memoised per role ARN in the scan's ``memo``)."""
+    table: dict[str, RoleAnalysis] = memo.table("iam.analysis")
     key = str(role.get("Arn"))
     if key not in table:
-        policies = role_policies(inventory, role)
+        policies = role_policies(inventory, role, memo)
         evaluator = Evaluator(policies)
         grants = tuple(role_grants(policies))
         admin = any(g.grant.kind == "admin" and not g.grant.conditional for g in grants)
-        paths = () if admin else tuple(PathFinder(inventory, policies, evaluator).paths())
+        paths = () if admin else tuple(PathFinder(inventory, policies, memo, evaluator).paths())
         table[key] = RoleAnalysis(policies, grants, effective_access(evaluator), paths)
     return table[key]
