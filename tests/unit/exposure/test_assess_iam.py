@@ -112,6 +112,13 @@ def test_ecs_exec_raises_data_access_one_step() -> None:
     assert "ECS Exec is enabled" in finding.why
 
 
+def test_remediation_summary_names_the_reading_role() -> None:
+    finding = _scan(allow("s3:GetObject"))
+    assert "Close the escalation paths" not in finding.remediation_summary
+    assert ("Replace the broad policies of role deployer-task with least-privilege policies"
+            in finding.remediation_summary)
+
+
 def test_ecs_exec_raises_a_medium_path_one_step() -> None:
     finding = _scan(allow("cloudtrail:StopLogging"), exec_enabled=True)
     assert finding.impact is Level.HIGH
