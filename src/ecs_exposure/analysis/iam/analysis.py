@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ecs_exposure.analysis.iam.access import Access, effective_access
+from ecs_exposure.analysis.iam.data_access import DataAccess, data_access
 from ecs_exposure.analysis.iam.evaluate import Evaluator
 from ecs_exposure.analysis.iam.grants import SourcedGrant, role_grants
 from ecs_exposure.analysis.iam.paths import EscalationPath, PathFinder
@@ -19,13 +20,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RoleAnalysis:
-    """The policies, coarse grants, effective access and escalation paths of a role."""
+    """The policies, coarse grants, effective access, escalation paths and data reach of a
+    role."""
 
     policies: RolePolicies
     grants: tuple[SourcedGrant, ...]
     access: Access
     paths: tuple[EscalationPath, ...]
     """Empty for an administrative role: it has nothing left to escalate to."""
+    data: tuple[DataAccess, ...] = ()
+    """Kinds of data the role can read in full; empty for an administrative role, whose
+    ``administrative-policy`` trait already says it can read everything."""
 
     @property
     def administrative(self) -> bool:
@@ -43,5 +48,6 @@ def analyse_role(inventory: Inventory, role: Json, memo: ScanMemo) -> RoleAnalys
         grants = tuple(role_grants(policies))
         admin = any(g.grant.kind == "admin" and not g.grant.conditional for g in grants)
         paths = () if admin else tuple(PathFinder(inventory, policies, memo, evaluator).paths())
-        table[key] = RoleAnalysis(policies, grants, effective_access(evaluator), paths)
+        data = () if admin else data_access(evaluator)
+        table[key] = RoleAnalysis(policies, grants, effective_access(evaluator), paths, data)
     return table[key]
