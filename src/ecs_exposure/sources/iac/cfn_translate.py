@@ -91,6 +91,8 @@ class Translation:
         built = self.new("task-definition", self.tpl.value_of(logical, None), logical)
         body = self.conv.copy(built, props, "", ecs_name, ECS_MAPS)
         body["family"] = self.tpl.task_definition_family(logical)
+        if built.key != self.tpl.arn("ecs", f"task-definition/{body['family']}"):
+            body["taskDefinitionArn"] = built.key   # one of its family: see task_definition_arn
         for name in ("cpu", "memory"):
             if isinstance(body.get(name), int | float) and not isinstance(body[name], bool):
                 body[name] = str(body[name])

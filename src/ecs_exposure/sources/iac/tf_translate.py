@@ -6,10 +6,16 @@ carry the resource address they reference. Ids and ARNs a plan does not know yet
 by stand-ins derived from the resource address, with the AWS id prefix kept
 (``sg-aws_security_group.web``, ``igw-aws_internet_gateway.main``) so that joins between
 resources of the same plan work exactly as on real ids.
+
+Two task definitions of one family (or two services of one name in one cluster) are two
+resources, not one: when their stand-ins would be equal, each carries its resource address
+(``…:task-definition/app#aws_ecs_task_definition.canary``), so both are assessed and a
+reference to either resolves to the right one.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +49,7 @@ class TfTranslation:
         self.region = region
         self.built: dict[str, Built] = {}
         self.roles_by_name: dict[str, Built] = {}
+        self._shared: Counter[str] | None = None
 
     # ---- ids and references ----------------------------------------------------------------
 
@@ -50,7 +57,19 @@ class TfTranslation:
         return f"arn:aws:{service}:{self.region if regional else ''}::{resource}"
 
     def key_of(self, res: TfResource) -> str:
-        """The inventory key: the real id/ARN when known, else a stand-in."""
+        """The inventory key: the real id/ARN when known, else a stand-in, told apart by the
+        resource address when another task definition or service has the same one."""
+        key = self._base_key(res)
+        if res.type in ("aws_ecs_task_definition", "aws_ecs_service"):
+            if self._shared is None:
+                self._shared = Counter(
+                    self._base_key(r) for r in self.resources.values()
+                    if r.type in ("aws_ecs_task_definition", "aws_ecs_service"))
+            if self._shared[key] > 1:
+                return f"{key}#{res.address}"
+        return key
+
+    def _base_key(self, res: TfResource) -> str:
         kind = ALIASES.get(res.type, res.type)
         values = res.values
         name = values.get("name") if known(values.get("name")) else res.address
@@ -166,6 +185,8 @@ class TfTranslation:
             self.field(built, conv, res, camel(key), values, key)
         if known(values.get("arn")):
             body["taskDefinitionArn"] = values["arn"]
+        elif built.key != self._base_key(res):    # its own stand-in: see key_of
+            body["taskDefinitionArn"] = built.key
         if isinstance(values.get("revision"), int):
             body["revision"] = values["revision"]
         body.setdefault("family", res.address)
