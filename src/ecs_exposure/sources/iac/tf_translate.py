@@ -19,12 +19,16 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.iac import tf_iam_elb as other
 from ecs_exposure.sources.iac.shapes import Built, Converter, as_list
-from ecs_exposure.sources.iac.tf_resource import TfResource, camel, known, single_block
+from ecs_exposure.sources.iac.tf_resource import (
+    TfResource,
+    camel,
+    known,
+    readable_containers,
+    single_block,
+)
 
 ID_PREFIXES = {
     "aws_security_group": "sg", "aws_subnet": "subnet", "aws_route_table": "rtb",
@@ -214,19 +218,16 @@ class TfTranslation:
             body["runtimePlatform"] = {camel(k): v for k, v in platform.items()}
 
     def containers(self, built: Built, conv: Converter, values: dict[str, Any]) -> list[Any]:
+        """The container definitions; any that cannot be read make the task definition
+        incomplete, with the reason (never an empty task definition taken as clean)."""
         raw = values.get("container_definitions")
-        if isinstance(raw, str) and not is_unknown(raw):
-            try:
-                parsed = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                return []
+        if "container_definitions" in values:
             conv.note(built, "/containerDefinitions", values, "container_definitions")
-            return [c for c in parsed if isinstance(c, dict)] if isinstance(parsed, list) else []
         if isinstance(raw, list):  # HCL jsonencode([...]): positions inside are known
-            conv.note(built, "/containerDefinitions", values, "container_definitions")
-            copied = conv.copy(built, raw, "/containerDefinitions", lambda k, p: k)
-            return [c for c in copied if isinstance(c, dict)]
-        return []
+            raw = conv.copy(built, raw, "/containerDefinitions", lambda k, p: k)
+        containers, problems = readable_containers(raw)
+        built.incomplete.extend(problems)
+        return containers
 
     def service(self, res: TfResource) -> None:
         built, conv = self.new("service", res)
