@@ -25,7 +25,9 @@ import re
 from typing import Any
 
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, kind
+from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import result_dict
 
 COLUMNS = (
@@ -55,10 +57,10 @@ def cell(value: object) -> object:
     return text if neutral else "'" + text
 
 
-def rows(result: ScanResult) -> list[dict[str, Any]]:
+def rows(result: ScanResult, context: ReportContext | None = None) -> list[dict[str, Any]]:
     """One dict per trait instance, keyed by :data:`COLUMNS`, values not yet made safe."""
     out = []
-    for finding in all_findings(result_dict(result)):
+    for finding in all_findings(result_dict(result, context)):
         resource = finding["resource"]
         base = {
             "finding_id": finding["id"], "severity": finding["severity"],
@@ -83,11 +85,15 @@ def rows(result: ScanResult) -> list[dict[str, Any]]:
     return out
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, context: ReportContext | None = None) -> str:
     """CSV text with a header row (RFC 4180 quoting; ``\\n`` line ends, as git keeps them)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for row in rows(result):
+    for row in rows(result, context):
         writer.writerow({key: cell(value) for key, value in row.items()})
     return buffer.getvalue()
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,8 +15,7 @@ from ecs_exposure.detectors.iam import ADMIN
 from ecs_exposure.detectors.registry import catalog
 from ecs_exposure.exposure.compliance import ComplianceReport, ControlResult, evaluate
 from ecs_exposure.model import ScanResult
-from ecs_exposure.pipeline import scan_inventory
-from support.builders import ACCOUNT, container, inventory_of, service, task_definition
+from support.builders import ACCOUNT, SETTINGS, container, scan_docs, service, task_definition
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/admin-task"
 ADMIN_ROLES = {"RoleDetailList": [{
@@ -26,10 +26,7 @@ ADMIN_ROLES = {"RoleDetailList": [{
 
 
 def _scan(*docs: Any, policy: Policy | None = None) -> ScanResult:
-    inventory = inventory_of(*docs)
-    if policy is not None:
-        inventory.images.policy = policy
-    return scan_inventory(inventory)
+    return scan_docs(*docs, settings=replace(SETTINGS, policy=policy or Policy()))
 
 
 def _report(name: str, result: ScanResult) -> ComplianceReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -19,13 +20,12 @@ from ecs_exposure.exposure.posture import (
     severity_of,
 )
 from ecs_exposure.model import Level, PostureEntry, ScanResult, Severity, Trait
-from ecs_exposure.pipeline import scan_inventory
 from support.builders import (
     ACCOUNT,
     CLUSTER_ARN,
     REGION,
+    SETTINGS,
     container,
-    inventory_of,
     scan_docs,
     service,
     task_definition,
@@ -109,11 +109,10 @@ def test_a_resource_without_a_trait_is_left_out() -> None:
 
 
 def _waived(*services: dict[str, Any]) -> ScanResult:
-    inventory = inventory_of({"taskDefinition": task_definition(containers=[ROOT_CONTAINER])},
-                             {"services": list(services)})
-    inventory.images.policy = Policy(exceptions=(PolicyException(
+    policy = Policy(exceptions=(PolicyException(
         (ROOT_USER.id,), "legacy image, rebuild tracked", date(2099, 1, 1), "legacy"),))
-    return scan_inventory(inventory)
+    return scan_docs({"taskDefinition": task_definition(containers=[ROOT_CONTAINER])},
+                     {"services": list(services)}, settings=replace(SETTINGS, policy=policy))
 
 
 def test_a_trait_waived_for_every_service_running_it_is_left_out() -> None:
