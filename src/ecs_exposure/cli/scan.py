@@ -19,9 +19,11 @@ from ecs_exposure.cli.options import (
     intel_dir_option,
     policy_option,
 )
+from ecs_exposure.detectors.frameworks import FRAMEWORKS
 from ecs_exposure.reporters import FORMATS
 
 if TYPE_CHECKING:
+    from ecs_exposure.reporters.selection import Only
     from ecs_exposure.sources.aws.options import CollectOptions
 
 
@@ -60,13 +62,26 @@ if TYPE_CHECKING:
                   "[default: ~/.cache/ecs-exposure/intel].")
 @click.option("--strict", is_flag=True,
               help="Exit 4 when some data could not be read (errors, incomplete resources).")
+@click.option("--only", type=click.Choice(("findings", "posture")),
+              help="Show only the findings (correlated exposures, one per service) or only the "
+                   "posture (every trait of every resource) [default: both].")
+@click.option("--min-severity", type=click.Choice(FAIL_ON[:-1], case_sensitive=False),
+              help="Leave out findings below this severity and posture traits whose own "
+                   "severity is below it (contextual traits are low); --fail-on and "
+                   "compliance still judge everything.")
+@click.option("--compliance", "frameworks", multiple=True,
+              type=click.Choice(tuple(FRAMEWORKS)),
+              help="Add a compliance report, repeatable: per control pass, fail or not "
+                   "evaluated, with the failing resources and evidence (json, html, "
+                   "markdown, table).")
 @aws_options
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
          output_dir: Path | None, fail_on: str, details: bool, security_hub: bool,
          security_hub_region: str | None, security_hub_account: str | None,
          parameters_file: Path | None, images_dir: Path | None,
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
-         strict: bool, aws: CollectOptions | None) -> None:
+         strict: bool, only: Only | None, min_severity: str | None,
+         frameworks: tuple[str, ...], aws: CollectOptions | None) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
 
@@ -76,6 +91,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
       ecs-exposure scan ./exports/ --format json --output result.json --fail-on high
       ecs-exposure scan ./exports/ --format json,table --output-dir reports/
       ecs-exposure scan ./exports/ --format sarif,html,markdown --output-dir reports/
+      ecs-exposure scan ./task-definitions/ --only posture --min-severity medium
+      ecs-exposure scan --demo --compliance aws-well-architected-sec06-bp02 --format markdown
       ecs-exposure scan ./exports/ --security-hub --format table
       ecs-exposure scan --aws --region all --strict
       ecs-exposure scan --aws --role-name SecurityAudit --account 111122223333 \\
@@ -87,7 +104,10 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     from ecs_exposure.cli.output import emit, parse_formats, stderr_console
     from ecs_exposure.cli.security_hub import send_to_security_hub
     from ecs_exposure.errors import InputError
+    from ecs_exposure.exposure.compliance import compliance_reports
+    from ecs_exposure.model import Severity
     from ecs_exposure.pipeline import scan_for_reports
+    from ecs_exposure.reporters.selection import select
     from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.iac import parameters as iac_parameters
     from ecs_exposure.sources.intel import load_intel_dir
@@ -130,8 +150,10 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
             inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
             locate_evidence=details or security_hub
             or any(r.locates_evidence for r in reporters))
+    reports = compliance_reports(result, frameworks)
     with context:
-        emit(result, reporters, output, output_dir, details, context)
+        emit(select(result, only, Severity.parse(min_severity) if min_severity else None),
+             reporters, output, output_dir, details, context, reports, only)
         code = exit_codes.for_result(result, fail_on.lower(), strict)
         if security_hub and not send_to_security_hub(result, security_hub_account,
                                                      security_hub_region, stderr, context):

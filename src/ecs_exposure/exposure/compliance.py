@@ -21,7 +21,7 @@ from typing import Literal
 from ecs_exposure.detectors.frameworks import FRAMEWORKS, FrameworkSpec, Uncovered, control_key
 from ecs_exposure.detectors.registry import catalog, scope_of
 from ecs_exposure.detectors.spec import Control, Need, TraitSpec
-from ecs_exposure.model import Coverage, ImageCoverage, PostureEntry, Trait
+from ecs_exposure.model import Coverage, ImageCoverage, PostureEntry, ScanResult, Trait
 
 Status = Literal["pass", "fail", "not-evaluated"]
 STATUSES: tuple[Status, ...] = ("fail", "not-evaluated", "pass")
@@ -187,5 +187,16 @@ def evaluate(name: str, posture: tuple[PostureEntry, ...], coverage: Coverage
     )
 
 
+def compliance_reports(result: ScanResult, names: Iterable[str]
+                       ) -> tuple[ComplianceReport, ...]:
+    """The reports ``names`` ask for, of a whole result (before any narrowing of the view);
+    none for a result without coverage (made without an inventory)."""
+    if result.coverage is None:
+        return ()
+    return tuple(evaluate(name, result.posture, result.coverage)
+                 for name in dict.fromkeys(names))
+
+
 __all__ = ["STATUSES", "ComplianceReport", "ControlResult", "Failure", "Status",
-           "TraitCoverage", "evaluate", "evaluate_control", "mapped_controls", "trait_coverage"]
+           "TraitCoverage", "compliance_reports", "evaluate", "evaluate_control",
+           "mapped_controls", "trait_coverage"]

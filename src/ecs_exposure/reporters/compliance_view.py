@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_exposure.analysis.arn import last_segment
+from ecs_exposure.analysis.arn import parse_arn
 from ecs_exposure.detectors.spec import Control
 from ecs_exposure.exposure.compliance import ComplianceReport, ControlResult, Failure
 from ecs_exposure.model import Trait
+from ecs_exposure.sources.positions import PositionCache
 
 TraitDict = Callable[[Trait], dict[str, Any]]
 """The JSON renderer's view of one trait (evidence, location, remediation)."""
@@ -34,8 +35,11 @@ def control_label(control: Control) -> str:
 
 
 def resource_name(resource: str) -> str:
-    """A short name for a failing resource (the end of its ARN)."""
-    return last_segment(resource) if resource.startswith("arn:") else resource
+    """A short, typed name for a failing resource: the resource part of its ARN
+    (``task-definition/web:7``, ``repository/web``, ``role/web-task``), else the key it was
+    read under (a task definition without an ARN)."""
+    parsed = parse_arn(resource)
+    return parsed.resource if parsed is not None and parsed.resource else resource
 
 
 def failure_dict(failure: Failure, trait_dict: TraitDict) -> dict[str, Any]:
@@ -72,6 +76,17 @@ def report_dict(report: ComplianceReport, trait_dict: TraitDict) -> dict[str, An
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """One failing trait of a control: on how many resources, and its first instance."""
+
+    trait: str
+    resources: int
+    detail: str
+    location: str
+    """``file line N``, else resource and JSON pointer."""
+
+
+@dataclass(frozen=True)
 class Row:
     """One control as the tables show it (plain text; each format escapes it)."""
 
@@ -79,26 +94,39 @@ class Row:
     status: str
     resources: str
     """Failing resources, the first :data:`SHOWN_RESOURCES` by name, then ``(+N)``."""
-    evidence: str
-    """The first failure's evidence, or the reason the control passed or was not judged."""
-    location: str
-    """Where that evidence is (``file:line``, else resource and pointer); empty otherwise."""
+    evidence: tuple[Evidence, ...]
+    """Per failing trait, its first instance; empty when the control did not fail."""
+    reason: str
+    """Why the control passed, failed or was not evaluated."""
 
 
-def row(result: ControlResult, locate: Callable[[Trait], str] | None = None) -> Row:
+def locator(positions: PositionCache) -> Callable[[Trait], str]:
+    """Where a trait's evidence is, as a table shows it: ``file line N`` when it was found in
+    an input file, else the resource and the JSON pointer."""
+    def locate(trait: Trait) -> str:
+        if trait.source and trait.file_pointer is not None:
+            found = positions.locate(trait.source, trait.file_pointer)
+            if found is not None:
+                return f"{trait.source} line {found.line}"
+        return f"{trait.resource} {trait.pointer}"
+    return locate
+
+
+def row(result: ControlResult, locate: Callable[[Trait], str]) -> Row:
     """A control's table row; ``locate`` turns a trait into its evidence location."""
     names = list(dict.fromkeys(resource_name(f.trait.resource) for f in result.failures))
     shown = ", ".join(names[:SHOWN_RESOURCES]) + (
         f" (+{len(names) - SHOWN_RESOURCES})" if len(names) > SHOWN_RESOURCES else "")
-    if result.failures:
-        first = result.failures[0].trait
-        evidence = first.detail + (f" ({len(result.failures) - 1} more)"
-                                   if len(result.failures) > 1 else "")
-        location = locate(first) if locate is not None else f"{first.resource} {first.pointer}"
-    else:
-        evidence, location = result.reason, ""
-    return Row(control_label(result.control), result.status, shown or "-", evidence, location)
+    first: dict[str, Trait] = {}
+    resources: dict[str, set[str]] = {}
+    for failure in result.failures:
+        first.setdefault(failure.trait.id, failure.trait)
+        resources.setdefault(failure.trait.id, set()).add(failure.trait.resource)
+    evidence = tuple(Evidence(trait_id, len(resources[trait_id]), trait.detail, locate(trait))
+                     for trait_id, trait in first.items())
+    return Row(control_label(result.control), result.status, shown or "-", evidence,
+               result.reason)
 
 
-__all__ = ["SHOWN_RESOURCES", "STATUS_LABELS", "Row", "TraitDict", "control_dict",
-           "control_label", "failure_dict", "report_dict", "resource_name", "row"]
+__all__ = ["SHOWN_RESOURCES", "STATUS_LABELS", "Evidence", "Row", "TraitDict", "control_dict",
+           "control_label", "failure_dict", "locator", "report_dict", "resource_name", "row"]
