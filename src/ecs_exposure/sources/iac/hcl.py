@@ -27,7 +27,7 @@ from lark.exceptions import LarkError
 from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.iac.tf_resource import TfResource
 from ecs_exposure.sources.iac.yamlload import Positions
-from ecs_exposure.sources.jsonfile import InputError
+from ecs_exposure.sources.jsonfile import InputError, check_value_depth
 
 MAX_HCL_BYTES = 4 * 1024 * 1024
 _HINT = re.compile(rb'^\s*resource\s+"aws_', re.M)
@@ -283,6 +283,7 @@ def evaluate(data: bytes, source: str, variables: dict[str, Any] | None = None,
         doc = walker.body(body, "") if body is not None else {}
     except RecursionError:
         raise InputError("HCL nested too deeply") from None
+    check_value_depth(doc, "HCL")
     return doc, walker.positions
 
 

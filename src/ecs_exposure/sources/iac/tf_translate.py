@@ -19,6 +19,7 @@ from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.iac import tf_iam_elb as other
 from ecs_exposure.sources.iac.shapes import Built, Converter, as_list
 from ecs_exposure.sources.iac.tf_resource import TfResource, camel, known, single_block
+from ecs_exposure.sources.jsonfile import loads_bounded
 
 ID_PREFIXES = {
     "aws_security_group": "sg", "aws_subnet": "subnet", "aws_route_table": "rtb",
@@ -196,7 +197,7 @@ class TfTranslation:
         raw = values.get("container_definitions")
         if isinstance(raw, str) and not is_unknown(raw):
             try:
-                parsed = orjson.loads(raw)
+                parsed = loads_bounded(raw)
             except orjson.JSONDecodeError:
                 return []
             conv.note(built, "/containerDefinitions", values, "container_definitions")
