@@ -206,17 +206,13 @@ def emit(result: ScanResult, formats: list[str], output: Path | None, output_dir
          details: bool) -> None:
     """Write the result in each chosen format to stdout, ``--output`` or ``--output-dir``."""
     from ecs_exposure.reporters import json_report, terminal
+    from ecs_exposure.reporters.output_dir import OutputError, write_formats
 
     if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for name in formats:
-            fmt = FORMATS[name]
-            path = output_dir / fmt.filename
-            if name == "json":          # streamed: the whole result never sits in memory
-                with path.open("wb") as handle:
-                    json_report.write(result, handle)
-            else:
-                path.write_text(fmt.render(result), encoding="utf-8")
+        try:
+            write_formats(output_dir, formats, result)  # links inside the folder not followed
+        except OutputError as exc:
+            raise click.BadParameter(str(exc), param_hint="--output-dir") from None
         return
     name = formats[0]
     if name == "table":
@@ -591,8 +587,9 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
     from ecs_exposure.remediation.commands import is_valid_secret_arn_prefix
     from ecs_exposure.remediation.fixers import FixOptions
     from ecs_exposure.remediation.plan import plan_for
-    from ecs_exposure.remediation.writer import write_plans
+    from ecs_exposure.remediation.writer import stale_warning, write_plans
     from ecs_exposure.reporters import terminal
+    from ecs_exposure.reporters.output_dir import OutputError
 
     if not paths and not demo and aws is None:
         raise click.UsageError("give at least one file or directory, --demo or --aws")
@@ -615,7 +612,10 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
         result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
         plans = [plan_for(inventory, f, options)
                  for f in result.findings + result.task_definition_findings]
-    document = write_plans(out, plans)
+    try:
+        document = write_plans(out, plans)
+    except OutputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from None
     console = Console(highlight=False)
     for entry in document["plans"]:
         counts = {c: sum(1 for ch in entry["changes"] if ch["confidence"] == c)
@@ -625,6 +625,8 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
                       f"{counts['review']} review, {counts['manual']} manual) → "
                       f"{terminal.safe(entry['directory'])}/", markup=False, soft_wrap=True)
     console.print(f"Plan written to {out}/plan.json", markup=False)
+    if (warning := stale_warning(out, document)) is not None:
+        stderr.print(f"warning: {terminal.safe(warning)}", style="yellow", markup=False)
     for problem in report.errors:
         stderr.print(f"error: {terminal.safe(problem.source)}: {terminal.safe(problem.message)}",
                      style="red", markup=False)
