@@ -179,6 +179,19 @@ def test_read_only_root_with_scratch_volume_and_user() -> None:
                for c in without_user.changes)
 
 
+def test_mistyped_lists_are_kept_not_crashed_on() -> None:
+    """A hand-edited export with a string where a list goes: the fixers append beside it."""
+    td = task_definition(containers=[container(
+        readonlyRootFilesystem=None, mountPoints="oops", secrets="also oops",
+        environment=[{"name": "DB_PASSWORD", "value": "hunter2hunter2"}])], volumes="bad")
+    plan = _one(*_service_docs(td))
+    fixed = _container(plan)
+    assert plan.register_input is not None
+    assert plan.register_input["volumes"] == ["bad", {"name": "scratch-app-tmp"}]
+    assert fixed["mountPoints"][0] == "oops" and fixed["secrets"][0] == "also oops"
+    assert [s["name"] for s in fixed["secrets"][1:]] == ["DB_PASSWORD"]
+
+
 def test_public_ip_exec_and_platform_version_in_service_update() -> None:
     td = task_definition(containers=[container(privileged=True)])
     svc = service(public_ip=True, enableExecuteCommand=True, platformVersion="1.3.0")
