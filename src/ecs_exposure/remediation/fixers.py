@@ -211,15 +211,16 @@ def _host_mounts(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
                               f"remove host volume {name} ({path}) and its mount points",
                               "review", f"the container loses access to {path} on the host"))
     if remove:
-        td["volumes"] = [v for v in volumes if not (isinstance(v, dict) and v.get("name") in
-                                                    remove)]
+        td["volumes"] = [v for v in volumes if not (isinstance(v, dict) and str(v.get("name"))
+                                                    in remove)]
         if not td["volumes"]:
             del td["volumes"]
         for container in as_list(td.get("containerDefinitions")):
             if isinstance(container, dict) and "mountPoints" in container:
                 container["mountPoints"] = [
                     m for m in as_list(container["mountPoints"])
-                    if not (isinstance(m, dict) and m.get("sourceVolume") in remove)]
+                    if not (isinstance(m, dict) and isinstance(m.get("sourceVolume"), str)
+                            and m["sourceVolume"] in remove)]
     return changes
 
 
