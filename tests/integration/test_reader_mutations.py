@@ -12,7 +12,8 @@ repeated, the file cut.
 
 What must hold: loading, scanning and writing the JSON result never raise and finish within
 a time limit; a mutated file may be refused, but only with an error naming that
-file. The examples are the same on every run (no flaky CI); for a longer exploration set
+file. The examples are the same on every run (a fixed seed per input, so no flaky CI and no
+new examples just because lines moved); for a longer exploration set
 ``ECS_EXPOSURE_SWEEP_EXAMPLES`` (examples per seed; the default keeps the whole sweep well under
 a minute) and ``ECS_EXPOSURE_SWEEP_RANDOM=1`` (new examples each run).
 """
@@ -23,6 +24,7 @@ import json
 import os
 import shutil
 import signal
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +34,7 @@ from typing import Any
 import orjson
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from ecs_exposure.reporters import FORMATS
@@ -308,10 +310,10 @@ def test_the_unmutated_estate_reads_without_errors(estate: Path) -> None:
 
 @pytest.mark.parametrize("name", sorted(SEEDS))
 def test_a_mutated_input_never_crashes_or_hangs_the_scan(estate: Path, name: str) -> None:
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(data=mutated_file(name))
     def sweep(data: bytes) -> None:
         _scan_and_write(estate, _target(estate, name), data)
 
-    sweep()
+    (sweep if RANDOM else seed(zlib.crc32(name.encode()))(sweep))()
