@@ -387,7 +387,7 @@ def _load_balancer_path(ctx: Context, state: _Assessment, pointer: str, entry: J
             "(not supplied; assumed internet-facing)")))
         return
     for lb_arn in as_list(group.get("LoadBalancerArns")):
-        lb = ctx.inventory.load_balancers.get(lb_arn)
+        lb = ctx.inventory.load_balancers.get(lb_arn) if isinstance(lb_arn, str) else None
         if lb is None:
             state.note_missing(f"load balancer {elb_name(str(lb_arn))}")
             state.potential_paths.append((pointer, (

@@ -121,17 +121,25 @@ class OutputDir:
         name, temporary = parts[-1], f".{parts[-1]}.{secrets.token_hex(6)}.tmp"
         try:
             self._check_replaceable(folder, name, relative)
-            handle = os.fdopen(os.open(temporary, _NEW_FILE, 0o666, dir_fd=folder), "wb")
             try:
-                with handle:
+                descriptor = os.open(temporary, _NEW_FILE, 0o666, dir_fd=folder)
+            except OSError as exc:
+                raise self._cannot(relative, exc) from None
+            try:
+                with os.fdopen(descriptor, "wb") as handle:
                     yield handle
                 os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
-            except BaseException:
+            except BaseException as exc:
                 os.unlink(temporary, dir_fd=folder)
+                if isinstance(exc, OSError):
+                    raise self._cannot(relative, exc) from None
                 raise
         finally:
             os.close(folder)
         self.written.add(relative)
+
+    def _cannot(self, relative: str, exc: OSError) -> OutputError:
+        return OutputError(f"{self.root / relative}: cannot write: {exc.strerror or exc}")
 
     def _check_replaceable(self, folder: int, name: str, relative: str) -> None:
         try:
