@@ -14,6 +14,7 @@ from typing import Any
 
 from ecs_exposure.analysis.allocation import bulk_allocation
 from ecs_exposure.analysis.arn import last_segment
+from ecs_exposure.analysis.shapes import as_list
 from ecs_exposure.analysis.unknown import is_unknown
 from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
@@ -53,7 +54,7 @@ def _missing_for(inventory: Inventory, refs: list[str], keys: list[str]) -> list
                 note = f"IAM role {last_segment(ref)} (permissions unknown)"
                 if note not in missing:
                     missing.append(note)
-            for attached in (role or {}).get("AttachedManagedPolicies") or ():
+            for attached in as_list((role or {}).get("AttachedManagedPolicies")):
                 arn = attached.get("PolicyArn") if isinstance(attached, dict) else None
                 if is_unknown(arn):
                     note = f"managed policy {arn} of IAM role {last_segment(str(ref))}"
