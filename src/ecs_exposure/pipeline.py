@@ -15,6 +15,7 @@ from time import perf_counter
 
 from ecs_exposure.analysis.allocation import bulk_allocation
 from ecs_exposure.analysis.arn import last_segment
+from ecs_exposure.analysis.shapes import as_list
 from ecs_exposure.analysis.unknown import is_unknown
 from ecs_exposure.analysis.vulnerabilities.store import VulnerabilityAssessor, assessor
 from ecs_exposure.detectors import registry
@@ -59,7 +60,7 @@ def _missing_for(inventory: Inventory, refs: list[str], keys: list[str]) -> list
                 note = f"IAM role {last_segment(ref)} (permissions unknown)"
                 if note not in missing:
                     missing.append(note)
-            for attached in (role or {}).get("AttachedManagedPolicies") or ():
+            for attached in as_list((role or {}).get("AttachedManagedPolicies")):
                 arn = attached.get("PolicyArn") if isinstance(attached, dict) else None
                 if is_unknown(arn):
                     note = f"managed policy {arn} of IAM role {last_segment(str(ref))}"

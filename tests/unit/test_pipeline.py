@@ -8,6 +8,7 @@ import pytest
 
 from ecs_exposure.pipeline import scan_inventory
 from support.builders import SETTINGS, container, inventory_of, service, task_definition
+from support.iam_helpers import role
 
 
 def _trivy(image: str) -> dict[str, Any]:
@@ -54,3 +55,14 @@ def test_detector_order_does_not_depend_on_import_order(monkeypatch: pytest.Monk
     assert registry.detectors_for("task-definition") == expected
     modules = [f.__module__.rsplit(".", 1)[-1] for f in expected]
     assert modules == sorted(modules, key=registry.MODULES.index)
+
+
+def test_a_role_whose_attached_policies_are_not_a_list_does_not_crash_the_scan() -> None:
+    task_role = role("app-task") | {"AttachedManagedPolicies": 5}
+    result = scan_inventory(inventory_of(
+        {"RoleDetailList": [task_role], "Policies": [], "UserDetailList": [],
+         "GroupDetailList": []},
+        {"taskDefinition": task_definition(containers=[container(privileged=True)],
+                                           taskRoleArn=task_role["Arn"])},
+        {"services": [service()]}), SETTINGS)
+    assert [f.name for f in result.findings] == ["svc"]

@@ -55,7 +55,7 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
     from ecs_exposure.remediation.commands import is_valid_secret_arn_prefix
     from ecs_exposure.remediation.fixers import FixOptions
     from ecs_exposure.remediation.plan import plan_for
-    from ecs_exposure.remediation.writer import write_plans
+    from ecs_exposure.remediation.writer import stale_warning, write_plans
     from ecs_exposure.reporters.terminal import safe
     from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.load import demo_paths
@@ -93,6 +93,8 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
                       f"{counts['review']} review, {counts['manual']} manual) → "
                       f"{safe(entry['directory'])}/", markup=False, soft_wrap=True)
     console.print(f"Plan written to {out}/plan.json", markup=False)
+    if (warning := stale_warning(out, document)) is not None:
+        stderr.print(f"warning: {safe(warning)}", style="yellow", markup=False)
     for problem in report.errors:
         print_error(stderr, f"{problem.source}: {problem.message}")
     if not do_apply or aws is None:

@@ -114,12 +114,11 @@ def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
     """
     chosen = list(reporters)
     if output_dir is not None:
-        with writing_to(output_dir):
-            output_dir.mkdir(parents=True, exist_ok=True)
-            for reporter in chosen:
-                with _open(output_dir / reporter.filename, reporter) as stream:
-                    reporter.write(result, stream, ReportOptions(
-                        details=True, context=context, compliance=compliance, only=only))
+        from ecs_exposure.reporters.output_dir import write_reports
+
+        with writing_to(output_dir):  # links inside the folder are never followed
+            write_reports(output_dir, chosen, result, ReportOptions(
+                details=True, context=context, compliance=compliance, only=only))
         return
     reporter = chosen[0]
     if output is not None:

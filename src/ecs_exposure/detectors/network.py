@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ecs_exposure.analysis.arn import elb_name, parse_arn
-from ecs_exposure.analysis.unknown import describe, is_unknown
+from ecs_exposure.analysis.unknown import Unknown, describe, is_unknown
 from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.spec import Guidance
@@ -388,7 +389,7 @@ def _load_balancer_path(ctx: Context, state: _Assessment, pointer: str, entry: J
             "(not supplied; assumed internet-facing)")))
         return
     for lb_arn in as_list(group.get("LoadBalancerArns")):
-        lb = ctx.inventory.load_balancers.get(lb_arn)
+        lb = ctx.inventory.load_balancers.get(lb_arn) if isinstance(lb_arn, str) else None
         if lb is None:
             state.note_missing(f"load balancer {elb_name(str(lb_arn))}")
             state.potential_paths.append((pointer, (
@@ -408,13 +409,22 @@ def _load_balancer_path(ctx: Context, state: _Assessment, pointer: str, entry: J
                               confirmed=not is_unknown(scheme))
 
 
+def _listener_port(listener: Json) -> Any:
+    """``Port``; a value that is not a port number (a list, a string) is unknown, not a crash
+    and not a closed port."""
+    port = listener.get("Port")
+    if port is None or is_unknown(port) or (isinstance(port, int) and not isinstance(port, bool)):
+        return port
+    return Unknown(f"listener port {str(port)[:40]!r} is not a number")
+
+
 def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Json,
                           group: Json, entry: Json, confirmed: bool = True) -> None:
     lb_name = str(lb.get("LoadBalancerName"))
     lb_type = str(lb.get("Type", "application"))
     listeners = _forwarding_listeners(ctx, str(lb.get("LoadBalancerArn")),
                                       str(group.get("TargetGroupArn")))
-    listener_ports = {(item.get("Port"), str(item.get("Protocol", "")).upper())
+    listener_ports = {(_listener_port(item), str(item.get("Protocol", "")).upper())
                       for item in listeners}
     if not listeners and "listeners" not in ctx.inventory.supplied:
         state.note_missing(f"listeners of load balancer {lb_name}")

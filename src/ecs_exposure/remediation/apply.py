@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ecs_exposure.analysis.arn import parse_arn
+from ecs_exposure.errors import OutputError
 from ecs_exposure.remediation.fixers import PLACEHOLDER
 from ecs_exposure.remediation.plan import ServicePlan
+from ecs_exposure.reporters.output_dir import OutputDir
 
 
 @dataclass
@@ -96,6 +98,12 @@ def apply_plans(plans: list[ServicePlan], session: Any, out: Path,
             for later in pending[index + 1:]:
                 log.record(later, "all", "not attempted", "stopped after an earlier error")
             break
-    (out / "applied.json").write_text(json.dumps({"steps": log.steps, "failed": log.failed},
-                                                 indent=2) + "\n", encoding="utf-8")
+    record = json.dumps({"steps": log.steps, "failed": log.failed}, indent=2) + "\n"
+    try:
+        with OutputDir(out) as folder:
+            folder.write_text("applied.json", record)
+    except OutputError as exc:      # what was done is still shown; the record is not written
+        log.failed = True
+        log.steps.append({"cluster": "", "service": "", "action": "record applied.json",
+                          "status": "failed", "detail": str(exc)})
     return log

@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ecs_exposure.analysis.arn import parse_arn
 from ecs_exposure.detectors.containers import CAPABILITIES, PRIVILEGED, ROOT_USER, WRITABLE_ROOT
@@ -72,6 +72,15 @@ def container_index(trait: Trait) -> int | None:
     if len(parts) >= 2 and parts[0] == "containerDefinitions" and parts[1].isdigit():
         return int(parts[1])
     return None
+
+
+def _list_member(holder: Json, key: str) -> list[Any]:
+    """``holder[key]`` as a list a fixer can append to: created when absent; a value of another
+    type (a malformed input) is kept as the list's first item, never dropped or crashed on."""
+    value = holder.get(key)
+    if not isinstance(value, list):
+        value = holder[key] = [] if value is None else [value]
+    return value
 
 
 def _container(td: Json, index: int | None) -> Json:
@@ -202,15 +211,16 @@ def _host_mounts(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
                               f"remove host volume {name} ({path}) and its mount points",
                               "review", f"the container loses access to {path} on the host"))
     if remove:
-        td["volumes"] = [v for v in volumes if not (isinstance(v, dict) and v.get("name") in
-                                                    remove)]
+        td["volumes"] = [v for v in volumes if not (isinstance(v, dict) and str(v.get("name"))
+                                                    in remove)]
         if not td["volumes"]:
             del td["volumes"]
         for container in as_list(td.get("containerDefinitions")):
             if isinstance(container, dict) and "mountPoints" in container:
                 container["mountPoints"] = [
                     m for m in as_list(container["mountPoints"])
-                    if not (isinstance(m, dict) and m.get("sourceVolume") in remove)]
+                    if not (isinstance(m, dict) and isinstance(m.get("sourceVolume"), str)
+                            and m["sourceVolume"] in remove)]
     return changes
 
 
@@ -254,7 +264,7 @@ def _credentials(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
             options_map = as_dict(log.get("options"))
             if parts[4] in options_map:
                 del options_map[parts[4]]
-                log.setdefault("secretOptions", []).append(
+                _list_member(log, "secretOptions").append(
                     {"name": parts[4], "valueFrom": secret_reference(options, td, parts[4])})
                 changes.append(Change(
                     (PLAINTEXT.id,), "task-definition",
@@ -274,7 +284,7 @@ def _credentials(td: Json, traits: list[Trait], options: FixOptions) -> list[Cha
         container["environment"] = [e for i, e in enumerate(environment) if i not in entries]
         if not container["environment"]:
             del container["environment"]
-        secrets = container.setdefault("secrets", [])
+        secrets = _list_member(container, "secrets")
         for entry in moved:
             name = str(as_dict(entry).get("name"))
             secrets.append({"name": name, "valueFrom": secret_reference(options, td, name)})
@@ -306,10 +316,10 @@ def _read_only_root(td: Json, traits: list[Trait], _: FixOptions) -> list[Change
             if path in mounted:
                 continue
             volume = f"scratch-{container.get('name')}{path.replace('/', '-')}"
-            volumes = td.setdefault("volumes", [])
+            volumes = _list_member(td, "volumes")
             if not any(as_dict(v).get("name") == volume for v in volumes):
                 volumes.append({"name": volume})
-            container.setdefault("mountPoints", []).append(
+            _list_member(container, "mountPoints").append(
                 {"sourceVolume": volume, "containerPath": path, "readOnly": False})
             added.append(path)
         extra = f" with a writable task volume at {', '.join(added)}" if added else ""

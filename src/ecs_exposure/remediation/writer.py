@@ -2,12 +2,24 @@
 
 Every JSON file is exactly the ``--cli-input-json`` of one AWS CLI call, so a reviewer can
 apply a plan by hand, step by step, without this tool.
+
+Names come from inputs, so each plan's folder is built to be safe and unique: a cluster or
+service name made only of letters, digits, ``_`` and ``-`` is used as it is; any other name
+becomes a readable slug plus ``+`` and a hash of the exact name (``+`` never appears in a
+slug, so the two kinds cannot meet). Two plans whose folders would still coincide (the same
+names in two accounts, names differing only in case on a case-insensitive disk) are told apart
+the same way by their ARN. ``plan.json`` maps every service to its folder. Files are written
+through :class:`~ecs_exposure.reporters.output_dir.OutputDir` (nothing below the folder is
+followed), and files an earlier run left that this plan does not contain are listed in
+``plan.json`` (``stale_files``) and reported, never deleted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,24 +31,52 @@ from ecs_exposure.remediation.commands import UnprintableArgument, command_line,
 from ecs_exposure.remediation.fixers import PLACEHOLDER
 from ecs_exposure.remediation.plan import ServicePlan, diff
 from ecs_exposure.reporters.markdown import md
+from ecs_exposure.reporters.output_dir import OutputDir
 from ecs_exposure.reporters.terminal import safe
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,99}")
+"""Names used as folder names as they are (ECS's own rule for cluster and service names,
+shortened): no dot, so never ``.``, ``..``, a hidden name or one of our own files."""
+_SLUG_LENGTH = 80
+_HASH_LENGTH = 16
+STALE_LISTED = 10
+"""Stale files named in the warning (plan.json lists them all)."""
+
+
+def _digest(text: str, length: int = _HASH_LENGTH) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
 
 
 def safe_name(name: str) -> str:
-    """A path component that cannot escape the output folder (names come from inputs)."""
-    cleaned = _UNSAFE.sub("_", name).strip("._") or "_"
-    return cleaned[:100]
+    """A path component for ``name`` that cannot escape the output folder and that no other
+    name maps to: the name itself when plain, else a slug plus ``+`` and a hash of it."""
+    if _PLAIN.fullmatch(name):
+        return name
+    slug = _UNSAFE.sub("_", name).strip("._")[:_SLUG_LENGTH] or "_"
+    return f"{slug}+{_digest(name)}"
 
 
-def plan_directory(out: Path, plan: ServicePlan) -> Path:
-    """``DIR/<cluster>/<service>``."""
-    return out / safe_name(plan.cluster) / safe_name(plan.service)
+def plan_folders(plans: Iterable[ServicePlan]) -> dict[int, str]:
+    """``id(plan)`` → ``<cluster>/<service>`` folder, unique even on a disk that ignores
+    case; a plan whose folder is taken gets its service folder qualified by its ARN."""
+    folders: dict[int, str] = {}
+    taken: set[str] = set()
+    for plan in plans:
+        cluster, service = safe_name(plan.cluster), safe_name(plan.service)
+        folder = f"{cluster}/{service}"
+        if folder.casefold() in taken:
+            qualified = _digest(f"{plan.arn}\0{plan.service}")
+            folder = f"{cluster}/{service.split('+')[0]}+{qualified}"
+            if folder.casefold() in taken:      # the same ARN planned twice: keep both
+                folder += f"+{len(taken)}"
+        taken.add(folder.casefold())
+        folders[id(plan)] = folder
+    return folders
 
 
-def _dump(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+def _dump(out: OutputDir, relative: str, data: Any) -> None:
+    out.write_text(relative, json.dumps(data, indent=2) + "\n")
 
 
 def _secret_name(reference: str) -> str:
@@ -150,34 +190,57 @@ def render_plan_md(plan: ServicePlan) -> str:
 
 
 def write_plans(out: Path, plans: list[ServicePlan]) -> dict[str, Any]:
-    """Write every plan with changes; returns the plan.json document (also written)."""
-    out.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for plan in plans:
-        if not plan.has_changes:
-            continue
-        directory = plan_directory(out, plan)
-        directory.mkdir(parents=True, exist_ok=True)
-        files = []
-        if plan.register_input is not None:
-            _dump(directory / "task-definition.json", plan.register_input)
-            files.append("task-definition.json")
-        if plan.update_service is not None:
-            _dump(directory / "update-service.json", plan.update_service)
-            files.append("update-service.json")
-        if plan.security_groups is not None:
-            _dump(directory / "security-groups.json", plan.security_groups)
-            files.append("security-groups.json")
-        (directory / "PLAN.md").write_text(render_plan_md(plan), encoding="utf-8")
-        files.append("PLAN.md")
-        entries.append({
-            "cluster": plan.cluster, "service": plan.service, "arn": plan.arn,
-            "severity": plan.finding.severity.name,
-            "directory": str(directory.relative_to(out)), "files": files,
-            "changes": [asdict(c) for c in plan.changes],
-        })
-    document = {"schema": "ecs-exposure/fix-plan@1",
-                "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-                "plans": entries}
-    _dump(out / "plan.json", document)
+    """Write every plan with changes; returns the plan.json document (also written).
+
+    Raises :class:`~ecs_exposure.reporters.output_dir.OutputError` when a link or another
+    non-file stands where a plan file goes.
+    """
+    with_changes = [plan for plan in plans if plan.has_changes]
+    folders = plan_folders(with_changes)
+    with OutputDir(out) as folder:
+        before, truncated = folder.existing()
+        entries = []
+        for plan in with_changes:
+            directory = folders[id(plan)]
+            files = []
+            if plan.register_input is not None:
+                _dump(folder, f"{directory}/task-definition.json", plan.register_input)
+                files.append("task-definition.json")
+            if plan.update_service is not None:
+                _dump(folder, f"{directory}/update-service.json", plan.update_service)
+                files.append("update-service.json")
+            if plan.security_groups is not None:
+                _dump(folder, f"{directory}/security-groups.json", plan.security_groups)
+                files.append("security-groups.json")
+            folder.write_text(f"{directory}/PLAN.md", render_plan_md(plan))
+            files.append("PLAN.md")
+            entries.append({
+                "cluster": plan.cluster, "service": plan.service, "arn": plan.arn,
+                "severity": plan.finding.severity.name,
+                "directory": directory, "files": files,
+                "changes": [asdict(c) for c in plan.changes],
+            })
+        stale = [name for name in before if name not in folder.written and name != "plan.json"]
+        document: dict[str, Any] = {
+            "schema": "ecs-exposure/fix-plan@1",
+            "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "plans": entries}
+        if stale or truncated:
+            document["stale_files"] = stale
+            if truncated:
+                document["stale_files_truncated"] = True
+        _dump(folder, "plan.json", document)
     return document
+
+
+def stale_warning(out: Path, document: dict[str, Any]) -> str | None:
+    """One line telling the user which files in ``out`` an earlier run left that are not part
+    of this plan (they are kept: the tool deletes nothing it did not write)."""
+    stale: list[str] = document.get("stale_files") or []
+    if not stale and not document.get("stale_files_truncated"):
+        return None
+    named = ", ".join(stale[:STALE_LISTED]) + (", …" if len(stale) > STALE_LISTED or
+                                                 document.get("stale_files_truncated") else "")
+    return (f"{len(stale)}{'+' if document.get('stale_files_truncated') else ''} file(s) in "
+            f"{out} are not part of this plan (left by an earlier run or by someone else; "
+            f"kept, listed in plan.json under stale_files): {named}")

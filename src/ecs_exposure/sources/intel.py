@@ -29,7 +29,7 @@ import re
 import tempfile
 import urllib.request
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,21 @@ def looks_like_epss(data: bytes) -> bool:
     return header.replace('"', "").replace(" ", "").startswith("cve,epss")
 
 
+def _csv_rows(rows: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The rows, a CSV syntax error (a field above the csv module's size limit, a stray quote
+    in strict mode) becoming an error naming its line."""
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(f"{EPSS_WHAT}: line {number}: {exc}") from None
+        yield row
+
+
 def parse_epss(data: bytes, source: str) -> tuple[dict[str, tuple[float, float | None]],
                                                   IntelSource]:
     """CVE → (probability, percentile), with the model version and score date."""
@@ -106,7 +121,8 @@ def parse_epss(data: bytes, source: str) -> tuple[dict[str, tuple[float, float |
     meta: dict[str, str] = {}
     scores: dict[str, tuple[float, float | None]] = {}
     columns: dict[str, int] | None = None
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    rows = csv.reader(io.StringIO(text, newline=""))  # a bare CR ends a line, as in a file
+    for number, row in enumerate(_csv_rows(rows), start=1):
         if not row or not "".join(row).strip():
             continue
         if row[0].startswith("#"):

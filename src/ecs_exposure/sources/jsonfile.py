@@ -1,9 +1,12 @@
 """Safe JSON reading: hostile files get a clear error, never a crash or a hang.
 
-orjson is used for speed on large estates, but its object conversion recurses, and a file of
-millions of nested brackets crashes the interpreter. A cheap bracket count rules that out for
-normal files; only files with very many brackets pay for an exact depth measurement, done with
-byte operations that run at C speed (a 20 MB export costs milliseconds, not a second).
+orjson is used for speed on large estates. It refuses documents nested more than 1,024 levels,
+but much less is enough to break what comes after parsing: the writers serialise results with
+orjson, which refuses more than 254 levels, and the Python code that copies or walks a value
+recurses once or twice per level. So every document is held to :data:`MAX_DEPTH`, whatever its
+size and wherever it comes from (a file, a gzip member, JSON inside a string, a YAML or HCL
+file). A bracket count clears most documents at once; the others pay for an exact depth
+measurement done with byte operations that run at C speed (a 20 MB export costs milliseconds).
 """
 
 from __future__ import annotations
@@ -18,15 +21,25 @@ from ecs_exposure.errors import InputError as InputError  # re-exported
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 """Larger files are refused: no real ECS export is this big, and parsing would exhaust memory."""
-MAX_DEPTH = 256
-"""Real AWS documents nest fewer than 30 levels; anything deeper is refused."""
-_SAFE_BRACKETS = 50_000
+MAX_DEPTH = 128
+"""Deepest nesting of any input document. Real AWS documents nest fewer than 30 levels; the
+bound leaves room below orjson's 254-level limit for the levels the result adds around an
+input value, and keeps recursive copies far from Python's 1,000 frames."""
 _STRING = re.compile(rb'"[^"]*"')
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 _AS_PARENTHESES = bytes.maketrans(b"[]{}", b"()()")
 _DEPTH_STEP = {ord("("): 1, ord(")"): -1}
 _LEAF_PASSES = 32
 """Leaf-removal passes before counting the rest one bracket at a time (hostile shapes only)."""
+
+
+class TooDeep(InputError):
+    """A document nested deeper than :data:`MAX_DEPTH`."""
+
+    def __init__(self, depth: int | None, what: str = "JSON") -> None:
+        super().__init__(f"{what} nested more than {MAX_DEPTH} levels deep" if depth is None
+                         else f"{what} nested {depth} levels deep (limit {MAX_DEPTH})")
+        self.depth = depth
 
 
 def looks_like_json(data: bytes) -> bool:
@@ -74,16 +87,51 @@ def max_depth(data: bytes, structure: bytes | None = None) -> int:
     return depth + max(0, max(accumulate(_DEPTH_STEP.get(b, 0) for b in skeleton)))
 
 
+def check_depth(data: bytes) -> None:
+    """Raise :class:`TooDeep` when the JSON text ``data`` nests deeper than :data:`MAX_DEPTH`.
+
+    A text with no more opening brackets than the limit cannot exceed it (most embedded
+    documents and small files stop there); the others are measured exactly.
+    """
+    if len(data) <= MAX_DEPTH:
+        return
+    structure = data.translate(None, _NOT_STRUCTURE)  # quotes and brackets, one pass
+    if structure.count(b"[") + structure.count(b"{") <= MAX_DEPTH:
+        return
+    depth = max_depth(data, structure)
+    if depth > MAX_DEPTH:
+        raise TooDeep(depth)
+
+
+def check_value_depth(value: Any, what: str) -> None:
+    """Raise :class:`TooDeep` when a parsed value (of a YAML or HCL file, say) nests deeper
+    than :data:`MAX_DEPTH`; measured with an explicit stack, so the check cannot recurse."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item \
+            if isinstance(item, list | tuple) else None
+        if children is None:
+            continue
+        if depth > MAX_DEPTH:
+            raise TooDeep(None, what)
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, dict | list | tuple))
+
+
+def loads_bounded(text: str | bytes) -> Any:
+    """``orjson.loads`` of JSON held in a string (a Terraform attribute, a URL-encoded policy),
+    refused with :class:`TooDeep` beyond :data:`MAX_DEPTH`; invalid JSON raises
+    ``orjson.JSONDecodeError`` as before, for callers that keep such text as text."""
+    check_depth(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+    return orjson.loads(text)
+
+
 def parse_json(data: bytes) -> Any:
     """Parse ``data``; raise :class:`InputError` with line/column on any problem."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if len(data) > _SAFE_BRACKETS:  # a shorter text cannot hold that many brackets
-        structure = data.translate(None, _NOT_STRUCTURE)  # quotes and brackets, one pass
-        if structure.count(b"[") + structure.count(b"{") > _SAFE_BRACKETS:
-            depth = max_depth(data, structure)
-            if depth > MAX_DEPTH:
-                raise InputError(f"JSON nested {depth} levels deep (limit {MAX_DEPTH})")
+    check_depth(data)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:

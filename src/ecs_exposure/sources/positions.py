@@ -21,7 +21,11 @@ from typing import Any
 
 import orjson
 
-from ecs_exposure.sources.jsonfile import MAX_DEPTH, looks_like_json
+from ecs_exposure.sources.jsonfile import looks_like_json
+
+MAX_POINTER_DEPTH = 256
+"""Pointers with more tokens are not looked up: the walk recurses once per level, and no
+readable document nests this deep (``jsonfile.MAX_DEPTH``)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def json_offsets(text: str, pointers: Iterable[str]) -> dict[str, int]:
         if pointer and not pointer.startswith("/"):
             continue
         tokens = pointer[1:].split("/") if pointer else []
-        if len(tokens) > MAX_DEPTH:
+        if len(tokens) > MAX_POINTER_DEPTH:
             continue
         node = root
         for token in tokens:

@@ -18,6 +18,7 @@ from ecs_exposure.sources.images.load import load_images
 from support.builders import (
     ACCOUNT,
     REGION,
+    SETTINGS,
     container,
     inventory_of,
     run_detectors,
@@ -285,3 +286,19 @@ def test_multi_arch_index_picks_the_task_architecture(tmp_path: Path) -> None:
         ids = {t.id for t in traits_of(inventory)}
         assert ("root-user" in ids) is root_user, cpu
         assert ("unnecessary-packages" in ids) is shell, cpu
+
+
+def test_mistyped_ecr_scanning_configuration_reads_as_unknown_not_a_crash() -> None:
+    """A list where ECR answers with a name, or an object where it answers with a list."""
+    ecr = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
+    repo = {"repositoryArn": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/app",
+            "registryId": ACCOUNT, "repositoryName": "app", "repositoryUri": f"{ecr}/app",
+            "imageScanningConfiguration": []}
+    registry_scanning = {"registryId": ACCOUNT, "scanningConfiguration": {
+        "scanType": "BASIC", "rules": [{"scanFrequency": ["SCAN_ON_PUSH"],
+                                        "repositoryFilters": True}]}}
+    td = task_definition(containers=[container(image=f"{ecr}/app:1.0", privileged=True)])
+    result = scan_inventory(inventory_of({"repositories": [repo]}, registry_scanning,
+                                         {"taskDefinition": td}, {"services": [service()]}),
+                            SETTINGS)
+    assert [f.name for f in result.findings] == ["svc"]

@@ -207,3 +207,24 @@ def test_unknown_target_group_is_potential() -> None:
     reach = traits["internet-reachable"][0]
     assert reach.potential
     assert reach.missing == ("target group tg",)
+
+
+def test_a_listener_port_that_is_not_a_number_is_unknown_not_a_crash() -> None:
+    docs = _lb_docs(groups=["sg-alb"])
+    docs[2]["Listeners"][0]["Port"] = [443]
+    traits = _traits({"taskDefinition": task_definition()}, {"services": [_lb_service()]},
+                     {"SecurityGroups": [security_group("sg-1", tcp(80, "10.0.0.0/16")),
+                                         security_group("sg-alb", tcp(443))]},
+                     *network(), *docs)
+    reach = traits["internet-reachable"][0]               # the open group still counts
+    assert "listener port '[443]' is not a number" in reach.path[1]
+
+
+def test_a_load_balancer_arn_that_is_not_text_is_a_missing_load_balancer() -> None:
+    docs = _lb_docs(groups=["sg-alb"])
+    docs[1]["TargetGroups"][0]["LoadBalancerArns"] = [[LB_ARN]]
+    traits = _traits({"taskDefinition": task_definition()}, {"services": [_lb_service()]},
+                     {"SecurityGroups": [security_group("sg-1"), security_group("sg-alb")]},
+                     *network(), *docs)
+    reach = traits["internet-reachable"][0]
+    assert reach.potential and reach.missing == (f"load balancer {[LB_ARN]}",)

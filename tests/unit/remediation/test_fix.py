@@ -11,6 +11,7 @@ import jsonschema
 from click.testing import CliRunner
 
 from ecs_exposure.cli import main
+from ecs_exposure.detectors.host_access import HOST_MOUNT
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import ScanResult
 from ecs_exposure.pipeline import scan_inventory
@@ -178,6 +179,28 @@ def test_read_only_root_with_scratch_volume_and_user() -> None:
     assert "user" not in _container(without_user)
     assert any(c.trait_ids == ("root-user",) and c.confidence == "manual"
                for c in without_user.changes)
+
+
+def test_mistyped_lists_are_kept_not_crashed_on() -> None:
+    """A hand-edited export with a string where a list goes: the fixers append beside it."""
+    td = task_definition(containers=[container(
+        readonlyRootFilesystem=None, mountPoints="oops", secrets="also oops",
+        environment=[{"name": "DB_PASSWORD", "value": "hunter2hunter2"}])], volumes="bad")
+    plan = _one(*_service_docs(td))
+    fixed = _container(plan)
+    assert plan.register_input is not None
+    assert plan.register_input["volumes"] == ["bad", {"name": "scratch-app-tmp"}]
+    assert fixed["mountPoints"][0] == "oops" and fixed["secrets"][0] == "also oops"
+    assert [s["name"] for s in fixed["secrets"][1:]] == ["DB_PASSWORD"]
+
+
+def test_a_host_volume_named_by_a_list_is_removed_without_a_crash() -> None:
+    td = task_definition(containers=[container(privileged=True, mountPoints=[
+        {"sourceVolume": ["sock"], "containerPath": "/var/run/docker.sock"}])],
+        volumes=[{"name": ["sock"], "host": {"sourcePath": "/var/run/docker.sock"}}])
+    plan = _one(*_service_docs(td))
+    assert plan.register_input is not None and "volumes" not in plan.register_input
+    assert any(c.trait_ids == (HOST_MOUNT.id,) for c in plan.changes)
 
 
 def test_public_ip_exec_and_platform_version_in_service_update() -> None:

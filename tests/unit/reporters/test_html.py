@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from selenium import webdriver
@@ -23,6 +24,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
 from ecs_exposure.reporters import html as html_report
+from support.builders import container, task_definition
+from support.iac_helpers import scan_paths
+from support.iam_helpers import allow, role
 from support.report_inputs import XSS_NAME, demo_context, demo_counts, demo_result, hostile_result
 
 COUNTS = demo_counts()
@@ -299,3 +303,22 @@ def test_the_csp_blocks_anything_added_to_the_page(browser: WebDriver, demo_html
     attempted, blocked = _network(browser)
     assert attempted == [page.as_uri(), "https://example.com/x"]
     assert blocked == {"https://example.com/x"}         # refused by the CSP, never sent
+
+
+def test_a_trait_whose_position_cannot_be_found_still_renders(tmp_path: Path) -> None:
+    """An inline policy as the raw IAM API gives it (URL-encoded JSON in a string): the
+    evidence points inside the string, where no line and column exist."""
+    admin = role("app-task", allow("*"))
+    admin["RolePolicyList"][0]["PolicyDocument"] = quote(
+        json.dumps(admin["RolePolicyList"][0]["PolicyDocument"]))
+    (tmp_path / "iam.json").write_text(json.dumps(
+        {"RoleDetailList": [admin], "Policies": [], "UserDetailList": [],
+         "GroupDetailList": []}))
+    (tmp_path / "td.json").write_text(json.dumps(task_definition(
+        containers=[container()], taskRoleArn=admin["Arn"])))
+    result, _, report = scan_paths([tmp_path])
+    assert not report.errors
+    traits = [t for f in result.task_definition_findings for t in f.traits]
+    assert any(t.source and t.source.endswith("iam.json") for t in traits)
+    page = html_report.render(result)
+    assert "iam.json" in page

@@ -69,6 +69,22 @@ def test_malformed_epss_is_an_error_naming_the_problem(tmp_path: Path, data: byt
     assert message in error.message and error.source.endswith("epss.csv")
 
 
+def test_epss_with_bare_carriage_returns_is_read(tmp_path: Path) -> None:
+    """Old Mac line ends (a bare CR) used to stop the csv module with an uncaught error."""
+    data = b"\r#model_version:v1\rcve,epss,percentile\rCVE-2021-44228,0.9,0.99\r"
+    inventory, report = load(tmp_path, {"epss.csv": data})
+    assert report.errors == []
+    assert inventory.vulnerabilities.intel.epss["CVE-2021-44228"] == (0.9, 0.99)
+
+
+def test_a_csv_syntax_error_is_an_error_for_that_file(tmp_path: Path) -> None:
+    data = b"cve,epss,percentile\nCVE-2021-44228,0.9,0.99\n\"" + b"x" * 200_000 + b"\"\n"
+    _, report = load(tmp_path, {"epss.csv": data})
+    [error] = report.errors
+    assert error.source.endswith("epss.csv")
+    assert error.message == "EPSS CSV: line 3: field larger than field limit (131072)"
+
+
 def test_gzip_bomb_is_refused_not_expanded(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(intel_source, "MAX_INFLATED_BYTES", 100_000)

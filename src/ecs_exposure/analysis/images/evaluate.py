@@ -20,6 +20,7 @@ from ecs_exposure.analysis.images.facts import ImageFacts, parse_time
 from ecs_exposure.analysis.images.reference import ImageRef, parse_reference
 from ecs_exposure.analysis.images.signatures import SignatureCheck, verify_image
 from ecs_exposure.analysis.os_eol import end_of_life
+from ecs_exposure.analysis.shapes import as_dict, as_list
 
 if TYPE_CHECKING:
     from ecs_exposure.analysis.images.policy import Policy
@@ -72,7 +73,7 @@ def _trusted(ref: ImageRef, policy: Policy, accounts: set[str]) -> list[Verdict]
 
 def _matches_filters(tag: str, filters: Any) -> bool:
     return any(isinstance(f, dict) and isinstance(f.get("filter"), str)
-               and fnmatch.fnmatchcase(tag, f["filter"]) for f in filters or [])
+               and fnmatch.fnmatchcase(tag, f["filter"]) for f in as_list(filters))
 
 
 def _mutable(ref: ImageRef, ctx: ImageContext, policy: Policy) -> list[Verdict]:
@@ -133,17 +134,17 @@ def _scanning_on(ref: ImageRef, ctx: ImageContext) -> tuple[bool | None, str]:
     repo = ctx.repository(ref)
     registry = ctx.registry_scanning.get(account) if account else None
     if registry is not None:
-        for rule in registry.get("rules") or []:
-            if isinstance(rule, dict) and rule.get("scanFrequency") in _SCANNING_FREQUENCIES \
+        for rule in as_list(registry.get("rules")):
+            if isinstance(rule, dict) and str(rule.get("scanFrequency")) in _SCANNING_FREQUENCIES \
                     and _matches_filters(ref.repository, rule.get("repositoryFilters")):
                 return True, f"registry {registry.get('scanType', 'BASIC')} scanning rule"
     if repo is not None and repo.scanning is not None:
-        if repo.scanning.get("scanFrequency") in _SCANNING_FREQUENCIES or \
+        if str(repo.scanning.get("scanFrequency")) in _SCANNING_FREQUENCIES or \
                 repo.scanning.get("scanOnPush") is True:
             return True, "repository scanning configuration"
         return False, "repository scanning configuration"
     if repo is not None:
-        on_push = (repo.data.get("imageScanningConfiguration") or {}).get("scanOnPush")
+        on_push = as_dict(repo.data.get("imageScanningConfiguration")).get("scanOnPush")
         if on_push is True:
             return True, "imageScanningConfiguration.scanOnPush"
         if registry is not None or "imageScanningConfiguration" in repo.data:

@@ -57,6 +57,12 @@ def _object(value: Any, where: str) -> Json:
     return value
 
 
+def _array(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise InputError(f"snapshot: {where} must be a JSON array")
+    return value
+
+
 def is_snapshot(doc: Any) -> bool:
     return isinstance(doc, dict) and str(doc.get("schema", "")).startswith(_SCHEMA_PREFIX)
 
@@ -74,6 +80,8 @@ def load_snapshot(inventory: Inventory, snapshot: Json, source: str | None,
                          f"version (it reads {SCHEMA})")
     label = source if source is not None else LIVE
     accounts = _object(snapshot.get("accounts", {}), "accounts")
+    errors = _array(snapshot.get("errors", []), "errors")          # checked before reading
+    incomplete = _array(snapshot.get("incomplete", []), "incomplete")
     for account_id, account in accounts.items():
         base = f"/accounts/{_escape(str(account_id))}"
         account = _object(account, f"account {account_id}")
@@ -92,16 +100,17 @@ def load_snapshot(inventory: Inventory, snapshot: Json, source: str | None,
                         inventory, doc, label,
                         f"{base}/regions/{_escape(str(region))}/{_escape(str(service))}"
                         f"/{_escape(str(operation))}")
-    for entry in snapshot.get("errors", []):
+    for entry in errors:
         if isinstance(entry, dict):
             inventory.errors.append(SourceError(
                 str(entry.get("source", source or "aws")), str(entry.get("message", "")),
                 *(str(entry[k]) if isinstance(entry.get(k), str) else None
                   for k in ("account", "region", "operation"))))
-    for entry in snapshot.get("incomplete", []):
+    for entry in incomplete:
         if isinstance(entry, dict) and isinstance(entry.get("resource"), str):
             reasons = inventory.incomplete.setdefault(entry["resource"], [])
-            reasons += [str(r) for r in entry.get("reasons", []) if str(r) not in reasons]
+            reasons += [str(r) for r in _array(entry.get("reasons", []), "incomplete reasons")
+                        if str(r) not in reasons]
     if source is None:
         for key in [k for k, s in inventory.sources.items() if s == LIVE]:
             del inventory.sources[key]

@@ -35,7 +35,7 @@ from ecs_exposure.sources.iac import hcl_template
 from ecs_exposure.sources.iac.tf_files import FileAccess
 from ecs_exposure.sources.iac.tf_resource import TfResource
 from ecs_exposure.sources.iac.yamlload import Positions
-from ecs_exposure.sources.jsonfile import InputError
+from ecs_exposure.sources.jsonfile import InputError, check_value_depth
 
 MAX_HCL_BYTES = 4 * 1024 * 1024
 _BLOCK = re.compile(
@@ -374,6 +374,7 @@ def evaluate_parsed(parsed: Parsed, variables: dict[str, Any] | None = None,
         doc = walker.body(body, "", kinds) if body is not None else {}
     except RecursionError:
         raise InputError("HCL nested too deeply") from None
+    check_value_depth(doc, "HCL")
     return doc, walker.positions
 
 

@@ -26,6 +26,7 @@ from ecs_exposure.sources.iac.shapes import add_to_inventory
 from ecs_exposure.sources.iac.tf_files import real
 from ecs_exposure.sources.iac.tf_resource import TfResource
 from ecs_exposure.sources.iac.tf_translate import TfTranslation
+from ecs_exposure.sources.jsonfile import MAX_DEPTH, InputError
 
 LIST_ATTRIBUTES = frozenset({"security_groups", "subnets", "cidr_blocks", "ipv6_cidr_blocks",
                              "managed_policy_arns", "roles", "prefix_list_ids"})
@@ -71,14 +72,22 @@ def _unknown(expression: Any, module: str, name: str, pointer: str) -> Any:
 
 
 class _Merger:
-    """Rebuilds one resource's values from ``after`` + ``after_unknown`` with origins."""
+    """Rebuilds one resource's values from ``after`` + ``after_unknown`` with origins.
+
+    The merge recurses once per level of the values; past :data:`MAX_DEPTH` levels (which no
+    parsed file reaches) the resource is refused rather than the interpreter's stack.
+    """
 
     def __init__(self, res: TfResource, module: str) -> None:
         self.res = res
         self.module = module
 
     def merge(self, after: Any, unknown: Any, expression: Any, pointers: tuple[str, str],
-              name: str) -> Any:
+              name: str, depth: int = 1) -> Any:
+        if depth > MAX_DEPTH:
+            where = pointers[1] if len(pointers[1]) <= 200 else f"{pointers[1][:200]}…"
+            raise InputError(f"Terraform values nested more than {MAX_DEPTH} levels deep at "
+                             f"{where}")
         if unknown is True:
             return _unknown(expression, self.module, name, pointers[1])
         if isinstance(after, dict) or isinstance(unknown, dict):
@@ -92,7 +101,7 @@ class _Merger:
                     f"{pointers[0 if in_after else 1]}/{_esc(key)}"
                 out[key] = self.merge(after_map.get(key), unknown_map.get(key), child_expr,
                                       (f"{pointers[0]}/{_esc(key)}",
-                                       f"{pointers[1]}/{_esc(key)}"), key)
+                                       f"{pointers[1]}/{_esc(key)}"), key, depth + 1)
             return out
         if isinstance(after, list) or isinstance(unknown, list):
             after_list = after if isinstance(after, list) else []
@@ -104,7 +113,7 @@ class _Merger:
                 value = self.merge(after_list[index] if index < len(after_list) else None,
                                    unknown_list[index] if index < len(unknown_list) else None,
                                    child_expr, (f"{pointers[0]}/{index}",
-                                                f"{pointers[1]}/{index}"), name)
+                                                f"{pointers[1]}/{index}"), name, depth + 1)
                 in_after = index < len(after_list) and not (
                     index < len(unknown_list) and unknown_list[index] is True)
                 self.res.where[(id(items), len(items))] = \

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from ecs_exposure.analysis.unknown import describe, is_unknown
+from ecs_exposure.sources.jsonfile import loads_bounded
 
 
 @dataclass
@@ -46,10 +47,13 @@ def known(value: Any) -> bool:
 
 
 def decode_json(value: Any) -> Any:
-    """Policy attributes are JSON strings in plans; HCL ``jsonencode`` gives objects."""
+    """Policy attributes are JSON strings in plans; HCL ``jsonencode`` gives objects.
+
+    Text that is not JSON stays text; JSON nested too deep is an error for the file.
+    """
     if isinstance(value, str) and not is_unknown(value):
         try:
-            return orjson.loads(value)
+            return loads_bounded(value)
         except orjson.JSONDecodeError:
             return value
     return value
@@ -60,7 +64,7 @@ def readable_containers(raw: Any) -> tuple[list[dict[str, Any]], list[str]]:
     states and from heredocs, a list from ``jsonencode``), and why any cannot be read."""
     if isinstance(raw, str) and not is_unknown(raw):
         try:
-            raw = orjson.loads(raw)
+            raw = loads_bounded(raw)
         except orjson.JSONDecodeError as exc:
             return [], [f"container_definitions is not valid JSON ({exc})"]
     if is_unknown(raw):

@@ -10,9 +10,11 @@ finding at its line:
 * **Bounded** — anchors and aliases are legal YAML, and a few lines of them can expand into
   billions of nodes (the "billion laughs"). The expanded size of the node graph is computed
   before anything is built and refused beyond :data:`MAX_NODES`; recursive aliases, nesting
-  beyond :data:`MAX_DEPTH` and files above :data:`MAX_YAML_BYTES` are refused too. Merge keys
+  beyond :data:`MAX_DEPTH` (in the YAML, and in the values built from it, where each short-form
+  tag adds a level) and files above :data:`MAX_YAML_BYTES` are refused too. Merge keys
   (``<<``) are resolved here with memoisation, because PyYAML's own merge flattening recurses
-  and copies duplicates, which is itself exponential.
+  and copies duplicates, which is itself exponential. A character YAML forbids (a control
+  character) is an error with its line and column, like any other syntax error.
 * **Strict** — duplicate keys are an error (YAML forbids them; PyYAML would keep the last one
   silently, so a reviewer and the scanner could read different templates).
 
@@ -27,12 +29,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ecs_exposure.sources.jsonfile import InputError
+from ecs_exposure.sources.jsonfile import MAX_DEPTH, InputError
 
 MAX_YAML_BYTES = 8 * 1024 * 1024
 """CloudFormation accepts templates up to 1 MB; anything far larger is not a template."""
-MAX_DEPTH = 200
-"""Nesting limit while composing (real templates nest fewer than 20 levels)."""
 MAX_NODES = 1_000_000
 """Limit on the number of values after alias expansion (a large real template has ~100k)."""
 
@@ -167,13 +167,17 @@ class _Converter:
 
     def convert(self, root: Node) -> Any:
         holder: dict[str, Any] = {}
-        stack: list[tuple[Node, str, Any, Any, Node]] = [(root, "", holder, "v", root)]
+        stack: list[tuple[Node, str, Any, Any, Node, int]] = [(root, "", holder, "v", root, 1)]
         while stack:
-            node, pointer, parent, key, marker = stack.pop()
+            node, pointer, parent, key, marker, depth = stack.pop()
             self.positions[pointer] = (marker.start_mark.line + 1,
                                        marker.start_mark.column + 1)
             tag = str(node.tag)
-            if tag.startswith("!"):
+            tagged = tag.startswith("!")  # becomes {"Fn::…": value}: one level more
+            if depth + tagged > MAX_DEPTH and (tagged or not isinstance(node, ScalarNode)):
+                raise InputError(f"YAML nested more than {MAX_DEPTH} levels deep at "
+                                 f"{_where(node)} (aliases and short-form tags expanded)")
+            if tagged:
                 long_form = CFN_TAGS.get(tag)
                 if long_form is None:
                     raise InputError(f"unknown YAML tag {tag} at {_where(node)} (not a "
@@ -181,6 +185,7 @@ class _Converter:
                 wrapper: dict[str, Any] = {}
                 parent[key] = wrapper
                 parent, key = wrapper, long_form
+                depth += 1
                 pointer = f"{pointer}/{long_form}"
                 self.positions[pointer] = self.positions[pointer.rsplit("/", 1)[0]]
                 if long_form == "Fn::GetAtt" and isinstance(node, ScalarNode):
@@ -197,7 +202,7 @@ class _Converter:
                 items: list[Any] = [None] * len(node.value)
                 parent[key] = items
                 for index, child in enumerate(node.value):
-                    stack.append((child, f"{pointer}/{index}", items, index, child))
+                    stack.append((child, f"{pointer}/{index}", items, index, child, depth + 1))
             elif isinstance(node, MappingNode):
                 mapping: dict[str, Any] = {}
                 parent[key] = mapping
@@ -205,8 +210,19 @@ class _Converter:
                     name = str(key_node.value)
                     mapping[name] = None
                     escaped = name.replace("~", "~0").replace("/", "~1")
-                    stack.append((value_node, f"{pointer}/{escaped}", mapping, name, key_node))
+                    stack.append((value_node, f"{pointer}/{escaped}", mapping, name, key_node,
+                                  depth + 1))
         return holder.get("v")
+
+
+def _reader_error(text: str, exc: yaml.reader.ReaderError) -> InputError:
+    """A character YAML does not allow, with its line and column (the reader gives only an
+    offset into the text)."""
+    position = min(max(exc.position, 0), len(text))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return InputError(f"invalid YAML at line {line} column {column}: character "
+                      f"#x{exc.character:04x} is not allowed in YAML")
 
 
 def load_yaml(data: bytes, *, max_bytes: int = MAX_YAML_BYTES) -> tuple[Any, Positions]:
@@ -219,7 +235,10 @@ def load_yaml(data: bytes, *, max_bytes: int = MAX_YAML_BYTES) -> tuple[Any, Pos
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})") from None
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader checks every character here
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(text, exc) from None
     try:
         root = loader.get_single_node()
         if root is None:

@@ -2,8 +2,13 @@
 normalisation, and structural checks that turn a malformed report into one clear error.
 
 Every field of every format is optional and unknown fields are ignored (scanners add fields
-often); what is *malformed* is a container of the wrong type where the format needs a list
-or an object, which the checks report with the JSON pointer of the offending value.
+often); what is *malformed* is a value of the wrong type where the parser must look inside it
+(an object, a list, a list of strings such as the image's digests), which the checks
+(:func:`member`, :func:`array`, :func:`objects`, :func:`strings_at`) report as an error for
+the whole report, with the JSON pointer of the offending value: a report is never half read,
+and a wrong type never crashes the scan. A scalar of the wrong type inside a vulnerability
+record (a number where a package name goes) reads as absent, as if the scanner had left it
+out.
 """
 
 from __future__ import annotations
@@ -140,7 +145,8 @@ def _shared_float(value: float) -> float:
 
 
 def obj(value: Any) -> dict[str, Any]:
-    """An object, or an empty one when absent or mistyped (every field is optional)."""
+    """An object, or an empty one when absent or mistyped: for format detection, which must
+    not fail on documents of other formats (parsers use :func:`member`, which checks)."""
     return value if isinstance(value, dict) else {}
 
 
@@ -196,13 +202,41 @@ def malicious_cwe(cwe_ids: Any) -> bool:
     return any(isinstance(c, str) and c.upper() == MALICIOUS_CWE for c in cwe_ids)
 
 
+class Mistyped(InputError):
+    """A value of the wrong type where the format needs an object, a list or a string."""
+
+    def __init__(self, what: str, pointer: str, kind: str, expected: str) -> None:
+        super().__init__(f"{what}: {pointer} is {kind}, expected {expected}")
+        self.what, self.pointer, self.kind, self.expected = what, pointer, kind, expected
+
+    def under(self, prefix: str) -> Mistyped:
+        """The same error, its pointer taken relative to ``prefix`` (for checks inside a
+        memoised function, which cannot know where the value it was given sits)."""
+        return Mistyped(self.what, prefix + self.pointer, self.kind, self.expected)
+
+
+def as_object(value: Any, what: str, pointer: str) -> dict[str, Any]:
+    """``value`` when it is an object, ``{}`` when null; anything else is an error."""
+    if isinstance(value, dict):
+        return value
+    if value is None:
+        return {}
+    raise Mistyped(what, pointer, _kind(value), "an object")
+
+
+def member(doc: dict[str, Any], key: str, what: str, pointer: str) -> dict[str, Any]:
+    """``doc[key]`` when it is an object, ``{}`` when absent or null; a mistyped value is an
+    error."""
+    return as_object(doc.get(key), what, f"{pointer}/{key}")
+
+
 def array(doc: dict[str, Any], key: str, what: str, pointer: str) -> list[Any]:
     """``doc[key]`` when it is a list, ``[]`` when absent or null; a mistyped value is an error."""
     value = doc.get(key)
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InputError(f"{what}: {pointer}/{key} is {_kind(value)}, expected a list")
+        raise Mistyped(what, f"{pointer}/{key}", _kind(value), "a list")
     return value
 
 
@@ -210,8 +244,22 @@ def objects(items: list[Any], what: str, pointer: str) -> Iterator[tuple[int, di
     """``(index, item)`` for a list that must hold objects."""
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise InputError(f"{what}: {pointer}/{index} is {_kind(item)}, expected an object")
+            raise Mistyped(what, f"{pointer}/{index}", _kind(item), "an object")
         yield index, item
+
+
+def object_list(doc: dict[str, Any], key: str, what: str, pointer: str) -> list[dict[str, Any]]:
+    """``doc[key]``, a list of objects (``[]`` when absent); anything else is an error."""
+    return [item for _, item in objects(array(doc, key, what, pointer), what, f"{pointer}/{key}")]
+
+
+def strings_at(doc: dict[str, Any], key: str, what: str, pointer: str) -> list[str]:
+    """``doc[key]``, a list of strings (``[]`` when absent): digests, tags, versions."""
+    items = array(doc, key, what, pointer)
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            raise Mistyped(what, f"{pointer}/{key}/{index}", _kind(item), "a string")
+    return items
 
 
 def _kind(value: Any) -> str:

@@ -45,12 +45,15 @@ from ecs_exposure.analysis.vulnerabilities.records import (
 )
 from ecs_exposure.sources.scanners.common import (
     array,
+    as_object,
     is_malicious,
+    member,
     number,
-    obj,
+    object_list,
     objects,
     report_reader,
     severity,
+    strings_at,
     text,
 )
 
@@ -86,7 +89,7 @@ def _image_from_purl(purl: str) -> tuple[ImageRef | None, str | None]:
 
 def identity_of(doc: dict[str, Any]) -> ImageIdentity | None:
     """The container image ``metadata.component`` describes, if it describes one."""
-    component = obj(obj(doc.get("metadata")).get("component"))
+    component = member(member(doc, "metadata", WHAT, ""), "component", WHAT, "/metadata")
     digests: set[str] = set()
     refs: list[ImageRef] = []
     purl = text(component.get("purl")) or text(component.get("bom-ref"))
@@ -96,9 +99,8 @@ def identity_of(doc: dict[str, Any]) -> ImageIdentity | None:
             refs.append(ref)
         if digest:
             digests.add(digest)
-    for prop in component.get("properties") or [] if isinstance(
-            component.get("properties"), list) else []:
-        name, value = text(obj(prop).get("name")), text(obj(prop).get("value"))
+    for prop in object_list(component, "properties", WHAT, "/metadata/component"):
+        name, value = text(prop.get("name")), text(prop.get("value"))
         if name and value and name.endswith(":RepoDigest"):
             ref = repository_of(value)
             if ref is not None and ref.digest:
@@ -133,12 +135,12 @@ def detect(doc: Any) -> bool:
 def _components(doc: dict[str, Any]) -> tuple[dict[str, Component], OsRelease | None]:
     index: dict[str, Component] = {}
     os_release: OsRelease | None = None
-    stack = list(doc.get("components") or []) if isinstance(doc.get("components"), list) else []
+    stack = [(f"/components/{i}", c) for i, c in enumerate(array(doc, "components", WHAT, ""))]
     while stack:
-        component = obj(stack.pop())
-        nested = component.get("components")
-        if isinstance(nested, list):
-            stack.extend(nested)
+        pointer, item = stack.pop()
+        component = as_object(item, WHAT, pointer)
+        nested = array(component, "components", WHAT, pointer)
+        stack.extend((f"{pointer}/components/{i}", c) for i, c in enumerate(nested))
         name, version = text(component.get("name")), text(component.get("version"))
         if component.get("type") == "operating-system" and name and version:
             os_release = OsRelease(name.lower(), version)
@@ -183,14 +185,16 @@ def package_name(kind: str, path: str) -> str:
 def _ratings(vuln: dict[str, Any], pointer: str) -> tuple[tuple[CvssVector, ...], str]:
     vectors: list[CvssVector] = []
     levels: list[str] = []
-    for _, rating in objects(array(vuln, "ratings", WHAT, pointer), WHAT, f"{pointer}/ratings"):
+    for r_index, rating in objects(array(vuln, "ratings", WHAT, pointer), WHAT,
+                                   f"{pointer}/ratings"):
         levels.append(severity(rating.get("severity")))
         vector = text(rating.get("vector"))
         if vector:
             method = (text(rating.get("method")) or "").lower()
             if not vector.upper().startswith("CVSS:") and method in _METHOD_PREFIX:
                 vector = _METHOD_PREFIX[method] + vector
-            source = (text(obj(rating.get("source")).get("name")) or "unknown").lower()
+            rated_by = member(rating, "source", WHAT, f"{pointer}/ratings/{r_index}")
+            source = (text(rated_by.get("name")) or "unknown").lower()
             vectors.append(shared_vector(vector, source, number(rating.get("score"))))
     ordered = [v for v in vectors if v.source != "nvd"] + [v for v in vectors if v.source == "nvd"]
     level = max(levels, key=lambda s: SEVERITY_RANK.get(s, 0), default="UNKNOWN")
@@ -206,28 +210,26 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
     for v_index, vuln in objects(array(doc, "vulnerabilities", WHAT, ""), WHAT,
                                  "/vulnerabilities"):
         pointer = f"/vulnerabilities/{v_index}"
-        refs = [r for r in array(vuln, "references", WHAT, pointer) if isinstance(r, dict)]
+        refs = object_list(vuln, "references", WHAT, pointer)
         vuln_id, aliases = canonical_id(text(vuln.get("id")) or "UNKNOWN",
                                         [i for r in refs if (i := text(r.get("id")))])
         cvss, level = _ratings(vuln, pointer)
-        cwes = {f"CWE-{c}" for c in vuln.get("cwes") or [] if isinstance(c, int)} \
-            if isinstance(vuln.get("cwes"), list) else set()
-        analysis = obj(vuln.get("analysis"))
+        cwes = {f"CWE-{c}" for c in array(vuln, "cwes", WHAT, pointer) if isinstance(c, int)}
+        analysis = member(vuln, "analysis", WHAT, pointer)
         state = (text(analysis.get("state")) or "").lower() or None
         justification = text(analysis.get("justification"))
         suppressed = None
         if state in SUPPRESSING:
             suppressed = f"VEX {state}" + (f": {justification}" if justification else "")
-        responses = {r for r in analysis.get("response") or [] if isinstance(r, str)} \
-            if isinstance(analysis.get("response"), list) else set()
+        responses = set(strings_at(analysis, "response", WHAT, f"{pointer}/analysis"))
         upgrade = _UPGRADE.search(text(vuln.get("recommendation")) or "")
         affects = list(objects(array(vuln, "affects", WHAT, pointer), WHAT,
                                f"{pointer}/affects")) or [(0, {})]
-        for _, affected in affects:
+        for a_index, affected in affects:
             component = _resolve(text(affected.get("ref")) or "", index)
-            unaffected = [text(obj(v).get("version")) for v in affected.get("versions") or []
-                          if obj(v).get("status") == "unaffected"] \
-                if isinstance(affected.get("versions"), list) else []
+            unaffected = [text(v.get("version")) for v in object_list(
+                affected, "versions", WHAT, f"{pointer}/affects/{a_index}")
+                          if v.get("status") == "unaffected"]
             fixed_in = next((v for v in unaffected if v), None) or (
                 upgrade.group(1) if upgrade else None)
             report.vulnerabilities.append(Vulnerability(

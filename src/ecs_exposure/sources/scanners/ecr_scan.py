@@ -35,8 +35,9 @@ from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.scanners.common import (
     array,
     is_malicious,
+    member,
     number,
-    obj,
+    object_list,
     objects,
     report_reader,
     severity,
@@ -54,9 +55,10 @@ def detect(doc: Any) -> bool:
 
 
 def _region(findings: list[Any]) -> tuple[str | None, str | None]:
-    for finding in findings:
-        for resource in obj(finding).get("resources") or []:
-            arn = parse_arn(obj(resource).get("id"))
+    base = "/imageScanFindings/enhancedFindings"
+    for index, finding in objects(findings, WHAT, base):
+        for resource in object_list(finding, "resources", WHAT, f"{base}/{index}"):
+            arn = parse_arn(resource.get("id"))
             if arn is not None and arn.region:
                 return arn.region, arn.partition
     return None, None
@@ -93,7 +95,7 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
         raise InputError(f"{WHAT}: /imageScanFindings is not an object")
     basic = array(body, "findings", WHAT, "/imageScanFindings")
     enhanced = array(body, "enhancedFindings", WHAT, "/imageScanFindings")
-    image_id = obj(doc.get("imageId"))
+    image_id = member(doc, "imageId", WHAT, "")
     digest = normalise_digest(image_id.get("imageDigest"))
     region, partition = _region(enhanced)
     repository = text(doc.get("repositoryName"))
@@ -107,16 +109,18 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
                          "scanned image")
     identity = ImageIdentity(frozenset({digest} if digest else ()), tuple(refs),
                              refs[0].full_name if refs else str(digest))
-    status = text(obj(doc.get("imageScanStatus")).get("status"))
+    status = text(member(doc, "imageScanStatus", WHAT, "").get("status"))
     report = ImageReport(SCANNER, source, identity, status=status.upper() if status else None)
     for index, finding in objects(basic, WHAT, "/imageScanFindings/findings"):
         report.vulnerabilities.append(
             _basic(finding, f"/imageScanFindings/findings/{index}", source, identity))
     for index, finding in objects(enhanced, WHAT, "/imageScanFindings/enhancedFindings"):
-        cvss = obj(obj(finding.get("scoreDetails")).get("cvss"))
+        pointer = f"/imageScanFindings/enhancedFindings/{index}"
+        cvss = member(member(finding, "scoreDetails", WHAT, pointer), "cvss", WHAT,
+                      f"{pointer}/scoreDetails")
         report.vulnerabilities += package_records(
-            finding, f"/imageScanFindings/enhancedFindings/{index}", source, SCANNER, identity,
-            adjusted=cvss, score=number(finding.get("score")))
+            finding, pointer, source, SCANNER, identity, adjusted=cvss,
+            score=number(finding.get("score")))
     return [report]
 
 

@@ -45,11 +45,14 @@ from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.scanners.common import (
     array,
     is_malicious,
+    member,
     number,
     obj,
+    object_list,
     objects,
     report_reader,
     severity,
+    strings_at,
     text,
 )
 
@@ -70,18 +73,20 @@ def detect(doc: Any) -> bool:
 
 def identity_of(doc: dict[str, Any]) -> ImageIdentity:
     """Manifest digests and references of ``source.target``."""
-    target = obj(obj(doc.get("source")).get("target"))
+    target = member(member(doc, "source", WHAT, ""), "target", WHAT, "/source")
     digests: set[str] = set()
     refs: list[ImageRef] = []
     manifest = normalise_digest(target.get("manifestDigest"))
     if manifest:
         digests.add(manifest)
-    for entry in target.get("repoDigests") or []:
-        ref = repository_of(entry) if isinstance(entry, str) else None
+    for entry in strings_at(target, "repoDigests", WHAT, "/source/target"):
+        ref = repository_of(entry)
         if ref is not None and ref.digest:
             digests.add(ref.digest)
             refs.append(ref)
-    for entry in [*(target.get("tags") or []), target.get("userInput")]:
+    named: list[Any] = [*strings_at(target, "tags", WHAT, "/source/target"),
+                        target.get("userInput")]
+    for entry in named:
         ref = parse_image(entry) if isinstance(entry, str) else None
         if ref is not None:
             refs.append(ref)
@@ -91,43 +96,42 @@ def identity_of(doc: dict[str, Any]) -> ImageIdentity:
     return ImageIdentity(frozenset(digests), tuple(dict.fromkeys(refs)), label)
 
 
-def _vectors(entries: Any, fallback_source: str) -> list[CvssVector]:
+def _vectors(holder: dict[str, Any], fallback_source: str, pointer: str) -> list[CvssVector]:
+    """The vectors of ``holder["cvss"]`` (a vulnerability or a related one)."""
     found = []
-    for entry in entries if isinstance(entries, list) else []:
-        entry = obj(entry)
+    for index, entry in enumerate(object_list(holder, "cvss", WHAT, pointer)):
         vector = text(entry.get("vector"))
         if vector:
             raw = (text(entry.get("source")) or fallback_source).lower()
             source = "nvd" if "nvd" in raw or raw.endswith("nist.gov") else raw
-            found.append(shared_vector(vector, source, number(obj(entry.get("metrics"))
-                                                           .get("baseScore"))))
+            metrics = member(entry, "metrics", WHAT, f"{pointer}/cvss/{index}")
+            found.append(shared_vector(vector, source, number(metrics.get("baseScore"))))
     return found
 
 
 def _record(match: dict[str, Any], pointer: str, source: str, image: ImageIdentity,
             suppressed: str | None = None, vex_state: str | None = None) -> Vulnerability:
-    vuln = obj(match.get("vulnerability"))
-    artifact = obj(match.get("artifact"))
-    related = [obj(r) for r in match.get("relatedVulnerabilities") or []] \
-        if isinstance(match.get("relatedVulnerabilities"), list) else []
+    vuln = member(match, "vulnerability", WHAT, pointer)
+    at_vuln = f"{pointer}/vulnerability"
+    artifact = member(match, "artifact", WHAT, pointer)
+    related = object_list(match, "relatedVulnerabilities", WHAT, pointer)
     raw_id = text(vuln.get("id")) or "UNKNOWN"
     vuln_id, aliases = canonical_id(raw_id, [i for r in related if (i := text(r.get("id")))])
     namespace = (text(vuln.get("namespace")) or "vendor").split(":", 1)[0]
-    vendor = _vectors(vuln.get("cvss"), namespace)
-    nvd = [v for r in related for v in _vectors(r.get("cvss"), "nvd")]
+    vendor = _vectors(vuln, namespace, at_vuln)
+    nvd = [v for index, r in enumerate(related)
+           for v in _vectors(r, "nvd", f"{pointer}/relatedVulnerabilities/{index}")]
     cvss = tuple(dict.fromkeys([v for v in vendor if v.source != "nvd"]
                                + [v for v in vendor + nvd if v.source == "nvd"]
                                + [v for v in nvd if v.source != "nvd"]))
-    fix = obj(vuln.get("fix"))
-    versions = [v for v in fix.get("versions") or [] if isinstance(v, str)] \
-        if isinstance(fix.get("versions"), list) else []
+    fix = member(vuln, "fix", WHAT, at_vuln)
+    versions = strings_at(fix, "versions", WHAT, f"{at_vuln}/fix")
     state = (text(fix.get("state")) or "").lower()
-    kev = [obj(k) for k in vuln.get("knownExploited") or []] \
-        if isinstance(vuln.get("knownExploited"), list) else []
-    epss = [obj(e) for e in vuln.get("epss") or []] if isinstance(vuln.get("epss"), list) else []
+    kev = object_list(vuln, "knownExploited", WHAT, at_vuln)
+    epss = object_list(vuln, "epss", WHAT, at_vuln)
     top_epss = max(epss, key=lambda e: number(e.get("epss")) or 0.0, default={})
-    cwes = {str(obj(c).get("cwe", "")).upper() for c in vuln.get("cwes") or []} \
-        if isinstance(vuln.get("cwes"), list) else set()
+    cwes = {cwe.upper() for c in object_list(vuln, "cwes", WHAT, at_vuln)
+            if (cwe := text(c.get("cwe")))}
     level = severity(vuln.get("severity"))
     if level == "UNKNOWN":
         level = next((s for r in related if (s := severity(r.get("severity"))) != "UNKNOWN"),
@@ -144,16 +148,15 @@ def _record(match: dict[str, Any], pointer: str, source: str, image: ImageIdenti
         exploit_available=None, malicious=is_malicious([vuln_id, *aliases], cwes),
         vex_state=vex_state, suppressed=suppressed,
         origins=(Origin(SCANNER, source, pointer),), image=image,
-        package_path=next((p for loc in artifact.get("locations") or []
-                           if (p := text(obj(loc).get("path")))), None)
-        if isinstance(artifact.get("locations"), list) else None,
+        package_path=next((p for loc in object_list(artifact, "locations", WHAT,
+                                                    f"{pointer}/artifact")
+                           if (p := text(loc.get("path")))), None),
         score=cvss[0].score if cvss else None,
     )
 
 
-def _ignored_reason(match: dict[str, Any]) -> tuple[str, str | None]:
-    rules = [obj(r) for r in match.get("appliedIgnoreRules") or []] \
-        if isinstance(match.get("appliedIgnoreRules"), list) else []
+def _ignored_reason(match: dict[str, Any], pointer: str) -> tuple[str, str | None]:
+    rules = object_list(match, "appliedIgnoreRules", WHAT, pointer)
     rule = rules[0] if rules else {}
     vex = text(rule.get("vex-status"))
     reason = text(rule.get("reason")) or text(rule.get("vex-justification"))
@@ -167,7 +170,7 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
     identity = identity_of(doc)
     if not identity.references and not identity.digests:
         raise InputError(f"{WHAT}: source.target names no image (userInput, tags or digests)")
-    distro = obj(doc.get("distro"))
+    distro = member(doc, "distro", WHAT, "")
     name, version = text(distro.get("name")), text(distro.get("version"))
     report = ImageReport(SCANNER, source, identity,
                          os=OsRelease(name.lower(), version) if name and version else None)
@@ -175,7 +178,7 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
         report.vulnerabilities.append(_record(match, f"/matches/{index}", source, identity))
     ignored = array(doc, "ignoredMatches", WHAT, "")
     for index, match in objects(ignored, WHAT, "/ignoredMatches"):
-        reason, vex = _ignored_reason(match)
+        reason, vex = _ignored_reason(match, f"/ignoredMatches/{index}")
         report.vulnerabilities.append(_record(match, f"/ignoredMatches/{index}", source,
                                               identity, suppressed=reason, vex_state=vex))
     return [report]

@@ -39,8 +39,11 @@ from ecs_exposure.analysis.vulnerabilities.records import (
 )
 from ecs_exposure.sources.scanners.common import (
     JsonMemo,
+    Mistyped,
     array,
+    as_object,
     fixed,
+    member,
     number,
     obj,
     objects,
@@ -48,6 +51,7 @@ from ecs_exposure.sources.scanners.common import (
     severity,
     shared,
     shared_ids,
+    strings_at,
     text,
     yes_no,
 )
@@ -111,6 +115,8 @@ def vectors(adjusted: dict[str, Any], listed: list[Any], score_key: str) -> tupl
                    number(item.get(score_key)))
         for item in listed if isinstance(item, dict) and (v := text(item.get("scoringVector")))
     ]
+    for index, item in enumerate(listed):
+        as_object(item, WHAT, f"/cvss/{index}")  # a mistyped entry is an error, not skipped
     found += [v for v in listed_vectors if v.source != "nvd"]
     found += [v for v in listed_vectors if v.source == "nvd"]
     return tuple(dict.fromkeys(found))
@@ -128,23 +134,25 @@ def package_records(finding: dict[str, Any], pointer: str, source: str, scanner:
     kind = text(finding.get("type"))
     if status == "CLOSED" or (kind is not None and kind != "PACKAGE_VULNERABILITY"):
         return []
-    details = obj(finding.get("packageVulnerabilityDetails"))
+    details = member(finding, "packageVulnerabilityDetails", WHAT, pointer)
     where = f"{pointer}/packageVulnerabilityDetails"
     raw_id = text(details.get("vulnerabilityId")) or text(finding.get("title")) or "UNKNOWN"
-    related = tuple(r for r in array(details, "relatedVulnerabilities", WHAT, where)
-                    if isinstance(r, str))
+    related = tuple(strings_at(details, "relatedVulnerabilities", WHAT, where))
     # The MAL- check covers raw_id: it starts with the primary id, returned as id or alias.
     vuln_id, aliases, malicious = shared_ids(raw_id.split(" - ", 1)[0], related)
-    cvss = _VECTORS(adjusted, array(details, "cvss", WHAT, where), "baseScore")
+    try:
+        cvss = _VECTORS(adjusted, array(details, "cvss", WHAT, where), "baseScore")
+    except Mistyped as exc:
+        raise exc.under(where) from None
     level = severity(finding.get("severity"))
     if level == "UNKNOWN":
         level = severity(details.get("vendorSeverity"))
     fix = yes_no(finding.get("fixAvailable"))
     exploit = yes_no(finding.get("exploitAvailable"))
-    epss = number(obj(finding.get("epss")).get("score"))
+    epss = number(member(finding, "epss", WHAT, pointer).get("score"))
     exploitability = finding.get("exploitabilityDetails")
     last_exploit = None if exploitability is None else timestamp(
-        obj(exploitability).get("lastKnownExploitAt"))
+        member(finding, "exploitabilityDetails", WHAT, pointer).get("lastKnownExploitAt"))
     suppressed = f"suppressed in {scanner} (finding status SUPPRESSED)" \
         if status == "SUPPRESSED" else None
     origin = (Origin(scanner, source, pointer),)
@@ -164,9 +172,11 @@ def package_records(finding: dict[str, Any], pointer: str, source: str, scanner:
     return records
 
 
-def ecr_identity(resource: dict[str, Any]) -> tuple[str, ImageIdentity] | None:
+def ecr_identity(resource: dict[str, Any],
+                 pointer: str = "") -> tuple[str, ImageIdentity] | None:
     """The ECR image a finding's resource names, keyed for grouping findings per image."""
-    details = obj(obj(resource.get("details")).get("awsEcrContainerImage"))
+    details = member(member(resource, "details", WHAT, pointer), "awsEcrContainerImage", WHAT,
+                     f"{pointer}/details")
     if not details:
         return None
     arn = parse_arn(resource.get("id"))
@@ -179,8 +189,8 @@ def ecr_identity(resource: dict[str, Any]) -> tuple[str, ImageIdentity] | None:
     partition = text(resource.get("partition")) or (arn.partition if arn else None)
     if repository is None and digest is None:
         return None
-    tags: list[str | None] = [t for t in details.get("imageTags") or [] if isinstance(t, str)] \
-        if isinstance(details.get("imageTags"), list) else []
+    tags: list[str | None] = list(strings_at(details, "imageTags", WHAT,
+                                            f"{pointer}/details/awsEcrContainerImage"))
     refs: list[ImageRef] = []
     if repository:
         for tag in tags or [None]:
@@ -220,11 +230,11 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
     for (_, finding), pointer in zip(objects(findings, WHAT, "/findings"), pointers,
                                      strict=True):
         resources = array(finding, "resources", WHAT, pointer)
-        for _, resource in objects(resources, WHAT, f"{pointer}/resources"):
+        for r_index, resource in objects(resources, WHAT, f"{pointer}/resources"):
             # Thousands of findings name the same image: read its identity once.
             raw = _resource_key(resource)
             if raw not in seen:
-                seen[raw] = ecr_identity(resource)
+                seen[raw] = ecr_identity(resource, f"{pointer}/resources/{r_index}")
             found = seen[raw]
             if found is None:
                 continue
@@ -232,7 +242,8 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
             report = reports.get(key)
             if report is None:
                 report = reports[key] = ImageReport(SCANNER, source, identity)
-            adjusted = obj(obj(finding.get("inspectorScoreDetails")).get("adjustedCvss"))
+            adjusted = member(member(finding, "inspectorScoreDetails", WHAT, pointer),
+                              "adjustedCvss", WHAT, f"{pointer}/inspectorScoreDetails")
             report.vulnerabilities += package_records(
                 finding, pointer, source, SCANNER, report.identity, adjusted=adjusted,
                 score=number(finding.get("inspectorScore")))

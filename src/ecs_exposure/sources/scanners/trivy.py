@@ -36,17 +36,20 @@ from ecs_exposure.analysis.vulnerabilities.records import (
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.scanners.common import (
     JsonMemo,
+    Mistyped,
     array,
+    as_object,
     fixed,
     malicious_cwe,
+    member,
     number,
-    obj,
     objects,
     report_reader,
     severity,
     shared,
     shared_ids,
     strings,
+    strings_at,
     text,
 )
 
@@ -67,15 +70,17 @@ def detect(doc: Any) -> bool:
 
 def identity_of(doc: dict[str, Any]) -> ImageIdentity:
     """Digests from RepoDigests, references from RepoTags and ArtifactName."""
-    meta = obj(doc.get("Metadata"))
+    meta = member(doc, "Metadata", WHAT, "")
     digests: set[str] = set()
     refs: list[ImageRef] = []
-    for entry in meta.get("RepoDigests") or []:
-        ref = repository_of(entry) if isinstance(entry, str) else None
+    for entry in strings_at(meta, "RepoDigests", WHAT, "/Metadata"):
+        ref = repository_of(entry)
         if ref is not None and ref.digest:
             digests.add(ref.digest)
             refs.append(ref)
-    for entry in [*(meta.get("RepoTags") or []), doc.get("ArtifactName"), meta.get("Reference")]:
+    named: list[Any] = [*strings_at(meta, "RepoTags", WHAT, "/Metadata"),
+                        doc.get("ArtifactName"), meta.get("Reference")]
+    for entry in named:
         ref = parse_image(entry) if isinstance(entry, str) else None
         if ref is not None:
             refs.append(ref)
@@ -85,18 +90,21 @@ def identity_of(doc: dict[str, Any]) -> ImageIdentity:
     return ImageIdentity(frozenset(digests), tuple(dict.fromkeys(refs)), label)
 
 
-def _vectors(item: dict[str, Any]) -> tuple[CvssVector, ...]:
+def _vectors(item: dict[str, Any], pointer: str) -> tuple[CvssVector, ...]:
     """The record's vectors, memoised by its ``CVSS`` block and ``SeveritySource``."""
-    return _VECTORS(item.get("CVSS"), item.get("SeveritySource"))
+    try:
+        return _VECTORS(item.get("CVSS"), item.get("SeveritySource"))
+    except Mistyped as exc:
+        raise exc.under(pointer) from None
 
 
 def _read_vectors(cvss: Any, severity_source: Any) -> tuple[CvssVector, ...]:
-    by_source = obj(cvss)
+    by_source = as_object(cvss, WHAT, "/CVSS")
     preferred = (text(severity_source) or "").lower()
     order = sorted(by_source, key=lambda s: (s.lower() == "nvd", s.lower() != preferred, s))
     found: list[CvssVector] = []
     for source in order:
-        data = obj(by_source[source])
+        data = member(by_source, source, WHAT, "/CVSS")
         for version in ("V40", "V3", "V2"):
             vector = text(data.get(f"{version}Vector"))
             if vector:
@@ -114,11 +122,11 @@ def _fix_available(fixed_in: str | None, status: str) -> bool | None:
     return False if status in _NO_FIX_STATUS else None
 
 
-def _severity(item: dict[str, Any]) -> str:
+def _severity(item: dict[str, Any], pointer: str) -> str:
     """``Severity``, else the vendor severity of the ``SeveritySource``."""
     level = severity(item.get("Severity"))
     if level == "UNKNOWN":
-        vendor = obj(item.get("VendorSeverity"))
+        vendor = member(item, "VendorSeverity", WHAT, pointer)
         level = severity(vendor.get(text(item.get("SeveritySource")) or "", None))
     return level
 
@@ -132,12 +140,12 @@ def _record(item: dict[str, Any], pointer: str, source: str, image: ImageIdentit
     fixed_in = fixed(get("FixedVersion"))
     if status == "not_affected" and suppressed is None:
         suppressed, vex_state = "Trivy reports the package as not affected", "not_affected"
-    cvss = _vectors(item)
+    cvss = _vectors(item, pointer)
     return Vulnerability(
         id=vuln_id, package=shared(get("PkgName")) or shared(get("PkgID")) or "",
         aliases=aliases, installed_version=shared(get("InstalledVersion")),
         fixed_version=fixed_in, fix_available=_fix_available(fixed_in, status),
-        severity=_severity(item), cvss=cvss, epss=None, kev=False, exploit_available=None,
+        severity=_severity(item, pointer), cvss=cvss, epss=None, kev=False, exploit_available=None,
         malicious=malicious or malicious_cwe(get("CweIDs")), vex_state=vex_state,
         suppressed=suppressed, origins=(Origin(SCANNER, source, pointer),), image=image,
         package_path=shared(get("PkgPath")), score=cvss[0].score if cvss else None,
@@ -152,7 +160,7 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
     identity = identity_of(doc)
     if not identity.references and not identity.digests:
         raise InputError(f"{WHAT}: no ArtifactName, RepoTags or RepoDigests names the image")
-    os_data = obj(obj(doc.get("Metadata")).get("OS"))
+    os_data = member(member(doc, "Metadata", WHAT, ""), "OS", WHAT, "/Metadata")
     family, name = text(os_data.get("Family")), text(os_data.get("Name"))
     eosl = os_data.get("EOSL") if isinstance(os_data.get("EOSL"), bool) else None
     report = ImageReport(SCANNER, source, identity,
@@ -165,7 +173,8 @@ def parse(doc: dict[str, Any], source: str) -> list[ImageReport]:
                 _record(item, f"{base}/Vulnerabilities/{v_index}", source, identity))
         modified = array(result, "ExperimentalModifiedFindings", WHAT, base)
         for m_index, entry in objects(modified, WHAT, f"{base}/ExperimentalModifiedFindings"):
-            finding = obj(entry.get("Finding"))
+            finding = member(entry, "Finding", WHAT,
+                             f"{base}/ExperimentalModifiedFindings/{m_index}")
             if (text(entry.get("Type")) or "vulnerability").lower() != "vulnerability" \
                     or not finding:
                 continue

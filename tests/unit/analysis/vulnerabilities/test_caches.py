@@ -7,6 +7,8 @@ import math
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from ecs_exposure.analysis.vulnerabilities.records import KevEntry, canonical_id
 from ecs_exposure.analysis.vulnerabilities.store import (
     ContainerVulnerabilities,
@@ -17,6 +19,7 @@ from ecs_exposure.analysis.vulnerabilities.store import (
 )
 from ecs_exposure.exposure.vulnerabilities import top_vulnerabilities
 from ecs_exposure.settings import ScanMemo
+from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.scanners import inspector as inspector_parser
 from ecs_exposure.sources.scanners import trivy as trivy_parser
 from ecs_exposure.sources.scanners.common import JsonMemo, number, shared_ids
@@ -69,11 +72,13 @@ def test_trivy_vectors_memoised_equal_uncached() -> None:
         {"CVSS": {"nvd": {"V3Vector": V_NET, "V3Score": 9}}},
         {"CVSS": {"nvd": {"V3Vector": V_NET, "V3Score": 9.0}}},
         {"CVSS": {"nvd": {"V3Vector": V_NET, "V3Score": True}}},
-        {"CVSS": "not an object"},
     ]
     for item in items * 2:
         expected = trivy_parser._read_vectors(item.get("CVSS"), item.get("SeveritySource"))
-        assert trivy_parser._vectors(item) == expected
+        assert trivy_parser._vectors(item, "/Results/0/Vulnerabilities/0") == expected
+    for _ in range(2):  # a mistyped block is an error every time, never a memoised result
+        with pytest.raises(InputError, match="/Results/0/Vulnerabilities/3/CVSS is a string"):
+            trivy_parser._vectors({"CVSS": "not an object"}, "/Results/0/Vulnerabilities/3")
 
 
 def test_inspector_vectors_memoised_equal_uncached() -> None:

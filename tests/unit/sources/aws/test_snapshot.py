@@ -90,6 +90,10 @@ def test_errors_and_incomplete_notes_survive_the_round_trip(tmp_path: Path) -> N
     ({"schema": "ecs-exposure/snapshot@1", "accounts": []}, "accounts must be a JSON object"),
     ({"schema": "ecs-exposure/snapshot@1", "accounts": {"1": {"regions": {"r": 5}}}},
      "region r must be a JSON object"),
+    ({"schema": "ecs-exposure/snapshot@1", "accounts": {}, "errors": 5},
+     "errors must be a JSON array"),
+    ({"schema": "ecs-exposure/snapshot@1", "accounts": {}, "incomplete": [
+        {"resource": "arn:x", "reasons": 7}]}, "incomplete reasons must be a JSON array"),
 ])
 def test_malformed_snapshots_are_errors_naming_the_file(tmp_path: Path, doc: Any,
                                                        message: str) -> None:

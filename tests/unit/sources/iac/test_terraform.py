@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ecs_exposure.analysis.unknown import is_unknown
+from ecs_exposure.sources.iac.terraform import plan_resources
+from ecs_exposure.sources.jsonfile import MAX_DEPTH, InputError
 from support.iac_helpers import finding, line_of, position, scan_paths, traits, write
 
 CONTAINERS = json.dumps([{"name": "web", "image": "nginx:1.27", "privileged": True,
@@ -197,3 +201,51 @@ def test_deeply_nested_hcl_is_refused_not_crashed(tmp_path: Path) -> None:
     _, _, report = scan_paths([deep])
     assert [e.source for e in report.errors] == [str(deep)]
     assert "nested too deeply" in report.errors[0].message
+
+
+def _deep_dict(depth: int) -> Any:
+    value: Any = True
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def test_after_unknown_nested_a_thousand_levels_is_an_error_not_a_recursion_error() -> None:
+    plan = {"resource_changes": [change("aws_ecs_task_definition.x", {"family": "x"},
+                                        _deep_dict(1_000))]}
+    with pytest.raises(InputError, match=f"Terraform values nested more than {MAX_DEPTH} levels "
+                                         "deep at /resource_changes/0/change/after_unknown/a/a"):
+        plan_resources(plan)
+
+
+def test_a_plan_nested_too_deep_fails_that_file_alone(tmp_path: Path) -> None:
+    deep = PLAN | {"resource_changes": [change("aws_ecs_task_definition.x", {"family": "x"},
+                                               "@@")]}
+    bad = write(tmp_path, "deep.json", json.dumps(deep).replace(
+        '"@@"', '{"a": ' * 1_000 + "true" + "}" * 1_000))
+    good = write(tmp_path, "plan.json", json.dumps(PLAN))
+    _, _, report = scan_paths([bad, good])
+    assert [e.source for e in report.errors] == [str(bad)]
+    assert report.errors[0].message == f"JSON nested 1004 levels deep (limit {MAX_DEPTH})"
+    assert report.read == [str(good)]
+
+
+def test_container_definitions_json_nested_too_deep_is_an_error(tmp_path: Path) -> None:
+    containers = json.dumps([{"name": "web", "image": "nginx", "dockerLabels": {"x": "@@"}}])
+    containers = containers.replace('"@@"', "[" * 300 + "]" * 300)
+    plan = PLAN | {"resource_changes": [change("aws_ecs_task_definition.app", {
+        "family": "app", "container_definitions": containers}, {})]}
+    bad = write(tmp_path, "plan.json", json.dumps(plan))
+    _, _, report = scan_paths([bad])
+    assert [(e.source, e.message) for e in report.errors] == [
+        (str(bad), f"JSON nested 303 levels deep (limit {MAX_DEPTH})")]
+
+
+def test_hcl_jsonencode_nested_past_the_limit_is_an_error(tmp_path: Path) -> None:
+    """Deep enough to pass the HCL parser, too deep for the writers downstream."""
+    deep = write(tmp_path, "main.tf", 'resource "aws_ecs_task_definition" "x" {\n'
+                 '  family = "x"\n  container_definitions = jsonencode('
+                 + "[" * 150 + "]" * 150 + ")\n}\n")
+    _, _, report = scan_paths([deep])
+    assert [(e.source, e.message) for e in report.errors] == [
+        (str(deep), f"HCL nested more than {MAX_DEPTH} levels deep")]

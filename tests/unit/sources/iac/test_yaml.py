@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ecs_exposure.sources.iac.yamlload import MAX_NODES, load_yaml
-from ecs_exposure.sources.jsonfile import InputError
+from ecs_exposure.sources.jsonfile import MAX_DEPTH, InputError
 from support.iac_helpers import scan_paths, write
 
 HEADER = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n"
@@ -90,3 +90,31 @@ def test_other_yaml_is_not_claimed(tmp_path: Path) -> None:
     _, _, report = scan_paths(manifests)
     assert not report.read and not report.errors
     assert len(report.skipped) == 3
+
+
+@pytest.mark.parametrize("char,column", [("\x01", 10), ("\x7f", 10), ("\x1b", 10)])
+def test_a_control_character_is_an_error_for_that_file_with_its_position(
+        tmp_path: Path, char: str, column: int) -> None:
+    bad = write(tmp_path, "bad.yaml",
+                HEADER + f'  A:\n    Type: AWS::SNS::Topic\n    P: "x{char}y"\n')
+    good = write(tmp_path, "good.json", '{"family": "ok", "containerDefinitions": []}')
+    _, _, report = scan_paths([tmp_path])
+    assert [(e.source, e.message) for e in report.errors] == [
+        (str(bad), f"invalid YAML at line 5 column {column}: character #x{ord(char):04x} is "
+                   "not allowed in YAML")]
+    assert report.read == [str(good)]
+
+
+def test_nesting_built_by_aliases_is_held_to_the_limit() -> None:
+    """Each anchor nests the previous one: shallow YAML, a value 140 levels deep."""
+    chain = ["a0: &a0 [1]"] + [f"a{i}: &a{i} [*a{i - 1}]" for i in range(1, 140)]
+    with pytest.raises(InputError, match=f"YAML nested more than {MAX_DEPTH} levels deep"):
+        load_yaml("\n".join(chain).encode())
+    load_yaml("\n".join(chain[:100]).encode())             # 100 levels are fine
+
+
+def test_short_form_tags_count_as_levels() -> None:
+    """``!If [c, !If …]`` is a list in YAML but an object holding a list once expanded."""
+    text = "x: " + "!If [c, " * 80 + "1" + "]" * 80 + "\n"
+    with pytest.raises(InputError, match="short-form tags expanded"):
+        load_yaml(text.encode())

@@ -268,3 +268,90 @@ def test_unknown_fields_and_wrong_scalar_types_are_ignored() -> None:
     [record] = report.vulnerabilities
     assert record.severity == "HIGH"           # a mistyped Severity falls back to VendorSeverity
     assert record.fixed_version is None
+
+
+def _set(doc: dict[str, Any], pointer: str, value: Any) -> dict[str, Any]:
+    """``doc`` with the member at ``pointer`` (``/`` separated, list indexes as digits) set."""
+    *parents, last = pointer.strip("/").split("/")
+    node: Any = doc
+    for token in parents:
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    node[int(last) if isinstance(node, list) else last] = value
+    return doc
+
+
+_ENHANCED = inspector_finding()
+_CDX = cyclonedx("pkg:docker/web@1", [cdx_vuln("CVE-1", "pkg:npm/a@1", state="not_affected")],
+                 properties=[{"name": "aquasecurity:trivy:RepoTag", "value": "web:1"}],
+                 components=[{"bom-ref": "pkg:npm/a@1", "name": "a", "version": "1"}])
+_CDX["vulnerabilities"][0]["affects"][0]["versions"] = [{"version": "2", "status": "unaffected"}]
+
+
+_MISTYPED: list[tuple[dict[str, Any], str, Any, str]] = [
+    # each of these crashed the whole scan with a TypeError
+    (trivy("nginx", []), "/Metadata/RepoDigests", True,
+     "Trivy report: /Metadata/RepoDigests is a boolean, expected a list"),
+    (trivy("nginx", []), "/Metadata/RepoTags", 5, "/Metadata/RepoTags is a number"),
+    (grype("web:1", []), "/source/target/repoDigests", True,
+     "Grype report: /source/target/repoDigests is a boolean, expected a list"),
+    (grype("web:1", []), "/source/target/tags", 1, "/source/target/tags is a number"),
+    (ecr_scan(enhanced=[inspector_finding()]), "/imageScanFindings/enhancedFindings/0/resources",
+     True, "/imageScanFindings/enhancedFindings/0/resources is a boolean, expected a list"),
+    # and these were read as if the value were absent, silently
+    (trivy("nginx", []), "/Metadata/RepoDigests", ["web@" + DIGEST_A, 7],
+     "/Metadata/RepoDigests/1 is a number, expected a string"),
+    (trivy("nginx", []), "/Metadata", "x", "/Metadata is a string, expected an object"),
+    (trivy("nginx", [trivy_vuln()]), "/Results/0/Vulnerabilities/0/CVSS/nvd", "x",
+     "/Results/0/Vulnerabilities/0/CVSS/nvd is a string, expected an object"),
+    (trivy("nginx", [trivy_vuln(severity="")]),
+     "/Results/0/Vulnerabilities/0/VendorSeverity", [3],
+     "/Results/0/Vulnerabilities/0/VendorSeverity is a list"),
+    (grype("web:1", [grype_match()]), "/matches/0/vulnerability/cvss/0", "x",
+     "/matches/0/vulnerability/cvss/0 is a string"),
+    (grype("web:1", [grype_match()]), "/matches/0/vulnerability/fix/versions", "1.0",
+     "/matches/0/vulnerability/fix/versions is a string"),
+    (grype("web:1", [grype_match(kev=True)]), "/matches/0/vulnerability/knownExploited", True,
+     "/matches/0/vulnerability/knownExploited is a boolean"),
+    (grype("web:1", [grype_match()]), "/matches/0/artifact/locations", {"path": "/x"},
+     "/matches/0/artifact/locations is an object"),
+    (grype("web:1", [grype_match()]), "/matches/0/relatedVulnerabilities", ["CVE-1"],
+     "/matches/0/relatedVulnerabilities/0 is a string"),
+    (inspector(inspector_finding()), "/findings/0/epss", 0.5, "/findings/0/epss is a number"),
+    (inspector(inspector_finding()),
+     "/findings/0/resources/0/details/awsEcrContainerImage/imageTags", True,
+     "/findings/0/resources/0/details/awsEcrContainerImage/imageTags is a boolean"),
+    (inspector(inspector_finding()), "/findings/0/packageVulnerabilityDetails/cvss/0", 1,
+     "/findings/0/packageVulnerabilityDetails/cvss/0 is a number"),
+    (inspector(inspector_finding()), "/findings/0/inspectorScoreDetails", [],
+     "/findings/0/inspectorScoreDetails is a list"),
+    (ecr_scan(basic=[]), "/imageId", "sha256:x", "/imageId is a string"),
+    (_CDX, "/metadata/component/properties", True, "/metadata/component/properties is a boolean"),
+    (_CDX, "/components/0/components", 5, "/components/0/components is a number"),
+    (_CDX, "/vulnerabilities/0/affects/0/versions/0", "2",
+     "/vulnerabilities/0/affects/0/versions/0 is a string"),
+    (_CDX, "/vulnerabilities/0/ratings/0/source", "nvd",
+     "/vulnerabilities/0/ratings/0/source is a string"),
+    (_CDX, "/vulnerabilities/0/analysis", "not_affected",
+     "/vulnerabilities/0/analysis is a string"),
+]
+
+
+@pytest.mark.parametrize("doc,pointer,value,message", _MISTYPED,
+                         ids=[f"{case[1]}={case[2]!r}" for case in _MISTYPED])
+def test_a_mistyped_field_is_an_error_for_its_report_never_a_crash(
+        doc: dict[str, Any], pointer: str, value: Any, message: str) -> None:
+    bad = _set(json.loads(json.dumps(doc)), pointer, value)
+    with pytest.raises(InputError, match=message.replace("[", r"\[")):
+        add_document(Inventory(), bad, "bad.json")
+    assert reports(doc)                                # the unmutated report reads fine
+
+
+def test_trivy_repo_digests_true_fails_its_file_alone(tmp_path: Path) -> None:
+    (tmp_path / "good.json").write_text(json.dumps(trivy("nginx:1.27", [trivy_vuln()])))
+    bad = trivy("nginx:1.27", [])
+    bad["Metadata"]["RepoDigests"] = True
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    report = load_paths([tmp_path], Inventory())
+    assert [Path(s).name for s in report.read] == ["good.json"]
+    assert [(Path(e.source).name, e.message) for e in report.errors] == [
+        ("bad.json", "Trivy report: /Metadata/RepoDigests is a boolean, expected a list")]
