@@ -66,6 +66,15 @@ def _missing_for(inventory: Inventory, refs: list[str], keys: list[str]) -> list
     return missing
 
 
+def _unknown_for(inventory: Inventory, refs: list[str], keys: list[str]) -> list[str]:
+    """What a subject runs but the inputs could not tell: each task definition a service
+    runs that is not in the inputs (only a newer revision exported, or a live describe that
+    failed). Its containers, roles and secrets are unknown, which is never safe."""
+    return [f"task definition {last_segment(r)} is not in the inputs (its containers, roles "
+            "and secrets could not be checked)"
+            for r in refs if inventory.resolve_task_definition(r) is None]
+
+
 def unique(traits: list[Trait]) -> list[Trait]:
     """Drop repeats: two revisions of one service running the same image report the same
     repository weakness once, not twice."""
@@ -110,7 +119,8 @@ def _evaluate_services(
                                   (str(service.get("serviceName") or ""), key))
         subject = Subject("AwsEcsService", key, str(service.get("serviceName") or
                                                      last_segment(key)),
-                          cluster_name, tuple(keys), tuple(_missing_for(inventory, refs, keys)))
+                          cluster_name, tuple(keys), tuple(_missing_for(inventory, refs, keys)),
+                          unknown=tuple(_unknown_for(inventory, refs, keys)))
         evaluated.append((subject, traits))
     return evaluated
 

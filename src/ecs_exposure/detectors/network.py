@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ecs_exposure.analysis.arn import elb_name, parse_arn
+from ecs_exposure.analysis.arn import elb_name, last_segment, parse_arn
 from ecs_exposure.analysis.unknown import describe, is_unknown
 from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
@@ -286,8 +286,12 @@ def _subnet_route(ctx: Context, subnet_id: str) -> tuple[str | None, bool]:
 
 
 def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
-                 ports: set[tuple[int, str]]) -> None:
-    """Public IP + open security group on a listening port + internet gateway route."""
+                 ports: set[tuple[int, str]], ports_unknown: str | None = None) -> None:
+    """Public IP + open security group on a listening port + internet gateway route.
+
+    ``ports_unknown`` names why the listening ports cannot be known (a task definition the
+    service runs is not in the inputs): then any open port may be listening, and the path is
+    potential."""
     setting = awsvpc.get("assignPublicIp")
     if is_unknown(setting):
         missing = f"assignPublicIp ({describe(setting)})"
@@ -313,7 +317,8 @@ def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
             state.note_missing(f"security group {group_id}")
             continue
         for rule in _open_group_traits(ctx, state, group, "service"):
-            if rule.all_ports or any(rule.covers(p, proto) for p, proto in ports):
+            if rule.all_ports or ports_unknown or any(rule.covers(p, proto)
+                                                      for p, proto in ports):
                 matching.append(rule)
     gateway, route_known = None, False
     unknown_route = False
@@ -339,7 +344,9 @@ def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
         steps.append(f"public IP in subnet {subnet} (0.0.0.0/0 → {gateway})")
     else:
         steps.append("public IP (subnet routes not supplied)")
-    if matching and gateway and not is_unknown(setting) and \
+    if ports_unknown and matching:
+        state.note_missing(ports_unknown)
+    if matching and gateway and not is_unknown(setting) and not ports_unknown and \
             not all(rule.assumed for rule in matching):
         state.paths.append((pointer, tuple(steps)))
     else:
@@ -457,9 +464,11 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
 def reachability(ctx: Context) -> Iterator[Trait]:
     """All three traits come from one walk of the service's network configuration."""
     state = _Assessment()
-    keys = tuple(k for k in (ctx.inventory.resolve_task_definition(r)
-                             for r in ctx.inventory.service_task_definition_refs(ctx.resource))
-                 if k)
+    refs = ctx.inventory.service_task_definition_refs(ctx.resource)
+    keys = tuple(k for k in (ctx.inventory.resolve_task_definition(r) for r in refs) if k)
+    unread = [last_segment(r) for r in refs if ctx.inventory.resolve_task_definition(r) is None]
+    ports_unknown = (f"listening ports (task definition {', '.join(unread)} not in the inputs)"
+                     if unread else None)
     ports: set[tuple[int, str]] | None = ctx.memo.get(("network.ports", keys))
     if ports is None:
         ports = ctx.memo[("network.ports", keys)] = listening_ports(
@@ -473,7 +482,7 @@ def reachability(ctx: Context) -> Iterator[Trait]:
                                 .get("awsvpcConfiguration"))))
     for pointer, awsvpc in configs:
         if awsvpc:
-            _direct_path(ctx, state, awsvpc, pointer, ports)
+            _direct_path(ctx, state, awsvpc, pointer, ports, ports_unknown)
             for group_id in as_list(awsvpc.get("securityGroups")):
                 group = ctx.inventory.security_groups.get(group_id) \
                     if isinstance(group_id, str) else None
