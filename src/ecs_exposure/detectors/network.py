@@ -404,13 +404,17 @@ def _load_balancer_path(ctx: Context, state: _Assessment, pointer: str, entry: J
             )))
             continue
         scheme = lb.get("Scheme")
-        if is_unknown(scheme):
+        unreadable = not is_unknown(scheme) and scheme not in ("internet-facing", "internal")
+        if is_unknown(scheme) or unreadable:
+            # A scheme that is absent or garbled is unknown: assume internet-facing.
+            what = describe(scheme) if is_unknown(scheme) else (
+                "not in the answer" if scheme is None else f"unreadable: {scheme!r}")
             state.note_missing(f"scheme of load balancer {lb.get('LoadBalancerName')} "
-                               f"({describe(scheme)})")
+                               f"({what})")
         elif scheme != "internet-facing":
             continue
         _internet_facing_path(ctx, state, pointer, lb, group, entry,
-                              confirmed=not is_unknown(scheme))
+                              confirmed=scheme == "internet-facing")
 
 
 def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Json,
@@ -421,6 +425,13 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
                                       str(group.get("TargetGroupArn")))
     listener_ports = {(item.get("Port"), str(item.get("Protocol", "")).upper())
                       for item in listeners}
+    garbled = sorted(str(item.get("ListenerArn")) for item in listeners
+                     if not is_unknown(item.get("Port"))
+                     and not (isinstance(item.get("Port"), int) and 0 < item["Port"] < 65536))
+    for listener_arn in garbled:
+        # A port that is absent or garbled may be any port: every open rule covers it.
+        state.note_missing(f"port of listener {last_segment(listener_arn)} of load balancer "
+                           f"{lb_name} (not in the answer or unreadable)")
     if not listeners and "listeners" not in ctx.inventory.supplied:
         state.note_missing(f"listeners of load balancer {lb_name}")
     groups = [g for g in as_list(lb.get("SecurityGroups")) if isinstance(g, str)]
@@ -436,7 +447,8 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
                 continue
             for rule in _open_group_traits(ctx, state, sg, f"load balancer {lb_name}"):
                 covered = [f"{proto}:{port}" for port, proto in listener_ports
-                           if is_unknown(port) or (isinstance(port, int) and rule.covers(port))]
+                           if is_unknown(port) or not isinstance(port, int)
+                           or rule.covers(port)]
                 if covered or rule.all_ports or not listener_ports:
                     open_ports.append(f"{group_id} {rule.describe()}")
                     assumed_only = assumed_only and rule.assumed
@@ -454,7 +466,7 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
         f"target group {group.get('TargetGroupName')} → container "
         f"{entry.get('containerName', '?')}:{entry.get('containerPort', '?')}",
     )
-    if open_ports and listeners and confirmed and not assumed_only:
+    if open_ports and listeners and confirmed and not assumed_only and not garbled:
         state.paths.append((pointer, steps))
     else:
         state.potential_paths.append((pointer, steps))

@@ -3,9 +3,12 @@ the finding and assessed on the unsafe side (issue 20, item 2)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ecs_exposure.detectors.network import REACHABLE
-from ecs_exposure.model import Level, Severity
+from ecs_exposure.model import Level, ScanResult, Severity
 from support.builders import (
+    ACCOUNT,
     container,
     network,
     scan_docs,
@@ -48,3 +51,54 @@ def test_known_revision_keeps_its_own_assessment() -> None:
                        {"services": [service()]},
                        {"SecurityGroups": [security_group("sg-1")]}, *network())
     assert result.findings == ()
+
+
+LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/pub/1"
+TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/tg/1"
+ADMIN_IAM = {"RoleDetailList": [{
+    "RoleName": "task", "Arn": f"arn:aws:iam::{ACCOUNT}:role/task",
+    "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]}],
+    "Policies": []}
+
+
+def _behind_alb(lb: dict[str, Any], listener: dict[str, Any]) -> ScanResult:
+    """A privileged admin service in a private subnet behind an ALB open on 443."""
+    return scan_docs(
+        {"taskDefinition": task_definition(taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/task",
+                                           containers=[container(privileged=True)])},
+        {"services": [service(subnets=("subnet-priv",), loadBalancers=[
+            {"targetGroupArn": TG_ARN, "containerName": "app", "containerPort": 80}])]},
+        {"SecurityGroups": [security_group("sg-1"), security_group("sg-alb", tcp(443))]},
+        *network(), ADMIN_IAM,
+        {"LoadBalancers": [{"LoadBalancerArn": LB_ARN, "LoadBalancerName": "pub",
+                            "Type": "application", "SecurityGroups": ["sg-alb"], **lb}]},
+        {"TargetGroups": [{"TargetGroupArn": TG_ARN, "TargetGroupName": "tg",
+                           "LoadBalancerArns": [LB_ARN]}]},
+        {"Listeners": [{"ListenerArn": LB_ARN.replace("loadbalancer", "listener") + "/l1",
+                        "LoadBalancerArn": LB_ARN, "Protocol": "HTTPS",
+                        "DefaultActions": [{"Type": "forward", "TargetGroupArn": TG_ARN}],
+                        **listener}]})
+
+
+def test_load_balancer_behind_alb_is_reachable_when_everything_is_readable() -> None:
+    finding = _behind_alb({"Scheme": "internet-facing"}, {"Port": 443}).findings[0]
+    assert finding.reachability == "internet"
+
+
+def test_load_balancer_without_a_scheme_is_assumed_internet_facing() -> None:
+    for lb in ({}, {"Scheme": None}, {"Scheme": 7}, {"Scheme": "garbled"}):
+        finding = _behind_alb(lb, {"Port": 443}).findings[0]
+        assert finding.reachability == "potential", lb
+        assert finding.severity is Severity.HIGH, lb
+        reach = next(t for t in finding.traits if t.id == REACHABLE.id)
+        assert any(m.startswith("scheme of load balancer pub") for m in reach.missing), lb
+
+
+def test_listener_without_a_port_may_listen_on_any_open_port() -> None:
+    for listener in ({}, {"Port": None}, {"Port": "443"}):
+        finding = _behind_alb({"Scheme": "internet-facing"}, listener).findings[0]
+        assert finding.reachability == "potential", listener
+        assert finding.severity is Severity.HIGH, listener
+        reach = next(t for t in finding.traits if t.id == REACHABLE.id)
+        assert "port of listener l1 of load balancer pub (not in the answer or unreadable)" \
+            in reach.missing, listener
