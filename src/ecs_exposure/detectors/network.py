@@ -270,19 +270,23 @@ def _open_group_traits(ctx: Context, state: _Assessment, group: Json, role: str)
 def _subnet_route(ctx: Context, subnet_id: str) -> tuple[str | None, bool]:
     """``(internet gateway id, known)`` for a subnet's default route."""
     table = ctx.inventory.route_table_for_subnet(subnet_id)
-    if table is None:
+    if table is None or ctx.inventory.unreadable_route(subnet_id):
         return None, False
+    garbled = not isinstance(table.get("Routes"), list)
     for route in as_list(table.get("Routes")):
-        if not isinstance(route, dict) or route.get("State") == "blackhole":
+        if not isinstance(route, dict):
+            garbled = True  # an unreadable route may be the default route
+            continue
+        if route.get("State") == "blackhole":
             continue
         if route.get("DestinationCidrBlock") == "0.0.0.0/0" or \
                 route.get("DestinationIpv6CidrBlock") == "::/0":
             gateway = route.get("GatewayId")
-            if is_unknown(gateway):
+            if is_unknown(gateway) or (gateway is not None and not isinstance(gateway, str)):
                 return None, False  # a gateway only AWS knows may be an internet gateway
             if isinstance(gateway, str) and gateway.startswith("igw-"):
                 return gateway, True
-    return None, True
+    return None, not garbled
 
 
 def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
@@ -330,7 +334,9 @@ def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
             break
         if not known:
             unknown_route = True
-            state.note_missing(f"route table of subnet {subnet_id}")
+            why = ctx.inventory.unreadable_route(str(subnet_id))
+            state.note_missing(f"route table of subnet {subnet_id}" + (f" ({why})" if why
+                                                                        else ""))
     if not (matching or unknown_groups) or not (route_known or unknown_route):
         return
     steps = ["internet"]

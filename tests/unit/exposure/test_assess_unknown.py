@@ -3,10 +3,17 @@ the finding and assessed on the unsafe side (issue 20, item 2)."""
 
 from __future__ import annotations
 
+import json
+import shutil
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 from ecs_exposure.detectors.network import REACHABLE
-from ecs_exposure.model import Level, ScanResult, Severity
+from ecs_exposure.model import Finding, Level, ScanResult, Severity
+from ecs_exposure.pipeline import scan_inventory
+from ecs_exposure.sources.load import demo_paths, load_inputs
 from support.builders import (
     ACCOUNT,
     container,
@@ -17,6 +24,7 @@ from support.builders import (
     task_definition,
     tcp,
 )
+from support.report_inputs import DEMO_SETTINGS
 
 
 def test_service_running_a_revision_not_in_the_inputs_gets_a_finding() -> None:
@@ -102,3 +110,48 @@ def test_listener_without_a_port_may_listen_on_any_open_port() -> None:
         reach = next(t for t in finding.traits if t.id == REACHABLE.id)
         assert "port of listener l1 of load balancer pub (not in the answer or unreadable)" \
             in reach.missing, listener
+
+
+def _garbled_demo(tmp_path: Path, folder: str, name: str,
+                  garble: Callable[[Any], None]) -> dict[str, Finding]:
+    """The demo estate with one of its files garbled by ``garble``, scanned."""
+    with ExitStack() as stack:
+        for path in demo_paths(stack):
+            shutil.copytree(path, tmp_path / path.name)
+    target = tmp_path / folder / name
+    doc = json.loads(target.read_text())
+    garble(doc)
+    target.write_text(json.dumps(doc))
+    inventory, _ = load_inputs(sorted(p for p in tmp_path.iterdir() if p.is_dir()))
+    return {f.name: f for f in scan_inventory(inventory, DEMO_SETTINGS).findings}
+
+
+def test_route_table_without_a_usable_id_leaves_its_subnets_unknown(tmp_path: Path) -> None:
+    # legacy-admin's only path is its public IP in a subnet of the public route table.
+    def garble(doc: Any) -> None:
+        for table in doc["RouteTables"]:
+            if table["RouteTableId"] == "rtb-0demopublic000001":
+                table["RouteTableId"] = 12345
+    clean = _garbled_demo(tmp_path / "clean", "ec2", "describe-route-tables.json",
+                          lambda doc: None)
+    garbled = _garbled_demo(tmp_path / "garbled", "ec2", "describe-route-tables.json", garble)
+    for name, finding in clean.items():
+        assert garbled[name].severity >= finding.severity, name
+    admin = garbled["legacy-admin"]
+    assert (clean["legacy-admin"].reachability, admin.reachability) == ("internet", "potential")
+    reach = next(t for t in admin.traits if t.id == REACHABLE.id)
+    assert any(m.startswith("route table of subnet subnet-0demopub") and "12345" in m
+               for m in reach.missing)
+
+
+def test_unreadable_default_route_is_unknown() -> None:
+    for routes in ([{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": 7}], ["garbled"], None):
+        docs = network()
+        docs[1]["RouteTables"][0]["Routes"] = routes
+        finding = scan_docs({"taskDefinition": task_definition()},
+                            {"services": [service(public_ip=True)]},
+                            {"SecurityGroups": [security_group("sg-1", tcp(80))]},
+                            *docs).findings[0]
+        assert finding.reachability == "potential", routes
+        assert "route table of subnet subnet-pub" in next(
+            t for t in finding.traits if t.id == REACHABLE.id).missing
