@@ -23,7 +23,7 @@ import orjson
 from ecs_exposure.analysis.arn import last_segment, parse_arn
 from ecs_exposure.analysis.images.context import ImageContext
 from ecs_exposure.analysis.images.reference import parse_image
-from ecs_exposure.analysis.shapes import as_list
+from ecs_exposure.analysis.shapes import as_dict, as_list
 from ecs_exposure.analysis.vulnerabilities.records import ImageReport
 from ecs_exposure.analysis.vulnerabilities.store import VulnerabilityStore
 from ecs_exposure.model import Json, SourceError
@@ -75,6 +75,9 @@ class Inventory:
     _td_by_family_revision: dict[str, str] = field(default_factory=dict)
     _td_latest_by_family: dict[str, tuple[int, str]] = field(default_factory=dict)
     _roles_by_name: dict[str, str] = field(default_factory=dict)
+    unreadable_roles: dict[str, str] = field(default_factory=dict)
+    """Role name (``*`` when it has none either) → why an IAM export entry for it could not
+    be read (no usable ``Arn``): a role it may be has unknown permissions."""
     _route_table_by_subnet: dict[str, str] = field(default_factory=dict)
     _main_route_table_by_vpc: dict[str, str] = field(default_factory=dict)
     _unreadable_routes: dict[str, str] = field(default_factory=dict)
@@ -233,6 +236,11 @@ class Inventory:
                 self._origin(role["Arn"], source, f"{prefix}/RoleDetailList/{index}")
                 if isinstance(role.get("RoleName"), str):
                     self._roles_by_name[role["RoleName"]] = role["Arn"]
+            else:
+                name = as_dict(role).get("RoleName")
+                self.unreadable_roles.setdefault(
+                    name if isinstance(name, str) else "*",
+                    f"its entry at {source}#{prefix}/RoleDetailList/{index} has no usable Arn")
         for index, policy in enumerate(as_list(doc.get("Policies"))):
             if isinstance(policy, dict) and isinstance(policy.get("Arn"), str):
                 self.managed_policies[policy["Arn"]] = policy

@@ -155,3 +155,38 @@ def test_unreadable_default_route_is_unknown() -> None:
         assert finding.reachability == "potential", routes
         assert "route table of subnet subnet-pub" in next(
             t for t in finding.traits if t.id == REACHABLE.id).missing
+
+
+def _with_role(role: dict[str, Any]) -> ScanResult:
+    """An internal service whose only weakness would be its task role."""
+    return scan_docs(
+        {"taskDefinition": task_definition(taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/task")},
+        {"services": [service()]}, {"SecurityGroups": [security_group("sg-1")]}, *network(),
+        {"RoleDetailList": [{"RoleName": "task", "Arn": f"arn:aws:iam::{ACCOUNT}:role/task",
+                             **role}], "Policies": [
+            {"Arn": f"arn:aws:iam::{ACCOUNT}:policy/team", "PolicyName": "team",
+             "DefaultVersionId": "v1", "PolicyVersionList": [
+                 {"VersionId": "v1", "IsDefaultVersion": True, "Document": "{garbled"}]}]})
+
+
+def test_role_readable_and_harmless_gives_no_finding() -> None:
+    assert _with_role({"RolePolicyList": [{"PolicyName": "logs", "PolicyDocument": {
+        "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents",
+                       "Resource": "*"}]}}]}).findings == ()
+
+
+def test_role_whose_policy_does_not_parse_has_unknown_permissions() -> None:
+    for role in ({"RolePolicyList": [{"PolicyName": "p", "PolicyDocument": "%7Bgarbled"}]},
+                 {"AttachedManagedPolicies": [
+                     {"PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/team"}]}):
+        finding = _with_role(role).findings[0]
+        assert finding.impact is Level.HIGH, role
+        assert any("of IAM role task does not parse" in m for m in finding.missing), role
+        assert "unknown and assumed the worst" in finding.why
+
+
+def test_role_with_a_null_arn_has_unknown_permissions() -> None:
+    finding = _with_role({"Arn": None, "AttachedManagedPolicies": [
+        {"PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]}).findings[0]
+    assert finding.impact is Level.HIGH
+    assert any(m.startswith("IAM role task could not be read") for m in finding.missing)
