@@ -31,6 +31,11 @@ R = TypeVar("R")
 PER_REGION_WORKERS = 4
 """Calls in flight at once inside one account+region (task definitions, IAM roles): one
 region with a thousand task definitions should not take a thousand round trips in a row."""
+MAX_PAGES = 1000
+"""Pages one listing may take (100,000 services of one cluster at ECS's 100 a page): a server
+that keeps answering with new page tokens must not keep the collection going forever."""
+PAGE_TOKENS = ("nextToken", "NextToken", "NextMarker", "Marker")
+"""Where the services we list put the token of the next page."""
 Progress = Callable[[str, str, str], None]
 """``(account, region, status)``: what a worker is doing now (``region`` is ``global`` for
 account-wide work such as IAM)."""
@@ -57,6 +62,25 @@ def count(number: int, noun: str) -> str:
 def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     """``items`` in batches of at most ``size`` (API limits on ids per call)."""
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class UnreadableAnswer(Exception):
+    """An answer that does not account for what was asked (ids left out, a body that did not
+    parse), or a listing that does not end: recorded like a failed call, never read as
+    "nothing there"."""
+
+
+def unaccounted(requested: Iterable[str], items: Any, key: str,
+                failures: Any) -> dict[str, str]:
+    """Requested ids a ``Describe*`` answer does not account for, each with why: listed under
+    ``failures`` (with AWS's reason) or simply absent from the answer."""
+    answered = {str(item.get(key)) for item in items if isinstance(item, dict)} \
+        if isinstance(items, list) else set()
+    failed = {str(f.get("arn")): str(f.get("reason") or "no reason given")
+              for f in failures if isinstance(f, dict)} if isinstance(failures, list) else {}
+    return {ident: (f"listed under failures: {failed[ident]}" if ident in failed
+                    else "absent from the answer")
+            for ident in requested if ident not in answered}
 
 
 def error_code(exc: Exception) -> str:
@@ -159,6 +183,21 @@ class Api:
         for resource, what in scopes:
             self.sink.scope(resource, f"{what} could not be read ({action}: {code})")
 
+    def unaccounted_for(self, service: str, operation: str, missing: dict[str, str],
+                        depends: Callable[[str], Iterable[str]] = lambda _: (),
+                        what: str | None = None) -> None:
+        """Record ids an answer left out: one error for the call naming them, and each id's
+        dependencies failed (``depends``) or, with ``what``, the id itself marked incomplete
+        (a service that is not in the answer has nothing else to attach the reason to)."""
+        if not missing:
+            return
+        shown = "; ".join(f"{ident} ({why})" for ident, why in list(missing.items())[:10])
+        more = f"; and {len(missing) - 10} more" if len(missing) > 10 else ""
+        self._failed(service, operation, UnreadableAnswer(
+            f"the answer does not account for {count(len(missing), 'requested id')}: "
+            f"{shown}{more}"), [d for ident in missing for d in depends(ident)],
+            [(ident, what) for ident in missing] if what else [])
+
     def call(self, service: str, operation: str, depends: Iterable[str] = (),
              scopes: Iterable[tuple[str, str]] = (), quiet: tuple[str, ...] = (),
              **params: Any) -> Json | None:
@@ -186,11 +225,21 @@ class Api:
               scopes: Iterable[tuple[str, str]] = (), **params: Any) -> list[Any] | None:
         """Every item under ``key`` across all pages; ``None`` when any page failed."""
         items: list[Any] = []
+        tokens: set[str] = set()
         try:
             paginator = self._client(service).get_paginator(xform_name(operation))
-            for page in paginator.paginate(**params):
+            for number, page in enumerate(paginator.paginate(**params), 1):
                 items.extend(plain(page.get(key, [])))
-        except (ClientError, BotoCoreError) as exc:
+                token = next((str(page[k]) for k in PAGE_TOKENS if page.get(k)), None)
+                if token is not None and token in tokens:
+                    raise UnreadableAnswer(f"page {number} repeats an earlier page token; "
+                                           "the listing was stopped")
+                if token is not None and number >= MAX_PAGES:
+                    raise UnreadableAnswer(f"the listing did not end after {MAX_PAGES} pages "
+                                           "and was stopped")
+                if token is not None:
+                    tokens.add(token)
+        except (ClientError, BotoCoreError, UnreadableAnswer) as exc:
             self._failed(service, operation, exc, depends, scopes)
             return None
         return items
