@@ -12,7 +12,7 @@ import pytest
 
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
-from ecs_exposure.sources.aws import api
+from ecs_exposure.sources.aws import paging
 from ecs_exposure.sources.aws.collector import collect
 from ecs_exposure.sources.aws.options import CollectOptions
 from ecs_exposure.sources.aws.snapshot import load_snapshot
@@ -102,7 +102,7 @@ def test_an_empty_task_definition_answer_is_an_error_and_the_service_is_assessed
 def test_a_listing_that_never_ends_is_stopped_and_reported(
         aws_estate: Estate, aws_env: dict[str, str], aws_faults: Faults,
         monkeypatch: pytest.MonkeyPatch, tokens: str) -> None:
-    monkeypatch.setattr(api, "MAX_PAGES", 5)
+    monkeypatch.setattr(paging, "MAX_PAGES", 5)
     issued = iter(range(10**6))
     cycle = 10**6 if tokens == "new every time" else 2      # A, B, A, B… escapes botocore
 

@@ -24,6 +24,7 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_exposure.model import Json, SourceError
+from ecs_exposure.sources.aws.paging import UnreadableAnswer, bounded
 from ecs_exposure.sources.aws.session import ClientFactory
 
 T = TypeVar("T")
@@ -31,11 +32,6 @@ R = TypeVar("R")
 PER_REGION_WORKERS = 4
 """Calls in flight at once inside one account+region (task definitions, IAM roles): one
 region with a thousand task definitions should not take a thousand round trips in a row."""
-MAX_PAGES = 1000
-"""Pages one listing may take (100,000 services of one cluster at ECS's 100 a page): a server
-that keeps answering with new page tokens must not keep the collection going forever."""
-PAGE_TOKENS = ("nextToken", "NextToken", "NextMarker", "Marker")
-"""Where the services we list put the token of the next page."""
 Progress = Callable[[str, str, str], None]
 """``(account, region, status)``: what a worker is doing now (``region`` is ``global`` for
 account-wide work such as IAM)."""
@@ -62,12 +58,6 @@ def count(number: int, noun: str) -> str:
 def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     """``items`` in batches of at most ``size`` (API limits on ids per call)."""
     return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-class UnreadableAnswer(Exception):
-    """An answer that does not account for what was asked (ids left out, a body that did not
-    parse), or a listing that does not end: recorded like a failed call, never read as
-    "nothing there"."""
 
 
 def unaccounted(requested: Iterable[str], items: Any, key: str,
@@ -225,20 +215,10 @@ class Api:
               scopes: Iterable[tuple[str, str]] = (), **params: Any) -> list[Any] | None:
         """Every item under ``key`` across all pages; ``None`` when any page failed."""
         items: list[Any] = []
-        tokens: set[str] = set()
         try:
             paginator = self._client(service).get_paginator(xform_name(operation))
-            for number, page in enumerate(paginator.paginate(**params), 1):
+            for page in bounded(paginator.paginate(**params)):
                 items.extend(plain(page.get(key, [])))
-                token = next((str(page[k]) for k in PAGE_TOKENS if page.get(k)), None)
-                if token is not None and token in tokens:
-                    raise UnreadableAnswer(f"page {number} repeats an earlier page token; "
-                                           "the listing was stopped")
-                if token is not None and number >= MAX_PAGES:
-                    raise UnreadableAnswer(f"the listing did not end after {MAX_PAGES} pages "
-                                           "and was stopped")
-                if token is not None:
-                    tokens.add(token)
         except (ClientError, BotoCoreError, UnreadableAnswer) as exc:
             self._failed(service, operation, exc, depends, scopes)
             return None
