@@ -398,6 +398,15 @@ def _load_balancer_path(ctx: Context, state: _Assessment, pointer: str, entry: J
             "internet", f"load balancer of target group {elb_name(tg_arn)} "
             "(not supplied; assumed internet-facing)")))
         return
+    if not isinstance(group.get("LoadBalancerArns"), list):
+        # ECS only registers targets of a group attached to a load balancer: which one is
+        # unknown, so it may be internet-facing.
+        name = group.get("TargetGroupName")
+        state.note_missing(f"load balancer of target group {name} (not in the answer)")
+        state.potential_paths.append((pointer, (
+            "internet", f"load balancer of target group {name} (unreadable; assumed "
+            "internet-facing)")))
+        return
     for lb_arn in as_list(group.get("LoadBalancerArns")):
         lb = ctx.inventory.load_balancers.get(lb_arn)
         if lb is None:

@@ -69,7 +69,8 @@ ADMIN_IAM = {"RoleDetailList": [{
     "Policies": []}
 
 
-def _behind_alb(lb: dict[str, Any], listener: dict[str, Any]) -> ScanResult:
+def _behind_alb(lb: dict[str, Any], listener: dict[str, Any],
+                target_group: dict[str, Any] | None = None) -> ScanResult:
     """A privileged admin service in a private subnet behind an ALB open on 443."""
     return scan_docs(
         {"taskDefinition": task_definition(taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/task",
@@ -81,7 +82,7 @@ def _behind_alb(lb: dict[str, Any], listener: dict[str, Any]) -> ScanResult:
         {"LoadBalancers": [{"LoadBalancerArn": LB_ARN, "LoadBalancerName": "pub",
                             "Type": "application", "SecurityGroups": ["sg-alb"], **lb}]},
         {"TargetGroups": [{"TargetGroupArn": TG_ARN, "TargetGroupName": "tg",
-                           "LoadBalancerArns": [LB_ARN]}]},
+                           "LoadBalancerArns": [LB_ARN], **(target_group or {})}]},
         {"Listeners": [{"ListenerArn": LB_ARN.replace("loadbalancer", "listener") + "/l1",
                         "LoadBalancerArn": LB_ARN, "Protocol": "HTTPS",
                         "DefaultActions": [{"Type": "forward", "TargetGroupArn": TG_ARN}],
@@ -100,6 +101,15 @@ def test_load_balancer_without_a_scheme_is_assumed_internet_facing() -> None:
         assert finding.severity is Severity.HIGH, lb
         reach = next(t for t in finding.traits if t.id == REACHABLE.id)
         assert any(m.startswith("scheme of load balancer pub") for m in reach.missing), lb
+
+
+def test_target_group_without_readable_load_balancers_is_potential() -> None:
+    for target_group in ({"LoadBalancerArns": None}, {"LoadBalancerArns": LB_ARN}):
+        finding = _behind_alb({"Scheme": "internet-facing"}, {"Port": 443},
+                              target_group).findings[0]
+        assert finding.reachability == "potential", target_group
+        reach = next(t for t in finding.traits if t.id == REACHABLE.id)
+        assert "load balancer of target group tg (not in the answer)" in reach.missing
 
 
 def test_listener_without_a_port_may_listen_on_any_open_port() -> None:
