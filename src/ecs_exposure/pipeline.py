@@ -15,15 +15,15 @@ from time import perf_counter
 
 from ecs_exposure.analysis.allocation import bulk_allocation
 from ecs_exposure.analysis.arn import last_segment
-from ecs_exposure.analysis.shapes import as_dict, as_list
 from ecs_exposure.analysis.unknown import is_unknown
 from ecs_exposure.analysis.vulnerabilities.store import VulnerabilityAssessor, assessor
 from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import vulnerabilities as vuln_exposure
 from ecs_exposure.exposure.assess import Subject, assess
+from ecs_exposure.exposure.unknowns import unknown_for, unknown_roles
 from ecs_exposure.exposure.waivers import apply_exceptions
-from ecs_exposure.inventory import Inventory, decode_policy_document
+from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import (
     Finding,
     Incomplete,
@@ -65,54 +65,6 @@ def _missing_for(inventory: Inventory, refs: list[str], keys: list[str]) -> list
                     if note not in missing:
                         missing.append(note)
     return missing
-
-
-def _unknown_for(inventory: Inventory, refs: list[str], keys: list[str]) -> list[str]:
-    """What a subject runs but the inputs could not tell: each task definition a service
-    runs that is not in the inputs (only a newer revision exported, or a live describe that
-    failed). Its containers, roles and secrets are unknown, which is never safe."""
-    unknown = [f"task definition {last_segment(r)} is not in the inputs (its containers, "
-               "roles and secrets could not be checked)"
-               for r in refs if inventory.resolve_task_definition(r) is None]
-    return unknown + _unknown_roles(inventory, keys)
-
-
-def _unknown_roles(inventory: Inventory, keys: list[str]) -> list[str]:
-    """Roles of these task definitions whose permissions the supplied IAM data cannot tell."""
-    unknown: list[str] = []
-    for key in keys:
-        for field_name in ("taskRoleArn", "executionRoleArn"):
-            ref = inventory.task_definitions[key].get(field_name)
-            if isinstance(ref, str) and ref:
-                for note in _unreadable_role(inventory, ref):
-                    if note not in unknown:
-                        unknown.append(note)
-    return unknown
-
-
-def _unreadable_role(inventory: Inventory, ref: str) -> list[str]:
-    """Why the permissions of role ``ref`` are unknown although IAM was supplied: its entry
-    has no usable Arn, or a policy document of it does not parse."""
-    name = last_segment(ref)
-    role = inventory.role(ref)
-    if role is None:
-        why = inventory.unreadable_roles.get(name) or inventory.unreadable_roles.get("*")
-        return [f"IAM role {name} could not be read ({why}), so its permissions are "
-                "unknown"] if why else []
-    notes = []
-    for inline in as_list(role.get("RolePolicyList")):
-        if not isinstance(inline, dict) or \
-                decode_policy_document(inline.get("PolicyDocument")) is None:
-            policy = as_dict(inline).get("PolicyName")
-            notes.append(f"inline policy {policy} of IAM role {name} does not parse, so its "
-                         "permissions are unknown")
-    for attached in as_list(role.get("AttachedManagedPolicies")):
-        arn = as_dict(attached).get("PolicyArn")
-        if isinstance(arn, str) and arn in inventory.managed_policies and \
-                inventory.policy_document(arn) is None:
-            notes.append(f"managed policy {last_segment(arn)} of IAM role {name} does not "
-                         "parse, so its permissions are unknown")
-    return notes
 
 
 def unique(traits: list[Trait]) -> list[Trait]:
@@ -160,9 +112,9 @@ def _evaluate_services(
         subject = Subject("AwsEcsService", key, str(service.get("serviceName") or
                                                      last_segment(key)),
                           cluster_name, tuple(keys),
-                          tuple(_missing_for(inventory, refs, keys) + _unknown_roles(inventory,
+                          tuple(_missing_for(inventory, refs, keys) + unknown_roles(inventory,
                                                                                      keys)),
-                          unknown=tuple(_unknown_for(inventory, refs, keys)))
+                          unknown=tuple(unknown_for(inventory, refs, keys)))
         evaluated.append((subject, traits))
     return evaluated
 
@@ -178,8 +130,8 @@ def _evaluate_unattached(inventory: Inventory, settings: ScanSettings,
             f":{td['revision']}" if isinstance(td.get("revision"), int) else "")
         subject = Subject("AwsEcsTaskDefinition", key, name, None, (key,),
                           tuple(_missing_for(inventory, [], [key])
-                                + _unknown_roles(inventory, [key])), unattached=True,
-                          unknown=tuple(_unknown_for(inventory, [], [key])))
+                                + unknown_roles(inventory, [key])), unattached=True,
+                          unknown=tuple(unknown_for(inventory, [], [key])))
         evaluated.append((subject, apply_exceptions(td_traits[key], settings.policy,
                                                     settings.today)))
     return evaluated
