@@ -23,7 +23,7 @@ import orjson
 from ecs_exposure.analysis.arn import last_segment, parse_arn
 from ecs_exposure.analysis.images.context import ImageContext
 from ecs_exposure.analysis.images.reference import parse_image
-from ecs_exposure.analysis.shapes import as_list
+from ecs_exposure.analysis.shapes import as_dict, as_list
 from ecs_exposure.analysis.vulnerabilities.records import ImageReport
 from ecs_exposure.analysis.vulnerabilities.store import VulnerabilityStore
 from ecs_exposure.model import Json, SourceError
@@ -75,8 +75,14 @@ class Inventory:
     _td_by_family_revision: dict[str, str] = field(default_factory=dict)
     _td_latest_by_family: dict[str, tuple[int, str]] = field(default_factory=dict)
     _roles_by_name: dict[str, str] = field(default_factory=dict)
+    unreadable_roles: dict[str, str] = field(default_factory=dict)
+    """Role name (``*`` when it has none either) → why an IAM export entry for it could not
+    be read (no usable ``Arn``): a role it may be has unknown permissions."""
     _route_table_by_subnet: dict[str, str] = field(default_factory=dict)
     _main_route_table_by_vpc: dict[str, str] = field(default_factory=dict)
+    _unreadable_routes: dict[str, str] = field(default_factory=dict)
+    """Subnet (or ``vpc:ID`` / ``vpc:*`` for every subnet that falls back to the main
+    table) → why its route table could not be read (an entry without a usable id)."""
     _listeners_by_lb: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _clusters_by_name: dict[str, str] = field(default_factory=dict)
 
@@ -162,6 +168,8 @@ class Inventory:
                 self._origin(item[id_key], source, f"{prefix}/{index}")
                 if kind == "route-tables":
                     self._index_route_table(item)
+            elif kind == "route-tables":
+                self._unreadable_route_table(item, f"{source}#{prefix}/{index}")
 
     def _index_route_table(self, table: Json) -> None:
         for assoc in as_list(table.get("Associations")):
@@ -171,6 +179,38 @@ class Inventory:
                 self._main_route_table_by_vpc[table["VpcId"]] = table["RouteTableId"]
             if isinstance(assoc.get("SubnetId"), str):
                 self._route_table_by_subnet[assoc["SubnetId"]] = table["RouteTableId"]
+
+    def _unreadable_route_table(self, item: Any, where: str) -> None:
+        """A route table without a usable id: the subnets it names (or, when it is a main
+        table or names none, every subnet of its VPC that has no table of its own) have
+        unknown routes, never "no internet gateway"."""
+        table = item if isinstance(item, dict) else {}
+        reason = (f"route table {table.get('RouteTableId')!r} at {where} is unreadable "
+                  "(no usable RouteTableId)")
+        vpc = table.get("VpcId")
+        subnets = []
+        main = not isinstance(table.get("Associations"), list)
+        for assoc in as_list(table.get("Associations")):
+            if isinstance(assoc, dict) and isinstance(assoc.get("SubnetId"), str):
+                subnets.append(assoc["SubnetId"])
+            elif not (isinstance(assoc, dict) and assoc.get("Main") is False):
+                main = True
+        for subnet in subnets:
+            self._unreadable_routes.setdefault(subnet, reason)
+        if main or not subnets:
+            self._unreadable_routes.setdefault(
+                f"vpc:{vpc}" if isinstance(vpc, str) else "vpc:*", reason)
+
+    def unreadable_route(self, subnet_id: str) -> str | None:
+        """Why the route table of ``subnet_id`` cannot be known, if an unreadable route table
+        may be the one it uses."""
+        if subnet_id in self._unreadable_routes:
+            return self._unreadable_routes[subnet_id]
+        if subnet_id in self._route_table_by_subnet:
+            return None
+        vpc = self.subnets.get(subnet_id, {}).get("VpcId")
+        return (self._unreadable_routes.get(f"vpc:{vpc}") if isinstance(vpc, str) else None) \
+            or self._unreadable_routes.get("vpc:*")
 
     def add_elbv2(self, kind: str, items: list[Any], source: str, prefix: str = "") -> None:
         """Index load balancers, target groups and listeners by ARN."""
@@ -196,6 +236,11 @@ class Inventory:
                 self._origin(role["Arn"], source, f"{prefix}/RoleDetailList/{index}")
                 if isinstance(role.get("RoleName"), str):
                     self._roles_by_name[role["RoleName"]] = role["Arn"]
+            else:
+                name = as_dict(role).get("RoleName")
+                self.unreadable_roles.setdefault(
+                    name if isinstance(name, str) else "*",
+                    f"its entry at {source}#{prefix}/RoleDetailList/{index} has no usable Arn")
         for index, policy in enumerate(as_list(doc.get("Policies"))):
             if isinstance(policy, dict) and isinstance(policy.get("Arn"), str):
                 self.managed_policies[policy["Arn"]] = policy

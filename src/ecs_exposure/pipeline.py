@@ -24,6 +24,7 @@ from ecs_exposure.exposure import posture
 from ecs_exposure.exposure import vulnerabilities as vuln_exposure
 from ecs_exposure.exposure.assess import Subject, assess
 from ecs_exposure.exposure.coverage import coverage
+from ecs_exposure.exposure.unknowns import unknown_for, unknown_roles
 from ecs_exposure.exposure.waivers import apply_exceptions
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import (
@@ -116,7 +117,10 @@ def _evaluate_services(
                                   (str(service.get("serviceName") or ""), key))
         subject = Subject("AwsEcsService", key, str(service.get("serviceName") or
                                                      last_segment(key)),
-                          cluster_name, tuple(keys), tuple(_missing_for(inventory, refs, keys)))
+                          cluster_name, tuple(keys),
+                          tuple(_missing_for(inventory, refs, keys) + unknown_roles(inventory,
+                                                                                     keys)),
+                          unknown=tuple(unknown_for(inventory, refs, keys)))
         evaluated.append((subject, traits))
     return evaluated
 
@@ -131,7 +135,9 @@ def _evaluate_unattached(inventory: Inventory, settings: ScanSettings,
         name = f"{td.get('family', last_segment(key))}" + (
             f":{td['revision']}" if isinstance(td.get("revision"), int) else "")
         subject = Subject("AwsEcsTaskDefinition", key, name, None, (key,),
-                          tuple(_missing_for(inventory, [], [key])), unattached=True)
+                          tuple(_missing_for(inventory, [], [key])
+                                + unknown_roles(inventory, [key])), unattached=True,
+                          unknown=tuple(unknown_for(inventory, [], [key])))
         evaluated.append((subject, apply_exceptions(td_traits[key], settings.policy,
                                                     settings.today)))
     return evaluated

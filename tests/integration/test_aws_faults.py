@@ -106,14 +106,17 @@ def test_a_failing_region_is_reported_and_the_others_are_collected(
 def test_an_unreadable_service_is_never_reported_as_clean(
         aws_estate: Estate, aws_env: dict[str, str], aws_faults: Faults) -> None:
     """clean-api has no finding when fully read; with its task definition unreadable it is
-    listed as incomplete instead of silently passing."""
+    listed as incomplete, and assessed with its task definition unknown (impact assumed
+    high) instead of silently passing."""
     aws_faults.add(Fault("AccessDeniedException", service="ecs",
                          operation="DescribeTaskDefinition", region="eu-west-1"))
     snapshot = collect(CollectOptions(regions=("eu-west-1",)))
     result = scan(snapshot)
     incomplete = {i["resource"]: i["reasons"] for i in result["incomplete"]}
     clean = f"arn:aws:ecs:eu-west-1:{ACCOUNT}:service/edge/clean-api"
-    assert clean in incomplete and "clean-api" not in by_name(result)
+    assert clean in incomplete
+    finding = by_name(result)["clean-api"]
+    assert finding["incomplete"] == incomplete[clean] and finding["impact"] == "high"
     assert "task definition" in incomplete[clean][0]
     assert "ecs:DescribeTaskDefinition: AccessDeniedException" in incomplete[clean][0]
 

@@ -22,6 +22,7 @@ import os
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -53,6 +54,9 @@ class Fault:
     account: str | None = None
     times: int | None = None
     hits: int = 0
+    answer: Callable[[bytes], bytes] | None = None
+    """Instead of an error: let moto answer, then replace the body with ``answer(body)`` and
+    status 200 (an answer that parses but is wrong: ids left out, truncated, endless pages)."""
 
     def matches(self, request: Request) -> bool:
         return all(want is None or want == got for want, got in (
@@ -141,12 +145,29 @@ class _FaultInjector:
         fault = self.server.faults.take(request)
         if fault is not None:
             request = Request(service, operation, region, account, fault.status)
+        if fault is not None and fault.answer is not None:
+            request = Request(service, operation, region, account, None)
         self.server.log(request)
         if fault is None:
             return self.app(environ, start_response)
+        if fault.answer is not None:
+            return self._rewritten(environ, start_response, fault.answer)
         content_type, payload = _error_body(service, bool(target), fault)
         start_response(f"{fault.status} Injected", [("Content-Type", content_type),
                                                     ("Content-Length", str(len(payload)))])
+        return [payload]
+
+
+    def _rewritten(self, environ: dict[str, Any], start_response: Any,
+                   answer: Callable[[bytes], bytes]) -> Any:
+        """moto's answer with its body replaced, as a 200."""
+        captured: list[Any] = []
+        chunks = self.app(environ, lambda status, headers, *_: captured.append(headers))
+        payload = answer(b"".join(chunks))
+        headers = [(k, v) for k, v in (captured[0] if captured else [])
+                   if k.lower() not in ("content-length", "content-type")]
+        start_response("200 OK", [*headers, ("Content-Type", "application/x-amz-json-1.1"),
+                                  ("Content-Length", str(len(payload)))])
         return [payload]
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_exposure.analysis.arn import elb_name, parse_arn
+from ecs_exposure.analysis.arn import elb_name, last_segment, parse_arn
 from ecs_exposure.analysis.unknown import Unknown, describe, is_unknown
 from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
@@ -273,24 +273,32 @@ def _open_group_traits(ctx: Context, state: _Assessment, group: Json, role: str)
 def _subnet_route(ctx: Context, subnet_id: str) -> tuple[str | None, bool]:
     """``(internet gateway id, known)`` for a subnet's default route."""
     table = ctx.inventory.route_table_for_subnet(subnet_id)
-    if table is None:
+    if table is None or ctx.inventory.unreadable_route(subnet_id):
         return None, False
+    garbled = not isinstance(table.get("Routes"), list)
     for route in as_list(table.get("Routes")):
-        if not isinstance(route, dict) or route.get("State") == "blackhole":
+        if not isinstance(route, dict):
+            garbled = True  # an unreadable route may be the default route
+            continue
+        if route.get("State") == "blackhole":
             continue
         if route.get("DestinationCidrBlock") == "0.0.0.0/0" or \
                 route.get("DestinationIpv6CidrBlock") == "::/0":
             gateway = route.get("GatewayId")
-            if is_unknown(gateway):
+            if is_unknown(gateway) or (gateway is not None and not isinstance(gateway, str)):
                 return None, False  # a gateway only AWS knows may be an internet gateway
             if isinstance(gateway, str) and gateway.startswith("igw-"):
                 return gateway, True
-    return None, True
+    return None, not garbled
 
 
 def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
-                 ports: set[tuple[int, str]]) -> None:
-    """Public IP + open security group on a listening port + internet gateway route."""
+                 ports: set[tuple[int, str]], ports_unknown: str | None = None) -> None:
+    """Public IP + open security group on a listening port + internet gateway route.
+
+    ``ports_unknown`` names why the listening ports cannot be known (a task definition the
+    service runs is not in the inputs): then any open port may be listening, and the path is
+    potential."""
     setting = awsvpc.get("assignPublicIp")
     if is_unknown(setting):
         missing = f"assignPublicIp ({describe(setting)})"
@@ -316,7 +324,8 @@ def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
             state.note_missing(f"security group {group_id}")
             continue
         for rule in _open_group_traits(ctx, state, group, "service"):
-            if rule.all_ports or any(rule.covers(p, proto) for p, proto in ports):
+            if rule.all_ports or ports_unknown or any(rule.covers(p, proto)
+                                                      for p, proto in ports):
                 matching.append(rule)
     gateway, route_known = None, False
     unknown_route = False
@@ -328,7 +337,9 @@ def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
             break
         if not known:
             unknown_route = True
-            state.note_missing(f"route table of subnet {subnet_id}")
+            why = ctx.inventory.unreadable_route(str(subnet_id))
+            state.note_missing(f"route table of subnet {subnet_id}" + (f" ({why})" if why
+                                                                        else ""))
     if not (matching or unknown_groups) or not (route_known or unknown_route):
         return
     steps = ["internet"]
@@ -342,7 +353,9 @@ def _direct_path(ctx: Context, state: _Assessment, awsvpc: Json, pointer: str,
         steps.append(f"public IP in subnet {subnet} (0.0.0.0/0 → {gateway})")
     else:
         steps.append("public IP (subnet routes not supplied)")
-    if matching and gateway and not is_unknown(setting) and \
+    if ports_unknown and matching:
+        state.note_missing(ports_unknown)
+    if matching and gateway and not is_unknown(setting) and not ports_unknown and \
             not all(rule.assumed for rule in matching):
         state.paths.append((pointer, tuple(steps)))
     else:
@@ -388,6 +401,15 @@ def _load_balancer_path(ctx: Context, state: _Assessment, pointer: str, entry: J
             "internet", f"load balancer of target group {elb_name(tg_arn)} "
             "(not supplied; assumed internet-facing)")))
         return
+    if not isinstance(group.get("LoadBalancerArns"), list):
+        # ECS only registers targets of a group attached to a load balancer: which one is
+        # unknown, so it may be internet-facing.
+        name = group.get("TargetGroupName")
+        state.note_missing(f"load balancer of target group {name} (not in the answer)")
+        state.potential_paths.append((pointer, (
+            "internet", f"load balancer of target group {name} (unreadable; assumed "
+            "internet-facing)")))
+        return
     for lb_arn in as_list(group.get("LoadBalancerArns")):
         lb = ctx.inventory.load_balancers.get(lb_arn) if isinstance(lb_arn, str) else None
         if lb is None:
@@ -400,13 +422,17 @@ def _load_balancer_path(ctx: Context, state: _Assessment, pointer: str, entry: J
             )))
             continue
         scheme = lb.get("Scheme")
-        if is_unknown(scheme):
+        unreadable = not is_unknown(scheme) and scheme not in ("internet-facing", "internal")
+        if is_unknown(scheme) or unreadable:
+            # A scheme that is absent or garbled is unknown: assume internet-facing.
+            what = describe(scheme) if is_unknown(scheme) else (
+                "not in the answer" if scheme is None else f"unreadable: {scheme!r}")
             state.note_missing(f"scheme of load balancer {lb.get('LoadBalancerName')} "
-                               f"({describe(scheme)})")
+                               f"({what})")
         elif scheme != "internet-facing":
             continue
         _internet_facing_path(ctx, state, pointer, lb, group, entry,
-                              confirmed=not is_unknown(scheme))
+                              confirmed=scheme == "internet-facing")
 
 
 def _listener_port(listener: Json) -> Any:
@@ -426,6 +452,13 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
                                       str(group.get("TargetGroupArn")))
     listener_ports = {(_listener_port(item), str(item.get("Protocol", "")).upper())
                       for item in listeners}
+    garbled = sorted(str(item.get("ListenerArn")) for item in listeners
+                     if not is_unknown(item.get("Port"))
+                     and not (isinstance(item.get("Port"), int) and 0 < item["Port"] < 65536))
+    for listener_arn in garbled:
+        # A port that is absent or garbled may be any port: every open rule covers it.
+        state.note_missing(f"port of listener {last_segment(listener_arn)} of load balancer "
+                           f"{lb_name} (not in the answer or unreadable)")
     if not listeners and "listeners" not in ctx.inventory.supplied:
         state.note_missing(f"listeners of load balancer {lb_name}")
     groups = [g for g in as_list(lb.get("SecurityGroups")) if isinstance(g, str)]
@@ -441,7 +474,8 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
                 continue
             for rule in _open_group_traits(ctx, state, sg, f"load balancer {lb_name}"):
                 covered = [f"{proto}:{port}" for port, proto in listener_ports
-                           if is_unknown(port) or (isinstance(port, int) and rule.covers(port))]
+                           if is_unknown(port) or not isinstance(port, int)
+                           or rule.covers(port)]
                 if covered or rule.all_ports or not listener_ports:
                     open_ports.append(f"{group_id} {rule.describe()}")
                     assumed_only = assumed_only and rule.assumed
@@ -459,7 +493,7 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
         f"target group {group.get('TargetGroupName')} → container "
         f"{entry.get('containerName', '?')}:{entry.get('containerPort', '?')}",
     )
-    if open_ports and listeners and confirmed and not assumed_only:
+    if open_ports and listeners and confirmed and not assumed_only and not garbled:
         state.paths.append((pointer, steps))
     else:
         state.potential_paths.append((pointer, steps))
@@ -469,9 +503,11 @@ def _internet_facing_path(ctx: Context, state: _Assessment, pointer: str, lb: Js
 def reachability(ctx: Context) -> Iterator[Trait]:
     """All three traits come from one walk of the service's network configuration."""
     state = _Assessment()
-    keys = tuple(k for k in (ctx.inventory.resolve_task_definition(r)
-                             for r in ctx.inventory.service_task_definition_refs(ctx.resource))
-                 if k)
+    refs = ctx.inventory.service_task_definition_refs(ctx.resource)
+    keys = tuple(k for k in (ctx.inventory.resolve_task_definition(r) for r in refs) if k)
+    unread = [last_segment(r) for r in refs if ctx.inventory.resolve_task_definition(r) is None]
+    ports_unknown = (f"listening ports (task definition {', '.join(unread)} not in the inputs)"
+                     if unread else None)
     ports: set[tuple[int, str]] | None = ctx.memo.get(("network.ports", keys))
     if ports is None:
         ports = ctx.memo[("network.ports", keys)] = listening_ports(
@@ -485,7 +521,7 @@ def reachability(ctx: Context) -> Iterator[Trait]:
                                 .get("awsvpcConfiguration"))))
     for pointer, awsvpc in configs:
         if awsvpc:
-            _direct_path(ctx, state, awsvpc, pointer, ports)
+            _direct_path(ctx, state, awsvpc, pointer, ports, ports_unknown)
             for group_id in as_list(awsvpc.get("securityGroups")):
                 group = ctx.inventory.security_groups.get(group_id) \
                     if isinstance(group_id, str) else None

@@ -68,6 +68,10 @@ class Subject:
     task_definitions: tuple[str, ...]
     missing: tuple[str, ...] = ()
     unattached: bool = False
+    unknown: tuple[str, ...] = ()
+    """What the finding depends on but could not be read (a task definition the service runs
+    that is not in the inputs, a role whose policy does not parse). Unknown is never safe: the
+    subject gets a finding even without a trait, and its impact is assumed high."""
 
 
 def _likelihood(traits: Sequence[Trait], subject: Subject) -> tuple[Level, str, str]:
@@ -266,10 +270,20 @@ def _data_steps(traits: Sequence[Trait], role: str) -> list[str]:
             ", ".join(str(k["gains"]) for k in kinds.values())]
 
 
+def _remediation(traits: Sequence[Trait], subject: Subject) -> str:
+    """The fix plan; with unknowns, first supply them (the plan may not be complete)."""
+    plan = summarise(traits, subject.task_definitions)
+    if not subject.unknown:
+        return plan
+    supply = ("Supply what could not be read and scan again to assess it: "
+              + "; ".join(subject.unknown) + ".")
+    return supply if not traits else f"{plan} {supply}"
+
+
 def assess(subject: Subject, traits: Iterable[Trait]) -> Finding | None:
     """One finding, or ``None`` when the subject has no trait that creates one."""
     traits = tuple(traits)
-    if not any(not SPECS[t.id].contextual and t.impact >= Level.LOW
+    if not subject.unknown and not any(not SPECS[t.id].contextual and t.impact >= Level.LOW
                and not (t.id == HOST_MOUNT.id and not dict(t.extra).get("mounted"))
                for t in traits):
         return None
@@ -278,6 +292,9 @@ def assess(subject: Subject, traits: Iterable[Trait]) -> Finding | None:
     region = arn.region if arn else None
     likelihood, l_reason, reachability = _likelihood(traits, subject)
     impact, i_reasons = _impact(traits)
+    if subject.unknown and impact < Level.HIGH:
+        impact, i_reasons = Level.HIGH, [
+            "it is unknown and assumed the worst: " + "; ".join(subject.unknown)]
     severity = severity_for(likelihood, impact)
     l_name, i_name = LIKELIHOOD_NAMES[likelihood], IMPACT_NAMES[min(impact, Level.HIGH)]
     why = (f"Likelihood is {l_name} because {l_reason}. Impact is {i_name} because "
@@ -299,10 +316,11 @@ def assess(subject: Subject, traits: Iterable[Trait]) -> Finding | None:
         likelihood=likelihood,
         impact=min(impact, Level.HIGH),
         why=why,
-        title=_title(ordered, subject, reachability),
+        title=_title(ordered, subject, reachability)
+        + (" (impact unknown)" if subject.unknown else ""),
         traits=ordered,
         attack_path=tuple(_attack_path(ordered, subject, account)),
-        remediation_summary=summarise(ordered, subject.task_definitions),
+        remediation_summary=_remediation(ordered, subject),
         reachability=reachability,
         missing=subject.missing,
         task_definitions=subject.task_definitions,

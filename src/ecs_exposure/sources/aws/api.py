@@ -24,6 +24,7 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_exposure.model import Json, SourceError
+from ecs_exposure.sources.aws.paging import UnreadableAnswer, bounded
 from ecs_exposure.sources.aws.session import ClientFactory
 
 T = TypeVar("T")
@@ -57,6 +58,19 @@ def count(number: int, noun: str) -> str:
 def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     """``items`` in batches of at most ``size`` (API limits on ids per call)."""
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def unaccounted(requested: Iterable[str], items: Any, key: str,
+                failures: Any) -> dict[str, str]:
+    """Requested ids a ``Describe*`` answer does not account for, each with why: listed under
+    ``failures`` (with AWS's reason) or simply absent from the answer."""
+    answered = {str(item.get(key)) for item in items if isinstance(item, dict)} \
+        if isinstance(items, list) else set()
+    failed = {str(f.get("arn")): str(f.get("reason") or "no reason given")
+              for f in failures if isinstance(f, dict)} if isinstance(failures, list) else {}
+    return {ident: (f"listed under failures: {failed[ident]}" if ident in failed
+                    else "absent from the answer")
+            for ident in requested if ident not in answered}
 
 
 def error_code(exc: Exception) -> str:
@@ -159,6 +173,21 @@ class Api:
         for resource, what in scopes:
             self.sink.scope(resource, f"{what} could not be read ({action}: {code})")
 
+    def unaccounted_for(self, service: str, operation: str, missing: dict[str, str],
+                        depends: Callable[[str], Iterable[str]] = lambda _: (),
+                        what: str | None = None) -> None:
+        """Record ids an answer left out: one error for the call naming them, and each id's
+        dependencies failed (``depends``) or, with ``what``, the id itself marked incomplete
+        (a service that is not in the answer has nothing else to attach the reason to)."""
+        if not missing:
+            return
+        shown = "; ".join(f"{ident} ({why})" for ident, why in list(missing.items())[:10])
+        more = f"; and {len(missing) - 10} more" if len(missing) > 10 else ""
+        self._failed(service, operation, UnreadableAnswer(
+            f"the answer does not account for {count(len(missing), 'requested id')}: "
+            f"{shown}{more}"), [d for ident in missing for d in depends(ident)],
+            [(ident, what) for ident in missing] if what else [])
+
     def call(self, service: str, operation: str, depends: Iterable[str] = (),
              scopes: Iterable[tuple[str, str]] = (), quiet: tuple[str, ...] = (),
              **params: Any) -> Json | None:
@@ -188,9 +217,9 @@ class Api:
         items: list[Any] = []
         try:
             paginator = self._client(service).get_paginator(xform_name(operation))
-            for page in paginator.paginate(**params):
+            for page in bounded(paginator.paginate(**params)):
                 items.extend(plain(page.get(key, [])))
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, UnreadableAnswer) as exc:
             self._failed(service, operation, exc, depends, scopes)
             return None
         return items

@@ -12,9 +12,10 @@ referenced by services and deployments, K_c running tasks in a cluster that has 
 from __future__ import annotations
 
 from ecs_exposure.analysis.arn import last_segment
+from ecs_exposure.analysis.shapes import as_list
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
-from ecs_exposure.sources.aws.api import Api, chunks
+from ecs_exposure.sources.aws.api import Api, chunks, unaccounted
 from ecs_exposure.sources.aws.state import RegionState, cluster_dep, tasks_dep, td_dep
 
 CLUSTER_BATCH = 100
@@ -39,7 +40,11 @@ def collect_clusters(api: Api, state: RegionState) -> list[str] | None:
         response = api.call("ecs", "DescribeClusters", depends=[cluster_dep(a) for a in batch],
                             clusters=list(batch), include=["SETTINGS"])
         if response is not None:
-            state.clusters.extend(response.get("clusters", []))
+            state.clusters.extend(c for c in as_list(response.get("clusters"))
+                                  if isinstance(c, dict))
+            api.unaccounted_for("ecs", "DescribeClusters", unaccounted(
+                batch, response.get("clusters"), "clusterArn", response.get("failures")),
+                depends=lambda arn: [cluster_dep(arn)])
     return [str(a) for a in arns]
 
 
@@ -54,7 +59,11 @@ def collect_services(api: Api, state: RegionState, clusters: list[str]) -> None:
             response = api.call("ecs", "DescribeServices", cluster=cluster, services=list(batch),
                                 scopes=[(a, "the service's description") for a in batch])
             if response is not None:
-                state.services.extend(response.get("services", []))
+                state.services.extend(s for s in as_list(response.get("services"))
+                                      if isinstance(s, dict))
+                api.unaccounted_for("ecs", "DescribeServices", unaccounted(
+                    batch, response.get("services"), "serviceArn", response.get("failures")),
+                    what="the service's description")
 
 
 def collect_task_definitions(api: Api, state: RegionState) -> None:
@@ -73,6 +82,12 @@ def collect_task_definitions(api: Api, state: RegionState) -> None:
     for ref, response in zip(refs, api.map(fetch, refs), strict=True):
         if response is not None and isinstance(response.get("taskDefinition"), dict):
             state.task_definitions[ref] = response["taskDefinition"]
+        elif response is not None:
+            # An answer without the revision: the services running it are incomplete, and
+            # the scan assesses them with an unknown task definition (never as clean).
+            api.unaccounted_for("ecs", "DescribeTaskDefinition",
+                                {ref: "the answer holds no task definition"},
+                                depends=lambda r: [td_dep(r)])
 
 
 def collect_tasks(api: Api, state: RegionState) -> None:

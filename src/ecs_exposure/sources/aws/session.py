@@ -26,6 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_exposure import __version__
 from ecs_exposure.sources.aws.options import CollectionError, CollectOptions, Hook
+from ecs_exposure.sources.aws.paging import UnreadableAnswer, bounded
 
 DEFAULT_MAX_ATTEMPTS = 8
 """Attempts per call under adaptive retry when the user set none: throttling on large accounts
@@ -169,11 +170,11 @@ def organization_accounts(base: Base) -> list[str]:
     accounts: list[str] = []
     try:
         paginator = base.account.clients.client("organizations").get_paginator("list_accounts")
-        for page in paginator.paginate():
+        for page in bounded(paginator.paginate()):
             for item in page.get("Accounts", []):
                 if item.get("Status", item.get("State")) == "ACTIVE":
                     accounts.append(str(item["Id"]))
-    except (BotoCoreError, ClientError) as exc:
+    except (BotoCoreError, ClientError, UnreadableAnswer) as exc:
         raise CollectionError(f"cannot list the organization's accounts: {exc}") from None
     return sorted(set(accounts))
 
