@@ -18,7 +18,7 @@ from ecs_exposure.analysis.unknown import is_unknown
 from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import vulnerabilities as vuln_exposure
-from ecs_exposure.exposure.assess import Subject, assess
+from ecs_exposure.exposure.assess import Subject, assess, draft_identities
 from ecs_exposure.exposure.waivers import apply_exceptions
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import (
@@ -116,12 +116,15 @@ def _evaluate_unattached(inventory: Inventory, td_traits: dict[str, tuple[Trait,
     """Task definitions no service runs, evaluated on their own."""
     evaluated: list[tuple[Subject, list[Trait]]] = []
     today = inventory.images.clock().date()
-    for key in inventory.unattached_task_definitions():
+    keys = inventory.unattached_task_definitions()
+    identities = draft_identities([(key, inventory.task_definitions[key]) for key in keys])
+    for key in keys:
         td = inventory.task_definitions[key]
         name = f"{td.get('family', last_segment(key))}" + (
             f":{td['revision']}" if isinstance(td.get("revision"), int) else "")
         subject = Subject("AwsEcsTaskDefinition", key, name, None, (key,),
-                          tuple(_missing_for(inventory, [], [key])), unattached=True)
+                          tuple(_missing_for(inventory, [], [key])), unattached=True,
+                          identity=identities[key])
         evaluated.append((subject, apply_exceptions(td_traits[key], inventory.images.policy,
                                                     today)))
     return evaluated

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from ecs_exposure.cli import main
 from ecs_exposure.detectors.registry import catalog
+from ecs_exposure.exposure.baseline import compare, previous_result
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
 from ecs_exposure.pipeline import scan_inventory
@@ -257,6 +258,27 @@ def export_cli_json(server: MotoServer, estate: Estate, folder: Path) -> None:
             for index, repository in enumerate(repositories["repositories"]):
                 _dump(out / f"ecr-images-{index}.json", ecr.describe_images(
                     repositoryName=repository["repositoryName"]))
+
+
+def test_finding_identity_is_the_same_from_files_a_snapshot_and_live(
+        tmp_path: Path, aws_estate: Estate, baseline: Json, live: dict[str, Any]) -> None:
+    """The identity rule (README "Finding identity"): a finding is its account, region and
+    service ARN, so the same estate read three ways gives the same ids, and a result from one
+    form is a baseline for another with nothing new and nothing resolved."""
+    export_cli_json(aws_estate.server, aws_estate, tmp_path / "exports")
+    snapshot = tmp_path / "estate.json"
+    write(baseline, snapshot)
+    ids = {"live": {f["resource"]["arn"]: f["id"] for f in live["findings"]}}
+    assert len(ids["live"]) == 7
+    for form, path in (("files", tmp_path / "exports"), ("snapshot", snapshot)):
+        inventory = Inventory()
+        assert not load_paths([path], inventory).errors
+        result = scan_inventory(inventory)
+        ids[form] = {f.arn: f.id for f in result.findings}
+        compared = compare(result, previous_result(live, "live.json"))
+        assert {f.baseline for f in compared.findings} == {"unchanged"}, form
+        assert compared.baseline is not None and compared.baseline.resolved == ()
+    assert ids["files"] == ids["snapshot"] == ids["live"]
 
 
 def cli(*args: str) -> Any:
