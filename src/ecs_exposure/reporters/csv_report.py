@@ -1,7 +1,10 @@
 """CSV: one row per trait instance, for spreadsheets and ad-hoc filtering.
 
 Each row repeats its finding's columns (severity, service, cluster …) so that a sheet sorted
-or filtered on any column still reads on its own.
+or filtered on any column still reads on its own. The last columns say whether the finding and
+the trait are ``open`` or ``suppressed`` (and by which rule), and, with ``--baseline``, the
+finding's state; a baseline finding no longer found gets one row of its own, ``resolved`` (or
+``unverified``) in the ``baseline`` column.
 
 Resource names come from AWS and from files anyone can write, and a spreadsheet runs a cell
 that starts with ``=``, ``+``, ``-`` or ``@`` as a formula (``=HYPERLINK(…)`` exfiltration,
@@ -25,6 +28,7 @@ import re
 from typing import Any
 
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters import status
 from ecs_exposure.reporters.common import all_findings, kind
 from ecs_exposure.reporters.json_report import result_dict
 
@@ -32,7 +36,7 @@ COLUMNS = (
     "finding_id", "severity", "likelihood", "impact", "reachability", "kind", "account",
     "region", "cluster", "name", "arn", "title", "trait", "category", "contextual",
     "trait_title", "resource", "container", "pointer", "file", "line", "column", "detail",
-    "remediation",
+    "remediation", "finding_status", "trait_status", "suppression", "baseline",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d",
                     "\uff20")
@@ -58,7 +62,8 @@ def cell(value: object) -> object:
 def rows(result: ScanResult) -> list[dict[str, Any]]:
     """One dict per trait instance, keyed by :data:`COLUMNS`, values not yet made safe."""
     out = []
-    for finding in all_findings(result_dict(result)):
+    doc = result_dict(result)
+    for finding in all_findings(doc):
         resource = finding["resource"]
         base = {
             "finding_id": finding["id"], "severity": finding["severity"],
@@ -69,9 +74,11 @@ def rows(result: ScanResult) -> list[dict[str, Any]]:
             "cluster": resource["cluster"], "name": resource["name"], "arn": resource["arn"],
             "title": finding["title"],
         }
+        state = finding["baseline"]["state"] if "baseline" in finding else None
         for trait in finding["traits"]:
             evidence = trait["evidence"]
             location = evidence.get("location") or {}
+            rule = status.trait_suppression(finding, trait)
             out.append(base | {
                 "trait": trait["id"], "category": trait["category"],
                 "contextual": trait["contextual"], "trait_title": trait["title"],
@@ -79,8 +86,23 @@ def rows(result: ScanResult) -> list[dict[str, Any]]:
                 "pointer": evidence["pointer"], "file": evidence.get("file"),
                 "line": location.get("line"), "column": location.get("column"),
                 "detail": evidence["detail"], "remediation": trait["remediation"],
+                "finding_status": finding["status"], "trait_status": trait["status"],
+                "suppression": status.rule_note(rule) if rule else None, "baseline": state,
             })
+    out.extend(_gone(doc))
     return out
+
+
+def _gone(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per baseline finding no longer found (``resolved``, or ``unverified`` when its
+    scope could not be read), with the finding's columns only."""
+    baseline = doc.get("baseline") or {}
+    return [{"finding_id": previous["id"], "severity": previous["severity"],
+             "kind": kind(previous), "account": previous["resource"]["account"],
+             "region": previous["resource"]["region"], "name": previous["resource"]["name"],
+             "arn": previous["resource"]["arn"], "title": previous["title"],
+             "baseline": state}
+            for state in ("resolved", "unverified") for previous in baseline.get(state, [])]
 
 
 def render(result: ScanResult) -> str:
@@ -89,5 +111,5 @@ def render(result: ScanResult) -> str:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows(result):
-        writer.writerow({key: cell(value) for key, value in row.items()})
+        writer.writerow({key: cell(row.get(key)) for key in COLUMNS})
     return buffer.getvalue()

@@ -9,7 +9,9 @@ escaped by Jinja2's autoescaping (never marked safe), so a service named
 ``<img src=x onerror=alert(1)>`` is shown as that text.
 
 Filtering (severity, trait, cluster, free-text search) runs in the inline script; printing
-hides the controls and opens every folded section.
+hides the controls and opens every folded section. Suppressed findings and traits are marked
+with their reasons (search "suppressed" to list them), findings carry their baseline state, and
+what the baseline had that is now resolved, and suppressions to review, are listed at the end.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from markupsafe import Markup
 from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters import status
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.json_report import guidance_dict, result_dict
 from ecs_exposure.reporters.terminal import safe
@@ -150,10 +153,17 @@ def _card(finding: dict[str, Any]) -> dict[str, Any]:
         guidance = guidance_dict(trait["id"])
         every = guidance["references"]
         references = [ref for ref in every if not ref.startswith("https://")]
+        rule = trait.get("suppressed_by")
         traits.append(trait | {"links": urls(every), "names": references,
-                               "guidance": guidance["text"]})
+                               "guidance": guidance["text"],
+                               "note": status.rule_note(rule) if rule else ""})
+    baseline = finding.get("baseline") or {}
     return {
         "f": finding,
+        "reasons": status.finding_reasons(finding),
+        "state": baseline.get("state", ""),
+        "previous": (f"was {baseline['previous_severity']}" if baseline.get("previous_severity")
+                     else "not in the baseline" if baseline else ""),
         "kind": kind(finding),
         "cluster": resource["cluster"] or NO_CLUSTER,
         "trait_ids": " ".join(dict.fromkeys(t["id"] for t in finding["traits"])),
@@ -194,6 +204,10 @@ def render(result: ScanResult) -> str:
         cards=[_card(f) for f in findings],
         options=_options(findings),
         total=len(findings),
+        suppressed=sum(1 for f in findings if f["status"] == "suppressed"),
+        baseline_line=status.baseline_line(doc) or "",
+        resolved=(doc.get("baseline") or {}).get("resolved", []),
+        review=[status.rule_problem(rule) for rule in status.notable_rules(doc)],
         version=__version__,
         csp=content_security_policy(style, script),
         # Our own static files, hashed into the CSP above; no input value is ever marked safe.

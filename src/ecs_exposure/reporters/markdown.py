@@ -29,6 +29,7 @@ from typing import Any
 
 from ecs_exposure import __version__
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters import status
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, truncate
 from ecs_exposure.reporters.json_report import result_dict
 from ecs_exposure.reporters.terminal import safe
@@ -80,8 +81,41 @@ def _summary(doc: dict[str, Any]) -> list[str]:
     if doc["errors"]:
         extra.append(f"{len(doc['errors'])} input{'s' * (len(doc['errors']) != 1)} could not "
                      "be read")
+    muted = (count - summary["open"]["findings"] + summary["task_definition_findings"]
+             - summary["open"]["task_definition_findings"])
+    if muted:
+        extra.append(f"{muted} finding{'s are' if muted != 1 else ' is'} suppressed as accepted "
+                     "risk (listed, not counted for --fail-on)")
     if extra:
         lines += ["", "; ".join(extra).capitalize() + "."]
+    compared = status.baseline_line(doc)
+    if compared:
+        lines += ["", md(compared) + "."]
+    return lines
+
+
+def _tags(finding: dict[str, Any]) -> str:
+    """`` · suppressed`` and the baseline state (`` · new``), when there are any."""
+    tags = ["suppressed"] if finding["status"] == "suppressed" else []
+    if "baseline" in finding and finding["baseline"]["state"] != "unchanged":
+        tags.append(finding["baseline"]["state"])
+    return "".join(f" · *{tag}*" for tag in tags)
+
+
+def _gone_and_rules(doc: dict[str, Any]) -> list[str]:
+    """Baseline findings resolved since, and suppressions to review (unused, expired)."""
+    lines: list[str] = []
+    resolved = (doc.get("baseline") or {}).get("resolved", [])
+    if resolved:
+        lines += ["", f"### Resolved since the baseline ({len(resolved)})", ""]
+        lines += [f"- {ICONS[p['severity']]} {p['severity']} {md(p['resource']['name'])}: "
+                  f"{md(p['title'])}" for p in resolved[:TABLE_ROWS]]
+        if len(resolved) > TABLE_ROWS:
+            lines.append(f"- …and {len(resolved) - TABLE_ROWS} more")
+    review = status.notable_rules(doc)
+    if review:
+        lines += ["", f"### Suppressions to review ({len(review)})", ""]
+        lines += [f"- {md(status.rule_problem(rule))}" for rule in review]
     return lines
 
 
@@ -89,7 +123,7 @@ def _table(findings: list[dict[str, Any]]) -> list[str]:
     lines = ["", "| Severity | Service | Likelihood × impact | Traits |", "|---|---|---|---|"]
     for finding in findings[:TABLE_ROWS]:
         severity = finding["severity"]
-        lines.append(f"| {ICONS[severity]} {severity} | {_where(finding)} | "
+        lines.append(f"| {ICONS[severity]} {severity}{_tags(finding)} | {_where(finding)} | "
                      f"{finding['likelihood']} × {finding['impact']} | {_traits(finding)} |")
     if len(findings) > TABLE_ROWS:
         lines.append(f"\n…and {len(findings) - TABLE_ROWS} more in the full report.")
@@ -111,8 +145,12 @@ def _details(finding: dict[str, Any]) -> list[str]:
              f"**Why:** {md(finding['why'])}", "",
              "**Attack path:** " + " → ".join(md(step) for step in finding["attack_path"]), "",
              "**Traits:**", ""]
+    if finding["status"] == "suppressed":
+        lines[4:4] = [f"**Suppressed:** {md(status.finding_reasons(finding))}", ""]
     for trait in finding["traits"]:
         marker = " *(contextual)*" if trait["contextual"] else ""
+        if trait["status"] == "suppressed":
+            marker += f" *(suppressed: {md(trait['suppressed_by']['reason'])})*"
         lines.append(f"- `{trait['id']}`{marker}: {md(trait['evidence']['detail'])}"
                      f"{_location(trait)}")
     lines += ["", f"**Fix:** {md(finding['remediation']['summary'])}", "", "</details>"]
@@ -123,7 +161,9 @@ def render(result: ScanResult) -> str:
     """The Markdown comment."""
     doc = result_dict(result)
     findings = all_findings(doc)
-    findings.sort(key=lambda f: SEVERITY_ORDER.index(f["severity"]))  # stable: keeps ranking
+    # open first, then by severity; stable, so the ranking within is kept
+    findings.sort(key=lambda f: (f["status"] == "suppressed",
+                                 SEVERITY_ORDER.index(f["severity"])))
     lines = _summary(doc)
     if not findings:
         lines += ["", "No exposure found."]
@@ -132,5 +172,6 @@ def render(result: ScanResult) -> str:
         lines += ["", f"### Top {min(DETAILED, len(findings))} findings"]
         for finding in findings[:DETAILED]:
             lines += _details(finding)
+    lines += _gone_and_rules(doc)
     lines += ["", f"<sub>ecs-exposure {__version__} · {md(doc['generated_at'])}</sub>", ""]
     return "\n".join(lines)

@@ -102,5 +102,62 @@ def open_summary(result: ScanResult, reported: tuple[Severity, ...]) -> dict[str
             "by_severity": by_severity}
 
 
-__all__ = ["baseline_dict", "finding_baseline", "finding_status", "open_summary",
-           "previous_dict", "suppression_dict", "trait_status", "use_dict"]
+# ---- text, for the formats people read ------------------------------------------------------
+
+def rule_note(rule: dict[str, Any]) -> str:
+    """One rule as a line: ``reason (owner platform-team, until 2027-03-31; file:14)``."""
+    extra = [f"owner {rule['owner']}"] if rule.get("owner") else []
+    if rule.get("expires"):
+        extra.append(f"until {rule['expires']}")
+    where = rule.get("source") or ""
+    if where and rule.get("line"):
+        where += f":{rule['line']}"
+    tail = ", ".join(extra) + (f"; {where}" if where else "")
+    return f"{rule['reason']} ({tail})" if tail else str(rule["reason"])
+
+
+def finding_reasons(finding: dict[str, Any]) -> str:
+    """Why a suppressed finding (JSON) is suppressed, its rules joined."""
+    return "; ".join(rule_note(r) for r in finding.get("suppressed_by", []))
+
+
+def trait_suppression(finding: dict[str, Any], trait: dict[str, Any]) -> dict[str, Any] | None:
+    """The rule that suppresses one trait (JSON) of a finding: its own, else the finding's
+    first when the whole finding is suppressed (the exposure is accepted, context included)."""
+    if trait.get("suppressed_by"):
+        rule: dict[str, Any] = trait["suppressed_by"]
+        return rule
+    rules = finding.get("suppressed_by") or []
+    return rules[0] if rules else None
+
+
+def notable_rules(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rules a reader should look at: unused ones (stale or mistyped) and expired ones."""
+    return [r for r in doc.get("suppressions", []) if r["state"] in ("unused", "expired")]
+
+
+def rule_problem(rule: dict[str, Any]) -> str:
+    """A line about an unused or expired rule."""
+    where = f"{rule['source']}:{rule['line']}" if rule.get("source") and rule.get("line") \
+        else rule.get("source") or "config"
+    what = ("matched nothing" if rule["state"] == "unused"
+            else f"expired on {rule['expires']} and suppressed nothing")
+    return f"suppression {rule['pointer']} ({where}) {what} (reason: {rule['reason']})"
+
+
+def baseline_line(doc: dict[str, Any]) -> str | None:
+    """``Since the baseline (file, date): 1 new, 0 worse, 2 better, 7 unchanged, 3 resolved``."""
+    baseline = doc.get("baseline")
+    if not baseline:
+        return None
+    counts = baseline["counts"]
+    parts = [f"{counts[k]} {k}" for k in ("new", "worse", "better", "unchanged", "resolved")]
+    if counts["unverified"]:
+        parts.append(f"{counts['unverified']} gone but not verified (scope not fully read)")
+    when = f", {baseline['generated_at']}" if baseline.get("generated_at") else ""
+    return f"Since the baseline ({baseline['source']}{when}): " + ", ".join(parts)
+
+
+__all__ = ["baseline_dict", "baseline_line", "finding_baseline", "finding_reasons",
+           "finding_status", "notable_rules", "open_summary", "previous_dict", "rule_note",
+           "rule_problem", "suppression_dict", "trait_status", "trait_suppression", "use_dict"]
