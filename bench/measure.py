@@ -99,8 +99,10 @@ def measure_stages(paths: list[Path], vulns: list[Path], output: Path | None) ->
 
     from ecs_exposure.detectors.registry import catalog
     from ecs_exposure.inventory import Inventory
-    from ecs_exposure.pipeline import scan_inventory
+    from ecs_exposure.pipeline import scan_for_reports
     from ecs_exposure.reporters import json_report
+    from ecs_exposure.reporters.base import ReportOptions
+    from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.files import load_paths
 
     catalog()  # imports every detector module, as the first scan would
@@ -117,12 +119,13 @@ def measure_stages(paths: list[Path], vulns: list[Path], output: Path | None) ->
     record("read + parse", load - sum(within.values()))
     for name, seconds in within.items():
         record(name, seconds)
-    result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
-                            locate_evidence=True,  # as the CLI does for --format json
-                            inputs=[str(p) for p in paths], on_stage=record)
+    result, context = scan_for_reports(
+        inventory, ScanSettings(), errors=report.errors, skipped=report.skipped,
+        locate_evidence=True,  # as the CLI does for --format json
+        inputs=[str(p) for p in paths], on_stage=record)
     start = perf_counter()
-    with open(output or os.devnull, "wb") as handle:    # as the CLI writes it: streamed
-        json_report.write(result, handle)
+    with context, open(output or os.devnull, "wb") as handle:  # as the CLI writes it: streamed
+        json_report.write(result, handle, ReportOptions(context=context))
         output_bytes = handle.tell()
     record("render JSON", perf_counter() - start)
     roots = tuple(str(v) + os.sep for v in vulns)
@@ -135,8 +138,7 @@ def measure_stages(paths: list[Path], vulns: list[Path], output: Path | None) ->
         "peak_rss_mib": peak_rss_mib(),
         # The evidence-position worker the scan starts (a separate process, so its memory
         # is not in peak_rss_mib), as the worker measured itself.
-        "worker_peak_rss_mib": (result.positions.worker_peak_kib or 0) / 1024
-        if result.positions is not None else 0.0,
+        "worker_peak_rss_mib": (context.positions.worker_peak_kib or 0) / 1024,
         "gc_seconds": clock.seconds, "gc_collections": clock.collections,
         "services": result.services, "task_definitions": result.task_definitions,
         "findings": len(result.findings),

@@ -4,6 +4,10 @@ Detectors never search lists: every join they make (service → task definition 
 → security groups → rules, subnet → route table, target group → load balancer → listeners,
 task definition → roles → policies) is a dictionary lookup here, so a scan stays linear in the
 size of the estate.
+
+It holds inputs and the indexes built from them, nothing else: the settings a scan judges by
+(policy, EPSS threshold, clock) are :class:`ecs_exposure.settings.ScanSettings`, and what a
+scan derives from the inputs is kept in its :class:`ecs_exposure.settings.ScanMemo`.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ class Inventory:
     supplied: set[str] = field(default_factory=set)
     """Which kinds of context were supplied at all (``security-groups``, ``subnets``…)."""
     images: ImageContext = field(default_factory=ImageContext)
-    """Image facts, ECR repositories/images/scanning, scan dates and the image policy."""
+    """Image facts, ECR repositories/images/scanning and scan dates."""
     vulnerabilities: VulnerabilityStore = field(default_factory=VulnerabilityStore)
     """Scanner reports indexed by image digest and tag, plus EPSS and KEV intelligence."""
     image_digests: dict[str, set[str]] = field(default_factory=dict)
@@ -75,14 +79,6 @@ class Inventory:
     _main_route_table_by_vpc: dict[str, str] = field(default_factory=dict)
     _listeners_by_lb: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _clusters_by_name: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.images.scanned_by = self._reports_covering
-
-    def _reports_covering(self, image: str) -> list[str]:
-        """Sources of the usable vulnerability reports that match ``image``."""
-        reports, _ = self.vulnerabilities.match(image, self.image_digests.get(image, ()))
-        return [report.source for report in reports]
 
     # ---- adding ---------------------------------------------------------------------------
 
@@ -213,7 +209,6 @@ class Inventory:
     def add_running_digest(self, image: str, digest: str) -> None:
         """Record that a running task of ``image`` uses manifest ``digest`` (live collection)."""
         self.image_digests.setdefault(image, set()).add(digest.lower())
-        self.vulnerabilities.invalidate()
 
     # ---- lookups ----------------------------------------------------------------------------
 
@@ -224,6 +219,11 @@ class Inventory:
         if ref is not None and ref.full_name != image:
             found |= self.image_digests.get(ref.full_name, set())
         return frozenset(found)
+
+    def reports_covering(self, image: str) -> list[str]:
+        """Sources of the usable vulnerability reports that match ``image``."""
+        reports, _ = self.vulnerabilities.match(image, self.image_digests.get(image, ()))
+        return [report.source for report in reports]
 
     def resolve_task_definition(self, ref: str) -> str | None:
         """Key of the task definition a service names: full ARN, ``family:revision`` or family."""

@@ -6,17 +6,14 @@ so reporters render exactly one immutable result.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ecs_exposure.analysis.vulnerabilities.records import IntelSource
 from ecs_exposure.analysis.vulnerabilities.store import ContainerVulnerabilities, UnscannedImage
-
-if TYPE_CHECKING:
-    from ecs_exposure.sources.positions import PositionCache
 
 Json = dict[str, Any]
 """An AWS API-shaped object, exactly as boto3 or the AWS CLI returns it."""
@@ -258,7 +255,12 @@ class BaselineComparison:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """Everything a reporter needs; reporters never recompute anything."""
+    """Everything a scan found, as data only: no callable, cache or process handle.
+
+    What a reporter may look up beside it on demand (a finding's fixed task definition, the
+    line and column of each piece of evidence) comes from a
+    :class:`ecs_exposure.reporters.context.ReportContext` the caller hands the reporters.
+    """
 
     findings: tuple[Finding, ...]
     task_definition_findings: tuple[Finding, ...]
@@ -281,28 +283,3 @@ class ScanResult:
     included: a stale mute is a risk too)."""
     baseline: BaselineComparison | None = None
     """The comparison with ``--baseline``; ``None`` without one."""
-    fixes: Callable[[Finding], Json | None] | None = field(default=None, compare=False,
-                                                           repr=False)
-    """Builds a finding's fixed task definition revision when a reporter asks
-    (:class:`ecs_exposure.remediation.fixed.FixedRevisions`); ``None`` for results made
-    without an inventory."""
-
-    positions: PositionCache | None = field(default=None, compare=False, repr=False)
-    """Evidence positions, being located while the scan finished (see
-    :class:`ecs_exposure.sources.positions.PositionCache`); ``None``: reporters locate them."""
-
-    def evidence_positions(self) -> PositionCache:
-        """Where every trait's evidence sits in its input file: the scan's background work
-        when it started one, collected or completed for all findings."""
-        from ecs_exposure.sources.positions import PositionCache
-
-        positions = self.positions or PositionCache()
-        positions.prefetch(evidence_pairs(
-            t for f in self.findings + self.task_definition_findings for t in f.traits))
-        return positions
-
-    def fixed_task_definition(self, finding: Finding) -> Json | None:
-        """The new revision that removes ``finding``'s task-definition traits, as
-        ``register-task-definition`` input (credentials moved to ``secrets``, never written
-        out); ``None`` when no task-definition change fixes anything."""
-        return None if self.fixes is None else self.fixes(finding)

@@ -1,20 +1,22 @@
 """The scan: run every detector over the Inventory once, then assess each service.
 
 Task definitions and clusters are shared by many services, so their traits are computed once
-and reused: the work is linear in the number of distinct resources.
+and reused: the work is linear in the number of distinct resources. A scan is a function of
+its inventory and its :class:`~ecs_exposure.settings.ScanSettings`; what it derives on the way
+is kept in one :class:`~ecs_exposure.settings.ScanMemo`, created here per scan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC
 from time import perf_counter
-from typing import Any
 
 from ecs_exposure.analysis.allocation import bulk_allocation
 from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.analysis.unknown import is_unknown
+from ecs_exposure.analysis.vulnerabilities.store import VulnerabilityAssessor, assessor
 from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import vulnerabilities as vuln_exposure
@@ -30,14 +32,16 @@ from ecs_exposure.model import (
     evidence_pairs,
 )
 from ecs_exposure.remediation.fixed import FixedRevisions
+from ecs_exposure.reporters.context import ReportContext
+from ecs_exposure.settings import ScanMemo, ScanSettings
 from ecs_exposure.sources.positions import PositionCache
 
 
-def _task_definition_traits(inventory: Inventory,
-                            memo: dict[object, Any]) -> dict[str, tuple[Trait, ...]]:
+def _task_definition_traits(inventory: Inventory, settings: ScanSettings,
+                            memo: ScanMemo) -> dict[str, tuple[Trait, ...]]:
     return {
         key: tuple(registry.run("task-definition", Context(
-            inventory, key, td, inventory.sources.get(key), memo)))
+            inventory, key, td, inventory.sources.get(key), settings=settings, memo=memo)))
         for key, td in inventory.task_definitions.items()
     }
 
@@ -80,13 +84,12 @@ StageCallback = Callable[[str, float], None]
 
 
 def _evaluate_services(
-    inventory: Inventory, td_traits: dict[str, tuple[Trait, ...]],
-    on_service: Callable[[str], None] | None, memo: dict[object, Any],
+    inventory: Inventory, settings: ScanSettings, td_traits: dict[str, tuple[Trait, ...]],
+    on_service: Callable[[str], None] | None, memo: ScanMemo,
 ) -> list[tuple[Subject, list[Trait]]]:
     """Every service with all its traits: its own, its revisions' and its cluster's."""
     cluster_traits: dict[str, tuple[Trait, ...]] = {}
     evaluated: list[tuple[Subject, list[Trait]]] = []
-    today = inventory.images.clock().date()
     for key, service in inventory.services.items():
         if on_service is not None:
             on_service(key)
@@ -94,15 +97,16 @@ def _evaluate_services(
         if cluster is not None and cluster_name not in cluster_traits:
             cluster_key = str(cluster.get("clusterArn") or cluster_name)
             cluster_traits[cluster_name] = tuple(registry.run("cluster", Context(
-                inventory, cluster_key, cluster, inventory.sources.get(cluster_key), memo)))
+                inventory, cluster_key, cluster, inventory.sources.get(cluster_key),
+                settings=settings, memo=memo)))
         refs = inventory.service_task_definition_refs(service)
         keys = list(dict.fromkeys(k for r in refs if (k := inventory.resolve_task_definition(r))))
         traits: list[Trait] = list(registry.run("service", Context(
-            inventory, key, service, inventory.sources.get(key), memo)))
+            inventory, key, service, inventory.sources.get(key), settings=settings, memo=memo)))
         for td_key in keys:
             traits.extend(td_traits[td_key])
         traits.extend(cluster_traits.get(cluster_name, ()))
-        traits = apply_exceptions(unique(traits), inventory.images.policy, today,
+        traits = apply_exceptions(unique(traits), settings.policy, settings.today,
                                   (str(service.get("serviceName") or ""), key))
         subject = Subject("AwsEcsService", key, str(service.get("serviceName") or
                                                      last_segment(key)),
@@ -111,11 +115,11 @@ def _evaluate_services(
     return evaluated
 
 
-def _evaluate_unattached(inventory: Inventory, td_traits: dict[str, tuple[Trait, ...]],
+def _evaluate_unattached(inventory: Inventory, settings: ScanSettings,
+                         td_traits: dict[str, tuple[Trait, ...]],
                          ) -> list[tuple[Subject, list[Trait]]]:
     """Task definitions no service runs, evaluated on their own."""
     evaluated: list[tuple[Subject, list[Trait]]] = []
-    today = inventory.images.clock().date()
     keys = inventory.unattached_task_definitions()
     identities = draft_identities([(key, inventory.task_definitions[key]) for key in keys])
     for key in keys:
@@ -125,8 +129,8 @@ def _evaluate_unattached(inventory: Inventory, td_traits: dict[str, tuple[Trait,
         subject = Subject("AwsEcsTaskDefinition", key, name, None, (key,),
                           tuple(_missing_for(inventory, [], [key])), unattached=True,
                           identity=identities[key])
-        evaluated.append((subject, apply_exceptions(td_traits[key], inventory.images.policy,
-                                                    today)))
+        evaluated.append((subject, apply_exceptions(td_traits[key], settings.policy,
+                                                    settings.today)))
     return evaluated
 
 
@@ -136,7 +140,7 @@ def _order(finding: Finding) -> tuple[int, int, int, int, str, str]:
             finding.cluster or "", finding.name)
 
 
-def _assess_all(inventory: Inventory,
+def _assess_all(inventory: Inventory, judge: VulnerabilityAssessor,
                 evaluated: list[tuple[Subject, list[Trait]]]) -> tuple[Finding, ...]:
     findings = []
     for subject, traits in evaluated:
@@ -145,55 +149,98 @@ def _assess_all(inventory: Inventory,
             continue
         if subject.arn in inventory.incomplete:
             finding = replace(finding, incomplete=tuple(inventory.incomplete[subject.arn]))
-        findings.append(_with_vulnerabilities(inventory, finding))
+        findings.append(_with_vulnerabilities(inventory, judge, finding))
     return tuple(sorted(findings, key=_order))
 
 
-def _with_vulnerabilities(inventory: Inventory, finding: Finding) -> Finding:
+def _with_vulnerabilities(inventory: Inventory, judge: VulnerabilityAssessor,
+                          finding: Finding) -> Finding:
     """Attach the per-container vulnerability lists the JSON result carries."""
-    entries = vuln_exposure.container_vulnerabilities(inventory, finding.task_definitions)
+    entries = vuln_exposure.container_vulnerabilities(inventory, judge,
+                                                      finding.task_definitions)
     return replace(finding, vulnerabilities=entries) if entries else finding
 
 
-def _locate_evidence(evaluated: list[tuple[Subject, list[Trait]]]) -> PositionCache:
+def _locate_evidence(evaluated: list[tuple[Subject, list[Trait]]],
+                     positions: PositionCache) -> None:
     """Start locating the line and column of every trait's evidence. On a large estate that
     means reading thousands of input files again, so it runs in a worker process while the
     exposure stage runs here; reporters collect the answers when they need them."""
-    positions = PositionCache()
     positions.prefetch(sorted(evidence_pairs(t for _, traits in evaluated for t in traits)),
                        background=True)
-    return positions
 
 
 def scan_inventory(
     inventory: Inventory,
+    settings: ScanSettings,
     *,
     errors: list[SourceError] | None = None,
     skipped: list[SourceError] | None = None,
     inputs: list[str] | None = None,
     on_service: Callable[[str], None] | None = None,
     on_stage: StageCallback | None = None,
-    locate_evidence: bool = False,
 ) -> ScanResult:
-    """Evaluate every service and every task definition no service runs.
+    """Evaluate every service and every task definition no service runs, judged by
+    ``settings``; the result is data only (see :func:`scan_for_reports` for what reporters
+    look up beside it).
 
     Two stages: the detectors (every trait of every resource, each shared resource once),
     then the exposure assessment of each service; ``on_stage`` is told how long each took.
-    ``locate_evidence``: the caller will report evidence positions (a file report), so on a
-    large estate they are located in the background while the exposure stage runs.
     """
+    result, _ = _scan(inventory, settings, ScanMemo(), None, errors, skipped, inputs,
+                      on_service, on_stage, fixes=False)
+    return result
+
+
+def scan_for_reports(
+    inventory: Inventory,
+    settings: ScanSettings,
+    *,
+    locate_evidence: bool = False,
+    errors: list[SourceError] | None = None,
+    skipped: list[SourceError] | None = None,
+    inputs: list[str] | None = None,
+    on_service: Callable[[str], None] | None = None,
+    on_stage: StageCallback | None = None,
+) -> tuple[ScanResult, ReportContext]:
+    """:func:`scan_inventory`, plus the :class:`ReportContext` its reporters need: each
+    finding's fixed task definition, built on demand from this scan's inventory and memo, and
+    the evidence positions. The caller owns the context and closes it when the reports are
+    written.
+
+    ``locate_evidence``: the caller will report evidence positions (a file report), so on a
+    large estate they are located in a background worker while the exposure stage runs.
+    """
+    positions = PositionCache()
+    result, fixes = _scan(inventory, settings, ScanMemo(),
+                          positions if locate_evidence else None, errors, skipped, inputs,
+                          on_service, on_stage, fixes=True)
+    return result, ReportContext(fixes=fixes, positions=positions)
+
+
+def _scan(
+    inventory: Inventory, settings: ScanSettings, memo: ScanMemo,
+    positions: PositionCache | None, errors: list[SourceError] | None,
+    skipped: list[SourceError] | None, inputs: list[str] | None,
+    on_service: Callable[[str], None] | None, on_stage: StageCallback | None, *, fixes: bool,
+) -> tuple[ScanResult, FixedRevisions | None]:
+    """The scan with its one memo; with ``positions``, evidence is located in the background
+    once the detectors are done; with ``fixes``, the fixed revisions of the findings are
+    prepared (built later, on demand, reusing the memo)."""
     with bulk_allocation():
         start = perf_counter()
-        memo: dict[object, Any] = {}
-        td_traits = _task_definition_traits(inventory, memo)
-        services = _evaluate_services(inventory, td_traits, on_service, memo)
-        unattached = _evaluate_unattached(inventory, td_traits)
-        positions = _locate_evidence(services + unattached) if locate_evidence else None
+        td_traits = _task_definition_traits(inventory, settings, memo)
+        services = _evaluate_services(inventory, settings, td_traits, on_service, memo)
+        unattached = _evaluate_unattached(inventory, settings, td_traits)
+        if positions is not None:
+            _locate_evidence(services + unattached, positions)
         detected = perf_counter()
         if on_stage is not None:
             on_stage("detectors", detected - start)
-        findings = _assess_all(inventory, services)
-        task_definition_findings = _assess_all(inventory, unattached)
+        judge = assessor(inventory.vulnerabilities, settings.epss_threshold, settings.today,
+                         memo)
+        findings = _assess_all(inventory, judge, services)
+        task_definition_findings = _assess_all(inventory, judge, unattached)
         result = ScanResult(
             findings=findings,
             task_definition_findings=task_definition_findings,
@@ -202,16 +249,16 @@ def scan_inventory(
             errors=tuple(list(errors or ()) + inventory.errors),
             skipped=tuple(skipped or ()),
             inputs=tuple(inputs or ()),
-            generated_at=datetime.now(UTC).replace(microsecond=0).isoformat()
+            generated_at=settings.now.astimezone(UTC).replace(microsecond=0).isoformat()
             .replace("+00:00", "Z"),
-            unscanned_images=vuln_exposure.unscanned_images(inventory),
+            unscanned_images=vuln_exposure.unscanned_images(inventory, judge),
             intel=tuple(inventory.vulnerabilities.intel.sources),
             vulnerability_reports=len(inventory.vulnerabilities.reports),
             incomplete=tuple(Incomplete(resource, tuple(reasons))
                              for resource, reasons in sorted(inventory.incomplete.items())),
-            fixes=FixedRevisions(inventory, findings + task_definition_findings, memo),
-            positions=positions,
         )
+        revisions = FixedRevisions(inventory, findings + task_definition_findings, memo) \
+            if fixes else None
         if on_stage is not None:
             on_stage("exposure", perf_counter() - detected)
-    return result
+    return result, revisions

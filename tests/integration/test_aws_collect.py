@@ -20,7 +20,6 @@ from ecs_exposure.exposure.baseline import compare, previous_result
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
 from ecs_exposure.pipeline import scan_inventory
-from ecs_exposure.reporters.json_report import result_dict
 from ecs_exposure.sources.aws.callcount import expected_calls
 from ecs_exposure.sources.aws.collector import collect
 from ecs_exposure.sources.aws.options import CollectOptions
@@ -30,6 +29,7 @@ from ecs_exposure.sources.positions import locate
 from ecs_exposure.sources.readers import read_context
 from support import ROOT
 from support.aws_fixtures import ACCOUNT, COVERED_TRAITS, SCANNER_ROLE, SECRETS, Estate, MotoServer
+from support.builders import SETTINGS, scan_json
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet")
 POLICY = ROOT / "policies" / "ecs-exposure-scanner-policy.json"
@@ -43,7 +43,7 @@ def options(estate: Estate, **more: Any) -> CollectOptions:
 def scan_snapshot(snapshot: Json, source: str | None = None) -> dict[str, Any]:
     inventory = Inventory()
     load_snapshot(inventory, snapshot, source, read_context())
-    return result_dict(scan_inventory(inventory))
+    return scan_json(inventory)
 
 
 def comparable(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -171,7 +171,7 @@ def test_snapshot_file_gives_the_same_findings_with_file_locations(
     inventory = Inventory()
     report = load_paths([path], inventory)
     assert report.read == [str(path)] and not report.errors
-    result = result_dict(scan_inventory(inventory))
+    result = scan_json(inventory)
     assert comparable(result) == comparable(live)
     trait = next(t for f in result["findings"] for t in f["traits"]
                  if t["id"] == "privileged-container")
@@ -273,7 +273,7 @@ def test_finding_identity_is_the_same_from_files_a_snapshot_and_live(
     for form, path in (("files", tmp_path / "exports"), ("snapshot", snapshot)):
         inventory = Inventory()
         assert not load_paths([path], inventory).errors
-        result = scan_inventory(inventory)
+        result = scan_inventory(inventory, SETTINGS)
         ids[form] = {f.arn: f.id for f in result.findings}
         compared = compare(result, previous_result(live, "live.json"))
         assert {f.baseline for f in compared.findings} == {"unchanged"}, form

@@ -13,19 +13,18 @@ from click.testing import CliRunner
 from ecs_exposure.cli import main
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
-from ecs_exposure.pipeline import scan_inventory
-from ecs_exposure.reporters.json_report import result_dict
 from ecs_exposure.sources.aws.collector import collect
 from ecs_exposure.sources.aws.options import CollectionError, CollectOptions
 from ecs_exposure.sources.aws.snapshot import load_snapshot
 from ecs_exposure.sources.readers import read_context
 from support.aws_fixtures import ACCOUNT, SCANNER_ROLE, Estate, Fault, Faults
+from support.builders import scan_json
 
 
 def scan(snapshot: Json) -> dict[str, Any]:
     inventory = Inventory()
     load_snapshot(inventory, snapshot, None, read_context())
-    return result_dict(scan_inventory(inventory))
+    return scan_json(inventory)
 
 
 def by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

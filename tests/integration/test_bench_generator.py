@@ -19,6 +19,7 @@ from ecs_exposure.inventory import Inventory
 from ecs_exposure.pipeline import scan_inventory
 from ecs_exposure.sources.files import load_paths
 from support import ROOT
+from support.builders import SETTINGS
 
 if str(ROOT) not in sys.path:  # bench/ is a folder of scripts beside src/, not installed
     sys.path.insert(0, str(ROOT))
@@ -93,7 +94,7 @@ def test_scan_finds_every_planted_trait(estate: tuple[Path, dict[str, Any]]) -> 
     assert report.errors == []
     # Until vulnerability readers exist, the reports are skipped as "recognised later".
     assert all(s.source.startswith(str(folder / "vulns")) for s in report.skipped)
-    result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
+    result = scan_inventory(inventory, SETTINGS, errors=report.errors, skipped=report.skipped)
     assert result.services == 50
     found = {f.arn: {t.id for t in f.traits} for f in result.findings}
     assert set(manifest["planted"]) == set(inventory.services)

@@ -51,12 +51,12 @@ EXPECTED = {
                               "missing-log-configuration", "container-insights-disabled"}),
     "batch-worker": ("HIGH", {"plaintext-credentials", "software-vulnerability"}),
     "payments-api": ("HIGH", {"plaintext-credentials", "service-admin-policy",
-                              "privilege-escalation-path", "internet-reachable",
+                              "sensitive-data-access", "internet-reachable",
                               "open-security-group", "software-vulnerability"}),
     "edge-proxy": ("HIGH", {"host-filesystem-mount", "internet-reachable",
                             "efs-transit-encryption-disabled", "end-of-life-os",
                             "software-vulnerability"}),
-    "preview-app": ("MEDIUM", {"service-admin-policy", "privilege-escalation-path",
+    "preview-app": ("MEDIUM", {"service-admin-policy", "sensitive-data-access",
                                "internet-reachable", "public-ip"}),
     "log-router": ("MEDIUM", {"plaintext-credentials", "outdated-platform-version"}),
     "metrics-agent": ("MEDIUM", {"host-filesystem-mount", "host-network-mode",
@@ -178,12 +178,15 @@ def test_demo_reporting_role_escalates_to_admin_through_lambda(
     assert "pass-role-lambda" in reporting["remediation"]["summary"]
 
 
-def test_demo_data_access_paths_keep_their_medium_impact(demo_json: dict[str, Any]) -> None:
+def test_demo_data_access_keeps_its_medium_impact(demo_json: dict[str, Any]) -> None:
+    """The demo's S3-read-all task roles read data; they do not escalate (issue 15, bug 4)."""
     for name in ("payments-api", "preview-app"):
         finding = _by_name(demo_json)[name]
-        paths = [t for t in finding["traits"] if t["id"] == "privilege-escalation-path"]
-        assert [p["evidence"]["facts"]["pattern"] for p in paths] == ["read-all-s3-objects"]
+        assert not [t for t in finding["traits"] if t["id"] == "privilege-escalation-path"]
+        data = [t for t in finding["traits"] if t["id"] == "sensitive-data-access"]
+        assert [d["evidence"]["facts"]["kinds"] for d in data] == [["s3-objects"]]
         assert finding["impact"] == "medium"
+        assert "an IAM role that can read sensitive data" in finding["title"]
 
 
 def test_demo_preview_app_is_only_potentially_reachable(demo_json: dict[str, Any]) -> None:

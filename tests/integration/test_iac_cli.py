@@ -53,3 +53,23 @@ def test_table_details_show_file_line_and_column(tmp_path: Path) -> None:
     report = (tmp_path / "report.txt").read_text()
     flat = " ".join(report.split())
     assert f"in {template}:{line_of(template, 'Privileged')}:" in flat.replace("│ ", "")
+
+
+def test_terraform_file_without_resources_is_read_not_refused(tmp_path: Path) -> None:
+    variables = write(tmp_path, "variables.tf",
+                      'variable "region" {\n  default = "eu-west-1"\n}\n\nlocals {\n  a = 1\n}\n')
+    out = CliRunner().invoke(main, ["scan", str(variables), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.stdout)
+    assert result["skipped"] == [] and result["errors"] == []
+    assert result["summary"]["task_definitions"] == 0
+
+
+def test_incomplete_task_definition_is_in_the_result(tmp_path: Path) -> None:
+    main_tf = write(tmp_path, "main.tf", 'resource "aws_ecs_task_definition" "app" {\n'
+                                         '  family = "app"\n'
+                                         '  container_definitions = file("missing.json")\n}\n')
+    out = CliRunner().invoke(main, ["scan", str(main_tf), "--format", "json", "--strict"])
+    assert out.exit_code == 4, out.output
+    assert json.loads(out.stdout)["incomplete"] == [{"resource": "app", "reasons": [
+        'container definitions unknown: hcl: file("missing.json") (no such file)']}]

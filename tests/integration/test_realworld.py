@@ -11,6 +11,7 @@ from ecs_exposure.inventory import Inventory
 from ecs_exposure.pipeline import scan_inventory
 from ecs_exposure.sources.files import load_paths
 from support import REALWORLD
+from support.builders import SETTINGS
 
 pytestmark = pytest.mark.skipif(not REALWORLD.exists(), reason="shared/realworld not present")
 
@@ -19,7 +20,7 @@ def test_every_realworld_task_definition_is_evaluated() -> None:
     files = sorted((REALWORLD / "task-definitions").glob("*.json"))
     inventory = Inventory()
     report = load_paths([REALWORLD], inventory)
-    result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
+    result = scan_inventory(inventory, SETTINGS, errors=report.errors, skipped=report.skipped)
     from_templates = sum(1 for key in inventory.task_definitions
                          if inventory.sources[key].endswith((".yml", ".yaml")))
     assert result.task_definitions - from_templates == len(files) - 1  # all but the malformed
@@ -33,7 +34,7 @@ def test_every_realworld_task_definition_is_evaluated() -> None:
 def test_realworld_findings_are_the_real_weaknesses() -> None:
     inventory = Inventory()
     load_paths([REALWORLD / "task-definitions"], inventory)
-    result = scan_inventory(inventory)
+    result = scan_inventory(inventory, SETTINGS)
     by_name = {f.name: f for f in result.task_definition_findings}
     assert set(by_name) == {"consulClient", "consulServer"}
     for finding in by_name.values():

@@ -26,7 +26,7 @@ COVERED_TRAITS = frozenset({
     "administrative-policy", "service-admin-policy", "internet-reachable", "root-user",
     "writable-root-filesystem", "dangerous-capabilities", "missing-log-configuration",
     "efs-transit-encryption-disabled", "outdated-platform-version",
-    "container-insights-disabled", "privilege-escalation-path",
+    "container-insights-disabled", "privilege-escalation-path", "sensitive-data-access",
     # image traits from ECR data the collector reads (mutable tags, no scanning, no signature)
     "untrusted-registry", "mutable-image-reference", "unscanned-image", "unverified-signature",
 })
@@ -235,9 +235,12 @@ def _seed_caller_us(estate: Estate) -> None:
         "privileged-container", "root-user", "writable-root-filesystem", "assumable-role",
         "administrative-policy", "internet-reachable", "open-security-group"})))
     # public-api: public IP + open SG, AWS keys in the old revision still deployed, ECS Exec,
-    # outdated platform, a sidecar without logs, a service-admin role.
+    # outdated platform, a sidecar without logs, a service-admin role that reads every object
+    # (data access, not escalation) and can also rewrite its own policy (escalation).
     api_role = s.role("api-task", inline={"s3-all": _doc(
-        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"})})
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}), "self-edit": _doc(
+        {"Effect": "Allow", "Action": "iam:PutRolePolicy",
+         "Resource": f"arn:aws:iam::{ACCOUNT}:role/api-task"})})
     _, digest = s.image("api", "3.1", mutable=False)
     api_image = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/api@{digest}"
     sidecar = hardened_container(
@@ -261,7 +264,8 @@ def _seed_caller_us(estate: Estate) -> None:
     estate.expect(ServiceSpec(ACCOUNT, "us-east-1", "prod", "public-api", frozenset({
         "public-ip", "open-security-group", "internet-reachable", "execute-command-enabled",
         "outdated-platform-version", "plaintext-credentials", "missing-log-configuration",
-        "assumable-role", "service-admin-policy", "root-user", "writable-root-filesystem"})))
+        "assumable-role", "service-admin-policy", "sensitive-data-access",
+        "privilege-escalation-path", "root-user", "writable-root-filesystem"})))
     # node-agent: the host's namespaces, docker socket and dangerous capabilities.
     agent = s.task_definition("node-agent", [hardened_container(
         "agent", "amazon/cloudwatch-agent:1.3", portMappings=[],

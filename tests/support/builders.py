@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import ScanResult, Trait
-from ecs_exposure.pipeline import scan_inventory
+from ecs_exposure.pipeline import scan_for_reports, scan_inventory
+from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.settings import ScanMemo, ScanSettings
 from ecs_exposure.sources.files import add_document
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
 CLUSTER_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod"
+CLOCK = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+"""Tests judge at a fixed time, so image ages, end-of-life dates and exception expiry do not
+change from one day to the next."""
+SETTINGS = ScanSettings(now=CLOCK)
+"""Default settings at :data:`CLOCK`."""
 
 
 def container(name: str = "app", **fields: Any) -> dict[str, Any]:
@@ -92,15 +100,31 @@ def inventory_of(*docs: Any) -> Inventory:
     return inventory
 
 
-def scan_docs(*docs: Any) -> ScanResult:
-    return scan_inventory(inventory_of(*docs))
+def scan_docs(*docs: Any, settings: ScanSettings = SETTINGS) -> ScanResult:
+    return scan_inventory(inventory_of(*docs), settings)
+
+
+def scan_json(inventory: Inventory, settings: ScanSettings = SETTINGS) -> dict[str, Any]:
+    """The JSON result of a scan as the CLI writes it: with fixed revisions and positions."""
+    result, context = scan_for_reports(inventory, settings)
+    with context:
+        return result_dict(result, context)
+
+
+def run_detectors(inventory: Inventory, key: str, settings: ScanSettings = SETTINGS
+                  ) -> list[Trait]:
+    """Traits the task-definition detectors find on the task definition ``key``."""
+    td = inventory.task_definitions[key]
+    return list(registry.run("task-definition", Context(
+        inventory, key, td, None, settings=settings, memo=ScanMemo())))
 
 
 def td_traits(td: dict[str, Any], *context: Any) -> list[Trait]:
     """Traits the task-definition detectors find on one task definition."""
     inventory = inventory_of({"taskDefinition": td}, *context)
     key = next(iter(inventory.task_definitions))
-    return list(registry.run("task-definition", Context(inventory, key, td, None)))
+    return list(registry.run("task-definition", Context(
+        inventory, key, td, None, settings=SETTINGS, memo=ScanMemo())))
 
 
 def ids(traits: list[Trait]) -> list[str]:

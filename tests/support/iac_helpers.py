@@ -12,13 +12,14 @@ from ecs_exposure.pipeline import scan_inventory
 from ecs_exposure.sources.files import LoadReport, load_paths
 from ecs_exposure.sources.positions import Position, locate
 from ecs_exposure.sources.readers import read_context
+from support.builders import SETTINGS
 
 
 def scan_paths(paths: Iterable[Path], values: dict[str, Any] | None = None
                ) -> tuple[ScanResult, Inventory, LoadReport]:
     inventory = Inventory()
     report = load_paths(list(paths), inventory, context=read_context(values))
-    result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped)
+    result = scan_inventory(inventory, SETTINGS, errors=report.errors, skipped=report.skipped)
     return result, inventory, report
 
 

@@ -8,6 +8,7 @@ from ecs_exposure.analysis.iam.analysis import RoleAnalysis, analyse_role
 from ecs_exposure.analysis.iam.evaluate import Evaluator
 from ecs_exposure.analysis.iam.principal import role_policies
 from ecs_exposure.inventory import Inventory
+from ecs_exposure.settings import ScanMemo
 from support.builders import ACCOUNT, inventory_of
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/app-task"
@@ -73,13 +74,13 @@ def analyse(*statements: dict[str, Any], others: tuple[dict[str, Any], ...] = ()
             policies: tuple[dict[str, Any], ...] = (), more: tuple[Any, ...] = (),
             **role_fields: Any) -> RoleAnalysis:
     me = role("app-task", *statements, **role_fields)
-    return analyse_role(inventory(me, *others, policies=policies, more=more), me)
+    return analyse_role(inventory(me, *others, policies=policies, more=more), me, ScanMemo())
 
 
 def evaluator(*statements: dict[str, Any], policies: tuple[dict[str, Any], ...] = (),
               **role_fields: Any) -> Evaluator:
     me = role("app-task", *statements, **role_fields)
-    return Evaluator(role_policies(inventory(me, policies=policies), me))
+    return Evaluator(role_policies(inventory(me, policies=policies), me, ScanMemo()))
 
 
 def patterns(analysis: RoleAnalysis) -> dict[str, Any]:

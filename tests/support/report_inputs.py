@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from rich.console import Console
-
-from ecs_exposure.cli import demo_paths, load_inputs
 from ecs_exposure.model import ScanResult
-from ecs_exposure.pipeline import scan_inventory
+from ecs_exposure.pipeline import scan_for_reports
+from ecs_exposure.reporters.context import ReportContext
+from ecs_exposure.settings import ScanSettings
+from ecs_exposure.sources.load import demo_paths, load_inputs
 from support.builders import container, network, security_group, service, task_definition, tcp
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -26,18 +26,28 @@ FIXED_TIME = "2025-01-01T00:00:00Z"
 DEMO_CLOCK = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 """The demo is judged at a fixed time: image scan ages and end-of-life dates in the golden
 files would otherwise change from one day (or hour) to the next."""
+DEMO_SETTINGS = ScanSettings(now=DEMO_CLOCK)
 
 
 @cache
-def demo_result() -> ScanResult:
-    """The bundled demo estate, scanned once per test session at :data:`DEMO_CLOCK`."""
+def demo_scan() -> tuple[ScanResult, ReportContext]:
+    """The bundled demo estate, scanned once per test session at :data:`DEMO_CLOCK`, with
+    the context its reports are rendered with (fixed revisions, evidence positions)."""
     with ExitStack() as stack:
         paths = demo_paths(stack)
-        inventory, report = load_inputs(paths, Console(stderr=True, quiet=True))
-        inventory.images.now = DEMO_CLOCK
-        inventory.vulnerabilities.today = DEMO_CLOCK.date()
-        return scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
-                              inputs=[str(p) for p in paths])
+        inventory, report = load_inputs(paths)
+        return scan_for_reports(inventory, DEMO_SETTINGS, errors=report.errors,
+                                skipped=report.skipped, inputs=[str(p) for p in paths])
+
+
+def demo_result() -> ScanResult:
+    """The result of :func:`demo_scan`."""
+    return demo_scan()[0]
+
+
+def demo_context() -> ReportContext:
+    """The report context of :func:`demo_scan`."""
+    return demo_scan()[1]
 
 
 def demo_dir() -> str:
@@ -77,12 +87,17 @@ def write_hostile_estate(folder: Path) -> list[Path]:
     return paths
 
 
-def hostile_result(folder: Path) -> ScanResult:
-    """Scan of :func:`write_hostile_estate`."""
+def hostile_scan(folder: Path) -> tuple[ScanResult, ReportContext]:
+    """Scan of :func:`write_hostile_estate`, with its report context."""
     paths = write_hostile_estate(folder)
-    inventory, report = load_inputs(paths, Console(stderr=True, quiet=True))
-    return scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
-                          inputs=[str(p) for p in paths])
+    inventory, report = load_inputs(paths)
+    return scan_for_reports(inventory, DEMO_SETTINGS, errors=report.errors,
+                            skipped=report.skipped, inputs=[str(p) for p in paths])
+
+
+def hostile_result(folder: Path) -> ScanResult:
+    """The result of :func:`hostile_scan`."""
+    return hostile_scan(folder)[0]
 
 
 def demo_counts() -> dict[str, int]:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ecs_exposure.pipeline import scan_inventory
-from support.builders import container, inventory_of, service, task_definition
+from support.builders import SETTINGS, container, inventory_of, service, task_definition
 
 
 def _trivy(image: str) -> dict[str, Any]:
@@ -18,7 +18,7 @@ def _trivy(image: str) -> dict[str, Any]:
 
 
 def _unscanned(*docs: Any) -> list[str]:
-    result = scan_inventory(inventory_of(*docs))
+    result = scan_inventory(inventory_of(*docs), SETTINGS)
     return [t.detail for f in result.findings for t in f.traits if t.id == "unscanned-image"]
 
 

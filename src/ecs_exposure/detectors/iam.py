@@ -4,7 +4,8 @@ code running in the container, so what the role may do is what an attacker may d
 Example: a task definition with ``"taskRoleArn": "arn:aws:iam::1:role/app"`` where role ``app``
 has ``arn:aws:iam::aws:policy/AdministratorAccess`` attached fires ``assumable-role`` and
 ``administrative-policy``; a narrower role that can pass a role to a new Lambda function fires
-``privilege-escalation-path`` (see :mod:`ecs_exposure.detectors.iam_escalation`).
+``privilege-escalation-path`` (see :mod:`ecs_exposure.detectors.iam_escalation`); one that can
+read every S3 object fires ``sensitive-data-access`` (see :mod:`ecs_exposure.detectors.iam_data`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from collections.abc import Iterator
 
 from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.analysis.iam.analysis import RoleAnalysis, analyse_role
-from ecs_exposure.analysis.iam.cache import memo
 from ecs_exposure.detectors import references as ref
+from ecs_exposure.detectors.iam_data import DATA_ACCESS, data_traits
 from ecs_exposure.detectors.iam_escalation import ESCALATION, escalation_traits
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.spec import Guidance
@@ -113,12 +114,13 @@ SERVICE_ADMIN = TraitSpec(
 ROLE_FIELDS = (("taskRoleArn", "task role"), ("executionRoleArn", "execution role"))
 
 
-@detector("task-definition", ASSUMABLE, ADMIN, SERVICE_ADMIN, ESCALATION)
+@detector("task-definition", ASSUMABLE, ADMIN, SERVICE_ADMIN, ESCALATION, DATA_ACCESS)
 def task_roles(ctx: Context) -> Iterator[Trait]:
     """Evaluate each distinct role once, even when it is both task and execution role.
 
-    Escalation paths are looked for on the task role only: the execution role is used by the
-    ECS agent to pull images and secrets, and its credentials never reach the containers.
+    Escalation paths and data access are looked for on the task role only: the execution role
+    is used by the ECS agent to pull images and secrets, and its credentials never reach the
+    containers.
     """
     roles: dict[str, list[str]] = {}
     for field_name, label in ROLE_FIELDS:
@@ -127,7 +129,7 @@ def task_roles(ctx: Context) -> Iterator[Trait]:
             roles.setdefault(ref, []).append(label)
     for ref, labels in roles.items():
         role = ctx.inventory.role(ref)
-        analysis = analyse_role(ctx.inventory, role) if role is not None else None
+        analysis = analyse_role(ctx.inventory, role, ctx.memo) if role is not None else None
         if "task role" in labels:
             yield _assumable(ctx, ref, analysis)
         if analysis is None:
@@ -135,10 +137,10 @@ def task_roles(ctx: Context) -> Iterator[Trait]:
         yield from _role_grants(ctx, analysis, " and ".join(labels))
         if "task role" in labels:
             # The same for every task definition using the role: built once per scan.
-            table: dict[str, list[Trait]] = memo(ctx.inventory).setdefault(
-                "escalation-traits", {})
+            table: dict[str, list[Trait]] = ctx.memo.table("iam.escalation-traits")
             if analysis.policies.arn not in table:
-                table[analysis.policies.arn] = list(escalation_traits(ctx, analysis))
+                table[analysis.policies.arn] = [*escalation_traits(ctx, analysis),
+                                                *data_traits(ctx, analysis)]
             yield from table[analysis.policies.arn]
 
 

@@ -28,7 +28,6 @@ from ecs_exposure.model import Trait
 OUTCOME_PHRASES = {
     "admin": "an IAM privilege-escalation path",
     "lateral": "IAM access into other workloads",
-    "data": "IAM access to sensitive data",
     "audit": "IAM rights to disable audit trails",
 }
 """Title phrase of a ``privilege-escalation-path`` trait by what the path ends in (its
@@ -39,7 +38,7 @@ ESCALATION = TraitSpec(
     "The task role can raise its own privileges or reach what it was not given: write or "
     "attach its own policies, pass a role to new compute, swap the role of existing compute, "
     "rewrite a trust policy, mint user credentials, assume a stronger role, tamper with "
-    "audit trails, read every secret or object, or ECS Exec into other tasks.",
+    "audit trails, or ECS Exec into other tasks (reading data is sensitive-data-access).",
     ("Security Hub: ECS service exposure impact traits (IAM privilege escalation)",
      "Rhino Security Labs: AWS IAM privilege escalation methods"),
     title_phrase=OUTCOME_PHRASES["admin"],
@@ -50,17 +49,16 @@ ESCALATION = TraitSpec(
             "policies to itself, rewriting a trust policy, creating keys for other "
             "users or passing a stronger role to new compute, so a compromised "
             "container can climb to control of the account; the same trait marks "
-            "roles that can read every secret or object, switch off audit trails or "
-            "open a shell in other tasks."
+            "roles that can switch off audit trails or open a shell in other tasks."
         ),
         change=(
             "Remove the statement that enables the path (`iam:Put*Policy`, "
             "`iam:Attach*Policy`, `iam:CreatePolicyVersion`, "
             "`iam:UpdateAssumeRolePolicy`, `iam:CreateAccessKey`, `sts:AssumeRole` on "
             "`*`), limit `iam:PassRole` to named role ARNs with an "
-            "`iam:PassedToService` condition, and scope data and audit actions "
-            "(`secretsmanager:GetSecretValue`, `s3:GetObject`, `cloudtrail:*`, "
-            "`ecs:ExecuteCommand`) to the resources the service owns."
+            "`iam:PassedToService` condition, and scope audit and exec actions "
+            "(`cloudtrail:*`, `lambda:UpdateFunctionCode`, `ecs:ExecuteCommand`) to the "
+            "resources the service owns."
         ),
         contain=(
             "Attach a permissions boundary to the task role, require the same "

@@ -196,15 +196,15 @@ CHECKS: Mapping[Check, TraitSpec] = MappingProxyType({
 @detector("task-definition", UNTRUSTED, MUTABLE, UNSIGNED, UNSCANNED, STALE, PACKAGES, EOL_OS)
 def hardened_images(ctx: Context) -> Iterator[Trait]:
     """One evaluation per distinct image reference, shared by every container using it."""
-    accounts = ctx.inventory.images.cache.get("\x00accounts")
-    if not isinstance(accounts, set):   # computed once per scan, not once per task definition
-        accounts = ctx.inventory.accounts()
-        ctx.inventory.images.cache["\x00accounts"] = accounts
+    # Computed once per scan, not once per task definition.
+    accounts = ctx.memo.once("images.accounts", ctx.inventory.accounts)
     for index, container in containers(ctx.resource):
         image = container.get("image")
         if not isinstance(image, str) or not image:
             continue
-        result = evaluate(image, ctx.inventory.images, accounts, task_arch(ctx.resource))
+        result = evaluate(image, ctx.inventory.images, ctx.settings, accounts,
+                          task_arch(ctx.resource), memo=ctx.memo,
+                          reports_covering=ctx.inventory.reports_covering)
         if result is None:
             continue
         name = container_name(container, index)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from ecs_exposure.detectors.spec import Category, TraitSpec
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json, Level, Trait
+from ecs_exposure.settings import ScanMemo, ScanSettings
 
 Scope = Literal["task-definition", "service", "cluster"]
 
@@ -25,16 +26,19 @@ __all__ = ["SPECS", "Category", "Context", "Detector", "Scope", "TraitSpec", "ca
 
 @dataclass(frozen=True)
 class Context:
-    """What a detector sees: one resource of its scope, plus the inventory for joins."""
+    """What a detector sees: one resource of its scope, plus the inventory for joins and the
+    scan's settings and memo."""
 
     inventory: Inventory
     key: str
     """ARN (or key) of the resource under evaluation."""
     resource: Json
     source: str | None
-    memo: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
+    settings: ScanSettings = field(kw_only=True, compare=False, repr=False)
+    """What the scan judges by: image policy, EPSS threshold, the clock."""
+    memo: ScanMemo = field(kw_only=True, compare=False, repr=False)
     """Scan-wide cache for results that depend only on shared resources (a role's grants, a
-    security group's open rules): the scan passes one dict to every context, so a role used
+    security group's open rules): the scan passes one memo to every context, so a role used
     by 5,000 task definitions is analysed once. Keys start with the detector's name."""
 
     def trait(

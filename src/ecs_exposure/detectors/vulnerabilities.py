@@ -26,7 +26,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ecs_exposure.analysis.vulnerabilities.store import AssessedVulnerability, ImageAssessment
+from ecs_exposure.analysis.vulnerabilities.store import (
+    AssessedVulnerability,
+    ImageAssessment,
+    assessor,
+)
 from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.spec import Guidance
@@ -206,11 +210,12 @@ def image_vulnerabilities(ctx: Context) -> Iterator[Trait]:
     store = ctx.inventory.vulnerabilities
     if not store.reports:
         return
+    judge = assessor(store, ctx.settings.epss_threshold, ctx.settings.today, ctx.memo)
     for index, container in containers(ctx.resource):
         image = container.get("image")
         if not isinstance(image, str):
             continue
-        found = store.assess(image, _running_digests(ctx, image))
+        found = judge.assess(image, _running_digests(ctx, image))
         if found.matched_by is None:
             continue
         yield from _traits(ctx, found, image, container_name(container, index),

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from ecs_exposure.analysis.arn import last_segment, parse_arn
 from ecs_exposure.detectors.containers import ROOT_USER, WRITABLE_ROOT
 from ecs_exposure.detectors.credentials import AWS_KEY_PHRASE, PLAINTEXT
 from ecs_exposure.detectors.host_access import HOST_MOUNT
 from ecs_exposure.detectors.iam import ADMIN, SERVICE_ADMIN
+from ecs_exposure.detectors.iam_data import DATA_ACCESS
 from ecs_exposure.detectors.iam_escalation import ESCALATION, OUTCOME_PHRASES
 from ecs_exposure.detectors.network import REACHABLE
 from ecs_exposure.detectors.registry import SPECS, catalog
@@ -46,7 +48,11 @@ HOST_ACCESS = frozenset(s.id for s in catalog() if s.host_access)
 """Traits that give a container its host (the specs' ``host_access`` flag)."""
 CONTAINER_CONTEXT = frozenset({ROOT_USER.id, WRITABLE_ROOT.id})
 """Contextual traits that make host access easy to use, so they join the attack path."""
-ROLE_POWER = frozenset({ADMIN.id, SERVICE_ADMIN.id, ESCALATION.id})
+ROLE_POWER = frozenset({ADMIN.id, SERVICE_ADMIN.id, ESCALATION.id, DATA_ACCESS.id})
+"""Role traits that make a shell in the task worth more (ECS Exec raises impact) and that put
+the role on the attack path."""
+ROLE_REACH = frozenset({ESCALATION.id, DATA_ACCESS.id})
+"""Role traits the attack path shows as steps after the role, not as its grants."""
 
 
 def severity_for(likelihood: Level, impact: Level) -> Severity:
@@ -245,12 +251,12 @@ def _attack_path(traits: Sequence[Trait], subject: Subject, account: str | None)
         if trait.id in ROLE_POWER:
             role = str(dict(trait.extra).get("role", trait.resource))
             grants = roles.setdefault(last_segment(role), [])
-            if trait.id != ESCALATION.id:
+            if trait.id not in ROLE_REACH:
                 grants.append(trait.detail.split(": ", 1)[-1])
     for role, grants in roles.items():
         steps.append(f"IAM role {role}" + (f" ({'; '.join(dict.fromkeys(grants))})"
                                            if grants else ""))
-        steps.extend(_escalation_steps(traits, role))
+        steps.extend(_escalation_steps(traits, role) or _data_steps(traits, role))
     keys = [t for t in traits if t.id == PLAINTEXT.id and dict(t.extra).get("aws_key")]
     if keys:
         names = ", ".join(sorted({str(dict(t.extra).get("variable")) for t in keys}))
@@ -280,6 +286,22 @@ def _escalation_steps(traits: Sequence[Trait], role: str) -> list[str]:
     if len(paths) > 1:
         first += f"; {len(paths) - 1} more escalation path{'s' if len(paths) > 2 else ''}"
     return [first + ")", *str(best.get("reaches")).split(" → ")]
+
+
+def _data_steps(traits: Sequence[Trait], role: str) -> list[str]:
+    """What a role that reads data in full ends in, when it has no escalation path:
+    ``s3:GetObject (reads every object in every S3 bucket)`` → ``every S3 object``."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for trait in traits:
+        facts = _facts(trait)
+        if trait.id == DATA_ACCESS.id and last_segment(str(facts.get("role"))) == role:
+            for kind in cast("list[dict[str, Any]]", facts.get("access", [])):
+                kinds.setdefault(str(kind["kind"]), kind)
+    if not kinds:
+        return []
+    reads = "; ".join(str(k["reads"]) for k in kinds.values())
+    return [" + ".join(str(k["action"]) for k in kinds.values()) + f" ({reads})",
+            ", ".join(str(k["gains"]) for k in kinds.values())]
 
 
 def makes_finding(trait: Trait) -> bool:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_exposure.analysis.images.context import ImageContext
 from ecs_exposure.analysis.images.evaluate import Evaluation, Verdict, evaluate
 from ecs_exposure.analysis.images.facts import ImageFacts
 from ecs_exposure.detectors.images import CHECKS
 from ecs_exposure.exposure.waivers import waived
+from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import SourceError, Trait
+from ecs_exposure.settings import ScanSettings
 
 SCHEMA = "ecs-exposure/image@1"
 _ROOT_USERS = {"", "root", "0"}
@@ -51,22 +52,25 @@ def _root_verdict(facts: ImageFacts | None) -> list[Verdict]:
                     "the task definition sets user", (("image_user", facts.user),))]
 
 
-def run_gate(image: str, ctx: ImageContext, accounts: set[str], *, reference_known: bool = True,
-             errors: list[SourceError] | None = None, arch: str = "amd64") -> GateResult | None:
-    """Evaluate, add the image-level root check, apply exceptions and the gate list."""
-    evaluation = evaluate(image, ctx, accounts, arch)
+def run_gate(image: str, inventory: Inventory, settings: ScanSettings, *,
+             reference_known: bool = True, errors: list[SourceError] | None = None,
+             arch: str = "amd64") -> GateResult | None:
+    """Evaluate against what ``inventory`` knows, add the image-level root check, apply
+    exceptions and the gate list (all from ``settings.policy``)."""
+    evaluation = evaluate(image, inventory.images, settings, inventory.accounts(), arch,
+                          reports_covering=inventory.reports_covering)
     if evaluation is None:
         return None
     verdicts = list(evaluation.verdicts) + _root_verdict(evaluation.facts)
     if not reference_known:
         verdicts = [v for v in verdicts if v.check != "registry"]
-    today = ctx.clock().date()
-    gate = ctx.policy.gate
+    today = settings.today
+    gate = settings.policy.gate
     failing, advisory, excused = [], [], []
     for verdict in verdicts:
         trait_id = CHECKS[verdict.check].id
         trait = Trait(trait_id, image, "", verdict.detail, extra=(("image", image),))
-        exception = waived(trait, ctx.policy, today)
+        exception = waived(trait, settings.policy, today)
         if exception is not None:
             excused.append((verdict, exception.reason, exception.expires.isoformat()))
         elif gate is not None and trait_id not in gate:

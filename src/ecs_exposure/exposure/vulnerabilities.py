@@ -23,6 +23,7 @@ from ecs_exposure.analysis.vulnerabilities.store import (
     AssessedVulnerability,
     ContainerVulnerabilities,
     UnscannedImage,
+    VulnerabilityAssessor,
 )
 from ecs_exposure.detectors.util import container_name, containers
 from ecs_exposure.detectors.vulnerabilities import END_OF_LIFE, EXPLOITABLE, MALICIOUS, SOFTWARE
@@ -122,12 +123,12 @@ def title_phrases(traits: Sequence[Trait]) -> list[str]:
     return phrases
 
 
-def container_vulnerabilities(inventory: Inventory,
+def container_vulnerabilities(inventory: Inventory, judge: VulnerabilityAssessor,
                               task_definitions: Iterable[str]) -> tuple[ContainerVulnerabilities,
                                                                         ...]:
-    """The matched reports and vulnerabilities of every container the revisions run."""
-    store = inventory.vulnerabilities
-    if not store.reports:
+    """The matched reports and vulnerabilities of every container the revisions run, as the
+    scan's assessor (``judge``) weighed them."""
+    if not inventory.vulnerabilities.reports:
         return ()
     found: dict[tuple[str, str], ContainerVulnerabilities] = {}
     for key in task_definitions:
@@ -136,7 +137,7 @@ def container_vulnerabilities(inventory: Inventory,
             name = container_name(container, index)
             if not isinstance(image, str) or (name, image) in found:
                 continue
-            assessment = store.assess(image, inventory.running_digests(image))
+            assessment = judge.assess(image, inventory.running_digests(image))
             if assessment.matched_by is not None:
                 found[(name, image)] = ContainerVulnerabilities(name, image, key, assessment)
     return tuple(found.values())
@@ -156,9 +157,9 @@ def top_vulnerabilities(entries: Iterable[ContainerVulnerabilities],
     return ranked[:limit]
 
 
-def unscanned_images(inventory: Inventory) -> tuple[UnscannedImage, ...]:
+def unscanned_images(inventory: Inventory,
+                     judge: VulnerabilityAssessor) -> tuple[UnscannedImage, ...]:
     """Images services run (every running revision) that no report covers."""
-    store = inventory.vulnerabilities
     # Ordered sets (dicts): a sidecar image runs in thousands of services, and a list
     # membership test per service made this quadratic.
     usage: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
@@ -172,7 +173,7 @@ def unscanned_images(inventory: Inventory) -> tuple[UnscannedImage, ...]:
                 image = container.get("image")
                 if not isinstance(image, str):
                     continue
-                if store.assess(image, inventory.running_digests(image)).matched_by:
+                if judge.assess(image, inventory.running_digests(image)).matched_by:
                     continue
                 services, where = usage.setdefault(image, ({}, {}))
                 services[service_name] = None

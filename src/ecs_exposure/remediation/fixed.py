@@ -3,8 +3,9 @@ built when a reporter asks for it.
 
 A revision is a whole ``register-task-definition`` input, so holding one per finding for the
 length of a scan of a large estate costs hundreds of megabytes. Instead the scan hands the
-reporters this object: each fixed revision is built by the same fixers as ``ecs-exposure fix``
-(default options, reusing the scan's detector memo) when a finding is rendered, shared by the
+reporters this object (inside their :class:`ecs_exposure.reporters.context.ReportContext`,
+never on the result): each fixed revision is built by the same fixers as ``ecs-exposure fix``
+(default options, reusing the scan's memo) when a finding is rendered, shared by the
 findings that run the same revision with the same traits, and dropped once the last of them
 has been rendered.
 """
@@ -13,12 +14,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Finding, Json
 from ecs_exposure.remediation.fixers import FixOptions
 from ecs_exposure.remediation.plan import base_task_definition, fixed_revision
+from ecs_exposure.settings import ScanMemo
 
 FixKey = tuple[str, frozenset[tuple[str, str]]]
 """The revision a fix starts from and the traits of that revision it removes: per-service
@@ -30,7 +31,7 @@ class FixedRevisions:
     or ``None`` when no task-definition change fixes anything."""
 
     def __init__(self, inventory: Inventory, findings: Iterable[Finding],
-                 memo: dict[object, Any] | None = None) -> None:
+                 memo: ScanMemo | None = None) -> None:
         self._inventory = inventory
         self._memo = memo
         self._keys: dict[str, FixKey | None] = {}

@@ -12,7 +12,6 @@ import dataclasses
 import difflib
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.detectors.credentials import PLAINTEXT
@@ -26,6 +25,7 @@ from ecs_exposure.model import Finding, Json, Trait
 from ecs_exposure.remediation.fixers import PLACEHOLDER, Change, FixOptions, fix_task_definition
 from ecs_exposure.remediation.redact import credential_traits, redact
 from ecs_exposure.remediation.register_input import deep_copy, to_register_input
+from ecs_exposure.settings import ScanMemo
 
 UNATTACHED = "unattached-task-definitions"
 """Folder for task definitions that no service runs."""
@@ -68,10 +68,10 @@ def _traits_of(finding: Finding, resource: str) -> list[Trait]:
 
 def _task_definition_plan(plan: ServicePlan, inventory: Inventory, key: str,
                           options: FixOptions, *, keep_original: bool = True,
-                          memo: dict[object, Any] | None = None) -> None:
+                          memo: ScanMemo | None = None) -> None:
     """Fix the revision ``key`` into ``plan``; ``keep_original`` also keeps an unfixed copy
     (for PLAN.md's diff and the secrets to create), which the scan's findings do not need;
-    ``memo`` is the scan's detector memo (see :func:`credential_traits`)."""
+    ``memo`` is the scan's memo (see :func:`credential_traits`)."""
     td = inventory.task_definitions[key]
     register, dropped = to_register_input(td)
     original = deep_copy(register) if keep_original else None
@@ -261,7 +261,7 @@ def base_task_definition(inventory: Inventory, finding: Finding) -> str | None:
 
 
 def fixed_revision(inventory: Inventory, finding: Finding, options: FixOptions,
-                   memo: dict[object, Any] | None = None) -> Json | None:
+                   memo: ScanMemo | None = None) -> Json | None:
     """Only the new task definition revision of a finding's plan (what the scan reports)."""
     key = base_task_definition(inventory, finding)
     if key is None:

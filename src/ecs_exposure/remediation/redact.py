@@ -14,19 +14,22 @@ from ecs_exposure.detectors.credentials import plaintext_credentials
 from ecs_exposure.detectors.registry import Context
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json, Trait
+from ecs_exposure.settings import ScanMemo, ScanSettings
 
 
 @cache
 def _no_inventory() -> Inventory:
-    """The detector needs no joins; an empty inventory is built once (it is not cheap)."""
+    """The detector needs no joins; an empty inventory is built once (it is not cheap, and
+    nothing writes to it)."""
     return Inventory()
 
 
-def credential_traits(td: Json, memo: dict[object, Any] | None = None) -> list[Trait]:
+def credential_traits(td: Json, memo: ScanMemo | None = None) -> list[Trait]:
     """Plaintext-credential traits of a task definition, computed without any context;
-    ``memo`` is a scan's detector memo, whose verdict on each value it has seen is reused."""
-    context = Context(_no_inventory(), "task-definition", td, None,
-                      memo={} if memo is None else memo)
+    ``memo`` is a scan's memo, whose verdict on each value it has seen is reused. The
+    credential detector reads no setting, so default settings do."""
+    context = Context(_no_inventory(), "task-definition", td, None, settings=ScanSettings(),
+                      memo=ScanMemo() if memo is None else memo)
     return list(plaintext_credentials(context))
 
 

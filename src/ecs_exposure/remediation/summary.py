@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.detectors.credentials import PLAINTEXT
 from ecs_exposure.detectors.iam import ADMIN, SERVICE_ADMIN
+from ecs_exposure.detectors.iam_data import DATA_ACCESS
 from ecs_exposure.detectors.iam_escalation import ESCALATION
 from ecs_exposure.detectors.registry import spec_for
 from ecs_exposure.detectors.vulnerabilities import EXPLOITABLE, MALICIOUS
@@ -46,7 +47,7 @@ def summarise(traits: Iterable[Trait], task_definitions: Iterable[str]) -> str:
         text = _join(service_actions)
         sentences.append(text[:1].upper() + text[1:] + ".")
     roles = _ordered(dict(t.extra).get("role", t.resource) for t in traits
-                     if t.id in (ADMIN.id, SERVICE_ADMIN.id))
+                     if t.id in (ADMIN.id, SERVICE_ADMIN.id, DATA_ACCESS.id))
     if roles:
         names = ", ".join(last_segment(str(r)) for r in roles)
         sentences.append(f"Replace the broad policies of role {names} with least-privilege "

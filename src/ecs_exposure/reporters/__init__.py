@@ -1,53 +1,25 @@
-"""Reporters render one ScanResult; none of them recomputes anything.
+"""Reporters write one ScanResult to a stream; none of them recomputes anything.
 
-Each file format registers here with the file name it gets under ``--output-dir``; the CLI
-offers exactly the formats registered, so adding a format is adding one module and one entry.
+Each format is one module implementing :class:`~ecs_exposure.reporters.base.Writer` and one
+entry below, with the file name it gets under ``--output-dir``; the CLI offers exactly the
+formats registered, so adding a format is adding one module and one entry. Every reporter gets
+the result and, in its :class:`~ecs_exposure.reporters.base.ReportOptions`, the scan's
+:class:`~ecs_exposure.reporters.context.ReportContext` (fixed revisions, evidence positions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from importlib import import_module
+from ecs_exposure.reporters.base import Reporter
 
-from ecs_exposure.model import ScanResult
-
-
-@dataclass(frozen=True)
-class Format:
-    """One output format."""
-
-    name: str
-    filename: str
-    """File name used under ``--output-dir``."""
-    render: Callable[[ScanResult], str]
-
-
-def _table(result: ScanResult) -> str:
-    from ecs_exposure.reporters import terminal
-
-    return terminal.render_text(result, details=True)
-
-
-def _module(name: str) -> Callable[[ScanResult], str]:
-    """``render`` of ``ecs_exposure.reporters.<name>``, imported on first use."""
-
-    def render(result: ScanResult) -> str:
-        module = import_module(f"ecs_exposure.reporters.{name}")
-        text: str = module.render(result)
-        return text
-
-    return render
-
-
-FORMATS: dict[str, Format] = {
-    "table": Format("table", "report.txt", _table),
-    "json": Format("json", "result.json", _module("json_report")),
-    "ocsf": Format("ocsf", "findings.ocsf.json", _module("ocsf")),
-    "asff": Format("asff", "findings.asff.json", _module("asff")),
-    "sarif": Format("sarif", "results.sarif", _module("sarif")),
-    "html": Format("html", "report.html", _module("html")),
-    "csv": Format("csv", "traits.csv", _module("csv_report")),
-    "markdown": Format("markdown", "report.md", _module("markdown")),
+FORMATS: dict[str, Reporter] = {
+    "table": Reporter("table", "report.txt", "terminal", locates_evidence=False),
+    "json": Reporter("json", "result.json", "json_report", binary=True),
+    "ocsf": Reporter("ocsf", "findings.ocsf.json", "ocsf"),
+    "asff": Reporter("asff", "findings.asff.json", "asff"),
+    "sarif": Reporter("sarif", "results.sarif", "sarif"),
+    "html": Reporter("html", "report.html", "html"),
+    "csv": Reporter("csv", "traits.csv", "csv_report"),
+    "markdown": Reporter("markdown", "report.md", "markdown"),
 }
-"""Registered formats; imports are lazy so ``--help`` stays fast."""
+"""Registered formats, in ``--help`` order; modules load on first use so ``--help`` stays
+fast."""

@@ -32,7 +32,9 @@ from ecs_exposure.analysis.arn import parse_arn
 from ecs_exposure.detectors.registry import spec_for
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import status
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, truncate, urls
+from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import guidance_dict, result_dict
 
 SCHEMA_VERSION = "2018-10-08"
@@ -213,10 +215,10 @@ def archived_finding(previous: dict[str, Any], created_at: str, generated_at: st
     }
 
 
-def findings(result: ScanResult, *, account: str | None = None,
-             region: str | None = None) -> list[dict[str, Any]]:
+def findings(result: ScanResult, *, account: str | None = None, region: str | None = None,
+             context: ReportContext | None = None) -> list[dict[str, Any]]:
     """ASFF findings for every finding whose account and region are known (or given)."""
-    doc = result_dict(result)
+    doc = result_dict(result, context)
     out = []
     for finding in all_findings(doc):
         placement = _placement(finding, account, region)
@@ -232,14 +234,19 @@ def findings(result: ScanResult, *, account: str | None = None,
     return out
 
 
-def unplaceable(result: ScanResult, *, account: str | None = None,
-                region: str | None = None) -> list[str]:
+def unplaceable(result: ScanResult, *, account: str | None = None, region: str | None = None,
+                context: ReportContext | None = None) -> list[str]:
     """Names of findings left out of :func:`findings` because their account/region is unknown."""
-    doc = result_dict(result)
+    doc = result_dict(result, context)
     return [f["resource"]["name"] for f in all_findings(doc)
             if _placement(f, account, region) is None]
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, context: ReportContext | None = None) -> str:
     """The ``BatchImportFindings`` request body, ``{"Findings": [...]}``."""
-    return orjson.dumps({"Findings": findings(result)}, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return orjson.dumps({"Findings": findings(result, context=context)},
+                        option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

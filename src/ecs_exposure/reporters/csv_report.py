@@ -29,7 +29,9 @@ from typing import Any
 
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import status
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, kind
+from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import result_dict
 
 COLUMNS = (
@@ -59,10 +61,10 @@ def cell(value: object) -> object:
     return text if neutral else "'" + text
 
 
-def rows(result: ScanResult) -> list[dict[str, Any]]:
+def rows(result: ScanResult, context: ReportContext | None = None) -> list[dict[str, Any]]:
     """One dict per trait instance, keyed by :data:`COLUMNS`, values not yet made safe."""
     out = []
-    doc = result_dict(result)
+    doc = result_dict(result, context)
     for finding in all_findings(doc):
         resource = finding["resource"]
         base = {
@@ -105,11 +107,15 @@ def _gone(doc: dict[str, Any]) -> list[dict[str, Any]]:
             for state in ("resolved", "unverified") for previous in baseline.get(state, [])]
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, context: ReportContext | None = None) -> str:
     """CSV text with a header row (RFC 4180 quoting; ``\\n`` line ends, as git keeps them)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for row in rows(result):
+    for row in rows(result, context):
         writer.writerow({key: cell(row.get(key)) for key in COLUMNS})
     return buffer.getvalue()
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

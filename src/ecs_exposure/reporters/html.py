@@ -31,7 +31,9 @@ from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import status
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
+from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import guidance_dict, result_dict
 from ecs_exposure.reporters.terminal import safe
 
@@ -193,9 +195,9 @@ def _options(findings: list[dict[str, Any]]) -> dict[str, Any]:
                                                                     item[0]))}
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, context: ReportContext | None = None) -> str:
     """The whole report as one HTML document."""
-    doc = result_dict(result)
+    doc = result_dict(result, context)
     findings = all_findings(doc)
     style, script = _assets()
     template = _environment().get_template("report.html.j2")
@@ -215,3 +217,7 @@ def render(result: ScanResult) -> str:
         script=Markup(script),
         geometry={"width": WIDTH, "x": NODE_X, "w": NODE_W, "line": LINE_H},
     )
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

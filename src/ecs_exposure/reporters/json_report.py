@@ -33,6 +33,8 @@ from ecs_exposure.model import (
 )
 from ecs_exposure.remediation.guidance import guidance_for
 from ecs_exposure.reporters import status
+from ecs_exposure.reporters.base import ReportOptions
+from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.sources.positions import PositionCache
 
 SCHEMA = "ecs-exposure/result@1"
@@ -293,17 +295,18 @@ class _Stream:
         self.pairs = pairs
 
 
-def _members(result: ScanResult) -> Iterator[tuple[str, Any]]:
+def _members(result: ScanResult, context: ReportContext | None) -> Iterator[tuple[str, Any]]:
     """The result's members in order; the large ones as :class:`_Stream`."""
+    context = context or ReportContext()
     by_severity = {s.name: 0 for s in REPORTED}
     for finding in result.findings:
         by_severity[finding.severity.name] += 1
     every = result.findings + result.task_definition_findings
-    renderer = _Renderer(result.evidence_positions())
+    renderer = _Renderer(context.evidence_positions(result))
 
     def rendered(findings: tuple[Finding, ...]) -> Iterator[dict[str, Any]]:
         for finding in findings:
-            yield renderer.finding(finding, result.fixed_task_definition(finding))
+            yield renderer.finding(finding, context.fixed_task_definition(finding))
 
     yield "schema", SCHEMA
     yield "generated_at", result.generated_at
@@ -339,10 +342,12 @@ def _members(result: ScanResult) -> Iterator[tuple[str, Any]]:
     yield "guidance", {trait_id: guidance_dict(trait_id) for trait_id in trait_ids}
 
 
-def result_dict(result: ScanResult) -> dict[str, Any]:
-    """The whole result object, as one tree (for the reporters built on it)."""
+def result_dict(result: ScanResult, context: ReportContext | None = None) -> dict[str, Any]:
+    """The whole result object, as one tree (for the reporters built on it). ``context``:
+    the scan's fixed revisions and evidence positions (:class:`ReportContext`); without it,
+    positions are located from the input files and no fixed revision is included."""
     with no_cycle_collection():
-        return {key: _materialised(value) for key, value in _members(result)}
+        return {key: _materialised(value) for key, value in _members(result, context)}
 
 
 def _materialised(value: Any) -> Any:
@@ -354,17 +359,20 @@ def _materialised(value: Any) -> Any:
 _INDENT = orjson.OPT_INDENT_2
 
 
-def write(result: ScanResult, out: BinaryIO) -> None:
-    """Write the pretty JSON result to ``out``, one finding (and one image) at a time.
+def write(result: ScanResult, out: BinaryIO, options: ReportOptions | None = None) -> None:
+    """Write the pretty JSON result to ``out``, one finding (and one image) at a time (the
+    reporter interface; JSON has one form, so of ``options`` only the scan's ``context`` is
+    used: fixed revisions and evidence positions).
 
     The bytes are exactly ``orjson.dumps(result_dict(result), option=OPT_INDENT_2)`` plus a
     newline, but the whole tree never exists at once: on a large estate it would be gigabytes.
     orjson escapes control characters, so hostile names stay inert; a JSON string never
     holds a raw newline, so re-indenting a nested item is a plain byte replacement."""
+    context = options.context if options is not None else None
     with no_cycle_collection():
         out.write(b"{")
         first = True
-        for key, value in _members(result):
+        for key, value in _members(result, context):
             out.write(b"\n  " if first else b",\n  ")
             first = False
             out.write(orjson.dumps(key) + b": ")
@@ -389,13 +397,13 @@ def _write_stream(stream: _Stream, out: BinaryIO) -> None:
     out.write(closing if empty else b"\n  " + closing)
 
 
-def render_bytes(result: ScanResult) -> bytes:
+def render_bytes(result: ScanResult, context: ReportContext | None = None) -> bytes:
     """The pretty JSON result as UTF-8 bytes (see :func:`write`)."""
     buffer = io.BytesIO()
-    write(result, buffer)
+    write(result, buffer, ReportOptions(context=context))
     return buffer.getvalue()
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, context: ReportContext | None = None) -> str:
     """The same JSON as text, for callers that want a string."""
-    return render_bytes(result).decode()
+    return render_bytes(result, context).decode()

@@ -30,7 +30,9 @@ from typing import Any
 from ecs_exposure import __version__
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import status
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, truncate
+from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import result_dict
 from ecs_exposure.reporters.terminal import safe
 
@@ -157,9 +159,9 @@ def _details(finding: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, context: ReportContext | None = None) -> str:
     """The Markdown comment."""
-    doc = result_dict(result)
+    doc = result_dict(result, context)
     findings = all_findings(doc)
     # open first, then by severity; stable, so the ranking within is kept
     findings.sort(key=lambda f: (f["status"] == "suppressed",
@@ -175,3 +177,7 @@ def render(result: ScanResult) -> str:
     lines += _gone_and_rules(doc)
     lines += ["", f"<sub>ecs-exposure {__version__} · {md(doc['generated_at'])}</sub>", ""]
     return "\n".join(lines)
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

@@ -37,7 +37,9 @@ from ecs_exposure.analysis.arn import parse_arn
 from ecs_exposure.detectors.registry import spec_for
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import status
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, epoch_ms, urls
+from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import guidance_dict, result_dict
 
 OCSF_VERSION = "1.6.0"
@@ -214,14 +216,18 @@ def closed_finding(previous: dict[str, Any], generated_at: str) -> dict[str, Any
     return entry
 
 
-def findings(result: ScanResult) -> list[dict[str, Any]]:
+def findings(result: ScanResult, context: ReportContext | None = None) -> list[dict[str, Any]]:
     """Every finding of the scan as an OCSF Detection Finding."""
-    doc = result_dict(result)
+    doc = result_dict(result, context)
     resolved = (doc.get("baseline") or {"resolved": []})["resolved"]
     return ([detection_finding(f, doc["generated_at"]) for f in all_findings(doc)]
             + [closed_finding(p, doc["generated_at"]) for p in resolved])
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, context: ReportContext | None = None) -> str:
     """A JSON array of Detection Findings (what Security Lake custom sources ingest)."""
-    return orjson.dumps(findings(result), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return orjson.dumps(findings(result, context), option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

@@ -36,7 +36,9 @@ from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.detectors.registry import TraitSpec, catalog
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import status
+from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
+from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import result_dict
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -192,10 +194,11 @@ def _notifications(doc: dict[str, Any], root: Path) -> list[dict[str, Any]]:
     return notes
 
 
-def sarif_log(result: ScanResult, root: Path | None = None) -> dict[str, Any]:
+def sarif_log(result: ScanResult, root: Path | None = None,
+              context: ReportContext | None = None) -> dict[str, Any]:
     """The SARIF log; file locations are relative to ``root`` (default: the current folder)."""
     root = (root or Path.cwd()).resolve()
-    doc = result_dict(result)
+    doc = result_dict(result, context)
     findings = all_findings(doc)
     worst: dict[str, str] = {}
     for finding in findings:
@@ -226,6 +229,11 @@ def sarif_log(result: ScanResult, root: Path | None = None) -> dict[str, Any]:
     }
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, context: ReportContext | None = None) -> str:
     """The SARIF log as JSON text."""
-    return orjson.dumps(sarif_log(result), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return orjson.dumps(sarif_log(result, context=context),
+                        option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+write = writes_text(render)
+"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from typing import TextIO
 
 from rich import box
 from rich.console import Console, Group
@@ -31,6 +32,8 @@ from ecs_exposure.model import (
     Trait,
 )
 from ecs_exposure.reporters import status
+from ecs_exposure.reporters.base import ReportOptions
+from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.sources.positions import PositionCache
 
 _NOT_PLAIN = re.compile(r"[^\t\n\x20-\x7e]")
@@ -189,16 +192,29 @@ def _review(result: ScanResult) -> list[Text]:
     return [lines]
 
 
-def render_text(result: ScanResult, *, details: bool = False, width: int = 140) -> str:
+def write(result: ScanResult, stream: TextIO, options: ReportOptions) -> None:
+    """The reporter interface: on standard output the table takes the terminal's width and
+    colours; in a file it is plain text :func:`render_text` wide."""
+    if options.terminal:
+        render(result, Console(file=stream, highlight=False), details=options.details,
+               context=options.context)
+    else:
+        stream.write(render_text(result, details=options.details, context=options.context))
+
+
+def render_text(result: ScanResult, *, details: bool = False, width: int = 140,
+                context: ReportContext | None = None) -> str:
     """The table as plain text (no colour), for files under ``--output-dir``."""
     console = Console(width=width, no_color=True, highlight=False, record=True,
                       file=io.StringIO())
-    render(result, console, details=details)
+    render(result, console, details=details, context=context)
     return console.export_text()
 
 
-def render(result: ScanResult, console: Console, *, details: bool = False) -> None:
-    """Print the ranked tables, problems with inputs, and (optionally) per-finding details."""
+def render(result: ScanResult, console: Console, *, details: bool = False,
+           context: ReportContext | None = None) -> None:
+    """Print the ranked tables, problems with inputs, and (optionally) per-finding details
+    with their evidence positions (from ``context``, else located from the input files)."""
     counts = {s: 0 for s in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)}
     for finding in result.findings:
         counts[finding.severity] += 1
@@ -221,7 +237,7 @@ def render(result: ScanResult, console: Console, *, details: bool = False) -> No
         console.print(_table("Task definitions no service runs (reachability unknown)",
                              result.task_definition_findings, cluster=False))
     if details:
-        positions = result.evidence_positions()
+        positions = (context or ReportContext()).evidence_positions(result)
         for finding in result.findings + result.task_definition_findings:
             console.print(_details(finding, positions))
     elif result.findings or result.task_definition_findings:

@@ -45,6 +45,9 @@ class ReadContext:
     base: str = ""
     """JSON pointer of the document being read inside its file: empty for a whole file, the
     member's pointer for a document nested in a snapshot, so evidence lands on its line."""
+    roots: tuple[str, ...] = ()
+    """Resolved folders being scanned: files an input refers to (a Terraform module's folder,
+    ``file()``) are read only inside them. Empty: only beside the input itself."""
 
     def read_document(self, inventory: Inventory, doc: Any, source: str,
                       base: str = "") -> str | None:

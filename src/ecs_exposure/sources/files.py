@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -70,10 +70,23 @@ def load_paths(
     adding it to the inventory (``inventory``); the rest of the load is reading and parsing.
     """
     report = LoadReport()
+    paths = list(paths)
+    context = replace(context or read_context(), roots=scan_roots(paths))
     with bulk_allocation():
-        _load_files(paths, inventory, report, context or read_context(), max_bytes, on_file,
-                    on_stage)
+        _load_files(paths, inventory, report, context, max_bytes, on_file, on_stage)
     return report
+
+
+def scan_roots(paths: Iterable[Path]) -> tuple[str, ...]:
+    """The folders a scan covers, resolved: each folder given, and the folder of each file
+    given (the CLI passes the files it found), without folders inside another one."""
+    found = sorted({os.path.realpath(p if p.is_dir() else p.parent) for p in paths},
+                   key=len)
+    kept: list[str] = []
+    for folder in found:
+        if not any(os.path.commonpath([folder, root]) == root for root in kept):
+            kept.append(folder)
+    return tuple(kept)
 
 
 def _load_files(

@@ -270,7 +270,6 @@ def read_epss(inventory: Inventory, data: bytes, source: str, context: ReadConte
         return False
     scores, info = parse_epss(data, source)
     add_epss(inventory.vulnerabilities.intel, scores, info)
-    inventory.vulnerabilities.invalidate()
     inventory.supplied.add("epss")
     return True
 
@@ -283,7 +282,6 @@ def read_kev(inventory: Inventory, doc: Any, source: str, context: ReadContext) 
     intel = inventory.vulnerabilities.intel
     intel.kev.update(entries)
     intel.sources.append(info)
-    inventory.vulnerabilities.invalidate()
     inventory.supplied.add("kev")
     return True
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from ecs_exposure.errors import InputError as InputError  # re-exported
+
 MAX_FILE_BYTES = 512 * 1024 * 1024
 """Larger files are refused: no real ECS export is this big, and parsing would exhaust memory."""
 MAX_DEPTH = 256
@@ -25,10 +27,6 @@ _AS_PARENTHESES = bytes.maketrans(b"[]{}", b"()()")
 _DEPTH_STEP = {ord("("): 1, ord(")"): -1}
 _LEAF_PASSES = 32
 """Leaf-removal passes before counting the rest one bracket at a time (hostile shapes only)."""
-
-
-class InputError(Exception):
-    """An input file that cannot be used; the message names the problem (and position)."""
 
 
 def looks_like_json(data: bytes) -> bool:

@@ -9,13 +9,21 @@ from typing import Any
 import pytest
 
 from ecs_exposure.analysis.images.policy import Policy, PolicyException, SignaturePolicy
-from ecs_exposure.detectors import registry
-from ecs_exposure.detectors.registry import SPECS, Context
+from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Trait
 from ecs_exposure.pipeline import scan_inventory
+from ecs_exposure.settings import ScanSettings
 from ecs_exposure.sources.images.load import load_images
-from support.builders import ACCOUNT, REGION, container, inventory_of, service, task_definition
+from support.builders import (
+    ACCOUNT,
+    REGION,
+    container,
+    inventory_of,
+    run_detectors,
+    service,
+    task_definition,
+)
 from support.imagebuilder import (
     File,
     Image,
@@ -30,6 +38,8 @@ from support.imagebuilder import (
 )
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+AT_NOW = ScanSettings(now=NOW)
+"""The default policy, judged at :data:`NOW`."""
 ECR = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 IMAGE_TRAITS = {"untrusted-registry", "mutable-image-reference", "unverified-signature",
                 "unscanned-image", "stale-image", "unnecessary-packages", "end-of-life-os",
@@ -82,7 +92,9 @@ def ecr_documents(estate: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def build(estate: dict[str, Any], policy: Policy | None = None,
-          containers: list[dict[str, Any]] | None = None) -> Inventory:
+          containers: list[dict[str, Any]] | None = None) -> tuple[Inventory, ScanSettings]:
+    """The estate's task definition and ECR documents, its images loaded, and the settings
+    to judge it by (``policy``, by default one that trusts the estate's cosign key)."""
     td = task_definition("shop", 1, containers=containers or [
         container("a", image=f"{ECR}/app@{estate['hardened'].digest}", user=None),
         container("b", image="nginx:1.27", user=None),
@@ -90,17 +102,15 @@ def build(estate: dict[str, Any], policy: Policy | None = None,
         container("d", image=f"{ECR}/legacy:9"),
     ])
     inventory = inventory_of({"taskDefinition": td}, *ecr_documents(estate))
-    inventory.images.now = NOW
-    inventory.images.policy = policy or Policy(signatures=SignaturePolicy(
-        cosign_keys=(("cosign.pub", public_pem(estate["key"])),)))
-    assert load_images(estate["folder"], inventory.images) == []
-    return inventory
+    settings = ScanSettings(now=NOW, policy=policy or Policy(signatures=SignaturePolicy(
+        cosign_keys=(("cosign.pub", public_pem(estate["key"])),))))
+    assert load_images(estate["folder"], inventory.images,
+                       extra_files=settings.policy.extra_files) == []
+    return inventory, settings
 
 
-def traits_of(inventory: Inventory) -> list[Trait]:
-    key = next(iter(inventory.task_definitions))
-    td = inventory.task_definitions[key]
-    return list(registry.run("task-definition", Context(inventory, key, td, None)))
+def traits_of(inventory: Inventory, settings: ScanSettings = AT_NOW) -> list[Trait]:
+    return run_detectors(inventory, next(iter(inventory.task_definitions)), settings)
 
 
 def by_container(traits: list[Trait]) -> dict[str, set[str]]:
@@ -112,7 +122,7 @@ def by_container(traits: list[Trait]) -> dict[str, set[str]]:
 
 
 def test_each_trait_fires_on_the_right_image_only(estate: dict[str, Any]) -> None:
-    found = by_container(traits_of(build(estate)))
+    found = by_container(traits_of(*build(estate)))
     assert found["a"] == set()
     assert found["b"] == {"untrusted-registry", "mutable-image-reference",
                           "unverified-signature", "unscanned-image", "unnecessary-packages",
@@ -124,7 +134,7 @@ def test_each_trait_fires_on_the_right_image_only(estate: dict[str, Any]) -> Non
 
 
 def test_evidence_names_what_and_where(estate: dict[str, Any]) -> None:
-    traits = traits_of(build(estate))
+    traits = traits_of(*build(estate))
 
     def one(trait_id: str, name: str) -> list[Trait]:
         return [t for t in traits if t.id == trait_id and t.container == name]
@@ -162,7 +172,6 @@ def test_without_image_data_the_unknowns_are_said(estate: dict[str, Any]) -> Non
     td = task_definition("bare", 1, containers=[container("x", image=f"{ECR}/app:1.0",
                                                           user=None)])
     inventory = inventory_of({"taskDefinition": td})
-    inventory.images.now = NOW
     traits = {t.id: t for t in traits_of(inventory)}
     assert set(traits) & IMAGE_TRAITS == {"mutable-image-reference", "unverified-signature",
                                           "unscanned-image", "root-user"}
@@ -172,10 +181,10 @@ def test_without_image_data_the_unknowns_are_said(estate: dict[str, Any]) -> Non
 
 
 def test_root_user_cleared_by_image_config_or_container_user(estate: dict[str, Any]) -> None:
-    inventory = build(estate, containers=[
+    inventory, settings = build(estate, containers=[
         container("a", image=f"{ECR}/app@{estate['hardened'].digest}", user=None),
         container("b", image="nginx:1.27", user="1000")])
-    ids = {(t.container, t.id) for t in traits_of(inventory)}
+    ids = {(t.container, t.id) for t in traits_of(inventory, settings)}
     assert ("a", "root-user") not in ids and ("b", "root-user") not in ids
 
 
@@ -183,14 +192,14 @@ def test_policy_changes_verdicts(estate: dict[str, Any]) -> None:
     policy = Policy(trusted_registries=("docker.io/library/*",), require_digest=True,
                     categories=frozenset({"setuid"}), max_image_age_days=1000,
                     signatures=SignaturePolicy(required=False))
-    found = by_container(traits_of(build(estate, policy)))
+    found = by_container(traits_of(*build(estate, policy)))
     assert "untrusted-registry" not in found["b"]
     assert "unverified-signature" not in found["b"] | found["c"]
     assert "stale-image" not in found["c"]
     assert "unnecessary-packages" in found["b"]         # su is setuid
     assert "unnecessary-packages" not in found["c"]     # busybox/apk not forbidden now
     pinned_policy = Policy(require_digest=True)
-    assert "mutable-image-reference" not in by_container(traits_of(build(estate,
+    assert "mutable-image-reference" not in by_container(traits_of(*build(estate,
                                                                         pinned_policy)))["a"]
 
 
@@ -201,7 +210,7 @@ def test_allowances_per_image(estate: dict[str, Any]) -> None:
                                                                       "downloader", "setuid",
                                                                       "privilege-escalation"),
                                           "reason"),))
-    found = by_container(traits_of(build(estate, policy)))
+    found = by_container(traits_of(*build(estate, policy)))
     assert "unnecessary-packages" not in found["b"]
     assert "unnecessary-packages" in found["c"]
 
@@ -211,20 +220,18 @@ def test_image_traits_are_contextual_and_eol_raises_likelihood(estate: dict[str,
         container("d", image=f"{ECR}/legacy:9")])
     inventory = inventory_of({"taskDefinition": clean}, {"services": [service()]},
                              *ecr_documents(estate))
-    inventory.images.now = NOW
     assert load_images(estate["folder"], inventory.images) == []
     # The hardened-image traits are contextual; an end-of-life OS is a vulnerability trait
     # (TRAITS.md "Vulnerability") and is the only one that makes this a finding.
-    [finding] = scan_inventory(inventory).findings
+    [finding] = scan_inventory(inventory, AT_NOW).findings
     assert [t.id for t in finding.traits if not SPECS[t.id].contextual] == ["end-of-life-os"]
     assert finding.severity.name == "LOW"
     risky = task_definition("app", 1, containers=[
         container("d", image=f"{ECR}/legacy:9", privileged=True)])
     inventory = inventory_of({"taskDefinition": risky}, {"services": [service()]},
                              *ecr_documents(estate))
-    inventory.images.now = NOW
     assert load_images(estate["folder"], inventory.images) == []
-    [finding] = scan_inventory(inventory).findings
+    [finding] = scan_inventory(inventory, AT_NOW).findings
     assert finding.likelihood.name == "MEDIUM"             # low → moderate: end-of-life OS
     assert "past end of life" in finding.why
     assert "end-of-life-os" in {t.id for t in finding.traits}
@@ -242,10 +249,8 @@ def test_service_exceptions_and_expiry(estate: dict[str, Any]) -> None:
     td = task_definition("app", 1, containers=[container("b", image="nginx:1.27",
                                                          privileged=True)])
     inventory = inventory_of({"taskDefinition": td}, {"services": [service()]})
-    inventory.images.now = NOW
-    inventory.images.policy = policy
-    assert load_images(estate["folder"], inventory.images) == []
-    [finding] = scan_inventory(inventory).findings
+    assert load_images(estate["folder"], inventory.images, extra_files=policy.extra_files) == []
+    [finding] = scan_inventory(inventory, ScanSettings(policy=policy, now=NOW)).findings
     ids = {t.id for t in finding.traits}
     assert "unnecessary-packages" not in ids               # waived for service svc
     assert "untrusted-registry" in ids                     # that exception expired
@@ -275,7 +280,6 @@ def test_multi_arch_index_picks_the_task_architecture(tmp_path: Path) -> None:
                              containers=[container("x", image=f"{ECR}/multi@{digest(nested)}",
                                                    user=None)])
         inventory = inventory_of({"taskDefinition": td})
-        inventory.images.now = NOW
         assert load_images(root, inventory.images) == []
         assert len(inventory.images.facts) == 2                 # attestation skipped
         ids = {t.id for t in traits_of(inventory)}

@@ -51,22 +51,72 @@ def test_attack_path_shows_the_strongest_path_and_counts_the_others() -> None:
     finding = _scan(*PASS_ROLE_LAMBDA, allow("s3:GetObject"), allow("cloudtrail:StopLogging"))
     steps = list(finding.attack_path)
     first = next(s for s in steps if s.startswith("iam:PassRole"))
-    assert first.endswith("; 2 more escalation paths)")
+    assert first.endswith("; 1 more escalation path)")  # reading S3 is not one
     assert steps[steps.index(first) + 2] == "administrator access"
 
 
 def test_data_access_is_medium_and_titled_as_data() -> None:
     finding = _scan(allow("s3:GetObject"))
     assert finding.impact is Level.MEDIUM
-    assert "IAM access to sensitive data" in finding.title
-    assert "role deployer-task can reach every S3 object through s3:GetObject" in finding.why
+    assert finding.title == "ECS service deployer with an IAM role that can read sensitive data"
+    assert ("task role deployer-task can read every S3 object through s3:GetObject (inline "
+            "policy inline /Statement/0)") in finding.why
     assert list(finding.attack_path[-4:]) == [
         "IAM role deployer-task", "s3:GetObject (reads every object in every S3 bucket)",
         "every S3 object", f"AWS account {ACCOUNT}"]
 
 
+def test_s3_read_all_role_is_sensitive_data_access_not_escalation() -> None:
+    """Issue 15, bug 4, at the exposure level: one finding, of low severity for a service
+    with no path from the internet (low likelihood × medium impact), labelled as data."""
+    finding = _scan(allow("s3:GetObject", "arn:aws:s3:::*/*"))
+    trait_ids = {t.id for t in finding.traits}
+    assert "sensitive-data-access" in trait_ids
+    assert "privilege-escalation-path" not in trait_ids
+    assert (finding.likelihood, finding.impact, finding.severity) == (
+        Level.LOW, Level.MEDIUM, Severity.LOW)
+    assert "escalat" not in finding.why + finding.title
+
+
+def test_denied_iam_writes_make_no_finding() -> None:
+    result = scan_docs({"taskDefinition": task_definition(taskRoleArn=TASK_ROLE)},
+                       {"services": [service("deployer")]},
+                       _iam(allow(["iam:PutRolePolicy", "iam:AttachRolePolicy"], TASK_ROLE),
+                            {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}))
+    assert result.findings == ()
+
+
+def test_several_kinds_end_the_attack_path_together() -> None:
+    finding = _scan(allow(["s3:GetObject", "kms:Decrypt"]))
+    assert list(finding.attack_path[-3:]) == [
+        "s3:GetObject + kms:Decrypt (reads every object in every S3 bucket; decrypts with any "
+        "KMS key whose key policy defers to IAM)",
+        "every S3 object, data encrypted under any KMS key", f"AWS account {ACCOUNT}"]
+
+
+def test_an_escalation_path_outranks_data_access_on_the_attack_path() -> None:
+    finding = _scan(*PASS_ROLE_LAMBDA, allow("secretsmanager:GetSecretValue"))
+    assert finding.attack_path[-2] == "administrator access"
+    assert not any("Secrets Manager" in step for step in finding.attack_path)
+
+
 def test_reading_every_secret_is_high() -> None:
-    assert _scan(allow("secretsmanager:GetSecretValue")).impact is Level.HIGH
+    finding = _scan(allow("secretsmanager:GetSecretValue"))
+    assert finding.impact is Level.HIGH
+    assert {t.id for t in finding.traits} >= {"sensitive-data-access"}
+
+
+def test_ecs_exec_raises_data_access_one_step() -> None:
+    finding = _scan(allow("s3:GetObject"), exec_enabled=True)
+    assert finding.impact is Level.HIGH
+    assert "ECS Exec is enabled" in finding.why
+
+
+def test_remediation_summary_names_the_reading_role() -> None:
+    finding = _scan(allow("s3:GetObject"))
+    assert "Close the escalation paths" not in finding.remediation_summary
+    assert ("Replace the broad policies of role deployer-task with least-privilege policies"
+            in finding.remediation_summary)
 
 
 def test_ecs_exec_raises_a_medium_path_one_step() -> None:

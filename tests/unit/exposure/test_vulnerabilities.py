@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from ecs_exposure.model import Finding, Level, ScanResult, Severity
 from ecs_exposure.pipeline import scan_inventory
 from support.builders import (
     ACCOUNT,
+    SETTINGS,
     container,
     inventory_of,
     network,
@@ -61,10 +63,12 @@ def scan(*reports: Any, public: bool = True, role: bool = False, image: str = IM
 
     for data, source in raw:
         assert read_epss(inventory, data, source, read_context())
+    settings = SETTINGS
     if threshold is not None:
-        inventory.vulnerabilities.epss_threshold = threshold
-    inventory.vulnerabilities.today = today
-    return scan_inventory(inventory)
+        settings = replace(settings, epss_threshold=threshold)
+    if today is not None:
+        settings = replace(settings, now=datetime.combine(today, time(12), UTC))
+    return scan_inventory(inventory, settings)
 
 
 def only(result: ScanResult) -> Finding:
@@ -263,5 +267,5 @@ def test_unattached_task_definition_with_exploitable_image_assumes_reachability(
     inventory = inventory_of({"taskDefinition": task_definition(
         containers=[container("web", image=IMAGE)])}, trivy(IMAGE, [RAPID_RESET]),
         kev("CVE-2023-44487"))
-    [finding] = scan_inventory(inventory).task_definition_findings
+    [finding] = scan_inventory(inventory, SETTINGS).task_definition_findings
     assert finding.likelihood is Level.VERY_HIGH and finding.severity is Severity.HIGH

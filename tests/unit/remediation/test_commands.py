@@ -35,7 +35,15 @@ from ecs_exposure.remediation.commands import (
 from ecs_exposure.remediation.fixers import FixOptions
 from ecs_exposure.remediation.plan import plan_for
 from ecs_exposure.remediation.writer import render_plan_md
-from support.builders import ACCOUNT, REGION, container, inventory_of, service, task_definition
+from support.builders import (
+    ACCOUNT,
+    REGION,
+    SETTINGS,
+    container,
+    inventory_of,
+    service,
+    task_definition,
+)
 
 TOKEN = "ghp_" + "Q" * 36
 """A value that is a credential whatever its variable is called (a GitHub token's format)."""
@@ -154,7 +162,7 @@ def test_hostile_names_in_plan_md_commands_run_nothing_and_round_trip(tmp_path: 
 def test_names_that_cannot_be_shown_on_one_line_are_left_out_of_commands() -> None:
     docs = hostile_docs("DB_PASSWORD", "web", "prod", "svc\n```\n$(touch PWNED)")
     inventory = inventory_of(*docs)
-    result = scan_inventory(inventory)
+    result = scan_inventory(inventory, SETTINGS)
     [plan] = [plan_for(inventory, f, FixOptions()) for f in result.findings]
     text = render_plan_md(plan)
     assert not any("wait" in line for line in command_lines(text))
@@ -211,7 +219,7 @@ def test_unprintable_arguments_are_refused(argument: str) -> None:
 def test_every_printed_command_splits_into_the_intended_arguments(
         variable: str, family: str, cluster: str, service_name: str) -> None:
     inventory = inventory_of(*hostile_docs(variable, family, cluster, service_name))
-    result = scan_inventory(inventory)
+    result = scan_inventory(inventory, SETTINGS)
     plans = [plan_for(inventory, f, FixOptions())
              for f in result.findings + result.task_definition_findings]
     plan = next(p for p in plans if p.secrets_to_create)
@@ -248,7 +256,7 @@ def test_secret_arn_prefix_outside_secrets_managers_rules_is_refused(prefix: str
 def test_a_valid_prefix_with_a_name_path_is_used() -> None:
     prefix = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:team/"
     inventory = inventory_of(*hostile_docs("DB_PASSWORD", "web", "prod", "svc"))
-    result = scan_inventory(inventory)
+    result = scan_inventory(inventory, SETTINGS)
     [plan] = [plan_for(inventory, f, FixOptions(secret_arn_prefix=prefix))
               for f in result.findings]
     assert plan.secrets_to_create == [f"{prefix}web/DB_PASSWORD"]

@@ -21,6 +21,7 @@ from integration.test_cli import DEMO_SECRETS
 from support.botocore_schema import input_schema
 from support.builders import (
     ACCOUNT,
+    SETTINGS,
     container,
     inventory_of,
     network,
@@ -38,7 +39,7 @@ AUTHORIZE = input_schema("ec2", "AuthorizeSecurityGroupIngress")
 
 def _plans(*docs: Any, options: FixOptions | None = None) -> tuple[Inventory, list[ServicePlan]]:
     inventory = inventory_of(*docs)
-    result = scan_inventory(inventory)
+    result = scan_inventory(inventory, SETTINGS)
     return inventory, [plan_for(inventory, f, options or FixOptions())
                        for f in result.findings + result.task_definition_findings]
 
@@ -237,8 +238,10 @@ def test_fixers_are_idempotent() -> None:
     inventory = inventory_of({"family": "app", "containerDefinitions": []})
     from ecs_exposure.detectors import registry
     from ecs_exposure.detectors.registry import Context
+    from ecs_exposure.settings import ScanMemo
 
-    traits = list(registry.run("task-definition", Context(inventory, "app", again, None)))
+    traits = list(registry.run("task-definition", Context(
+        inventory, "app", again, None, settings=SETTINGS, memo=ScanMemo())))
     changes = fix_task_definition(again, traits, FixOptions(default_user="1000"))
     assert again == fixed
     assert changes == []
@@ -289,7 +292,7 @@ def test_demo_fix_removes_fixed_traits_and_adds_nothing(demo_dir: Any) -> None:
 
     inventory = Inventory()
     load_paths([Path(str(demo_dir))], inventory)
-    before = scan_inventory(inventory)
+    before = scan_inventory(inventory, SETTINGS)
     options = FixOptions(allow_cidrs=("10.0.0.0/8",), default_user="10001:10001")
     plans = [plan_for(inventory, f, options)
              for f in before.findings + before.task_definition_findings]
@@ -298,7 +301,7 @@ def test_demo_fix_removes_fixed_traits_and_adds_nothing(demo_dir: Any) -> None:
             jsonschema.validate(plan.register_input, REGISTER)
         if plan.update_service is not None:
             jsonschema.validate(plan.update_service, UPDATE)
-    after = scan_inventory(_apply_offline(inventory, plans))
+    after = scan_inventory(_apply_offline(inventory, plans), SETTINGS)
     fixed_ids = {i for p in plans for c in p.changes if c.confidence != "manual"
                  for i in c.trait_ids if i != "internet-reachable"}
     remaining = _trait_set(after)

@@ -37,6 +37,7 @@ TRAIT_IDS: tuple[str, ...] = (
     "root-user",
     "writable-root-filesystem",
     "privilege-escalation-path",
+    "sensitive-data-access",
     "dangerous-capabilities",
     "missing-log-configuration",
     "efs-transit-encryption-disabled",

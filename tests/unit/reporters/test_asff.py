@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from ecs_exposure.cli import main
 from ecs_exposure.reporters import asff, security_hub
-from support.report_inputs import demo_result, hostile_result
+from support.report_inputs import demo_context, demo_result, hostile_result
 
 ACCOUNT, REGION = "111122223333", "us-east-1"
 NAMESPACES = ("Software and Configuration Checks", "TTPs", "Effects", "Unusual Behaviors",
@@ -38,7 +38,8 @@ def _client(region: str = REGION) -> Any:
 
 @pytest.fixture(scope="module")
 def demo() -> list[dict[str, Any]]:
-    return json.loads(asff.render(demo_result()))["Findings"]  # type: ignore[no-any-return]
+    return json.loads(  # type: ignore[no-any-return]
+        asff.render(demo_result(), demo_context()))["Findings"]
 
 
 def test_request_body_is_valid_for_the_api_model(demo: list[dict[str, Any]]) -> None:

@@ -23,7 +23,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
 from ecs_exposure.reporters import html as html_report
-from support.report_inputs import XSS_NAME, demo_counts, demo_result, hostile_result
+from support.report_inputs import XSS_NAME, demo_context, demo_counts, demo_result, hostile_result
 
 COUNTS = demo_counts()
 TOTAL = sum(COUNTS.values())
@@ -61,7 +61,7 @@ def _parse(text: str) -> _Tags:
 
 @pytest.fixture(scope="module")
 def demo_html() -> str:
-    return html_report.render(demo_result())
+    return html_report.render(demo_result(), demo_context())
 
 
 def test_strict_csp_allows_exactly_the_inline_style_and_script(demo_html: str) -> None:

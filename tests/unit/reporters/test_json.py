@@ -20,9 +20,16 @@ from ecs_exposure.model import ScanResult
 from ecs_exposure.remediation.guidance import guidance_for
 from ecs_exposure.remediation.register_input import deep_copy
 from ecs_exposure.reporters import json_report
+from ecs_exposure.reporters.base import ReportOptions
+from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.sources import positions as positions_module
 from ecs_exposure.sources.positions import PositionCache, locate
-from support.report_inputs import DEMO_CLOCK, demo_result, hostile_result
+from support.report_inputs import (
+    DEMO_SETTINGS,
+    demo_context,
+    demo_result,
+    hostile_scan,
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,22 +37,23 @@ def demo() -> ScanResult:
     return demo_result()
 
 
-def _tree_bytes(result: ScanResult) -> bytes:
-    return orjson.dumps(json_report.result_dict(result), option=orjson.OPT_INDENT_2) + b"\n"
+def _tree_bytes(result: ScanResult, context: ReportContext | None = None) -> bytes:
+    return orjson.dumps(json_report.result_dict(result, context),
+                        option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def test_streamed_result_is_byte_identical_to_the_whole_tree(demo: ScanResult) -> None:
     buffer = io.BytesIO()
-    json_report.write(demo, buffer)
-    assert buffer.getvalue() == _tree_bytes(demo)
+    json_report.write(demo, buffer, ReportOptions(context=demo_context()))
+    assert buffer.getvalue() == _tree_bytes(demo, demo_context())
     parsed = json.loads(buffer.getvalue())
     assert parsed["findings"] and parsed["images"]
 
 
 def test_streamed_result_of_a_hostile_estate_is_valid_and_identical(tmp_path: Path) -> None:
-    result = hostile_result(tmp_path)
-    data = json_report.render_bytes(result)
-    assert data == _tree_bytes(result)
+    result, context = hostile_scan(tmp_path)
+    data = json_report.render_bytes(result, context)
+    assert data == _tree_bytes(result, context)
     assert json.loads(data)["schema"] == json_report.SCHEMA
     assert b"\x1b" not in data
 
@@ -55,14 +63,14 @@ def test_empty_result_streams_empty_members(demo: ScanResult) -> None:
 
     empty = dataclasses.replace(demo, findings=(), task_definition_findings=(), errors=(),
                                 unscanned_images=(), incomplete=())
-    data = json_report.render_bytes(empty)
-    assert data == _tree_bytes(empty)
+    data = json_report.render_bytes(empty, demo_context())
+    assert data == _tree_bytes(empty, demo_context())
     doc = json.loads(data)
     assert doc["findings"] == [] and doc["images"] == {} and doc["guidance"] == {}
 
 
 def test_guidance_is_listed_once_per_trait_id(demo: ScanResult) -> None:
-    doc = json.loads(json_report.render_bytes(demo))
+    doc = json.loads(json_report.render_bytes(demo, demo_context()))
     ids = {t["id"] for f in doc["findings"] + doc["task_definition_findings"]
            for t in f["traits"]}
     assert set(doc["guidance"]) == ids
@@ -112,17 +120,18 @@ def test_vulnerability_dict_keeps_every_field_with_a_value(demo: ScanResult) -> 
 def test_fixed_revisions_are_built_on_demand_and_shared(demo: ScanResult) -> None:
     from ecs_exposure.remediation.fixed import FixedRevisions
 
-    assert isinstance(demo.fixes, FixedRevisions)
+    context = demo_context()
+    assert isinstance(context.fixes, FixedRevisions)
     storefront = next(f for f in demo.findings if f.name == "storefront-web")
-    first = demo.fixed_task_definition(storefront)
-    again = demo.fixed_task_definition(storefront)     # asked twice: built again, same
+    first = context.fixed_task_definition(storefront)
+    again = context.fixed_task_definition(storefront)  # asked twice: built again, same
     assert first == again and first is not None
     assert first["containerDefinitions"][0].get("privileged") is not True
     internal = next((f for f in demo.findings if not any(
         t.resource.startswith("arn:aws:ecs") and ":task-definition/" in t.resource
         for t in f.traits)), None)
     if internal is not None:
-        assert demo.fixed_task_definition(internal) is None
+        assert context.fixed_task_definition(internal) is None
 
 
 def test_top_vulnerabilities_match_a_full_sort(demo: ScanResult) -> None:
@@ -225,32 +234,27 @@ def test_scan_locates_evidence_in_the_background_with_the_same_result(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from ecs_exposure.sources import positions
 
-    expected = json_report.render_bytes(demo_result())
+    expected = json_report.render_bytes(demo_result(), demo_context())
     monkeypatch.setattr(positions, "BACKGROUND_MINIMUM", 0)
-    import dataclasses
     from contextlib import ExitStack
 
-    from rich.console import Console
-
-    from ecs_exposure.cli import demo_paths, load_inputs
-    from ecs_exposure.pipeline import scan_inventory
+    from ecs_exposure.pipeline import scan_for_reports
+    from ecs_exposure.sources.load import demo_paths, load_inputs
 
     with ExitStack() as stack:
         paths = demo_paths(stack)
-        inventory, report = load_inputs(paths, Console(stderr=True, quiet=True))
-        inventory.images.now = DEMO_CLOCK               # as demo_result() judges it
-        inventory.vulnerabilities.today = DEMO_CLOCK.date()
-        result = scan_inventory(inventory, errors=report.errors, skipped=report.skipped,
-                                inputs=[str(p) for p in paths], locate_evidence=True)
-        assert result.positions is not None
-        rendered = json_report.render_bytes(result)
+        inventory, report = load_inputs(paths)
+        result, context = scan_for_reports(  # judged as demo_result() is
+            inventory, DEMO_SETTINGS, errors=report.errors, skipped=report.skipped,
+            inputs=[str(p) for p in paths], locate_evidence=True)
+        with context:
+            rendered = json_report.render_bytes(result, context)
     original = json.loads(expected)
     background = json.loads(rendered)
     original.pop("generated_at")
     background.pop("generated_at")
     assert background == original
-    assert result.positions.worker_peak_kib                      # the worker answered
-    assert dataclasses.replace(result).positions is result.positions
+    assert context.positions.worker_peak_kib                     # the worker answered
 
 
 @pytest.mark.parametrize("executable", ["/bin/false", "/nonexistent/python3"])

@@ -15,7 +15,7 @@ from ocsf_json_schema import OcsfJsonSchemaEmbedded, get_ocsf_schema
 
 from ecs_exposure import __version__
 from ecs_exposure.reporters import ocsf
-from support.report_inputs import demo_result, hostile_result
+from support.report_inputs import demo_context, demo_result, hostile_result
 
 
 @cache
@@ -37,7 +37,7 @@ def _errors(finding: dict[str, Any]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def demo() -> list[dict[str, Any]]:
-    return json.loads(ocsf.render(demo_result()))  # type: ignore[no-any-return]
+    return json.loads(ocsf.render(demo_result(), demo_context()))  # type: ignore[no-any-return]
 
 
 def test_every_demo_finding_is_a_valid_detection_finding(demo: list[dict[str, Any]]) -> None:

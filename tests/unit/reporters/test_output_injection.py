@@ -22,7 +22,14 @@ from ecs_exposure.remediation.plan import plan_for
 from ecs_exposure.remediation.writer import render_plan_md
 from ecs_exposure.reporters import csv_report, markdown
 from ecs_exposure.reporters.terminal import ESCAPED_CATEGORIES, safe
-from support.builders import container, inventory_of, scan_docs, service, task_definition
+from support.builders import (
+    SETTINGS,
+    container,
+    inventory_of,
+    scan_docs,
+    service,
+    task_definition,
+)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -85,7 +92,7 @@ def test_plan_md_shares_the_markdown_reports_escaping() -> None:
         name=hostile, privileged=True)])
     svc = service(hostile, clusterArn="arn:aws:ecs:us-east-1:111122223333:cluster/prod")
     inventory = inventory_of({"taskDefinition": td}, {"services": [svc]})
-    result = scan_inventory(inventory)
+    result = scan_inventory(inventory, SETTINGS)
     [plan] = [plan_for(inventory, f, FixOptions()) for f in result.findings]
     text = render_plan_md(plan)
     prose = re.sub(r"```.*?```", "", text, flags=re.S)     # code blocks are not rendered
@@ -100,7 +107,7 @@ def test_plan_md_code_fences_cannot_be_closed_from_inside() -> None:
     td = task_definition(family=family, containers=[container(
         name="x\n```\n[click](http://evil.example)", privileged=True)])
     inventory = inventory_of({"taskDefinition": td}, {"services": [service(family=family)]})
-    result = scan_inventory(inventory)
+    result = scan_inventory(inventory, SETTINGS)
     [plan] = [plan_for(inventory, f, FixOptions()) for f in result.findings]
     text = render_plan_md(plan)
     diff = text.split("## Task definition diff", 1)[1]

@@ -18,7 +18,7 @@ from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import sarif
 from ecs_exposure.sources.positions import Position, locate
 from support import FIXTURES
-from support.report_inputs import demo_dir, demo_result, hostile_result
+from support.report_inputs import demo_context, demo_dir, demo_result, hostile_result
 
 SCHEMA = FIXTURES / "sarif-schema-2.1.0.json"
 
@@ -37,7 +37,8 @@ def _errors(log: dict[str, Any]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def demo() -> dict[str, Any]:
-    return sarif.sarif_log(demo_result(), root=Path(demo_dir()).parent.parent.parent)
+    return sarif.sarif_log(demo_result(), root=Path(demo_dir()).parent.parent.parent,
+                           context=demo_context())
 
 
 def test_demo_log_is_valid_sarif(demo: dict[str, Any]) -> None:

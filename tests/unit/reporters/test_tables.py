@@ -24,6 +24,7 @@ from support.report_inputs import (
     FIXED_TIME,
     FORMULA_NAME,
     XSS_NAME,
+    demo_context,
     demo_dir,
     demo_result,
     hostile_result,
@@ -54,11 +55,11 @@ def fixed_demo() -> ScanResult:
 
 
 def test_csv_golden(fixed_demo: ScanResult) -> None:
-    _check_golden("demo.csv", _normalised(csv_report.render(fixed_demo)))
+    _check_golden("demo.csv", _normalised(csv_report.render(fixed_demo, demo_context())))
 
 
 def test_markdown_golden(fixed_demo: ScanResult) -> None:
-    _check_golden("demo.md", _normalised(markdown.render(fixed_demo)))
+    _check_golden("demo.md", _normalised(markdown.render(fixed_demo, demo_context())))
 
 
 def test_csv_has_one_row_per_trait_with_locations() -> None:

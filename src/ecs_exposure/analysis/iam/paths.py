@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ecs_exposure.analysis.arn import last_segment, parse_arn
-from ecs_exposure.analysis.iam.cache import administrative, memo
+from ecs_exposure.analysis.iam.cache import administrative
 from ecs_exposure.analysis.iam.catalog import PROBE
 from ecs_exposure.analysis.iam.document import glob_match, strings
 from ecs_exposure.analysis.iam.evaluate import ANY, SOME, Decision, Evaluator, Target
@@ -25,6 +26,9 @@ from ecs_exposure.analysis.iam.patterns import ACTIONS, PATTERNS, Pattern, Step
 from ecs_exposure.analysis.iam.principal import RolePolicies
 from ecs_exposure.inventory import Inventory, decode_policy_document
 from ecs_exposure.model import Json, Level
+
+if TYPE_CHECKING:
+    from ecs_exposure.settings import ScanMemo
 
 
 @dataclass(frozen=True)
@@ -91,10 +95,12 @@ def _trusts(role: Json, service: str | None, principals: set[str]) -> bool | Non
 class PathFinder:
     """Matches every pattern against one role, with the inputs for concrete targets."""
 
-    def __init__(self, inventory: Inventory, policies: RolePolicies,
+    def __init__(self, inventory: Inventory, policies: RolePolicies, memo: ScanMemo,
                  evaluator: Evaluator | None = None) -> None:
         self.inventory = inventory
         self.policies = policies
+        self.memo = memo
+        """The scan's memo: other roles' verdicts are shared by every role's finder."""
         self.evaluator = evaluator or Evaluator(policies)
         self._admin_roles: list[Json] | None = None
 
@@ -105,13 +111,12 @@ class PathFinder:
         if self._admin_roles is None:
             self._admin_roles = [
                 role for arn, role in self.inventory.roles.items()
-                if arn != self.policies.arn and administrative(self.inventory, role)]
+                if arn != self.policies.arn and administrative(self.inventory, role, self.memo)]
         return self._admin_roles
 
     def _trust(self, role: Json, service: str) -> bool | None:
         """Does a role trust a service (memoised: every role asks about the same few)?"""
-        table: dict[tuple[str, str], bool | None] = memo(self.inventory).setdefault(
-            "trusts-service", {})
+        table: dict[tuple[str, str], bool | None] = self.memo.table("iam.trusts-service")
         key = (str(role.get("Arn")), service)
         if key not in table:
             table[key] = _trusts(role, service, set())
@@ -192,7 +197,7 @@ class PathFinder:
             if any(r.get("Arn") == self.policies.arn for r in roles):
                 continue  # a shell in a task holding the same role gains nothing
             admin_role = next((str(r.get("RoleName") or last_segment(str(r.get("Arn"))))
-                               for r in roles if administrative(inv, r)), None)
+                               for r in roles if administrative(inv, r, self.memo)), None)
             name = str(service.get("serviceName") or last_segment(key))
             label = f"tasks of service {name}" + (
                 f" (role {admin_role}, administrative)" if admin_role else "")

@@ -5,7 +5,7 @@ resource", and all steps must be allowed. Adding a pattern means adding an entry
 tests check every action against the catalog and every entry for a reference). Targets:
 
 - ``self``: the role's own ARN (``iam:PutRolePolicy`` on itself);
-- ``any``: every resource of the action's types (``s3:GetObject`` on every object);
+- ``any``: every resource of the action's types (``cloudtrail:StopLogging`` on every trail);
 - ``some``: at least one resource (a function named ``report-*`` serves an attacker fine);
 - ``role``: a role worth having — any role (the grant covers every role name), or a role in
   the inputs that is administrative (and, for ``passed_to``, trusts that service; for
@@ -14,12 +14,13 @@ tests check every action against the catalog and every entry for a reference). T
 - ``user``: any IAM user (administrators included);
 - ``exec``: tasks of other services with ECS Exec enabled, or any task.
 
-Impact (DESIGN §4): a path to admin counts as admin (high). Reading every secret is high too:
-secrets are credentials (database masters, third-party keys, often IAM access keys), the same
-reason plaintext AWS keys are high. Reading all objects, parameters or decrypting with any key
-is medium, as DESIGN §4 rates ``s3:*``: data, not control. Audit tampering is medium: it grants
+Impact (DESIGN §4): a path to admin counts as admin (high). Audit tampering is medium: it grants
 no access by itself but hides every other step. Moving into other workloads (ECS Exec, Lambda
 code) is medium, high when the inputs show an administrative role reachable that way.
+
+Reading data (every object, secret, parameter or table, decrypting with any key) is not here:
+it raises no privilege, so it is not an escalation path. It is its own question, answered by
+:mod:`ecs_exposure.analysis.iam.data_access`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Literal
 
 from ecs_exposure.model import Level
 
-Outcome = Literal["admin", "lateral", "data", "audit"]
+Outcome = Literal["admin", "lateral", "audit"]
 TargetKind = Literal["self", "any", "some", "role", "policy", "user", "exec"]
 
 RHINO = "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/"
@@ -41,10 +42,7 @@ BOUNDARIES = f"{_IAM}/access_policies_boundaries.html"
 ATTACK_CLOUD_CREDENTIALS = "https://attack.mitre.org/techniques/T1098/001/"
 ATTACK_CLOUD_LOGS = "https://attack.mitre.org/techniques/T1562/008/"
 ATTACK_DISABLE_TOOLS = "https://attack.mitre.org/techniques/T1562/001/"
-ATTACK_CLOUD_STORAGE = "https://attack.mitre.org/techniques/T1530/"
-ATTACK_SECRETS_STORE = "https://attack.mitre.org/techniques/T1555/006/"
 ECS_EXEC = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html"
-KMS_KEY_POLICY = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html"
 
 
 @dataclass(frozen=True)
@@ -192,22 +190,6 @@ PATTERNS: tuple[Pattern, ...] = (
                   "securityhub:DisableSecurityHub", "config:StopConfigurationRecorder",
                   "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel"),),
             "audit", "an unwatched account", M, ATTACK_DISABLE_TOOLS),
-    # --- data access -------------------------------------------------------------------
-    Pattern("read-all-secrets", "data-access",
-            "reads every secret in Secrets Manager",
-            (_any("secretsmanager:GetSecretValue"),), "data",
-            "every secret in Secrets Manager", H, ATTACK_SECRETS_STORE),
-    Pattern("read-all-s3-objects", "data-access",
-            "reads every object in every S3 bucket",
-            (_any("s3:GetObject"),), "data", "every S3 object", M, ATTACK_CLOUD_STORAGE),
-    Pattern("decrypt-with-any-kms-key", "data-access",
-            "decrypts with any KMS key whose key policy defers to IAM",
-            (_any("kms:Decrypt"),), "data", "data encrypted under any KMS key", M,
-            KMS_KEY_POLICY),
-    Pattern("read-all-ssm-parameters", "data-access",
-            "reads every SSM parameter, SecureStrings included",
-            (_any("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"),),
-            "data", "every SSM parameter", M, ATTACK_SECRETS_STORE),
     # --- ECS Exec into other tasks -----------------------------------------------------
     Pattern("ecs-exec-other-tasks", "ecs-exec",
             "opens a shell in other tasks with ECS Exec",

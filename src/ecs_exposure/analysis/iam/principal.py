@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ecs_exposure.analysis.arn import last_segment, parse_arn
 from ecs_exposure.analysis.iam.document import Statement, parse_statements
 from ecs_exposure.analysis.iam.managed import bundled
-from ecs_exposure.analysis.iam.memo import memo
 from ecs_exposure.analysis.shapes import as_list
 from ecs_exposure.inventory import Inventory, decode_policy_document
 from ecs_exposure.model import Json
+
+if TYPE_CHECKING:
+    from ecs_exposure.settings import ScanMemo
 
 T = TypeVar("T")
 
@@ -107,9 +109,9 @@ class RolePolicies:
 
 
 def _managed_source(inventory: Inventory, arn: str, label_prefix: str,
-                    attachment: str, role_arn: str) -> PolicySource | None:
+                    attachment: str, role_arn: str, memo: ScanMemo) -> PolicySource | None:
     """A managed policy: its document from the inputs, else the bundled copy."""
-    source = _customer_source(inventory, arn, label_prefix)
+    source = _customer_source(inventory, arn, label_prefix, memo)
     if source is not None:
         return source
     copy = bundled(arn)
@@ -120,11 +122,11 @@ def _managed_source(inventory: Inventory, arn: str, label_prefix: str,
     return None
 
 
-def _customer_source(inventory: Inventory, arn: str, label_prefix: str) -> PolicySource | None:
-    """A managed policy whose document the inputs hold, parsed once per scan: it does not
-    depend on the role, and a team policy is attached to hundreds of them."""
-    table: dict[tuple[str, str], PolicySource | None] = memo(inventory).setdefault(
-        "managed-sources", {})
+def _customer_source(inventory: Inventory, arn: str, label_prefix: str,
+                     memo: ScanMemo) -> PolicySource | None:
+    """A managed policy whose document the inputs hold, parsed once per scan (``memo``): it
+    does not depend on the role, and a team policy is attached to hundreds of them."""
+    table: dict[tuple[str, str], PolicySource | None] = memo.table("iam.managed-sources")
     key = (arn, label_prefix)
     if key not in table:
         table[key] = _read_customer_source(inventory, arn, label_prefix)
@@ -153,8 +155,9 @@ def _bundled_statements(name: str) -> tuple[Statement, ...]:
     return tuple(parse_statements(copy.document if copy else None))
 
 
-def role_policies(inventory: Inventory, role: Json) -> RolePolicies:
-    """Inline, customer-managed and AWS-managed policies of a role, and its boundary."""
+def role_policies(inventory: Inventory, role: Json, memo: ScanMemo) -> RolePolicies:
+    """Inline, customer-managed and AWS-managed policies of a role, and its boundary
+    (customer-managed documents parsed once per scan: ``memo``)."""
     arn = str(role.get("Arn") or "")
     parsed = parse_arn(arn)
     name = str(role.get("RoleName") or last_segment(arn))
@@ -171,7 +174,7 @@ def role_policies(inventory: Inventory, role: Json) -> RolePolicies:
             continue
         policy_arn = attached["PolicyArn"]
         source = _managed_source(inventory, policy_arn, "managed policy",
-                                 f"/AttachedManagedPolicies/{index}", arn)
+                                 f"/AttachedManagedPolicies/{index}", arn, memo)
         if source is None:
             unknown.append(policy_arn)
         else:
@@ -181,7 +184,7 @@ def role_policies(inventory: Inventory, role: Json) -> RolePolicies:
     if isinstance(spec, dict) and isinstance(spec.get("PermissionsBoundaryArn"), str):
         boundary_arn = spec["PermissionsBoundaryArn"]
         boundary = _managed_source(inventory, boundary_arn, "permissions boundary",
-                                   "/PermissionsBoundary/PermissionsBoundaryArn", arn)
+                                   "/PermissionsBoundary/PermissionsBoundaryArn", arn, memo)
         if boundary is None:
             unknown.append(boundary_arn)
             boundary = PolicySource.of(f"permissions boundary {last_segment(boundary_arn)}",

@@ -1,4 +1,4 @@
-"""Image facts, ECR metadata, scan dates and the policy, as the Inventory carries them.
+"""Image facts, ECR metadata and scan dates, as the Inventory carries them.
 
 This is the Inventory's image part (``inventory.images``): one place the detectors read, filled
 by the sources (ECR documents, image archives, vulnerability reports). Lookups go from a
@@ -13,14 +13,11 @@ reads :meth:`ImageContext.newest_scan`, and an image with no recorded scan is "u
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from ecs_exposure.analysis.images.facts import ImageFacts
 from ecs_exposure.analysis.images.layout import Layout
-from ecs_exposure.analysis.images.policy import Policy
 from ecs_exposure.analysis.images.reference import ImageRef, parse_reference
 from ecs_exposure.model import Json
 
@@ -47,11 +44,8 @@ class EcrRepository:
 
 @dataclass
 class ImageContext:
-    """Everything image-related the detectors may consult."""
+    """Everything image-related the inputs say, for the detectors to consult."""
 
-    policy: Policy = field(default_factory=Policy)
-    now: datetime | None = None
-    """Evaluation time; ``None`` means the real clock (tests pin it)."""
     facts: list[ImageFacts] = field(default_factory=list)
     layouts: list[Layout] = field(default_factory=list)
     repositories: dict[tuple[str, str], EcrRepository] = field(default_factory=dict)
@@ -65,15 +59,6 @@ class ImageContext:
     scans: dict[str, list[ScanRecord]] = field(default_factory=dict)
     signing: dict[str, list[Json]] = field(default_factory=dict)
     """digest → ECR managed-signing statuses (describe-image-signing-status)."""
-    cache: dict[str, Any] = field(default_factory=dict)
-    scanned_by: Callable[[str], list[str]] | None = None
-    """Image reference → sources of vulnerability reports that cover it (set by the Inventory
-    from its vulnerability store), so a scanner report counts as a scan even when it gives no
-    date to check against ``max_scan_age_days``."""
-
-    def clock(self) -> datetime:
-        """Evaluation time."""
-        return self.now or datetime.now(UTC)
 
     # ---- adding -------------------------------------------------------------------------
 

@@ -9,9 +9,10 @@ was seen" (packages, age, end of life).
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ecs_exposure.analysis.images.components import BY_NAME, FILE_INDEX, SETUID, package_category
 from ecs_exposure.analysis.images.context import ImageContext
@@ -19,6 +20,10 @@ from ecs_exposure.analysis.images.facts import ImageFacts, parse_time
 from ecs_exposure.analysis.images.reference import ImageRef, parse_reference
 from ecs_exposure.analysis.images.signatures import SignatureCheck, verify_image
 from ecs_exposure.analysis.os_eol import end_of_life
+
+if TYPE_CHECKING:
+    from ecs_exposure.analysis.images.policy import Policy
+    from ecs_exposure.settings import ScanMemo, ScanSettings
 
 _SCANNING_FREQUENCIES = {"SCAN_ON_PUSH", "CONTINUOUS_SCAN"}
 _EPOCH_CUTOFF = 946684800  # 2000-01-01: reproducible builds stamp 1970 (or 0001) instead
@@ -56,8 +61,8 @@ def _days(now: datetime, then: datetime) -> int:
     return (now - then).days
 
 
-def _trusted(ref: ImageRef, ctx: ImageContext, accounts: set[str]) -> list[Verdict]:
-    why = ctx.policy.is_trusted(ref.repository_name, ref.registry, accounts, ref.ecr_registry_id)
+def _trusted(ref: ImageRef, policy: Policy, accounts: set[str]) -> list[Verdict]:
+    why = policy.is_trusted(ref.repository_name, ref.registry, accounts, ref.ecr_registry_id)
     if why:
         return []
     return [Verdict("registry",
@@ -70,13 +75,13 @@ def _matches_filters(tag: str, filters: Any) -> bool:
                and fnmatch.fnmatchcase(tag, f["filter"]) for f in filters or [])
 
 
-def _mutable(ref: ImageRef, ctx: ImageContext) -> list[Verdict]:
+def _mutable(ref: ImageRef, ctx: ImageContext, policy: Policy) -> list[Verdict]:
     if ref.pinned:
         return []
     tag = ref.tag or "latest"
     worse = " (latest or no tag: whatever was pushed last runs)" if tag == "latest" else ""
     facts = (("tag", tag), ("latest", tag == "latest"))
-    if ctx.policy.require_digest:
+    if policy.require_digest:
         return [Verdict("reference", f"image referenced by tag {tag!r}, not by "
                         f"digest, and the policy requires digest pinning{worse}", facts)]
     repo = ctx.repository(ref)
@@ -97,16 +102,16 @@ def _mutable(ref: ImageRef, ctx: ImageContext) -> list[Verdict]:
                     facts, repo.key)]
 
 
-def _signature(ref: ImageRef, ctx: ImageContext, digests: list[str]
+def _signature(ref: ImageRef, ctx: ImageContext, settings: ScanSettings, digests: list[str]
                ) -> tuple[list[Verdict], list[SignatureCheck]]:
-    policy = ctx.policy.signatures
+    policy = settings.policy.signatures
     if not policy.required:
         return [], []
     if not digests:
         return [Verdict("signature", "image digest unknown (referenced by tag, and "
                         "neither an image archive nor ECR describe-images output resolves it), "
                         "so no signature could be checked")], []
-    checks = verify_image(digests, ctx.layouts, policy, ctx.clock())
+    checks = verify_image(digests, ctx.layouts, policy, settings.now)
     if any(c.verified for c in checks):
         return [], checks
     if checks:
@@ -146,8 +151,8 @@ def _scanning_on(ref: ImageRef, ctx: ImageContext) -> tuple[bool | None, str]:
     return None, ""
 
 
-def _scanned(image: str, ref: ImageRef, ctx: ImageContext, digests: list[str]
-             ) -> list[Verdict]:
+def _scanned(ref: ImageRef, ctx: ImageContext, settings: ScanSettings, digests: list[str],
+             covered: Callable[[], Sequence[str]]) -> list[Verdict]:
     verdicts: list[Verdict] = []
     on, how = _scanning_on(ref, ctx)
     repo = ctx.repository(ref)
@@ -156,9 +161,8 @@ def _scanned(image: str, ref: ImageRef, ctx: ImageContext, digests: list[str]
                                 f"neither scan-on-push nor continuous scanning ({how})",
                                 (("scanning", False),), repo.key))
     newest = ctx.newest_scan(digests)
-    limit = ctx.policy.max_scan_age_days
-    reports = ctx.scanned_by(image) if ctx.scanned_by is not None else []
-    if newest is None and reports:
+    limit = settings.policy.max_scan_age_days
+    if newest is None and covered():
         return verdicts  # a scanner report covers the image; it carries no date to age-check
     if newest is None:
         target = digests[0] if digests else "the image (digest unknown)"
@@ -168,16 +172,17 @@ def _scanned(image: str, ref: ImageRef, ctx: ImageContext, digests: list[str]
             detail += f" (ECR imageScanStatus {status['status']}"
             detail += f": {status['description']})" if status.get("description") else ")"
         verdicts.append(Verdict("scan", detail, (("scan_age_days", None),)))
-    elif _days(ctx.clock(), newest.completed_at) > limit:
-        age = _days(ctx.clock(), newest.completed_at)
+    elif _days(settings.now, newest.completed_at) > limit:
+        age = _days(settings.now, newest.completed_at)
         verdicts.append(Verdict("scan", f"newest scan is {age} days old "
                                 f"({newest.completed_at.date().isoformat()}, {newest.source}), "
                                 f"above the {limit}-day limit", (("scan_age_days", age),)))
     return verdicts
 
 
-def _stale(ref: ImageRef, ctx: ImageContext, facts: ImageFacts | None) -> list[Verdict]:
-    now, limit = ctx.clock(), ctx.policy.max_image_age_days
+def _stale(ref: ImageRef, ctx: ImageContext, settings: ScanSettings,
+           facts: ImageFacts | None) -> list[Verdict]:
+    now, limit = settings.now, settings.policy.max_image_age_days
     reasons = []
     created = facts.created if facts is not None else None
     if created is not None and created.timestamp() > _EPOCH_CUTOFF and \
@@ -195,10 +200,9 @@ def _stale(ref: ImageRef, ctx: ImageContext, facts: ImageFacts | None) -> list[V
                     (("max_age_days", limit),))]
 
 
-def component_hits(facts: ImageFacts, ctx: ImageContext, image_name: str
+def component_hits(facts: ImageFacts, policy: Policy, image_name: str
                    ) -> tuple[list[dict[str, Any]], list[str]]:
     """Unnecessary components found, after the policy's categories and allowances."""
-    policy = ctx.policy
     allowed, reasons = policy.allowed_for(image_name)
     hits: list[dict[str, Any]] = []
 
@@ -223,10 +227,10 @@ def component_hits(facts: ImageFacts, ctx: ImageContext, image_name: str
     return hits, reasons
 
 
-def _packages(ref: ImageRef, ctx: ImageContext, facts: ImageFacts | None) -> list[Verdict]:
+def _packages(ref: ImageRef, policy: Policy, facts: ImageFacts | None) -> list[Verdict]:
     if facts is None or not facts.inspected:
         return []
-    hits, _ = component_hits(facts, ctx, ref.repository_name)
+    hits, _ = component_hits(facts, policy, ref.repository_name)
     if not hits:
         return []
     groups: dict[str, list[str]] = {}
@@ -240,10 +244,10 @@ def _packages(ref: ImageRef, ctx: ImageContext, facts: ImageFacts | None) -> lis
                     (("components", hits),))]
 
 
-def _eol(ctx: ImageContext, facts: ImageFacts | None) -> list[Verdict]:
+def _eol(settings: ScanSettings, facts: ImageFacts | None) -> list[Verdict]:
     if facts is None or facts.os is None:
         return []
-    ended = end_of_life(facts.os.id, facts.os.version_id, ctx.clock().date())
+    ended = end_of_life(facts.os.id, facts.os.version_id, settings.today)
     if ended is None:
         return []
     name = facts.os.pretty_name or f"{facts.os.id} {facts.os.version_id}"
@@ -254,11 +258,19 @@ def _eol(ctx: ImageContext, facts: ImageFacts | None) -> list[Verdict]:
                      ("end_of_life", ended.ended.isoformat()), ("evidence", "os-release")))]
 
 
-def evaluate(image: str, ctx: ImageContext, accounts: set[str], arch: str = "amd64"
+def evaluate(image: str, ctx: ImageContext, settings: ScanSettings, accounts: set[str],
+             arch: str = "amd64", *, memo: ScanMemo | None = None,
+             reports_covering: Callable[[str], Sequence[str]] | None = None,
              ) -> Evaluation | None:
-    """All verdicts for one image reference and CPU (cached); ``None`` if unparseable."""
-    key = f"{arch}|{image}"
-    cached = ctx.cache.get(key)
+    """All verdicts for one image reference and CPU; ``None`` if unparseable.
+
+    ``settings`` bring the policy and the clock; ``memo`` (the scan's) keeps each evaluation
+    for the other containers running the same image. ``reports_covering`` names the
+    vulnerability reports that match the image, so a scanner report counts as a scan even when
+    it gives no date to check against ``max_scan_age_days``.
+    """
+    key = ("images.evaluate", arch, image)
+    cached = memo.get(key) if memo is not None else None
     if isinstance(cached, Evaluation):
         return cached
     ref = parse_reference(image)
@@ -266,13 +278,20 @@ def evaluate(image: str, ctx: ImageContext, accounts: set[str], arch: str = "amd
         return None
     facts = ctx.facts_for(ref, arch)
     digests = ctx.digests(ref, arch)
-    verdicts = _trusted(ref, ctx, accounts) + _mutable(ref, ctx)
-    signature_verdicts, checks = _signature(ref, ctx, digests)
-    verdicts += signature_verdicts + _scanned(image, ref, ctx, digests) + _stale(ref, ctx, facts)
-    verdicts += _packages(ref, ctx, facts) + _eol(ctx, facts)
+    policy = settings.policy
+    verdicts = _trusted(ref, policy, accounts) + _mutable(ref, ctx, policy)
+    signature_verdicts, checks = _signature(ref, ctx, settings, digests)
+
+    def covered() -> Sequence[str]:
+        return reports_covering(image) if reports_covering is not None else ()
+
+    verdicts += signature_verdicts + _scanned(ref, ctx, settings, digests, covered)
+    verdicts += _stale(ref, ctx, settings, facts)
+    verdicts += _packages(ref, policy, facts) + _eol(settings, facts)
     notes = tuple(facts.notes) if facts else (
         "image contents not inspected (no matching archive or layout): packages, setuid files, "
         "OS release and config user were not checked",)
     result = Evaluation(image, tuple(verdicts), tuple(checks), facts, tuple(digests), notes)
-    ctx.cache[key] = result
+    if memo is not None:
+        memo[key] = result
     return result

@@ -15,13 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ecs_exposure.errors import ImageError as ImageError  # re-exported
+
 KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
-
-
-class ImageError(Exception):
-    """An image layout or archive that cannot be read; the message names the problem."""
 
 
 class LimitError(ImageError):

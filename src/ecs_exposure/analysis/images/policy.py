@@ -22,14 +22,11 @@ import jsonschema
 
 from ecs_exposure.analysis.images.components import CATEGORIES
 from ecs_exposure.analysis.safe_yaml import Positions, YamlError, parse_yaml, where
+from ecs_exposure.errors import PolicyError as PolicyError  # re-exported
 
 MAX_POLICY_BYTES = 1024 * 1024
 DEFAULT_TRUSTED = ("public.ecr.aws",)
 COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
-
-
-class PolicyError(Exception):
-    """A policy that cannot be used; the message names the file and the failing path."""
 
 
 @dataclass(frozen=True)

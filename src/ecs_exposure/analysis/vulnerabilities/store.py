@@ -6,17 +6,18 @@ container definition pins, or the digests live collection saw running tasks use)
 repository and tag. A tag match is refused when both sides know digests and they differ: the
 tag was moved and the report describes another image. Reports found by tag bring in the
 reports that name the same digests (a VEX document often names only the digest). Every join
-is a dictionary lookup and results are memoised per image, so matching 200,000 records to
-30,000 containers stays linear.
+is a dictionary lookup and results are memoised per image for the scan (by the scan's
+:class:`VulnerabilityAssessor`), so matching 200,000 records to 30,000 containers stays linear.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from ecs_exposure.analysis.allocation import no_cycle_collection
 from ecs_exposure.analysis.images.reference import parse_image
@@ -36,7 +37,7 @@ FAILED_SCANS = frozenset({"FAILED", "UNSUPPORTED_IMAGE", "SCAN_ELIGIBILITY_EXPIR
                           "FINDINGS_UNAVAILABLE", "LIMIT_EXCEEDED", "IMAGE_ARCHIVED",
                           "IN_PROGRESS", "PENDING"})
 """ECR scan statuses that mean there is no usable result for the image."""
-ReportsKey = tuple[tuple[int, ...], str | None, float, date | None]
+ReportsKey = tuple[tuple[int, ...], str | None]
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -166,28 +167,20 @@ UNSCANNED = ImageAssessment(None, (), None, None, (), ())
 
 @dataclass
 class VulnerabilityStore:
-    """Reports and intel, with the indexes that match them to container images."""
+    """Reports and intel, with the indexes that match them to container images.
+
+    Inputs and indexes only: weighing the matches needs the scan's EPSS threshold and date,
+    which a per-scan :class:`VulnerabilityAssessor` brings (see :func:`assessor`).
+    """
 
     reports: list[ImageReport] = field(default_factory=list)
     intel: ExploitIntel = field(default_factory=ExploitIntel)
-    epss_threshold: float = DEFAULT_EPSS_THRESHOLD
-    today: date | None = None
-    """Reference date for end-of-life checks (``None``: today)."""
     _by_digest: dict[str, list[ImageReport]] = field(default_factory=lambda: defaultdict(list))
     _by_tag: dict[str, list[ImageReport]] = field(default_factory=lambda: defaultdict(list))
-    _memo: dict[tuple[str, frozenset[str], float, date | None], ImageAssessment] = field(
-        default_factory=dict)
-    _by_reports: dict[ReportsKey, ImageAssessment] = field(default_factory=dict)
-    """Assessments by the reports they merge: image names that resolve to the same reports
-    (a tag and a digest, two spellings of a registry) share one assessment."""
-    _signals: dict[str, list[Signals]] = field(default_factory=dict)
-    """Memoised :class:`Signals` (see :meth:`weigh`); they depend on intel, not reports."""
 
     def add(self, report: ImageReport) -> None:
         """Index a report by each digest and each tagged reference it names."""
         self.reports.append(report)
-        self._memo.clear()
-        self._by_reports.clear()
         if report.status in FAILED_SCANS:
             return
         for digest in report.identity.digests:
@@ -195,12 +188,6 @@ class VulnerabilityStore:
         for ref in report.identity.references:
             if ref.tag or not ref.digest:  # an untagged name means "latest"
                 self._by_tag[ref.tag_key].append(report)
-
-    def invalidate(self) -> None:
-        """Forget memoised results (after intel or the threshold changed)."""
-        self._memo.clear()
-        self._by_reports.clear()
-        self._signals.clear()
 
     def match(self, image: str, running: Iterable[str] = ()) -> tuple[list[ImageReport],
                                                                        str | None]:
@@ -227,19 +214,57 @@ class VulnerabilityStore:
         found = _unique([*found, *(r for d in resolved for r in self._by_digest.get(d, ()))])
         return found, "tag"
 
+
+def assessor(store: VulnerabilityStore, epss_threshold: float, today: date,
+             memo: MutableMapping[object, Any]) -> VulnerabilityAssessor:
+    """The scan's assessor of ``store``: one per scan memo, so the detectors, the exposure
+    stage and the result's per-container lists share its memoised assessments."""
+    key = ("vulnerabilities.assessor", id(store))
+    found = memo.get(key)
+    if not isinstance(found, VulnerabilityAssessor) or found.store is not store \
+            or (found.epss_threshold, found.today) != (epss_threshold, today):
+        found = memo[key] = VulnerabilityAssessor(store, epss_threshold, today)
+    return found
+
+
+class VulnerabilityAssessor:
+    """Matched reports merged, de-duplicated and weighed with intel, for one scan.
+
+    Created per scan (:func:`assessor`) once every report and intel file is in the store: its
+    memos depend on both and on the scan's EPSS threshold and date, so they live and die with
+    the scan rather than on the Inventory.
+    """
+
+    def __init__(self, store: VulnerabilityStore, epss_threshold: float, today: date) -> None:
+        self.store = store
+        self.epss_threshold = epss_threshold
+        self.today = today
+        """Reference date for end-of-life checks."""
+        self._memo: dict[tuple[str, frozenset[str]], ImageAssessment] = {}
+        self._by_reports: dict[ReportsKey, ImageAssessment] = {}
+        """Assessments by the reports they merge: image names that resolve to the same
+        reports (a tag and a digest, two spellings of a registry) share one assessment."""
+        self._signals: dict[str, list[Signals]] = {}
+        """Memoised :class:`Signals` (see :meth:`weigh`); they depend on intel, not reports."""
+
+    @property
+    def intel(self) -> ExploitIntel:
+        """The store's exploit intelligence."""
+        return self.store.intel
+
     def assess(self, image: str, running: Iterable[str] = ()) -> ImageAssessment:
         """Merged, de-duplicated and weighed vulnerabilities of one image (memoised)."""
         running = frozenset(running)
-        memo_key = (image, running, self.epss_threshold, self.today)
+        memo_key = (image, running)
         cached = self._memo.get(memo_key)
         if cached is not None:
             return cached
-        reports, matched_by = self.match(image, running)
+        reports, matched_by = self.store.match(image, running)
         if not reports:
             result = UNSCANNED
         else:
-            # Reports are kept in self.reports, so their ids are stable while memoised.
-            key = (tuple(id(r) for r in reports), matched_by, self.epss_threshold, self.today)
+            # Reports are kept in store.reports, so their ids are stable while memoised.
+            key = (tuple(id(r) for r in reports), matched_by)
             result = self._by_reports.get(key) or self._assess_new(key, reports, matched_by)
         self._memo[memo_key] = result
         return result

@@ -10,16 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecs_exposure.errors import CollectionError as CollectionError  # re-exported
+
 DEFAULT_WORKERS = 8
 """Account × region workers running at once: enough to hide latency, few enough to stay under
 per-account API rate limits."""
 
 Hook = tuple[str, Callable[..., Any]]
 """A botocore event name and its handler, registered on every session the collector opens."""
-
-
-class CollectionError(Exception):
-    """A problem that stops the whole collection (no credentials, no region, bad options)."""
 
 
 @dataclass(frozen=True)

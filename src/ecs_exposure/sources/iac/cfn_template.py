@@ -9,7 +9,10 @@ that joins work exactly as they do on real API data and so that a reader recogni
 * EC2 ids keep their AWS prefix (``sg-<stack>-<LogicalId>``, ``igw-…``, ``subnet-…``), which
   the reachability detector relies on (a route to ``igw-…`` is a route to the internet);
 * ARNs have AWS's layout, with the region and account from ``--parameters``
-  (``AWS::Region``, ``AWS::AccountId``) or left empty: ``arn:aws:ecs:::service/<cluster>/<name>``.
+  (``AWS::Region``, ``AWS::AccountId``) or left empty: ``arn:aws:ecs:::service/<cluster>/<name>``;
+* two task definitions of one family (or two services of one name in one cluster) are two
+  resources: their ARNs then end in ``#<LogicalId>``, so neither replaces the other and a
+  ``Ref`` to either finds the right one.
 
 Attributes only AWS can know (DNS names, nested stack outputs, role ids) are *unknown*.
 """
@@ -17,7 +20,8 @@ Attributes only AWS can know (DNS names, nested stack outputs, role ids) are *un
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -65,6 +69,7 @@ class Template:
         self.evaluator = Evaluator(doc, provided, self.value_of)
         self._props: dict[str, dict[str, Any]] = {}
         self._naming: set[tuple[str, str]] = set()
+        self._shared: dict[str, Counter[str]] = {}
 
     # ---- basics --------------------------------------------------------------------------
 
@@ -156,6 +161,21 @@ class Template:
     def task_definition_family(self, logical: str) -> str:
         return self.name(logical, "Family")
 
+    def _distinct(self, logical: str, base: str, naming: Callable[[str], str]) -> str:
+        """``base``, or ``base#<LogicalId>`` when another resource of the same type that the
+        template creates would have the same ``base`` (per type, counted once)."""
+        kind = self.type_of(logical)
+        if kind not in self._shared:
+            self._shared[kind] = Counter(naming(other) for other in self.resources
+                                         if self.type_of(other) == kind
+                                         and self.included(other))
+        return f"{base}#{logical}" if self._shared[kind][base] > 1 else base
+
+    def task_definition_arn(self, logical: str) -> str:
+        def base(name: str) -> str:
+            return self.arn("ecs", f"task-definition/{self.task_definition_family(name)}")
+        return self._distinct(logical, base(logical), base)
+
     def role_arn(self, logical: str) -> str:
         path = self.prop(logical, "Path")
         path = path if isinstance(path, str) and path.startswith("/") else "/"
@@ -193,6 +213,9 @@ class Template:
         return self.arn("ecs", f"cluster/{value}")
 
     def service_arn(self, logical: str) -> str:
+        return self._distinct(logical, self._service_arn(logical), self._service_arn)
+
+    def _service_arn(self, logical: str) -> str:
         cluster = self.prop(logical, "Cluster")
         name = self.service_name(logical)
         if isinstance(cluster, str) and cluster.startswith("arn:") and not is_unknown(cluster):
@@ -209,7 +232,7 @@ def _ecs_values(tpl: Template, logical: str, attribute: str | None) -> Any:
             tpl.arn("ecs", f"cluster/{name}") if attribute == "Arn" else None)
     if kind == "AWS::ECS::TaskDefinition":
         if attribute in (None, "TaskDefinitionArn"):
-            return tpl.arn("ecs", f"task-definition/{tpl.task_definition_family(logical)}")
+            return tpl.task_definition_arn(logical)
         return None
     if kind == "AWS::ECS::Service":
         if attribute in (None, "ServiceArn"):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ecs_exposure.analysis.unknown import Unknown, is_unknown
+from ecs_exposure.analysis.unknown import Unknown, describe, is_unknown
 from ecs_exposure.sources.iac.cfn_template import Template
 from ecs_exposure.sources.iac.shapes import Built, Converter, as_list
 
@@ -91,11 +91,16 @@ class Translation:
         built = self.new("task-definition", self.tpl.value_of(logical, None), logical)
         body = self.conv.copy(built, props, "", ecs_name, ECS_MAPS)
         body["family"] = self.tpl.task_definition_family(logical)
+        if built.key != self.tpl.arn("ecs", f"task-definition/{body['family']}"):
+            body["taskDefinitionArn"] = built.key   # one of its family: see task_definition_arn
         for name in ("cpu", "memory"):
             if isinstance(body.get(name), int | float) and not isinstance(body[name], bool):
                 body[name] = str(body[name])
-        body["containerDefinitions"] = [c for c in as_list(body.get("containerDefinitions"))
-                                        if isinstance(c, dict)]
+        containers = as_list(body.get("containerDefinitions"))
+        unreadable = [describe(c) for c in containers if not isinstance(c, dict)]
+        if unreadable:      # a parameter, an import, a macro: unknown, never "no container"
+            built.incomplete.append(f"container definitions unknown: {', '.join(unreadable)}")
+        body["containerDefinitions"] = [c for c in containers if isinstance(c, dict)]
         built.body = body
 
     def service(self, logical: str, props: dict[str, Any]) -> None:

@@ -8,6 +8,12 @@ anyone ran ``terraform plan``: literal values, ``var.*`` defaults, ``local.*`` v
 group), and everything else (function calls, conditionals on unknowns, ``for`` expressions)
 is *unknown*. Findings from HCL say so in their detail (``<hcl: …>``).
 
+Heredocs, ``templatefile()`` and the ``template_file`` data source are rendered by
+:mod:`.hcl_template` (their interpolations evaluated here), so interpolated JSON keeps its
+containers with the unknown values marked; ``file()`` and ``templatefile()`` read files of the
+scanned folders only (:mod:`.tf_files`). The files of a module folder are evaluated together,
+and local modules followed, by :mod:`.tf_modules`.
+
 Parsing uses ``python-hcl2`` (a maintained HCL2 grammar for lark); this module only walks the
 parse tree, which carries line and column for every node, so evidence points at the exact
 attribute, including inside ``jsonencode`` container definitions.
@@ -16,8 +22,8 @@ attribute, including inside ``jsonencode`` container definitions.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import hcl2
@@ -25,19 +31,29 @@ from lark import Token, Tree
 from lark.exceptions import LarkError
 
 from ecs_exposure.analysis.unknown import Unknown, is_unknown
+from ecs_exposure.sources.iac import hcl_template
+from ecs_exposure.sources.iac.tf_files import FileAccess
 from ecs_exposure.sources.iac.tf_resource import TfResource
 from ecs_exposure.sources.iac.yamlload import Positions
 from ecs_exposure.sources.jsonfile import InputError
 
 MAX_HCL_BYTES = 4 * 1024 * 1024
-_HINT = re.compile(rb'^\s*resource\s+"aws_', re.M)
+_BLOCK = re.compile(
+    rb'(?:resource|data|variable|module|locals|output|provider|terraform|moved|import|check'
+    rb'|removed)(?:[ \t]+(?:"[^"\r\n]*"|[A-Za-z_][\w-]*))*[ \t]*\{')
+_LEADING = re.compile(rb"(?:\xef\xbb\xbf)?(?:\s+|(?:#|//)[^\n]*|/\*.*?\*/)*", re.S)
+"""A byte order mark, blank space and comments, before a file's first statement."""
 _ESCAPES = re.compile(r'\\(u[0-9a-fA-F]{4}|[nrt"\\])')
 _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 
 def looks_like_hcl(data: bytes) -> bool:
-    """A Terraform file declaring at least one AWS resource."""
-    return _HINT.search(data) is not None
+    """A Terraform file: its first statement (after blank lines and comments) opens one of
+    Terraform's top-level blocks. Any ``.tf`` file starts so, whatever blocks it holds (only
+    ``variable``, ``module`` or ``locals`` blocks are nothing to assess, not an error), while a
+    README quoting a ``resource`` block further down is not taken for one."""
+    leading = _LEADING.match(data)
+    return _BLOCK.match(data, leading.end() if leading else 0) is not None
 
 
 def _unescape(text: str) -> str:
@@ -51,10 +67,18 @@ def _esc(token: object) -> str:
 class _Walker:
     """Evaluates one file's parse tree into a document plus positions."""
 
-    def __init__(self, text: str, variables: dict[str, Any], locals_: dict[str, Any]) -> None:
+    def __init__(self, text: str, variables: dict[str, Any], locals_: dict[str, Any],
+                 files: FileAccess | None = None, scope: dict[str, Any] | None = None,
+                 data: dict[str, Any] | None = None) -> None:
         self.text = text
         self.variables = variables
         self.locals = locals_
+        self.data = data or {}
+        """Data sources whose values are known: ``template_file`` (rendered templates)."""
+        self.files = files
+        """Where ``file()`` may read; ``None``: nothing is read (the value is unknown)."""
+        self.scope = scope or {}
+        """Bare names a ``templatefile()`` template refers to (its variables)."""
         self.positions: Positions = {}
 
     def source(self, node: Tree[Any] | Token) -> str:
@@ -72,8 +96,10 @@ class _Walker:
 
     # ---- structure ---------------------------------------------------------------------------
 
-    def body(self, tree: Tree[Any], pointer: str) -> dict[str, Any]:
-        """Attributes as values; blocks grouped by type (labels nest, repeats make lists)."""
+    def body(self, tree: Tree[Any], pointer: str,
+             kinds: frozenset[str] | None = None) -> dict[str, Any]:
+        """Attributes as values; blocks grouped by type (labels nest, repeats make lists);
+        ``kinds``: only blocks of these types."""
         out: dict[str, Any] = {}
         for child in tree.children:
             if not isinstance(child, Tree):
@@ -83,7 +109,8 @@ class _Walker:
                 member = f"{pointer}/{_esc(name)}"
                 self.mark(member, child)
                 out[name] = self.value(child.children[-1], member)
-            elif child.data == "block":
+            elif child.data == "block" and (
+                    kinds is None or str(child.children[0].children[0]) in kinds):
                 self.block(child, out, pointer)
         return out
 
@@ -132,9 +159,8 @@ class _Walker:
         if data == "string":
             return self.string(node)
         if data in ("heredoc_template", "heredoc_template_trim"):
-            lines = str(node.children[0]).split("\n")
-            text = "\n".join(lines[1:-2] if lines and lines[-1] == "" else lines[1:-1])
-            return Unknown(f"hcl: {self.source(node)}") if "${" in text else text
+            text = hcl_template.heredoc(str(node.children[0]), data == "heredoc_template_trim")
+            return self.template(text, self.source(node))
         if data == "tuple":
             return self.sequence(node, pointer)
         if data == "object":
@@ -156,11 +182,15 @@ class _Walker:
         return Unknown(f"hcl: {self.source(node)}")
 
     def string(self, node: Tree[Any]) -> Any:
+        """A quoted template; one that is a single interpolation (``"${file("x")}"``,
+        Terraform 0.11's ``"${aws_security_group.web.id}"``) is that value itself."""
         pieces: list[str] = []
         unknown = False
-        for part in node.children:
-            if not isinstance(part, Tree):
-                continue
+        parts = [p for p in node.children if isinstance(p, Tree)]
+        if len(parts) == 1 and isinstance(parts[0].children[0], Tree):
+            inner = parts[0].children[0]
+            return self.value(next(c for c in inner.children if isinstance(c, Tree)), "")
+        for part in parts:
             inner = part.children[0]
             if isinstance(inner, Token):
                 pieces.append(_unescape(str(inner)))
@@ -222,15 +252,21 @@ class _Walker:
         if not path or not isinstance(path[0], str):
             return Unknown(f"hcl: {text}")
         root = path[0]
-        if root in ("var", "local") and len(path) >= 2:
-            table = self.variables if root == "var" else self.locals
-            found: Any = table.get(str(path[1]), Unknown(f"hcl: {text}"))
-            for step in path[2:]:
+        tables = {"var": self.variables, "local": self.locals, "data": self.data}
+        if root in self.scope or (root in tables and len(path) >= 2):
+            found: Any = self.scope[root] if root in self.scope else tables[root].get(
+                str(path[1]), Unknown(f"hcl: {text}"))
+            for step in path[1 if root in self.scope else 2:]:
                 try:
                     found = found[step]
                 except (KeyError, IndexError, TypeError):
                     return Unknown(f"hcl: {text}")
             return found
+        if root == "path" and len(path) == 2 and self.files is not None:
+            if path[1] == "module":
+                return self.files.path_module
+            if path[1] == "root":
+                return "."
         if root.startswith("aws_") and len(path) >= 2 and isinstance(path[1], str):
             attribute = path[2] if len(path) > 2 and isinstance(path[2], str) else ""
             return Unknown(f"hcl: {text}", reference=f"{root}.{path[1]}", via=f"tf:{attribute}")
@@ -247,7 +283,46 @@ class _Walker:
             parts = [self.value(a, pointer) for a in args]
             if all(isinstance(p, list) for p in parts):
                 return [item for part in parts for item in part]
+        if name in ("file", "templatefile") and len(args) == (1 if name == "file" else 2):
+            return self.read_file(node, [self.value(a, pointer) for a in args])
         return Unknown(f"hcl: {self.source(node)}")
+
+    def read_file(self, node: Tree[Any], args: list[Any]) -> Any:
+        """``file(path)``: the file's text; ``templatefile(path, vars)``: the template
+        rendered with ``vars`` (a template sees only those, not ``var.*`` or ``local.*``)."""
+        call = self.source(node)
+        where = args[0]
+        if self.files is None or not isinstance(where, str) or is_unknown(where):
+            return Unknown(f"hcl: {call}")
+        text = self.files.read(where, call)
+        if len(args) == 1 or is_unknown(text):
+            return text
+        if not isinstance(args[1], dict):
+            return Unknown(f"hcl: {call}")
+        return render_template(text, args[1], self.files, call)
+
+    # ---- templates ---------------------------------------------------------------------------
+
+    def template(self, text: str, what: str) -> Any:
+        """A heredoc or template file, rendered as far as its interpolations are known."""
+        try:
+            parts = hcl_template.split(text)
+        except hcl_template.TemplateError as exc:
+            return Unknown(f"hcl: {what} ({exc})")
+        return hcl_template.render(parts, self.expression)
+
+    def expression(self, text: str) -> Any:
+        """The value of one interpolation's expression, in this walker's scope."""
+        source = f"__value = {' '.join(text.split())}\n"
+        node = hcl_template.expression_tree(source)
+        if node is None:
+            return Unknown(f"hcl: {text}")
+        walker = _Walker(source, self.variables, self.locals, self.files, self.scope,
+                         self.data)
+        try:
+            return walker.value(node, "")
+        except RecursionError:
+            return Unknown(f"hcl: {text}")
 
 
 def _parse(text: str, source: str) -> Tree[Any]:
@@ -272,44 +347,40 @@ def _decode(data: bytes) -> str:
         raise InputError(f"not UTF-8 text (byte {exc.start})") from None
 
 
-def evaluate(data: bytes, source: str, variables: dict[str, Any] | None = None,
-             locals_: dict[str, Any] | None = None) -> tuple[dict[str, Any], Positions]:
-    """The file as a document (``/resource/<type>/<name>/<attribute>``) with positions."""
+@dataclass(frozen=True)
+class Parsed:
+    """One file's text and parse tree (evaluated again for each set of variables)."""
+
+    text: str
+    tree: Tree[Any]
+
+
+def parse(data: bytes) -> Parsed:
+    """Decode and parse one ``.tf`` file; :class:`InputError` says why it cannot be."""
     text = _decode(data)
-    tree = _parse(text, source)
-    walker = _Walker(text, variables or {}, locals_ or {})
-    body = next((c for c in tree.children if isinstance(c, Tree) and c.data == "body"), None)
+    return Parsed(text, _parse(text, ""))
+
+
+def evaluate_parsed(parsed: Parsed, variables: dict[str, Any] | None = None,
+                    locals_: dict[str, Any] | None = None, files: FileAccess | None = None,
+                    kinds: frozenset[str] | None = None, data: dict[str, Any] | None = None,
+                    ) -> tuple[dict[str, Any], Positions]:
+    """The file as a document (``/resource/<type>/<name>/<attribute>``) with positions;
+    ``kinds``: only the top-level blocks of these types (``variable``, ``locals``)."""
+    walker = _Walker(parsed.text, variables or {}, locals_ or {}, files, data=data)
+    body = next((c for c in parsed.tree.children if isinstance(c, Tree) and c.data == "body"),
+                None)
     try:
-        doc = walker.body(body, "") if body is not None else {}
+        doc = walker.body(body, "", kinds) if body is not None else {}
     except RecursionError:
         raise InputError("HCL nested too deeply") from None
     return doc, walker.positions
 
 
-@lru_cache(maxsize=64)
-def _module_file(path: str, mtime: float) -> dict[str, Any]:
-    return evaluate(Path(path).read_bytes(), path)[0]
-
-
-def module_context(source: str) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
-    """Variable defaults, locals and documents of every ``.tf`` file beside ``source``: a
-    module is a directory, and a service in ``main.tf`` refers to groups in ``network.tf``."""
-    variables: dict[str, Any] = {}
-    locals_: dict[str, Any] = {}
-    documents: list[dict[str, Any]] = []
-    directory = Path(source).parent
-    for path in sorted(directory.glob("*.tf")):
-        try:
-            doc = _module_file(str(path), path.stat().st_mtime)
-        except (InputError, OSError):
-            continue
-        documents.append(doc)
-        for name, spec in (doc.get("variable") or {}).items():
-            if isinstance(spec, dict) and "default" in spec:
-                variables[name] = spec["default"]
-        for block in doc.get("locals") or []:
-            locals_.update(block if isinstance(block, dict) else {})
-    return variables, locals_, documents
+def evaluate(data: bytes, source: str, variables: dict[str, Any] | None = None,
+             locals_: dict[str, Any] | None = None) -> tuple[dict[str, Any], Positions]:
+    """The file as a document with positions, reading no other file."""
+    return evaluate_parsed(parse(data), variables, locals_)
 
 
 def _record(res_where: dict[tuple[int, Any], str], value: Any, pointer: str) -> None:
@@ -342,3 +413,10 @@ def _positions(data: bytes) -> Positions | None:
         return evaluate(data, "")[1]
     except InputError:
         return None
+
+
+def render_template(text: str, variables: dict[str, Any], files: FileAccess | None,
+                    what: str) -> Any:
+    """A template (``templatefile()``, the ``template_file`` data source) rendered with its
+    own variables, which are all it can refer to."""
+    return _Walker("", {}, {}, files, variables).template(text, what)

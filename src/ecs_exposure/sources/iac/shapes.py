@@ -61,6 +61,9 @@ class Built:
     """API pointer → pointer into the source document."""
     anchor: str = ""
     """Pointer of the resource itself (the fallback for any field without an origin)."""
+    incomplete: list[str] = field(default_factory=list)
+    """What could not be read about it (containers of a task definition that are unknown
+    or not JSON): such a resource is listed as incomplete, never taken as clean."""
 
     def pointer_map(self) -> Callable[[str], str]:
         """Nearest recorded ancestor of an API pointer, else the resource itself."""
@@ -98,6 +101,7 @@ def add_to_inventory(inventory: Inventory, built: list[Built], source: str) -> d
                     ref = holder.get("taskDefinition")
                     if isinstance(ref, str) and ref in renamed:
                         holder["taskDefinition"] = renamed[ref]
+                item.incomplete.extend(_incomplete_revisions(inventory, item.body))
                 inventory.add_service(item.body, source)
             elif kind == "cluster":
                 inventory.add_cluster(item.body, source)
@@ -110,7 +114,20 @@ def add_to_inventory(inventory: Inventory, built: list[Built], source: str) -> d
             else:
                 inventory.add_iam({"Policies": [item.body]}, source)
             inventory.pointer_maps[key] = item.pointer_map()
+            if item.incomplete:
+                inventory.incomplete.setdefault(key, []).extend(item.incomplete)
     return renamed
+
+
+def _incomplete_revisions(inventory: Inventory, service: Json) -> list[str]:
+    """A service runs what its task definition holds: one that could not be read makes the
+    service incomplete too (those of other files only when they were read first)."""
+    reasons: list[str] = []
+    for ref in inventory.service_task_definition_refs(service):
+        key = inventory.resolve_task_definition(ref)
+        for reason in inventory.incomplete.get(key or "", ()):
+            reasons.append(f"task definition {key}: {reason}")
+    return reasons
 
 
 class Converter:

@@ -13,13 +13,17 @@ Resources being destroyed are ignored; data sources are not resources of the est
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from typing import Any
 
 from ecs_exposure.analysis.unknown import Unknown
 from ecs_exposure.inventory import Inventory
+from ecs_exposure.model import SourceError
 from ecs_exposure.sources.context import ReadContext
-from ecs_exposure.sources.iac import hcl
+from ecs_exposure.sources.iac import hcl, tf_modules
 from ecs_exposure.sources.iac.shapes import add_to_inventory
+from ecs_exposure.sources.iac.tf_files import real
 from ecs_exposure.sources.iac.tf_resource import TfResource
 from ecs_exposure.sources.iac.tf_translate import TfTranslation
 
@@ -221,15 +225,48 @@ def read_terraform(inventory: Inventory, doc: Any, source: str, context: ReadCon
 
 
 def read_hcl(inventory: Inventory, data: bytes, source: str, context: ReadContext) -> bool:
-    """Raw reader for ``.tf`` files (best effort; see :mod:`.hcl`)."""
+    """Raw reader for ``.tf`` files (best effort; see :mod:`.hcl`), following local modules
+    (see :mod:`.tf_modules`). A file already read through a module call is not read again."""
     if not hcl.looks_like_hcl(data):
         return False
-    variables, locals_, documents = hcl.module_context(source)
-    variables.update(context.parameters)
-    doc, _ = hcl.evaluate(data, source, variables, locals_)
+    state = tf_modules.state_for(inventory)
+    if real(source) in state.read:
+        return True
+    folder = os.path.dirname(source)
+    roots = tuple(context.roots) or (real(folder),)
+    module = state.directory(folder, folder, roots, dict(context.parameters))
+    _read_file(inventory, state, module, source, data, 0)
+    return True
+
+
+def _read_file(inventory: Inventory, state: tf_modules.ModuleState,
+               module: tf_modules.ModuleDir, source: str, data: bytes | None,
+               depth: int) -> None:
+    """Add one file's resources, then read the modules it calls."""
+    state.read.add(real(source))
+    doc = module.document(source, data)
     own = hcl.resources(doc)
     addresses = {r.address for r in own}
-    neighbours = [r for d in documents for r in hcl.resources(d, with_origins=False)
-                  if r.address not in addresses]
-    add_to_inventory(inventory, TfTranslation(own, "", neighbours).run(), source)
-    return True
+    neighbours = [r for d in module.neighbours(source) for r in hcl.resources(
+        d, with_origins=False) if r.address not in addresses]
+    translation = TfTranslation(own, "", neighbours)
+    add_to_inventory(inventory, translation.run(), source)
+    for call in tf_modules.calls(doc, source, module.files.roots):
+        if call.path is not None and depth >= tf_modules.MAX_MODULE_DEPTH \
+                and not state.loaded(call.path):
+            call = replace(call, path=None, problem=f"modules nested more than "
+                           f"{tf_modules.MAX_MODULE_DEPTH} deep: not read")
+        if call.path is None:
+            inventory.incomplete.setdefault(call.label, []).append(call.problem)
+            continue
+        arguments = {name: tf_modules.argument(translation, value)
+                     for name, value in call.arguments.items()}
+        called = state.directory(call.path, module.files.root_dir, module.files.roots,
+                                 arguments)
+        for key, (name, problem) in called.failed.items():
+            if key not in state.read:       # counted as read when the scan reaches it
+                state.read.add(key)
+                inventory.errors.append(SourceError(name, problem))
+        for key, name in called.names.items():
+            if key not in state.read:
+                _read_file(inventory, state, called, name, None, depth + 1)

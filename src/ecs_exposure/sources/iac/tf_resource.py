@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from ecs_exposure.analysis.unknown import is_unknown
+from ecs_exposure.analysis.unknown import describe, is_unknown
 
 
 @dataclass
@@ -53,3 +53,22 @@ def decode_json(value: Any) -> Any:
         except orjson.JSONDecodeError:
             return value
     return value
+
+
+def readable_containers(raw: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """The container definitions of ``container_definitions`` (a JSON string in plans and
+    states and from heredocs, a list from ``jsonencode``), and why any cannot be read."""
+    if isinstance(raw, str) and not is_unknown(raw):
+        try:
+            raw = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            return [], [f"container_definitions is not valid JSON ({exc})"]
+    if is_unknown(raw):
+        return [], [f"container definitions unknown: {describe(raw)}"]
+    if not isinstance(raw, list):
+        return [], ["container_definitions is not a list of containers" if raw is not None
+                    else "no container_definitions"]
+    unreadable = [describe(c) for c in raw if not isinstance(c, dict)]
+    problems = [f"{len(unreadable)} of {len(raw)} container definitions unknown: "
+                f"{', '.join(unreadable)}"] if unreadable else []
+    return [c for c in raw if isinstance(c, dict)], problems

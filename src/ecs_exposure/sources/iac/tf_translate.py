@@ -6,19 +6,29 @@ carry the resource address they reference. Ids and ARNs a plan does not know yet
 by stand-ins derived from the resource address, with the AWS id prefix kept
 (``sg-aws_security_group.web``, ``igw-aws_internet_gateway.main``) so that joins between
 resources of the same plan work exactly as on real ids.
+
+Two task definitions of one family (or two services of one name in one cluster) are two
+resources, not one: when their stand-ins would be equal, each carries its resource address
+(``…:task-definition/app#aws_ecs_task_definition.canary``), so both are assessed and a
+reference to either resolves to the right one.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
-
-import orjson
 
 from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.iac import tf_iam_elb as other
 from ecs_exposure.sources.iac.shapes import Built, Converter, as_list
-from ecs_exposure.sources.iac.tf_resource import TfResource, camel, known, single_block
+from ecs_exposure.sources.iac.tf_resource import (
+    TfResource,
+    camel,
+    known,
+    readable_containers,
+    single_block,
+)
 
 ID_PREFIXES = {
     "aws_security_group": "sg", "aws_subnet": "subnet", "aws_route_table": "rtb",
@@ -43,6 +53,7 @@ class TfTranslation:
         self.region = region
         self.built: dict[str, Built] = {}
         self.roles_by_name: dict[str, Built] = {}
+        self._shared: Counter[str] | None = None
 
     # ---- ids and references ----------------------------------------------------------------
 
@@ -50,7 +61,19 @@ class TfTranslation:
         return f"arn:aws:{service}:{self.region if regional else ''}::{resource}"
 
     def key_of(self, res: TfResource) -> str:
-        """The inventory key: the real id/ARN when known, else a stand-in."""
+        """The inventory key: the real id/ARN when known, else a stand-in, told apart by the
+        resource address when another task definition or service has the same one."""
+        key = self._base_key(res)
+        if res.type in ("aws_ecs_task_definition", "aws_ecs_service"):
+            if self._shared is None:
+                self._shared = Counter(
+                    self._base_key(r) for r in self.resources.values()
+                    if r.type in ("aws_ecs_task_definition", "aws_ecs_service"))
+            if self._shared[key] > 1:
+                return f"{key}#{res.address}"
+        return key
+
+    def _base_key(self, res: TfResource) -> str:
         kind = ALIASES.get(res.type, res.type)
         values = res.values
         name = values.get("name") if known(values.get("name")) else res.address
@@ -166,6 +189,8 @@ class TfTranslation:
             self.field(built, conv, res, camel(key), values, key)
         if known(values.get("arn")):
             body["taskDefinitionArn"] = values["arn"]
+        elif built.key != self._base_key(res):    # its own stand-in: see key_of
+            body["taskDefinitionArn"] = built.key
         if isinstance(values.get("revision"), int):
             body["revision"] = values["revision"]
         body.setdefault("family", res.address)
@@ -193,19 +218,16 @@ class TfTranslation:
             body["runtimePlatform"] = {camel(k): v for k, v in platform.items()}
 
     def containers(self, built: Built, conv: Converter, values: dict[str, Any]) -> list[Any]:
+        """The container definitions; any that cannot be read make the task definition
+        incomplete, with the reason (never an empty task definition taken as clean)."""
         raw = values.get("container_definitions")
-        if isinstance(raw, str) and not is_unknown(raw):
-            try:
-                parsed = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                return []
+        if "container_definitions" in values:
             conv.note(built, "/containerDefinitions", values, "container_definitions")
-            return [c for c in parsed if isinstance(c, dict)] if isinstance(parsed, list) else []
         if isinstance(raw, list):  # HCL jsonencode([...]): positions inside are known
-            conv.note(built, "/containerDefinitions", values, "container_definitions")
-            copied = conv.copy(built, raw, "/containerDefinitions", lambda k, p: k)
-            return [c for c in copied if isinstance(c, dict)]
-        return []
+            raw = conv.copy(built, raw, "/containerDefinitions", lambda k, p: k)
+        containers, problems = readable_containers(raw)
+        built.incomplete.extend(problems)
+        return containers
 
     def service(self, res: TfResource) -> None:
         built, conv = self.new("service", res)

@@ -19,6 +19,7 @@ from ecs_exposure.analysis.iam.evaluate import ANY, SOME, Target, covers_any
 from ecs_exposure.analysis.iam.managed import aws_managed_name, bundle_date, bundled, bundled_names
 from ecs_exposure.analysis.iam.patterns import PATTERNS
 from ecs_exposure.analysis.iam.principal import role_policies
+from ecs_exposure.settings import ScanMemo
 from support.builders import ACCOUNT, REGION
 from support.iam_helpers import (
     ROLE_ARN,
@@ -338,12 +339,13 @@ def test_a_managed_policy_shared_by_roles_is_judged_as_if_parsed_per_role() -> N
     first = role("first", allow("s3:GetObject"), attached=(managed,))
     second = role("second", allow("sqs:*"), attached=(managed,))
     shared = inventory(first, second, policies=(team,))
+    memo = ScanMemo()                                  # one scan of the shared inventory
     for me in (first, second, first):
-        cached = analyse_role(shared, me)
+        cached = analyse_role(shared, me, memo)
         assert cached.paths and cached.grants
-        fresh = analyse_role(inventory(me, policies=(team,)), me)
+        fresh = analyse_role(inventory(me, policies=(team,)), me, ScanMemo())
         assert cached.grants == fresh.grants and cached.access == fresh.access
         assert [(p.pattern.id, p.steps, p.reaches) for p in cached.paths] == [
             (p.pattern.id, p.steps, p.reaches) for p in fresh.paths]
-    one, two = (role_policies(shared, r) for r in (first, second))
+    one, two = (role_policies(shared, r, memo) for r in (first, second))
     assert one.identity[1] is two.identity[1]  # parsed once, shared

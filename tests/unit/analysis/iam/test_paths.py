@@ -58,11 +58,6 @@ CASES: dict[str, tuple[dict[str, Any], ...]] = {
     "assume-privileged-role": (allow("sts:AssumeRole"),),
     "stop-audit-trail": (allow("cloudtrail:StopLogging"),),
     "disable-threat-detection": (allow("guardduty:DeleteDetector"),),
-    "read-all-secrets": (allow("secretsmanager:GetSecretValue",
-                               f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:*"),),
-    "read-all-s3-objects": (allow("s3:GetObject", "arn:aws:s3:::*/*"),),
-    "decrypt-with-any-kms-key": (allow("kms:Decrypt"),),
-    "read-all-ssm-parameters": (allow("ssm:GetParametersByPath"),),
     "ecs-exec-other-tasks": (allow("ecs:ExecuteCommand"),),
 }
 ENVIRONMENT = {  # patterns that need something else in the inputs
@@ -91,11 +86,22 @@ def test_each_pattern_is_detected_with_its_statements(pattern_id: str) -> None:
         assert result.decision.grants[0].source.resource == ROLE_ARN
 
 
-def test_admin_outcomes_are_high_data_and_audit_medium_secrets_high() -> None:
+def test_admin_outcomes_are_high_audit_medium() -> None:
     impact = {p.id: p.impact for p in PATTERNS}
     assert all(impact[p.id] is Level.HIGH for p in PATTERNS if p.outcome == "admin")
-    assert impact["read-all-secrets"] is Level.HIGH
-    assert impact["read-all-s3-objects"] is impact["stop-audit-trail"] is Level.MEDIUM
+    assert impact["stop-audit-trail"] is impact["disable-threat-detection"] is Level.MEDIUM
+
+
+@pytest.mark.parametrize("statement", [
+    allow("s3:GetObject", "arn:aws:s3:::*/*"), allow("secretsmanager:GetSecretValue"),
+    allow("ssm:GetParametersByPath"), allow("kms:Decrypt"), allow("dynamodb:Scan"),
+    allow("s3:*")])
+def test_reading_data_is_no_escalation_path(statement: dict[str, Any]) -> None:
+    """Reading every object, secret or parameter raises no privilege (issue 15, bug 4): it is
+    data access, reported apart (``analysis.data``), never as an escalation pattern."""
+    analysis = analyse(statement)
+    assert patterns(analysis) == {}
+    assert analysis.data
 
 
 def test_create_policy_version_on_an_attached_customer_policy() -> None:
@@ -247,9 +253,9 @@ def test_scoped_data_access_is_no_path() -> None:
 
 
 def test_partial_deny_keeps_the_path_and_says_what_is_excluded() -> None:
-    found = patterns(analyse(allow("secretsmanager:GetSecretValue"), deny(
-        "secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:*:{ACCOUNT}:secret:prod/*")))
-    assert any("except the resources denied" in n for n in found["read-all-secrets"].notes)
+    found = patterns(analyse(allow("cloudtrail:StopLogging"), deny(
+        "cloudtrail:StopLogging", f"arn:aws:cloudtrail:*:{ACCOUNT}:trail/prod-*")))
+    assert any("except the resources denied" in n for n in found["stop-audit-trail"].notes)
 
 
 def test_assume_role_on_an_admin_role_that_trusts_the_account() -> None:

@@ -10,14 +10,17 @@ from typing import Any
 from ecs_exposure.analysis.vulnerabilities.records import KevEntry, canonical_id
 from ecs_exposure.analysis.vulnerabilities.store import (
     ContainerVulnerabilities,
+    VulnerabilityAssessor,
     VulnerabilityStore,
+    assessor,
     signals,
 )
 from ecs_exposure.exposure.vulnerabilities import top_vulnerabilities
+from ecs_exposure.settings import ScanMemo
 from ecs_exposure.sources.scanners import inspector as inspector_parser
 from ecs_exposure.sources.scanners import trivy as trivy_parser
 from ecs_exposure.sources.scanners.common import JsonMemo, number, shared_ids
-from support.builders import container, inventory_of, task_definition, td_traits
+from support.builders import SETTINGS, container, inventory_of, task_definition, td_traits
 from support.vuln_fixtures import (
     DIGEST_A,
     ECR,
@@ -99,48 +102,53 @@ def test_shared_numbers_keep_value_and_sign() -> None:
     assert number(True) is None and number("x") is None
 
 
-def _store(*docs: Any) -> VulnerabilityStore:
-    return inventory_of(*docs).vulnerabilities
+def _scan_assessor(store: VulnerabilityStore) -> VulnerabilityAssessor:
+    """The assessor a new scan of ``store`` uses (its own memo)."""
+    return assessor(store, SETTINGS.epss_threshold, SETTINGS.today, ScanMemo())
+
+
+def _assessor(*docs: Any) -> VulnerabilityAssessor:
+    return _scan_assessor(inventory_of(*docs).vulnerabilities)
 
 
 def test_signals_memo_equal_uncached_and_follow_intel() -> None:
     docs = [trivy(WEB, [trivy_vuln("CVE-2023-1"), trivy_vuln("CVE-2023-2", package="zlib"),
                         trivy_vuln("CVE-2023-1", package="zlib")], digest=DIGEST_A),
             inspector(inspector_finding("CVE-2023-2", package="zlib", epss=0.5))]
-    store = _store(*docs)
-    records = [r for report in store.reports for r in report.vulnerabilities]
+    judge = _assessor(*docs)
+    records = [r for report in judge.store.reports for r in report.vulnerabilities]
     for record in records * 2:
-        assert store._signals_of(record) == signals(record, store.intel)
-    before = [store.weigh(r) for r in records]
+        assert judge._signals_of(record) == signals(record, judge.intel)
+    before = [judge.weigh(r) for r in records]
     assert not any(a.kev for a in before)
-    store.intel.kev["CVE-2023-1"] = KevEntry("CVE-2023-1", "2024-01-02")
-    store.invalidate()  # what loading intel does
-    after = [store.weigh(r) for r in records]
+    judge.intel.kev["CVE-2023-1"] = KevEntry("CVE-2023-1", "2024-01-02")
+    judge = _scan_assessor(judge.store)  # a later scan, with the intel loaded since
+    after = [judge.weigh(r) for r in records]
     assert [a.kev for a in after] == [r.id == "CVE-2023-1" for r in records]
-    fresh = _store(*docs)
+    fresh = _assessor(*docs)
     fresh.intel.kev["CVE-2023-1"] = KevEntry("CVE-2023-1", "2024-01-02")
     assert after == [fresh.weigh(r) for r in records]
 
 
 def test_signals_memo_checks_the_vector_tuple() -> None:
-    store = _store(trivy(WEB, [trivy_vuln("CVE-2023-1")], digest=DIGEST_A))
-    record = store.reports[0].vulnerabilities[0]
+    judge = _assessor(trivy(WEB, [trivy_vuln("CVE-2023-1")], digest=DIGEST_A))
+    record = judge.store.reports[0].vulnerabilities[0]
     local = replace(record, cvss=tuple(replace(v, vector=V_LOCAL) for v in record.cvss))
-    assert store.weigh(record).network is True
-    assert store.weigh(local).network is False  # same id, another tuple: not reused
-    assert store.weigh(record).network is True
+    assert judge.weigh(record).network is True
+    assert judge.weigh(local).network is False  # same id, another tuple: not reused
+    assert judge.weigh(record).network is True
 
 
 def test_images_resolving_to_the_same_reports_share_one_assessment() -> None:
     docs = [trivy(WEB, [trivy_vuln("CVE-2023-1"), trivy_vuln("CVE-2023-2", package="zlib")],
                   digest=DIGEST_A)]
-    store = _store(*docs)
-    by_tag = store.assess(WEB)
-    by_other_spelling = store.assess(f"{ECR}/web:1.0@{DIGEST_A}")
+    judge = _assessor(*docs)
+    by_tag = judge.assess(WEB)
+    by_other_spelling = judge.assess(f"{ECR}/web:1.0@{DIGEST_A}")
     assert by_tag.matched_by == "tag" and by_other_spelling.matched_by == "digest"
     assert by_tag is not by_other_spelling  # matched differently: assessed apart
-    assert store.assess(f"{ECR}/web@{DIGEST_A}") is by_other_spelling
-    fresh = _store(*docs)
+    assert judge.assess(f"{ECR}/web@{DIGEST_A}") is by_other_spelling
+    fresh = _assessor(*docs)
     assert fresh.assess(f"{ECR}/web@{DIGEST_A}") == by_other_spelling
     assert fresh.assess(WEB) == by_tag
 
@@ -165,10 +173,10 @@ def test_top_vulnerabilities_equal_a_full_sort() -> None:
                         vectors={"nvd": V_NET if n % 2 else V_LOCAL},
                         severity=("LOW", "HIGH", "CRITICAL")[n % 3]) for n in range(12)]
     other = f"{ECR}/api:2.0"
-    store = _store(trivy(WEB, vulns, digest=DIGEST_A),
-                   trivy(other, vulns[3:9], digest="sha256:" + "d4" * 32),
-                   inspector(inspector_finding("CVE-2023-5", package="pkg2", exploit="YES")))
-    entries = [ContainerVulnerabilities(name, image, "td", store.assess(image))
+    judge = _assessor(trivy(WEB, vulns, digest=DIGEST_A),
+                      trivy(other, vulns[3:9], digest="sha256:" + "d4" * 32),
+                      inspector(inspector_finding("CVE-2023-5", package="pkg2", exploit="YES")))
+    entries = [ContainerVulnerabilities(name, image, "td", judge.assess(image))
                for name, image in (("b", WEB), ("a", other), ("c", WEB))]
     every = sorted(((c.container, a) for c in entries for a in c.assessment.vulnerabilities),
                    key=lambda pair: (pair[1].rank(), pair[1].record.id, pair[0]))

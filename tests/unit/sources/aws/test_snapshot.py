@@ -16,7 +16,15 @@ from ecs_exposure.sources.aws import snapshot
 from ecs_exposure.sources.files import load_paths
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.readers import read_context
-from support.builders import REGION, container, security_group, service, task_definition, tcp
+from support.builders import (
+    REGION,
+    SETTINGS,
+    container,
+    security_group,
+    service,
+    task_definition,
+    tcp,
+)
 
 ACCOUNT = "111122223333"
 
@@ -46,7 +54,7 @@ def test_written_snapshot_is_read_back_with_pointers_into_it(tmp_path: Path) -> 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     inventory, report = load(path)
     assert report.read == [str(path)] and not report.errors and not report.skipped
-    result = scan_inventory(inventory)
+    result = scan_inventory(inventory, SETTINGS)
     trait = next(t for f in result.findings for t in f.traits if t.id == "privileged-container")
     assert trait.source == str(path)
     assert trait.file_pointer == (f"/accounts/{ACCOUNT}/regions/{REGION}/ecs/"
@@ -71,7 +79,7 @@ def test_errors_and_incomplete_notes_survive_the_round_trip(tmp_path: Path) -> N
     assert gzip.decompress(path.read_bytes()).startswith(b"{")
     inventory, report = load(path)
     assert not report.errors
-    result = scan_inventory(inventory)
+    result = scan_inventory(inventory, SETTINGS)
     assert result.errors[0].operation == "ecs:ListTasks"
     assert result.findings[0].incomplete == ("running tasks could not be read",)
     assert result.incomplete[0].resource.endswith("service/prod/svc")

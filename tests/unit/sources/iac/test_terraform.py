@@ -122,7 +122,8 @@ def test_state_json_uses_real_ids(tmp_path: Path) -> None:
 
 
 def test_hcl_module_is_read_with_exact_lines(tmp_path: Path) -> None:
-    write(tmp_path, "tf/variables.tf", 'variable "public" {\n  default = true\n}\n')
+    variables = write(tmp_path, "tf/variables.tf",
+                      'variable "public" {\n  default = true\n}\n')
     network = write(tmp_path, "tf/network.tf", """\
 resource "aws_security_group" "web" {
   name = "web"
@@ -170,7 +171,7 @@ resource "aws_ecs_service" "app" {
 }
 """)
     result, _, report = scan_paths([tmp_path / "tf"])
-    assert sorted(report.read) == sorted([str(network), str(main)])
+    assert sorted(report.read) == sorted([str(network), str(main), str(variables)])
     app = finding(result, "app")
     assert {"privileged-container", "administrative-policy", "open-security-group",
             "public-ip", "internet-reachable"} <= {t.id for t in app.traits}

@@ -9,6 +9,7 @@ from ecs_exposure.analysis.images.evaluate import evaluate
 from ecs_exposure.analysis.images.reference import parse_reference
 from ecs_exposure.detectors.images import CHECKS
 from ecs_exposure.inventory import Inventory
+from ecs_exposure.settings import ScanSettings
 from ecs_exposure.sources.classify import classify
 from support.builders import ACCOUNT, REGION, inventory_of
 
@@ -25,8 +26,9 @@ def repo(name: str, **fields: Any) -> dict[str, Any]:
 
 
 def verdicts(inventory: Inventory, image: str) -> dict[str, str]:
-    inventory.images.now = NOW
-    result = evaluate(image, inventory.images, inventory.accounts())
+    """The image's verdicts, evaluated afresh (no memo) at :data:`NOW`."""
+    result = evaluate(image, inventory.images, ScanSettings(now=NOW), inventory.accounts(),
+                      reports_covering=inventory.reports_covering)
     assert result is not None
     out: dict[str, str] = {}
     for verdict in result.verdicts:
@@ -98,10 +100,8 @@ def test_scan_dates_from_other_sources_and_staleness() -> None:
         "scanOnPush": True})]})
     image = f"{ECR}/web@{digest}"
     assert "no scan result" in verdicts(inventory, image)["unscanned-image"]
-    inventory.images.cache.clear()
     inventory.images.record_scan(digest, NOW - timedelta(days=45), "trivy report t.json")
     assert "45 days old" in verdicts(inventory, image)["unscanned-image"]
-    inventory.images.cache.clear()
     inventory.images.record_scan(digest, NOW - timedelta(days=1), "inspector findings")
     assert "unscanned-image" not in verdicts(inventory, image)
 

@@ -1,0 +1,81 @@
+"""Options several commands share, declared once so they cannot drift apart."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ecs_exposure.errors import CollectionError
+from ecs_exposure.sources.aws.options import CollectOptions
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+FAIL_ON = ("critical", "high", "medium", "low", "none")
+AWS_DEFAULTS = CollectOptions()
+
+
+def aws_options(func: Callable[..., None]) -> Callable[..., None]:
+    """``--aws`` and the options of live collection, handed to the command as one
+    ``aws: CollectOptions | None`` argument (``None`` without ``--aws``)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        live = kwargs.pop("aws_flag")
+        options = CollectOptions(
+            profile=kwargs.pop("profile"), regions=tuple(kwargs.pop("regions")),
+            role_name=kwargs.pop("role_name"), accounts=tuple(kwargs.pop("accounts")),
+            organization=kwargs.pop("organization"), external_id=kwargs.pop("external_id"),
+            max_workers=kwargs.pop("max_workers"))
+        if not live and options != AWS_DEFAULTS:
+            raise click.UsageError("AWS options (--profile, --region, --role-name, --account, "
+                                   "--organization, --external-id, --max-workers) need --aws")
+        try:
+            options.check()
+        except CollectionError as exc:
+            raise click.UsageError(str(exc)) from None
+        func(*args, aws=options if live else None, **kwargs)
+
+    for option in reversed((
+        click.option("--aws", "aws_flag", is_flag=True,
+                     help="Collect live from AWS (read-only) with the standard credential "
+                          "chain."),
+        click.option("--profile", help="AWS named profile (default: the credential chain)."),
+        click.option("--region", "regions", multiple=True, metavar="REGION",
+                     help="Region to collect; repeatable, or 'all' for every enabled region "
+                          "(default: the configured region)."),
+        click.option("--role-name", metavar="NAME",
+                     help="Role to assume in each --account or organization account."),
+        click.option("--account", "accounts", multiple=True, metavar="ID",
+                     help="Account to collect by assuming --role-name in it; repeatable."),
+        click.option("--organization", is_flag=True,
+                     help="Collect every active account of the AWS Organization "
+                          "(with --role-name)."),
+        click.option("--external-id", help="External ID the role's trust policy requires."),
+        click.option("--max-workers", type=click.IntRange(1, 64),
+                     default=AWS_DEFAULTS.max_workers, show_default=True,
+                     help="Accounts × regions collected at once."),
+    )):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def intel_dir_option(help_text: str) -> Decorator:
+    """``--intel-dir``: the exploit-intelligence cache (also ``ECS_EXPOSURE_INTEL_DIR``)."""
+    return click.option("--intel-dir", type=click.Path(path_type=Path, file_okay=False),
+                        envvar="ECS_EXPOSURE_INTEL_DIR", help=help_text)
+
+
+def policy_option(help_text: str) -> Decorator:
+    """``--policy``: the hardened-image policy file."""
+    return click.option("--policy", "policy_file",
+                        type=click.Path(path_type=Path, dir_okay=False), help=help_text)
+
+
+def images_option(help_text: str) -> Decorator:
+    """``--images``: a folder of image archives and OCI layouts."""
+    return click.option("--images", "images_dir", type=click.Path(path_type=Path),
+                        help=help_text)

@@ -1,0 +1,139 @@
+"""``ecs-exposure scan``: read an estate, find its exposures, report them, gate on them."""
+
+from __future__ import annotations
+
+import re
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ecs_exposure.analysis.vulnerabilities.store import DEFAULT_EPSS_THRESHOLD
+from ecs_exposure.cli.exit_codes import ExitCode
+from ecs_exposure.cli.options import (
+    FAIL_ON,
+    aws_options,
+    images_option,
+    intel_dir_option,
+    policy_option,
+)
+from ecs_exposure.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from ecs_exposure.sources.aws.options import CollectOptions
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--demo", is_flag=True, help="Scan the bundled demo estate.")
+@click.option("--format", "fmt", multiple=True,
+              help=f"Output format, repeatable or comma-separated: {', '.join(FORMATS)} "
+                   "(default: table on a terminal, json otherwise).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Write every chosen format into this folder under fixed file names.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON, case_sensitive=False), default="none",
+              show_default=True, help="Exit 1 when a finding reaches this severity.")
+@click.option("--details", is_flag=True, help="Table format: show why, attack path and fix.")
+@click.option("--security-hub", is_flag=True,
+              help="Also send the findings (ASFF) to AWS Security Hub with BatchImportFindings, "
+                   "after listing what will be sent; exit 3 if any is not imported.")
+@click.option("--security-hub-region", metavar="REGION",
+              help="Import into this region (default: each finding's own region).")
+@click.option("--security-hub-account", metavar="ACCOUNT_ID",
+              help="Import as this account (default: each finding's own account).")
+@click.option("--parameters", "parameters_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="CloudFormation parameter values (AWS CLI ParameterKey/ParameterValue list "
+                   "or a name → value mapping, JSON or YAML); may set AWS::Region, "
+                   "AWS::AccountId and AWS::StackName.")
+@images_option("Folder of image archives (docker save) and OCI layouts, matched to the task "
+               "definitions' images by digest or tag.")
+@policy_option("Hardened-image policy (YAML); see the README.")
+@click.option("--epss-threshold", type=click.FloatRange(0.0, 1.0), default=DEFAULT_EPSS_THRESHOLD,
+              show_default=True,
+              help="EPSS score from which a network-exploitable vulnerability counts as likely "
+                   "to be exploited.")
+@intel_dir_option("Exploit-intelligence cache read when no EPSS/KEV input is given "
+                  "[default: ~/.cache/ecs-exposure/intel].")
+@click.option("--strict", is_flag=True,
+              help="Exit 4 when some data could not be read (errors, incomplete resources).")
+@aws_options
+def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
+         output_dir: Path | None, fail_on: str, details: bool, security_hub: bool,
+         security_hub_region: str | None, security_hub_account: str | None,
+         parameters_file: Path | None, images_dir: Path | None,
+         policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
+         strict: bool, aws: CollectOptions | None) -> None:
+    """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
+    for ECS service exposures.
+
+    \b
+    Examples:
+      ecs-exposure scan --demo
+      ecs-exposure scan ./exports/ --format json --output result.json --fail-on high
+      ecs-exposure scan ./exports/ --format json,table --output-dir reports/
+      ecs-exposure scan ./exports/ --format sarif,html,markdown --output-dir reports/
+      ecs-exposure scan ./exports/ --security-hub --format table
+      ecs-exposure scan --aws --region all --strict
+      ecs-exposure scan --aws --role-name SecurityAudit --account 111122223333 \\
+          --account 444455556666 --region eu-west-1 --region us-east-1
+      ecs-exposure scan snapshot.json.gz
+    """
+    from ecs_exposure.cli import exit_codes
+    from ecs_exposure.cli.inputs import gather, policy_from
+    from ecs_exposure.cli.output import emit, parse_formats, stderr_console
+    from ecs_exposure.cli.security_hub import send_to_security_hub
+    from ecs_exposure.errors import InputError
+    from ecs_exposure.pipeline import scan_for_reports
+    from ecs_exposure.settings import ScanSettings
+    from ecs_exposure.sources.iac import parameters as iac_parameters
+    from ecs_exposure.sources.intel import load_intel_dir
+    from ecs_exposure.sources.load import demo_paths, prepare_images
+
+    if not paths and not demo and aws is None:
+        raise click.UsageError("give at least one file or directory to scan, --demo or --aws")
+    if (security_hub_region or security_hub_account) and not security_hub:
+        raise click.UsageError("--security-hub-region/--security-hub-account need --security-hub")
+    if security_hub_account is not None and not re.fullmatch(r"\d{12}", security_hub_account):
+        raise click.BadParameter("must be a 12-digit AWS account id",
+                                 param_hint="--security-hub-account")
+    reporters = parse_formats(fmt) or [FORMATS[
+        "table" if output is None and output_dir is None and sys.stdout.isatty() else "json"]]
+    if len(reporters) > 1 and output_dir is None:
+        raise click.UsageError("several formats need --output-dir")
+    if output is not None and output_dir is not None:
+        raise click.UsageError("use either --output or --output-dir")
+
+    stderr = stderr_console()
+    try:
+        values = iac_parameters.load_parameters(parameters_file) if parameters_file else {}
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--parameters") from None
+    policy = policy_from(policy_file)
+    with ExitStack() as stack:
+        inputs = list(paths) + (demo_paths(stack) if demo else [])
+        inventory, report = gather(inputs, aws, stderr, values)
+        if any(source.endswith(".tf") for source in report.read):
+            stderr.print("note: Terraform .tf files were read directly, a best effort for "
+                         "literal values; a plan (terraform show -json) is more complete",
+                         style="dim", highlight=False)
+        settings = ScanSettings.from_options(policy=policy, epss_threshold=epss_threshold,
+                                             intel_dir=intel_dir)
+        if settings.intel_dir is not None:
+            load_intel_dir(inventory, settings.intel_dir, report.errors)
+        errors = report.errors + prepare_images(inventory, settings, images_dir)
+        result, context = scan_for_reports(
+            inventory, settings, errors=errors, skipped=report.skipped,
+            inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
+            locate_evidence=details or security_hub
+            or any(r.locates_evidence for r in reporters))
+    with context:
+        emit(result, reporters, output, output_dir, details, context)
+        code = exit_codes.for_result(result, fail_on.lower(), strict)
+        if security_hub and not send_to_security_hub(result, security_hub_account,
+                                                     security_hub_region, stderr, context):
+            code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code
+    sys.exit(code)
