@@ -6,7 +6,7 @@ so reporters render exactly one immutable result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
@@ -236,6 +236,16 @@ class PreviousFinding:
     region: str | None = None
     traits: tuple[str, ...] = ()
     """Trait ids it had."""
+
+
+@dataclass(frozen=True)
+class PreviousResult:
+    """The findings of a baseline result (``--baseline PREVIOUS.json``), by id."""
+
+    source: str
+    """The baseline file."""
+    generated_at: str | None
+    findings: Mapping[str, PreviousFinding]
 
 
 @dataclass(frozen=True)

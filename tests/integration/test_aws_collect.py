@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from ecs_exposure.cli import main
 from ecs_exposure.detectors.registry import catalog
-from ecs_exposure.exposure.baseline import compare, previous_result
+from ecs_exposure.exposure.baseline import compare
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
 from ecs_exposure.pipeline import scan_inventory
@@ -24,6 +24,7 @@ from ecs_exposure.sources.aws.callcount import expected_calls
 from ecs_exposure.sources.aws.collector import collect
 from ecs_exposure.sources.aws.options import CollectOptions
 from ecs_exposure.sources.aws.snapshot import load_snapshot, write
+from ecs_exposure.sources.baseline import previous_result
 from ecs_exposure.sources.files import load_paths
 from ecs_exposure.sources.positions import locate
 from ecs_exposure.sources.readers import read_context

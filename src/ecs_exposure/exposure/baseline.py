@@ -15,80 +15,22 @@ severity:
 ``--fail-on-new S`` counts an open finding at or above ``S`` that is new, or that got worse from
 below ``S``: whatever crossed the line since the baseline.
 
-Pure functions: the baseline arrives parsed (:func:`previous_result`).
+Pure functions: the baseline arrives parsed (:func:`ecs_exposure.sources.baseline.load_baseline`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from ecs_exposure.analysis.arn import parse_arn
-from ecs_exposure.analysis.shapes import as_dict, as_list
 from ecs_exposure.model import (
     BaselineComparison,
     Finding,
     PreviousFinding,
+    PreviousResult,
     ScanResult,
     Severity,
 )
-
-RESULT_SCHEMA = "ecs-exposure/result@1"
-
-
-class BaselineError(ValueError):
-    """A baseline that is not an ecs-exposure JSON result; the message says what is wrong."""
-
-
-@dataclass(frozen=True)
-class PreviousResult:
-    """The findings of a baseline result, by id."""
-
-    source: str
-    generated_at: str | None
-    findings: Mapping[str, PreviousFinding]
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _previous(entry: Any, where: str) -> PreviousFinding:
-    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-        raise BaselineError(f"{where}: a finding without an id")
-    severity = entry.get("severity")
-    try:
-        level = Severity.parse(severity) if isinstance(severity, str) else None
-    except KeyError:
-        level = None
-    if level is None:
-        raise BaselineError(f"{where}/severity: not a severity: {severity!r}")
-    resource = as_dict(entry.get("resource"))
-    traits = as_list(entry.get("traits"))
-    return PreviousFinding(
-        id=entry["id"], severity=level,
-        resource_type=_text(resource.get("type")) or "", arn=_text(resource.get("arn")) or "",
-        name=_text(resource.get("name")) or "", title=_text(entry.get("title")) or "",
-        account=_text(resource.get("account")), region=_text(resource.get("region")),
-        traits=tuple(dict.fromkeys(t["id"] for t in traits
-                                   if isinstance(t, dict) and isinstance(t.get("id"), str))))
-
-
-def previous_result(doc: Any, source: str) -> PreviousResult:
-    """The findings of a parsed JSON result (``--format json`` output of any earlier run)."""
-    if not isinstance(doc, dict) or doc.get("schema") != RESULT_SCHEMA:
-        raise BaselineError(f"{source}: not an ecs-exposure JSON result (no \"schema\": "
-                            f"\"{RESULT_SCHEMA}\"); make one with scan --format json")
-    findings: dict[str, PreviousFinding] = {}
-    for key in ("findings", "task_definition_findings"):
-        entries = doc.get(key, [])
-        if not isinstance(entries, list):
-            raise BaselineError(f"{source}: /{key} is not a list")
-        for index, entry in enumerate(entries):
-            found = _previous(entry, f"{source}: /{key}/{index}")
-            findings[found.id] = found
-    return PreviousResult(source, _text(doc.get("generated_at")), findings)
 
 
 def state(current: Severity, previous: PreviousFinding | None) -> str:
@@ -147,5 +89,4 @@ def new_findings(result: ScanResult, threshold: Severity) -> list[Finding]:
             and (f.previous is None or f.previous.severity < threshold)]
 
 
-__all__ = ["BaselineError", "PreviousResult", "compare", "new_findings", "previous_result",
-           "state"]
+__all__ = ["compare", "new_findings", "state"]

@@ -26,6 +26,7 @@ from referencing import Registry, Resource
 from ecs_exposure.analysis.images.policy import Policy, load_policy, parse_policy, policy_schema
 from ecs_exposure.analysis.safe_yaml import Positions, YamlError, parse_yaml, position, where
 from ecs_exposure.detectors.registry import catalog
+from ecs_exposure.errors import ConfigError as ConfigError  # re-exported
 from ecs_exposure.model import Suppression
 
 CONFIG_NAME = ".ecs-exposure.yaml"
@@ -35,10 +36,6 @@ PATH_OPTIONS = frozenset({"baseline", "intel-dir", "images", "output-dir"})
 """Options whose value is a path (made relative to the config file's folder)."""
 SELECTORS = ("id", "resource", "trait", "account", "region", "cluster", "image")
 """The keys of a suppression that choose what it matches."""
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used; the message names the file, line and column."""
 
 
 @dataclass(frozen=True)

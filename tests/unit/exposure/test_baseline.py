@@ -8,18 +8,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-import pytest
-
-from ecs_exposure.exposure.baseline import (
-    BaselineError,
-    compare,
-    new_findings,
-    previous_result,
-)
+from ecs_exposure.exposure.baseline import compare, new_findings
 from ecs_exposure.exposure.suppressions import apply_suppressions
 from ecs_exposure.model import Incomplete, ScanResult, Severity, SourceError, Suppression
 from ecs_exposure.reporters.json_report import result_dict
-from ecs_exposure.sources.baseline import load_baseline
+from ecs_exposure.sources.baseline import previous_result
 from support.builders import container, network, scan_docs, service, task_definition
 from support.report_inputs import demo_result
 
@@ -135,34 +128,6 @@ def test_the_json_result_carries_the_comparison() -> None:
     [gone] = baseline["resolved"]
     assert gone["resource"]["name"] == "b" and gone["resource"]["arn"] == SERVICE.format("b")
     assert gone["severity"] == by_name["a"]["severity"] and gone["traits"]
-
-
-@pytest.mark.parametrize("doc,message", [
-    ([], "not an ecs-exposure JSON result"),
-    ({"schema": "ecs-exposure/snapshot@1"}, "not an ecs-exposure JSON result"),
-    ({"schema": "ecs-exposure/result@1", "findings": {}}, "/findings is not a list"),
-    ({"schema": "ecs-exposure/result@1", "findings": [{"severity": "HIGH"}]},
-     "/findings/0: a finding without an id"),
-    ({"schema": "ecs-exposure/result@1", "findings": [{"id": "x", "severity": "SEVERE"}]},
-     "/findings/0/severity: not a severity"),
-])
-def test_a_baseline_that_is_not_a_result_is_refused(doc: Any, message: str) -> None:
-    with pytest.raises(BaselineError, match=message):
-        previous_result(doc, "before.json")
-
-
-def test_load_baseline_reads_a_json_result(tmp_path: Any) -> None:
-    from ecs_exposure.reporters.json_report import render_bytes
-
-    path = tmp_path / "before.json"
-    path.write_bytes(render_bytes(estate("a")))
-    loaded = load_baseline(path)
-    assert loaded.source == str(path) and len(loaded.findings) == 1
-    (tmp_path / "bad.json").write_text("{nope")
-    with pytest.raises(BaselineError, match="not JSON"):
-        load_baseline(tmp_path / "bad.json")
-    with pytest.raises(BaselineError, match="cannot read"):
-        load_baseline(tmp_path / "absent.json")
 
 
 # ---- identity -------------------------------------------------------------------------------

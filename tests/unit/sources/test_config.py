@@ -38,7 +38,7 @@ options:
     baseline: reports/previous.json
     strict: true
   image:
-    format: [json]
+    format: json
 policy:
   registries:
     trusted: ["public.ecr.aws", "gcr.io/distroless/*"]
@@ -77,7 +77,7 @@ def test_every_section(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, FULL))
     assert config.options["scan"]["fail-on"] == "high"
     assert config.options["scan"]["format"] == "json,sarif"
-    assert config.options["image"]["format"] == ["json"]
+    assert config.options["image"]["format"] == "json"
     assert config.options["scan"]["baseline"] == str(tmp_path / "reports" / "previous.json")
     assert config.policy is not None and config.policy.max_image_age_days == 30
     assert config.policy.trusted_registries == ("public.ecr.aws", "gcr.io/distroless/*")
