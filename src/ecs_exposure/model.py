@@ -264,6 +264,68 @@ class BaselineComparison:
 
 
 @dataclass(frozen=True)
+class PostureEntry:
+    """Every weakness of one resource, whether or not it is part of an exposure finding.
+
+    Findings are the correlated exposures; posture is the full list: one entry per service,
+    task definition (run by a service or not) and cluster that carries any trait, contextual
+    ones included. The traits are the scan's own objects, shared with the findings (a task
+    definition's traits are listed once, on its entry, not again on each service running it),
+    so the posture costs references, not copies.
+    """
+
+    id: str
+    """Stable identity: the same hash of account, region and ARN as a finding's id (a service's
+    posture entry and its finding share it)."""
+    resource_type: str
+    """``AwsEcsService``, ``AwsEcsTaskDefinition`` or ``AwsEcsCluster``."""
+    arn: str
+    """ARN, or the key the resource was read under when it has none (IaC: ``family:1``)."""
+    name: str
+    cluster: str | None
+    account: str | None
+    region: str | None
+    traits: tuple[Trait, ...]
+    """Its weaknesses; each trait's ``resource`` names what carries it (an IAM role, a security
+    group or an ECR repository the entry uses), as in findings."""
+    task_definitions: tuple[str, ...] = ()
+    """A service's revisions: their weaknesses are on their own entries."""
+    finding: str | None = None
+    """Id of the exposure finding about this very resource, when there is one."""
+
+
+@dataclass(frozen=True)
+class ImageCoverage:
+    """What the inputs told about one image reference a container runs."""
+
+    image: str
+    contents: bool
+    """Its file tree was inspected (packages, setuid files, OS release)."""
+    metadata: bool
+    """Its build or push date is known (image config ``created``, ECR ``imagePushedAt``)."""
+    reports: bool
+    """A vulnerability report covers it."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the scan's inputs let it judge: compliance reports tell a control that passed
+    from one that could not be evaluated with these (unknown is never a pass)."""
+
+    task_definitions: int
+    services: int
+    clusters: int
+    roles: tuple[int, int]
+    """IAM roles the task definitions name: ``(found in the inputs, named)``."""
+    security_groups: tuple[int, int]
+    """Security groups the services name: ``(found in the inputs, named)``."""
+    signature_policy: bool
+    """The image policy requires verified signatures, so a missing one is reported."""
+    images: tuple[ImageCoverage, ...] = ()
+    """Each distinct image reference the task definitions run."""
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """Everything a scan found, as data only: no callable, cache or process handle.
 
@@ -293,3 +355,8 @@ class ScanResult:
     included: a stale mute is a risk too)."""
     baseline: BaselineComparison | None = None
     """The comparison with ``--baseline``; ``None`` without one."""
+    posture: tuple[PostureEntry, ...] = ()
+    """Every resource with any trait, and all its traits (see :class:`PostureEntry`)."""
+    coverage: Coverage | None = None
+    """What the inputs let the scan judge (compliance reports); ``None`` for a result made
+    without an inventory."""

@@ -19,8 +19,10 @@ from ecs_exposure.analysis.unknown import is_unknown
 from ecs_exposure.analysis.vulnerabilities.store import VulnerabilityAssessor, assessor
 from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
+from ecs_exposure.exposure import posture
 from ecs_exposure.exposure import vulnerabilities as vuln_exposure
 from ecs_exposure.exposure.assess import Subject, assess, draft_identities
+from ecs_exposure.exposure.coverage import coverage
 from ecs_exposure.exposure.waivers import apply_exceptions
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import (
@@ -86,8 +88,10 @@ StageCallback = Callable[[str, float], None]
 def _evaluate_services(
     inventory: Inventory, settings: ScanSettings, td_traits: dict[str, tuple[Trait, ...]],
     on_service: Callable[[str], None] | None, memo: ScanMemo,
+    own: dict[str, tuple[Trait, ...]],
 ) -> list[tuple[Subject, list[Trait]]]:
-    """Every service with all its traits: its own, its revisions' and its cluster's."""
+    """Every service with all its traits: its own (also kept in ``own``, for the posture),
+    its revisions' and its cluster's."""
     cluster_traits: dict[str, tuple[Trait, ...]] = {}
     evaluated: list[tuple[Subject, list[Trait]]] = []
     for key, service in inventory.services.items():
@@ -103,6 +107,7 @@ def _evaluate_services(
         keys = list(dict.fromkeys(k for r in refs if (k := inventory.resolve_task_definition(r))))
         traits: list[Trait] = list(registry.run("service", Context(
             inventory, key, service, inventory.sources.get(key), settings=settings, memo=memo)))
+        own[key] = tuple(traits)
         for td_key in keys:
             traits.extend(td_traits[td_key])
         traits.extend(cluster_traits.get(cluster_name, ()))
@@ -132,6 +137,21 @@ def _evaluate_unattached(inventory: Inventory, settings: ScanSettings,
         evaluated.append((subject, apply_exceptions(td_traits[key], settings.policy,
                                                     settings.today)))
     return evaluated
+
+
+def _cluster_traits(inventory: Inventory, settings: ScanSettings, memo: ScanMemo
+                    ) -> dict[str, tuple[Trait, ...]]:
+    """Every cluster's traits, for the posture: a cluster no service of the inputs runs in
+    (a template's cluster alone) has its weaknesses too. Keyed by inventory key; each is
+    judged under the key a service's view of it uses (its ARN, else its name)."""
+    judged = {}
+    for key, cluster in inventory.clusters.items():
+        name = str(cluster.get("clusterName") or last_segment(key))
+        cluster_key = str(cluster.get("clusterArn") or name)
+        judged[key] = tuple(registry.run("cluster", Context(
+            inventory, cluster_key, cluster, inventory.sources.get(cluster_key),
+            settings=settings, memo=memo)))
+    return judged
 
 
 def _order(finding: Finding) -> tuple[int, int, int, int, str, str]:
@@ -230,7 +250,8 @@ def _scan(
     with bulk_allocation():
         start = perf_counter()
         td_traits = _task_definition_traits(inventory, settings, memo)
-        services = _evaluate_services(inventory, settings, td_traits, on_service, memo)
+        own: dict[str, tuple[Trait, ...]] = {}
+        services = _evaluate_services(inventory, settings, td_traits, on_service, memo, own)
         unattached = _evaluate_unattached(inventory, settings, td_traits)
         if positions is not None:
             _locate_evidence(services + unattached, positions)
@@ -241,6 +262,11 @@ def _scan(
                          memo)
         findings = _assess_all(inventory, judge, services)
         task_definition_findings = _assess_all(inventory, judge, unattached)
+        entries = posture.build(
+            inventory, service_traits=own, task_definition_traits=td_traits,
+            cluster_traits=_cluster_traits(inventory, settings, memo),
+            findings=findings + task_definition_findings, policy=settings.policy,
+            today=settings.today)
         result = ScanResult(
             findings=findings,
             task_definition_findings=task_definition_findings,
@@ -256,6 +282,8 @@ def _scan(
             vulnerability_reports=len(inventory.vulnerabilities.reports),
             incomplete=tuple(Incomplete(resource, tuple(reasons))
                              for resource, reasons in sorted(inventory.incomplete.items())),
+            posture=entries,
+            coverage=coverage(inventory, settings.policy, inventory.reports_covering),
         )
         revisions = FixedRevisions(inventory, findings + task_definition_findings, memo) \
             if fixes else None

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -24,6 +24,7 @@ from ecs_exposure.reporters.base import Reporter, ReportOptions
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ecs_exposure.exposure.compliance import ComplianceReport
     from ecs_exposure.model import ScanResult
     from ecs_exposure.reporters.context import ReportContext
 
@@ -100,10 +101,13 @@ def _open(path: Path, reporter: Reporter) -> IO[Any]:
 
 
 def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
-         output_dir: Path | None, details: bool, context: ReportContext | None = None) -> None:
+         output_dir: Path | None, details: bool, context: ReportContext | None = None,
+         compliance: tuple[ComplianceReport, ...] = (),
+         only: Literal["findings", "posture"] | None = None) -> None:
     """Write the result with each reporter into ``output_dir`` (under its file name), or with
     the first to ``output`` or standard output (``context``: the scan's fixed revisions and
-    evidence positions, handed to every reporter).
+    evidence positions, handed to every reporter; ``compliance``: the ``--compliance``
+    reports; ``only``: the part ``--only`` kept).
 
     Report files in a folder always carry the details: they are read later, without a
     ``--details`` to ask for them again.
@@ -114,19 +118,20 @@ def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
             output_dir.mkdir(parents=True, exist_ok=True)
             for reporter in chosen:
                 with _open(output_dir / reporter.filename, reporter) as stream:
-                    reporter.write(result, stream, ReportOptions(details=True,
-                                                                 context=context))
+                    reporter.write(result, stream, ReportOptions(
+                        details=True, context=context, compliance=compliance, only=only))
         return
     reporter = chosen[0]
     if output is not None:
         with writing_to(output), _open(output, reporter) as stream:
-            reporter.write(result, stream, ReportOptions(details=details, context=context))
+            reporter.write(result, stream, ReportOptions(details=details, context=context,
+                                                         compliance=compliance, only=only))
         return
     sys.stdout.flush()
     stdout: IO[Any] = sys.stdout.buffer if reporter.binary else sys.stdout
     try:
-        reporter.write(result, stdout, ReportOptions(details=details, terminal=True,
-                                                     context=context))
+        reporter.write(result, stdout, ReportOptions(
+            details=details, terminal=True, context=context, compliance=compliance, only=only))
         stdout.flush()
     except BrokenPipeError as exc:
         # The reader went away (`| head`): say so once, and keep the interpreter from

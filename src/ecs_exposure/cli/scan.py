@@ -20,12 +20,14 @@ from ecs_exposure.cli.options import (
     intel_dir_option,
     policy_option,
 )
+from ecs_exposure.detectors.frameworks import FRAMEWORKS
 from ecs_exposure.reporters import FORMATS
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from ecs_exposure.model import ScanResult
+    from ecs_exposure.reporters.selection import Only
     from ecs_exposure.sources.aws.options import CollectOptions
     from ecs_exposure.sources.config import Config
 
@@ -73,6 +75,18 @@ if TYPE_CHECKING:
                   "[default: ~/.cache/ecs-exposure/intel].")
 @click.option("--strict", is_flag=True,
               help="Exit 4 when some data could not be read (errors, incomplete resources).")
+@click.option("--only", type=click.Choice(("findings", "posture")),
+              help="Show only the findings (correlated exposures, one per service) or only the "
+                   "posture (every trait of every resource) [default: both].")
+@click.option("--min-severity", type=click.Choice(FAIL_ON[:-1], case_sensitive=False),
+              help="Leave out findings below this severity and posture traits whose own "
+                   "severity is below it (contextual traits are low); --fail-on and "
+                   "compliance still judge everything.")
+@click.option("--compliance", "frameworks", multiple=True,
+              type=click.Choice(tuple(FRAMEWORKS)),
+              help="Add a compliance report, repeatable: per control pass, fail or not "
+                   "evaluated, with the failing resources and evidence (json, html, "
+                   "markdown, table).")
 @aws_options
 @config_option
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
@@ -81,7 +95,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
          security_hub_region: str | None, security_hub_account: str | None,
          parameters_file: Path | None, images_dir: Path | None,
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
-         strict: bool, aws: CollectOptions | None, config: Config) -> None:
+         strict: bool, only: Only | None, min_severity: str | None,
+         frameworks: tuple[str, ...], aws: CollectOptions | None, config: Config) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
 
@@ -91,6 +106,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
       ecs-exposure scan ./exports/ --format json --output result.json --fail-on high
       ecs-exposure scan ./exports/ --format json,table --output-dir reports/
       ecs-exposure scan ./exports/ --format sarif,html,markdown --output-dir reports/
+      ecs-exposure scan ./task-definitions/ --only posture --min-severity medium
+      ecs-exposure scan --demo --compliance aws-well-architected-sec06-bp02 --format markdown
       ecs-exposure scan ./exports/ --security-hub --format table
       ecs-exposure scan --aws --region all --strict
       ecs-exposure scan --aws --role-name SecurityAudit --account 111122223333 \\
@@ -105,8 +122,11 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     from ecs_exposure.cli.security_hub import send_to_security_hub
     from ecs_exposure.errors import InputError
     from ecs_exposure.exposure.baseline import compare
+    from ecs_exposure.exposure.compliance import compliance_reports
     from ecs_exposure.exposure.suppressions import apply_suppressions
+    from ecs_exposure.model import Severity
     from ecs_exposure.pipeline import scan_for_reports
+    from ecs_exposure.reporters.selection import select
     from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.baseline import load_baseline
     from ecs_exposure.sources.iac import parameters as iac_parameters
@@ -158,8 +178,10 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         result = compare(result, previous)
     if output is not None or output_dir is not None or reporters != [FORMATS["table"]]:
         _note_unused(result, stderr)        # the table on a terminal lists them itself
+    reports = compliance_reports(result, frameworks)
     with context:
-        emit(result, reporters, output, output_dir, details, context)
+        emit(select(result, only, Severity.parse(min_severity) if min_severity else None),
+             reporters, output, output_dir, details, context, reports, only)
         code = exit_codes.for_result(result, fail_on.lower(), strict, fail_on_new.lower())
         if security_hub and not send_to_security_hub(result, security_hub_account,
                                                      security_hub_region, stderr, context):

@@ -32,7 +32,7 @@ PRIVILEGED = TraitSpec(
     "host's devices, which is root on the host.",
     ("Security Hub: ECS service uses a task definition configured with elevated privileges",
      "CSPM ECS.4"),
-    controls=(ref.ECS_4,),
+    controls=(ref.ECS_4, ref.NIST_RUNTIME_CONFIGURATION),
     title_phrase="a privileged container",
     revision_action="removes privileged mode",
     ocsf_impact="Host Compromise",
@@ -71,6 +71,7 @@ CAPABILITIES = TraitSpec(
     "linuxParameters.capabilities.add contains SYS_ADMIN, SYS_PTRACE, SYS_MODULE, "
     "DAC_READ_SEARCH, NET_ADMIN or ALL.",
     ("CIS Docker 5.3",),
+    controls=(ref.NIST_RUNTIME_CONFIGURATION,),
     title_phrase="dangerous Linux capabilities",
     revision_action="drops the added Linux capabilities",
     ocsf_impact="Host Compromise",
@@ -101,7 +102,7 @@ ROOT_USER = TraitSpec(
     "The container definition's user is absent, root, 0, 0:<gid> or root:<group>, and the "
     "image config User (when known) is empty, root or 0 (Linux only).",
     ("CSPM ECS.20", "CIS Docker 4.1"),
-    controls=(ref.ECS_20, ref.WA_NON_ROOT),
+    controls=(ref.ECS_20, ref.WA_NON_ROOT, ref.NIST_IMAGE_CONFIGURATION),
     revision_action="sets a non-root user",
     guidance=Guidance(
         why=(
@@ -131,7 +132,7 @@ WRITABLE_ROOT = TraitSpec(
     "writable-root-filesystem", "Writable root filesystem", "image", True,
     "readonlyRootFilesystem is not true (Linux only).",
     ("CSPM ECS.5",),
-    controls=(ref.ECS_5,),
+    controls=(ref.ECS_5, ref.NIST_APP_VULNERABILITIES, ref.NIST_RUNTIME_CONFIGURATION),
     revision_action="sets readonlyRootFilesystem to true",
     guidance=Guidance(
         why=(

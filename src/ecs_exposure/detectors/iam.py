@@ -55,6 +55,7 @@ ADMIN = TraitSpec(
     ("Security Hub: IAM role associated with the ECS service has an administrative access policy",
      "CSPM IAM.1"),
     controls=(ref.IAM_1,),
+    needs=("iam",),
     title_phrase="an administrative IAM role",
     ocsf_impact="Privilege Escalation",
     guidance=Guidance(
@@ -89,6 +90,7 @@ SERVICE_ADMIN = TraitSpec(
     ("Security Hub: IAM role associated with the ECS service has a Service Admin Policy",),
     title_phrase="a service-admin IAM role",
     ocsf_impact="Data Access",
+    needs=("iam",),
     guidance=Guidance(
         why=(
             "A role that allows `<service>:*` on `*` gives a compromised task every "

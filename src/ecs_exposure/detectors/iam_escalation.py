@@ -43,6 +43,7 @@ ESCALATION = TraitSpec(
      "Rhino Security Labs: AWS IAM privilege escalation methods"),
     title_phrase=OUTCOME_PHRASES["admin"],
     ocsf_impact="Privilege Escalation",
+    needs=("iam",),
     guidance=Guidance(
         why=(
             "The task role can grant itself more power, for example by attaching "

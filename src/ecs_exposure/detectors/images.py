@@ -31,7 +31,7 @@ UNTRUSTED = TraitSpec(
     "untrusted-registry", "Image from an untrusted registry", "image", True,
     "The image's registry is not in the policy's trusted list (default: the private ECR "
     "registries of the scanned accounts and public.ecr.aws).", (_WA, "CIS Docker 4.2"),
-    controls=(ref.WA_TRUSTED_REGISTRIES, ref.WA_PRIVATE_REGISTRIES),
+    controls=(ref.WA_TRUSTED_REGISTRIES, ref.WA_PRIVATE_REGISTRIES, ref.NIST_UNTRUSTED_IMAGES),
     guidance=Guidance(
         why=(
             "An image pulled from a registry you do not control can be changed, "
@@ -57,7 +57,7 @@ MUTABLE = TraitSpec(
     "The image is referenced by tag, not digest, and its repository allows tag overwrites "
     "(ECR imageTagMutability MUTABLE, or unknown); latest or no tag is worse.",
     (_WA, "CSPM ECR.2"),
-    controls=(ref.ECR_2, ref.WA_VERIFIED_SIGNATURES),
+    controls=(ref.ECR_2, ref.WA_VERIFIED_SIGNATURES, ref.NIST_STALE_IMAGES),
     guidance=Guidance(
         why=(
             "A tag in a repository that allows overwrites can be moved to a different "
@@ -84,7 +84,8 @@ UNSIGNED = TraitSpec(
     "unverified-signature", "No verified image signature", "image", True,
     "No signature verified for the image digest under the policy's keys or identities "
     "(cosign key or keyless bundle, Notation/AWS Signer).", (_WA, "CIS Docker 4.5"),
-    controls=(ref.WA_VERIFIED_SIGNATURES,),
+    controls=(ref.WA_VERIFIED_SIGNATURES, ref.NIST_UNTRUSTED_IMAGES),
+    needs=("signature-policy",),
     guidance=Guidance(
         why=(
             "Without a verified signature nothing proves the running image came from "
@@ -109,7 +110,7 @@ UNSCANNED = TraitSpec(
     "No scan result for the digest, or the newest is older than the policy's limit; or the "
     "ECR repository has neither scan-on-push nor continuous scanning.",
     (_WA, "CSPM ECR.1", "CIS Docker 4.4"),
-    controls=(ref.ECR_1, ref.WA_SCAN_AND_REBUILD),
+    controls=(ref.ECR_1, ref.WA_SCAN_AND_REBUILD, ref.NIST_IMAGE_VULNERABILITIES),
     guidance=Guidance(
         why=(
             "An image with no recent scan may carry known vulnerabilities or malicious "
@@ -137,7 +138,8 @@ STALE = TraitSpec(
     "stale-image", "Stale image", "image", True,
     "The image was built (config created) or pushed longer ago than the policy's limit "
     "(default 90 days).", (_WA, "CIS Docker 4.4"),
-    controls=(ref.WA_SCAN_AND_REBUILD,),
+    controls=(ref.WA_SCAN_AND_REBUILD, ref.NIST_STALE_IMAGES),
+    needs=("image-metadata",),
     guidance=Guidance(
         why=(
             "An image built long ago lacks every fix published since, both in its base "
@@ -161,7 +163,8 @@ PACKAGES = TraitSpec(
     "The image holds a shell, package manager, compiler, downloader, remote-access, network "
     "or debug tool, sudo/su, or setuid/setgid files, not allowed for it by the policy.",
     (_WA, "CIS Docker 4.3", "CIS Docker 4.8"),
-    controls=(ref.WA_MINIMAL_PACKAGES,),
+    controls=(ref.WA_MINIMAL_PACKAGES, ref.NIST_IMAGE_CONFIGURATION),
+    needs=("image-contents",),
     guidance=Guidance(
         why=(
             "Shells, package managers, compilers, `curl`/`wget`/`nc`, `sudo` and SSH "

@@ -60,6 +60,8 @@ OPEN_SG = TraitSpec(
     "A security group of the service, or of its internet-facing load balancer, allows ingress "
     "from 0.0.0.0/0 or ::/0.",
     ("Security Hub: ECS service has an open security group",),
+    controls=(ref.NIST_NETWORK_SEPARATION,),
+    needs=("security-groups",),
     title_phrase="an open security group",
     service_action=("restrict security group ingress to known ranges or the load balancer's "
                     "security group"),

@@ -58,33 +58,37 @@ CONTAINER_INSIGHTS = (
 )
 
 
-def _cspm(base: str, control_id: str, title: str) -> Control:
+def _cspm(base: str, control_id: str, title: str, where: str = "") -> Control:
     """A Security Hub CSPM control, linked to its anchor on the service's control page."""
     return Control("Security Hub CSPM", control_id, title,
-                   f"{base}#{control_id.lower().replace('.', '-')}")
+                   f"{base}#{control_id.lower().replace('.', '-')}", where=where)
 
 
 # --- Security Hub CSPM controls ---------------------------------------------------------------
-ECS_1 = _cspm(SH_ECS_CONTROLS, "ECS.1", "Amazon ECS task definitions should have secure "
-              "networking modes and user definitions")
+ECS_1 = Control("Security Hub CSPM", "ECS.1", "Amazon ECS task definitions should have secure "
+                "networking modes and user definitions", f"{SH_ECS_CONTROLS}#ecs-1",
+                note="retired from the CSPM control page; evaluated here on host network mode "
+                "alone, stricter than CSPM, which passes privileged or non-root containers")
 """Absent from the newest stored ecs-controls page (likely retired); kept because the host
 network trait still answers it."""
 ECS_2 = _cspm(SH_ECS_CONTROLS, "ECS.2", "ECS services should not have public IP addresses "
-              "assigned to them automatically")
+              "assigned to them automatically", where="/networkConfiguration/")
 ECS_3 = _cspm(SH_ECS_CONTROLS, "ECS.3", "ECS task definitions should not share the host's "
               "process namespace")
 ECS_4 = _cspm(SH_ECS_CONTROLS, "ECS.4", "ECS containers should run as non-privileged")
 ECS_5 = _cspm(SH_ECS_CONTROLS, "ECS.5", "ECS task definitions should configure containers to be "
               "limited to read-only access to root filesystems")
-ECS_8 = _cspm(SH_ECS_CONTROLS, "ECS.8", "Secrets should not be passed as container environment "
-              "variables")
+ECS_8 = Control("Security Hub CSPM", "ECS.8", "Secrets should not be passed as container "
+                "environment variables", f"{SH_ECS_CONTROLS}#ecs-8",
+                note="judged on the variables' values and names, a superset of CSPM's check of "
+                "three variable names")
 ECS_9 = _cspm(SH_ECS_CONTROLS, "ECS.9", "ECS task definitions should have a logging "
               "configuration")
 ECS_10 = _cspm(SH_ECS_CONTROLS, "ECS.10", "ECS Fargate services should run on the latest "
                "Fargate platform version")
 ECS_12 = _cspm(SH_ECS_CONTROLS, "ECS.12", "ECS clusters should use Container Insights")
 ECS_16 = _cspm(SH_ECS_CONTROLS, "ECS.16", "ECS task sets should not automatically assign public "
-               "IP addresses")
+               "IP addresses", where="/taskSets/")
 ECS_17 = _cspm(SH_ECS_CONTROLS, "ECS.17", "ECS task definitions should not use host network "
                "mode")
 ECS_18 = _cspm(SH_ECS_CONTROLS, "ECS.18", "ECS Task Definitions should use in-transit "
@@ -103,7 +107,10 @@ IAM_1 = _cspm(SH_IAM_CONTROLS, "IAM.1", 'IAM policies should not allow full "*" 
 def _hardened(practice: str) -> Control:
     """One practice of SEC06-BP02: the best practice has one id, the traits check its parts."""
     return Control("AWS Well-Architected", "SEC06-BP02",
-                   f"Provision compute from hardened images: {practice}", WA_HARDENED_IMAGES)
+                   f"{WA_HARDENED_TITLE}: {practice}", WA_HARDENED_IMAGES)
+
+
+WA_HARDENED_TITLE = "Provision compute from hardened images"
 
 
 WA_TRUSTED_REGISTRIES = _hardened("acquire images only from trusted registries")
@@ -112,3 +119,37 @@ WA_PRIVATE_REGISTRIES = _hardened("keep trusted images in your own private regis
 WA_SCAN_AND_REBUILD = _hardened("scan images regularly and rebuild them from patched bases")
 WA_MINIMAL_PACKAGES = _hardened("remove software packages that are not required")
 WA_NON_ROOT = _hardened("remove default users: run as a non-root user")
+
+WA_PRACTICES = (WA_TRUSTED_REGISTRIES, WA_VERIFIED_SIGNATURES, WA_PRIVATE_REGISTRIES,
+                WA_SCAN_AND_REBUILD, WA_MINIMAL_PACKAGES, WA_NON_ROOT)
+"""The practices of SEC06-BP02 in the order the best practice's page states them."""
+
+
+# --- NIST SP 800-190, section 4 (countermeasures), one entry per subsection a trait evidences --
+NIST_800_190 = "https://doi.org/10.6028/NIST.SP.800-190"
+
+
+def _nist(section: str, title: str, note: str = "") -> Control:
+    """A countermeasure subsection of NIST SP 800-190 (Application Container Security Guide,
+    September 2017); the document is one PDF, so every entry links to it."""
+    return Control("NIST SP 800-190", section, title, NIST_800_190, note=note)
+
+
+NIST_IMAGE_VULNERABILITIES = _nist("4.1.1", "Image vulnerabilities")
+NIST_IMAGE_CONFIGURATION = _nist("4.1.2", "Image configuration defects")
+NIST_EMBEDDED_MALWARE = _nist("4.1.3", "Embedded malware")
+NIST_CLEARTEXT_SECRETS = _nist(
+    "4.1.4", "Embedded clear text secrets",
+    note="secrets in task definition environment variables: the same countermeasure (provide "
+    "them at runtime from a secret store) for a secret kept beside the image, not inside it")
+NIST_UNTRUSTED_IMAGES = _nist("4.1.5", "Use of untrusted images")
+NIST_STALE_IMAGES = _nist("4.2.2", "Stale images in registries")
+NIST_NETWORK_SEPARATION = _nist("4.3.3", "Poorly separated inter-container network traffic")
+NIST_RUNTIME_VULNERABILITIES = _nist(
+    "4.4.1", "Vulnerabilities within the runtime software",
+    note="Fargate platform versions only: the runtime of EC2 container instances is not read")
+NIST_RUNTIME_CONFIGURATION = _nist("4.4.3", "Insecure container runtime configurations")
+NIST_APP_VULNERABILITIES = _nist(
+    "4.4.4", "App vulnerabilities",
+    note="its one configuration countermeasure: root filesystems in read-only mode")
+NIST_HOST_FILESYSTEM = _nist("4.5.5", "Host file system tampering")

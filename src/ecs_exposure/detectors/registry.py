@@ -20,8 +20,8 @@ from ecs_exposure.settings import ScanMemo, ScanSettings
 
 Scope = Literal["task-definition", "service", "cluster"]
 
-__all__ = ["SPECS", "Category", "Context", "Detector", "Scope", "TraitSpec", "catalog", "detector",
-           "detectors_for", "register_spec", "run", "spec_for"]
+__all__ = ["SCOPES", "SPECS", "Category", "Context", "Detector", "Scope", "TraitSpec", "catalog",
+           "detector", "detectors_for", "register_spec", "run", "scope_of", "spec_for"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,9 @@ class _Registry:
 
 
 SPECS: dict[str, TraitSpec] = {}
+SCOPES: dict[str, Scope] = {}
+"""Trait id → the scope of the detector that emits it: the kind of resource it is judged on
+(what compliance counts as evaluated; see :func:`scope_of`)."""
 _REGISTRY = _Registry()
 
 
@@ -102,6 +105,7 @@ def detector(scope: Scope, *specs: TraitSpec) -> Callable[[Detector], Detector]:
     def wrap(func: Detector) -> Detector:
         for spec in specs:
             register_spec(spec)
+            SCOPES[spec.id] = scope
         _REGISTRY.detectors[scope].append(func)
         return func
 
@@ -139,6 +143,12 @@ def spec_for(trait_id: str) -> TraitSpec:
     (loaded first, so a result read back from a file finds its specs too)."""
     _load_all()
     return SPECS[trait_id]
+
+
+def scope_of(trait_id: str) -> Scope:
+    """The scope of the detector that emits ``trait_id``."""
+    _load_all()
+    return SCOPES[trait_id]
 
 
 def catalog() -> list[TraitSpec]:

@@ -97,7 +97,7 @@ PLATFORM = TraitSpec(
     "A Fargate service pins a platformVersion older than the latest (Linux 1.4.0, "
     "Windows 1.0.0).",
     ("CSPM ECS.10",),
-    controls=(ref.ECS_10,),
+    controls=(ref.ECS_10, ref.NIST_RUNTIME_VULNERABILITIES),
     service_action="move to Fargate platform version LATEST",
     guidance=Guidance(
         why=(

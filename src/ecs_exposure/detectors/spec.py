@@ -14,7 +14,12 @@ from dataclasses import KW_ONLY, dataclass
 from typing import Literal
 
 Category = Literal["misconfiguration", "reachability", "vulnerability", "impact", "image"]
-Framework = Literal["Security Hub CSPM", "AWS Well-Architected"]
+Framework = Literal["Security Hub CSPM", "AWS Well-Architected", "NIST SP 800-190"]
+Need = Literal["iam", "security-groups", "image-contents", "image-metadata",
+               "vulnerability-reports", "signature-policy"]
+"""An input a detector needs beyond the resource it judges (see :attr:`TraitSpec.needs`)."""
+Weight = Literal["low", "medium", "high"]
+"""A trait's own severity, listed alone (see :attr:`TraitSpec.weight`)."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,8 @@ class Guidance:
 
 @dataclass(frozen=True)
 class Control:
-    """One compliance control (or best-practice item) a trait maps to: data only for now, so
-    that reports and documentation can later say which control a finding breaks."""
+    """One compliance control (or best-practice item) a trait maps to: compliance reports
+    (:mod:`ecs_exposure.exposure.compliance`) fail it on every resource carrying the trait."""
 
     framework: Framework
     id: str
@@ -53,6 +58,12 @@ class Control:
     practice item of it that the trait checks."""
     url: str
     """Where the control is documented (anchored to the control where the page allows)."""
+    note: str = ""
+    """How the traits' check differs from the control's own evaluation, when it does (shown
+    beside the control's row in compliance reports)."""
+    where: str = ""
+    """Only trait instances whose evidence pointer starts with this answer the control (a
+    service's ``public-ip`` is ECS.2, a task set's ECS.16); empty: every instance."""
 
 
 @dataclass(frozen=True)
@@ -94,3 +105,13 @@ class TraitSpec:
     host_access: bool = False
     """The trait gives the container access to its host (devices, files, namespaces): with
     root or a writable root filesystem in the same container it raises impact."""
+    needs: tuple[Need, ...] = ()
+    """Inputs beyond its own resource the detector needs to judge it (any one suffices):
+    without them the trait cannot fire, so its absence proves nothing and a compliance control
+    it maps to is *not evaluated* rather than passed. Empty: the resource alone decides (a
+    detector that treats missing context as the worst case, like ``root-user`` without the
+    image config, needs nothing)."""
+    weight: Weight | None = None
+    """The trait's own severity when it is listed alone (posture entries, SARIF rules);
+    ``None``: ``low`` for a contextual trait, ``medium`` otherwise. An instance graded
+    high impact is high whatever this says (:func:`ecs_exposure.exposure.posture.severity_of`)."""

@@ -44,7 +44,9 @@ EXPLOITABLE = TraitSpec(
     "CISA KEV, has a public exploit, or has an EPSS score at or above the threshold (0.1).",
     ("Security Hub: ECS service has a container with network-exploitable software "
      "vulnerabilities with a high likelihood of exploitation",),
-    controls=(ref.WA_SCAN_AND_REBUILD,),
+    controls=(ref.WA_SCAN_AND_REBUILD, ref.NIST_IMAGE_VULNERABILITIES),
+    needs=("vulnerability-reports",),
+    weight="high",
     asff_type="Software and Configuration Checks/Vulnerabilities/CVE",
     guidance=Guidance(
         why=(
@@ -72,7 +74,8 @@ SOFTWARE = TraitSpec(
     "An image the service runs has other known vulnerabilities (counted by severity, with how "
     "many have a fix).",
     ("Security Hub: ECS service has a container with software vulnerabilities",),
-    controls=(ref.WA_SCAN_AND_REBUILD,),
+    controls=(ref.WA_SCAN_AND_REBUILD, ref.NIST_IMAGE_VULNERABILITIES),
+    needs=("vulnerability-reports",),
     asff_type="Software and Configuration Checks/Vulnerabilities/CVE",
     guidance=Guidance(
         why=(
@@ -99,7 +102,8 @@ END_OF_LIFE = TraitSpec(
     "The image's OS release is past end of life (scanner verdict or the bundled release "
     "table): its new vulnerabilities are no longer fixed.",
     ("Security Hub: ECS service has a container with an End-Of-Life operating system",),
-    controls=(ref.WA_SCAN_AND_REBUILD,),
+    controls=(ref.WA_SCAN_AND_REBUILD, ref.NIST_IMAGE_VULNERABILITIES),
+    needs=("image-contents", "vulnerability-reports"),
     guidance=Guidance(
         why=(
             "An operating system past end of life gets no more security fixes and "
@@ -123,7 +127,9 @@ MALICIOUS = TraitSpec(
     "malicious-package", "Malicious package", "vulnerability", False,
     "A package in the image is known malicious (an OSV MAL- id, CWE-506 or a scanner flag).",
     ("Security Hub: ECS service has a container with malicious software packages",),
-    controls=(ref.WA_SCAN_AND_REBUILD,),
+    controls=(ref.WA_SCAN_AND_REBUILD, ref.NIST_EMBEDDED_MALWARE),
+    needs=("vulnerability-reports",),
+    weight="high",
     guidance=Guidance(
         why=(
             "A malicious package runs the attacker's code by design, with no "

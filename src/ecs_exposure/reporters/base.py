@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
+    from ecs_exposure.exposure.compliance import ComplianceReport
     from ecs_exposure.model import ScanResult
     from ecs_exposure.reporters.context import ReportContext
 
@@ -33,6 +34,13 @@ class ReportOptions:
     """What the scan hands its reporters beside the result: each finding's fixed revision and
     the evidence positions (:func:`ecs_exposure.pipeline.scan_for_reports`). ``None``: the
     result alone, positions located from the input files on demand and no fixed revisions."""
+    only: Literal["findings", "posture"] | None = None
+    """``--only``: the result was narrowed to findings or to posture, so a format leaves the
+    other part out rather than call it empty."""
+    compliance: tuple[ComplianceReport, ...] = ()
+    """The ``--compliance`` reports to render beside the result (computed from the whole
+    result, before any ``--only``/``--min-severity`` narrowing); formats without a compliance
+    view ignore them."""
 
 
 class Writer(Protocol):

@@ -11,6 +11,7 @@ reports are written (:func:`ecs_exposure.pipeline.scan_for_reports` makes one).
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 from types import TracebackType
 
 from ecs_exposure.model import Finding, Json, ScanResult, evidence_pairs
@@ -33,9 +34,10 @@ class ReportContext:
 
     def evidence_positions(self, result: ScanResult) -> PositionCache:
         """Where every trait's evidence sits in its input file: the background work the scan
-        started, collected, and completed for all of ``result``'s findings."""
-        self.positions.prefetch(evidence_pairs(
-            t for f in result.findings + result.task_definition_findings for t in f.traits))
+        started, collected, and completed for all of ``result``'s findings and posture."""
+        self.positions.prefetch(evidence_pairs(chain(
+            (t for f in result.findings + result.task_definition_findings for t in f.traits),
+            (t for e in result.posture for t in e.traits))))
         return self.positions
 
     def fixed_task_definition(self, finding: Finding) -> Json | None:

@@ -1,10 +1,14 @@
 """CSV: one row per trait instance, for spreadsheets and ad-hoc filtering.
 
 Each row repeats its finding's columns (severity, service, cluster …) so that a sheet sorted
-or filtered on any column still reads on its own. The last columns say whether the finding and
-the trait are ``open`` or ``suppressed`` (and by which rule), and, with ``--baseline``, the
-finding's state; a baseline finding no longer found gets one row of its own, ``resolved`` (or
-``unverified``) in the ``baseline`` column.
+or filtered on any column still reads on its own. After the findings' rows come the posture's
+(``record`` ``posture``): every trait of every resource that no finding lists, with the
+trait's own severity, its resource's kind (service, task definition, cluster) and the
+finding of that resource, if any, in ``finding_id``; likelihood, impact, reachability and
+title are for findings only. The last columns say whether the finding and the trait are
+``open`` or ``suppressed`` (and by which rule), and, with ``--baseline``, the finding's state;
+a baseline finding no longer found gets one row of its own (``record`` ``baseline``),
+``resolved`` (or ``unverified``) in the ``baseline`` column.
 
 Resource names come from AWS and from files anyone can write, and a spreadsheet runs a cell
 that starts with ``=``, ``+``, ``-`` or ``@`` as a formula (``=HYPERLINK(…)`` exfiltration,
@@ -16,8 +20,9 @@ LF first, which the writer quotes, keeping the value in one cell.
 
 Example::
 
-    finding_id,severity,likelihood,impact,kind,cluster,name,…,trait,category,…
-    ebfb1d61…,HIGH,moderate,high,service,prod,storefront-web,…,privileged-container,…
+    finding_id,severity,likelihood,impact,kind,cluster,name,…,trait,category,…,record
+    ebfb1d61…,HIGH,moderate,high,service,prod,storefront-web,…,privileged-container,…,finding
+    ,LOW,,,cluster,staging,staging,…,container-insights-disabled,…,posture
 """
 
 from __future__ import annotations
@@ -33,12 +38,13 @@ from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, kind
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.reporters.posture_view import KINDS, beyond_finding_dicts
 
 COLUMNS = (
     "finding_id", "severity", "likelihood", "impact", "reachability", "kind", "account",
     "region", "cluster", "name", "arn", "title", "trait", "category", "contextual",
     "trait_title", "resource", "container", "pointer", "file", "line", "column", "detail",
-    "remediation", "finding_status", "trait_status", "suppression", "baseline",
+    "remediation", "record", "finding_status", "trait_status", "suppression", "baseline",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d",
                     "\uff20")
@@ -61,37 +67,33 @@ def cell(value: object) -> object:
     return text if neutral else "'" + text
 
 
-def rows(result: ScanResult, context: ReportContext | None = None) -> list[dict[str, Any]]:
-    """One dict per trait instance, keyed by :data:`COLUMNS`, values not yet made safe."""
+def _trait_columns(trait: dict[str, Any], rule: dict[str, Any] | None) -> dict[str, Any]:
+    evidence = trait["evidence"]
+    location = evidence.get("location") or {}
+    return {
+        "trait_status": trait["status"],
+        "suppression": status.rule_note(rule) if rule else None,
+        "trait": trait["id"], "category": trait["category"],
+        "contextual": trait["contextual"], "trait_title": trait["title"],
+        "resource": trait["resource"], "container": trait["container"],
+        "pointer": evidence["pointer"], "file": evidence.get("file"),
+        "line": location.get("line"), "column": location.get("column"),
+        "detail": evidence["detail"], "remediation": trait["remediation"],
+    }
+
+
+def _posture_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per posture trait no finding row shows, with the trait's own severity."""
     out = []
-    doc = result_dict(result, context)
-    for finding in all_findings(doc):
-        resource = finding["resource"]
-        base = {
-            "finding_id": finding["id"], "severity": finding["severity"],
-            "likelihood": finding["likelihood"], "impact": finding["impact"],
-            "reachability": finding["reachability"],
-            "kind": kind(finding),
-            "account": resource["account"], "region": resource["region"],
-            "cluster": resource["cluster"], "name": resource["name"], "arn": resource["arn"],
-            "title": finding["title"],
-        }
-        state = finding["baseline"]["state"] if "baseline" in finding else None
-        for trait in finding["traits"]:
-            evidence = trait["evidence"]
-            location = evidence.get("location") or {}
-            rule = status.trait_suppression(finding, trait)
-            out.append(base | {
-                "trait": trait["id"], "category": trait["category"],
-                "contextual": trait["contextual"], "trait_title": trait["title"],
-                "resource": trait["resource"], "container": trait["container"],
-                "pointer": evidence["pointer"], "file": evidence.get("file"),
-                "line": location.get("line"), "column": location.get("column"),
-                "detail": evidence["detail"], "remediation": trait["remediation"],
-                "finding_status": finding["status"], "trait_status": trait["status"],
-                "suppression": status.rule_note(rule) if rule else None, "baseline": state,
-            })
-    out.extend(_gone(doc))
+    for entry, trait in beyond_finding_dicts(doc):
+        resource = entry["resource"]
+        out.append({
+            "finding_id": entry["finding"], "severity": trait["severity"],
+            "likelihood": None, "impact": None, "reachability": None,
+            "kind": KINDS[resource["type"]], "account": resource["account"],
+            "region": resource["region"], "cluster": resource["cluster"],
+            "name": resource["name"], "arn": resource["arn"], "title": None,
+        } | _trait_columns(trait, trait.get("suppressed_by")) | {"record": "posture"})
     return out
 
 
@@ -103,8 +105,32 @@ def _gone(doc: dict[str, Any]) -> list[dict[str, Any]]:
              "kind": kind(previous), "account": previous["resource"]["account"],
              "region": previous["resource"]["region"], "name": previous["resource"]["name"],
              "arn": previous["resource"]["arn"], "title": previous["title"],
-             "baseline": state}
+             "record": "baseline", "baseline": state}
             for state in ("resolved", "unverified") for previous in baseline.get(state, [])]
+
+
+def rows(result: ScanResult, context: ReportContext | None = None) -> list[dict[str, Any]]:
+    """One dict per trait instance, keyed by :data:`COLUMNS`, values not yet made safe:
+    every finding's traits, then the posture traits no finding lists, then the baseline
+    findings no longer found."""
+    out = []
+    doc = result_dict(result, context)
+    for finding in all_findings(doc):
+        resource = finding["resource"]
+        base = {
+            "finding_id": finding["id"], "severity": finding["severity"],
+            "likelihood": finding["likelihood"], "impact": finding["impact"],
+            "reachability": finding["reachability"],
+            "kind": kind(finding),
+            "account": resource["account"], "region": resource["region"],
+            "cluster": resource["cluster"], "name": resource["name"], "arn": resource["arn"],
+            "title": finding["title"], "finding_status": finding["status"],
+            "baseline": finding["baseline"]["state"] if "baseline" in finding else None,
+        }
+        for trait in finding["traits"]:
+            out.append(base | _trait_columns(trait, status.trait_suppression(finding, trait))
+                       | {"record": "finding"})
+    return out + _posture_rows(doc) + _gone(doc)
 
 
 def render(result: ScanResult, context: ReportContext | None = None) -> str:

@@ -9,9 +9,13 @@ escaped by Jinja2's autoescaping (never marked safe), so a service named
 ``<img src=x onerror=alert(1)>`` is shown as that text.
 
 Filtering (severity, trait, cluster, free-text search) runs in the inline script; printing
-hides the controls and opens every folded section. Suppressed findings and traits are marked
-with their reasons (search "suppressed" to list them), findings carry their baseline state, and
-what the baseline had that is now resolved, and suppressions to review, are listed at the end.
+hides the controls and opens every folded section. Below the findings, the posture lists
+every weakness of every resource in a table with its own filters (severity, resource kind,
+weakness, whether a finding includes it, search), and each ``--compliance`` report is a table
+of controls with their status, failing resources and evidence. Suppressed findings and traits
+are marked with their reasons (search "suppressed" to list them), findings carry their baseline
+state, and what the baseline had that is now resolved, and suppressions to review, are listed
+at the end.
 """
 
 from __future__ import annotations
@@ -19,24 +23,32 @@ from __future__ import annotations
 import base64
 import hashlib
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import IO, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import SPECS
-from ecs_exposure.model import ScanResult
+from ecs_exposure.exposure.compliance import ComplianceReport
+from ecs_exposure.model import ScanResult, Trait
 from ecs_exposure.reporters import status
-from ecs_exposure.reporters.base import writes_text
+from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
+from ecs_exposure.reporters.compliance_view import locator, row
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import guidance_dict, result_dict
+from ecs_exposure.reporters.posture_view import KINDS as RESOURCE_KINDS
+from ecs_exposure.reporters.posture_view import dict_key
 from ecs_exposure.reporters.terminal import safe
 
+POSTURE_ROWS = 5000
+"""Posture weaknesses listed in the page (worst first): beyond it, the page would outgrow its
+size budget on a large estate, and the JSON result lists them all."""
 NO_CLUSTER = "(no service)"
 """Cluster filter value of task definitions that no service runs."""
 
@@ -195,10 +207,39 @@ def _options(findings: list[dict[str, Any]]) -> dict[str, Any]:
                                                                     item[0]))}
 
 
-def render(result: ScanResult, context: ReportContext | None = None) -> str:
-    """The whole report as one HTML document."""
+def _posture(doc: dict[str, Any]) -> dict[str, Any]:
+    """Posture rows, worst first (at most :data:`POSTURE_ROWS`), and their filter choices."""
+    in_findings = {dict_key(t) for f in all_findings(doc) for t in f["traits"]}
+    rows = [{"entry": entry, "trait": trait, "severity": trait["severity"],
+             "kind": RESOURCE_KINDS[entry["resource"]["type"]],
+             "in_finding": dict_key(trait) in in_findings}
+            for entry in doc["posture"] for trait in entry["traits"]]
+    rows.sort(key=lambda r: SEVERITY_ORDER.index(r["severity"]))   # stable: posture order
+    kinds: dict[str, int] = {}
+    traits: dict[str, int] = {}
+    for item in rows:
+        kinds[item["kind"]] = kinds.get(item["kind"], 0) + 1
+        traits[item["trait"]["id"]] = traits.get(item["trait"]["id"], 0) + 1
+    return {"rows": rows[:POSTURE_ROWS], "capped": len(rows) > POSTURE_ROWS,
+            "kinds": list(kinds.items()), "traits": sorted(traits.items())}
+
+
+def _compliance(report: ComplianceReport, locate: Callable[[Trait], str]) -> dict[str, Any]:
+    """A framework's rows, counts and uncovered controls, as the template shows them."""
+    return {"name": report.framework.name, "title": report.framework.title,
+            "url": report.framework.url, "counts": report.counts(),
+            "rows": [{"note": result.control.note, **vars(row(result, locate))}
+                     for result in report.controls],
+            "uncovered": report.uncovered}
+
+
+def render(result: ScanResult, context: ReportContext | None = None,
+           compliance: tuple[ComplianceReport, ...] = (), only: str | None = None) -> str:
+    """The whole report as one HTML document (``compliance``: the reports to add; ``only``:
+    the part of the result ``--only`` kept, the other one is left out of the page)."""
     doc = result_dict(result, context)
     findings = all_findings(doc)
+    locate = locator((context or ReportContext()).positions)
     style, script = _assets()
     template = _environment().get_template("report.html.j2")
     return template.render(
@@ -210,6 +251,9 @@ def render(result: ScanResult, context: ReportContext | None = None) -> str:
         baseline_line=status.baseline_line(doc) or "",
         resolved=(doc.get("baseline") or {}).get("resolved", []),
         review=[status.rule_problem(rule) for rule in status.notable_rules(doc)],
+        posture=_posture(doc),
+        only=only,
+        compliance=[_compliance(report, locate) for report in compliance],
         version=__version__,
         csp=content_security_policy(style, script),
         # Our own static files, hashed into the CSP above; no input value is ever marked safe.
@@ -219,5 +263,6 @@ def render(result: ScanResult, context: ReportContext | None = None) -> str:
     )
 
 
-write = writes_text(render)
-"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""
+def write(result: ScanResult, stream: IO[str], options: ReportOptions, /) -> None:
+    """The reporter interface (:mod:`ecs_exposure.reporters.base`)."""
+    stream.write(render(result, options.context, options.compliance, options.only))

@@ -20,6 +20,7 @@ from ecs_exposure.analysis.vulnerabilities.store import (
     ImageAssessment,
 )
 from ecs_exposure.detectors.registry import SPECS
+from ecs_exposure.exposure.compliance import ComplianceReport
 from ecs_exposure.exposure.vulnerabilities import top_vulnerabilities
 from ecs_exposure.model import (
     IMPACT_NAMES,
@@ -32,8 +33,9 @@ from ecs_exposure.model import (
     Trait,
 )
 from ecs_exposure.remediation.guidance import guidance_for
-from ecs_exposure.reporters import status
+from ecs_exposure.reporters import posture_view, status
 from ecs_exposure.reporters.base import ReportOptions
+from ecs_exposure.reporters.compliance_view import report_dict
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.sources.positions import PositionCache
 
@@ -295,8 +297,10 @@ class _Stream:
         self.pairs = pairs
 
 
-def _members(result: ScanResult, context: ReportContext | None) -> Iterator[tuple[str, Any]]:
-    """The result's members in order; the large ones as :class:`_Stream`."""
+def _members(result: ScanResult, context: ReportContext | None,
+             compliance: tuple[ComplianceReport, ...] = ()) -> Iterator[tuple[str, Any]]:
+    """The result's members in order; the large ones as :class:`_Stream`. ``compliance``:
+    the ``--compliance`` reports, a ``compliance`` member when there are any."""
     context = context or ReportContext()
     by_severity = {s.name: 0 for s in REPORTED}
     for finding in result.findings:
@@ -320,10 +324,15 @@ def _members(result: ScanResult, context: ReportContext | None) -> Iterator[tupl
         "vulnerability_reports": result.vulnerability_reports,
         "unscanned_images": len(result.unscanned_images),
         "incomplete": len(result.incomplete),
+        "posture": posture_view.summary(result.posture),
         "open": status.open_summary(result, REPORTED),
     }
     yield "findings", _Stream(rendered(result.findings))
     yield "task_definition_findings", _Stream(rendered(result.task_definition_findings))
+    yield "posture", _Stream(posture_view.entry_dict(e, renderer.trait) for e in result.posture)
+    if compliance:
+        yield "compliance", {report.framework.name: report_dict(report, renderer.trait)
+                             for report in compliance}
     yield "errors", [error_dict(e) for e in result.errors]
     yield "skipped", [{"source": e.source, "message": mask(e.message)} for e in result.skipped]
     yield "inputs", list(result.inputs)
@@ -338,16 +347,20 @@ def _members(result: ScanResult, context: ReportContext | None) -> Iterator[tupl
     yield "suppressions", [status.use_dict(use) for use in result.suppressions]
     yield "baseline", (None if result.baseline is None
                        else status.baseline_dict(result, result.baseline))
-    trait_ids = sorted({t.id for f in every for t in f.traits})
+    trait_ids = sorted({t.id for f in every for t in f.traits}
+                       | {t.id for e in result.posture for t in e.traits})
     yield "guidance", {trait_id: guidance_dict(trait_id) for trait_id in trait_ids}
 
 
-def result_dict(result: ScanResult, context: ReportContext | None = None) -> dict[str, Any]:
+def result_dict(result: ScanResult, context: ReportContext | None = None,
+                compliance: tuple[ComplianceReport, ...] = ()) -> dict[str, Any]:
     """The whole result object, as one tree (for the reporters built on it). ``context``:
     the scan's fixed revisions and evidence positions (:class:`ReportContext`); without it,
-    positions are located from the input files and no fixed revision is included."""
+    positions are located from the input files and no fixed revision is included.
+    ``compliance``: the ``--compliance`` reports to include."""
     with no_cycle_collection():
-        return {key: _materialised(value) for key, value in _members(result, context)}
+        return {key: _materialised(value)
+                for key, value in _members(result, context, compliance)}
 
 
 def _materialised(value: Any) -> Any:
@@ -369,10 +382,11 @@ def write(result: ScanResult, out: BinaryIO, options: ReportOptions | None = Non
     orjson escapes control characters, so hostile names stay inert; a JSON string never
     holds a raw newline, so re-indenting a nested item is a plain byte replacement."""
     context = options.context if options is not None else None
+    compliance = options.compliance if options is not None else ()
     with no_cycle_collection():
         out.write(b"{")
         first = True
-        for key, value in _members(result, context):
+        for key, value in _members(result, context, compliance):
             out.write(b"\n  " if first else b",\n  ")
             first = False
             out.write(orjson.dumps(key) + b": ")

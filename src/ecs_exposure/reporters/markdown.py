@@ -25,19 +25,26 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
 from ecs_exposure import __version__
-from ecs_exposure.model import ScanResult
+from ecs_exposure.exposure.compliance import ComplianceReport
+from ecs_exposure.model import ScanResult, Trait
 from ecs_exposure.reporters import status
-from ecs_exposure.reporters.base import writes_text
+from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, truncate
+from ecs_exposure.reporters.compliance_view import STATUS_LABELS, locator
+from ecs_exposure.reporters.compliance_view import row as control_row
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.reporters.posture_view import KINDS, beyond_finding_dicts
 from ecs_exposure.reporters.terminal import safe
 
 TABLE_ROWS = 25
 DETAILED = 5
+POSTURE_ROWS = 15
+"""Weaknesses counted in the posture table (the most severe, then the most frequent)."""
 TEXT_MAX = 1500
 """Longest single value (a why, a detail) shown; keeps one hostile value from filling the
 comment."""
@@ -159,25 +166,89 @@ def _details(finding: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render(result: ScanResult, context: ReportContext | None = None) -> str:
-    """The Markdown comment."""
+def _posture(doc: dict[str, Any], only: str | None) -> list[str]:
+    """Posture counts, and the most frequent weaknesses (worst first); how many no finding
+    lists, unless the findings were left out (``only``)."""
+    summary = doc["summary"]["posture"]
+    lines = ["", "### Posture: every weakness of every resource", ""]
+    if not summary["traits"]:
+        return lines + ["No weakness found."]
+    types = ", ".join(f"{n} {KINDS[kind]}{'s' * (n != 1)}"
+                      for kind, n in summary["by_type"].items() if n)
+    severities = " · ".join(f"**{n} {name}**" if n else f"{n} {name}"
+                            for name, n in summary["by_severity"].items())
+    beyond = "" if only == "posture" else \
+        f"; {sum(1 for _ in beyond_finding_dicts(doc))} in no exposure finding"
+    lines.append(f"{summary['traits']} weakness{'es' * (summary['traits'] != 1)} on "
+                 f"{summary['resources']} resource{'s' * (summary['resources'] != 1)} "
+                 f"({types}): {severities}{beyond}.")
+    counts: dict[tuple[str, str], set[str]] = {}
+    for entry in doc["posture"]:
+        for trait in entry["traits"]:
+            counts.setdefault((trait["id"], trait["severity"]), set()).add(entry["id"])
+    ranked = sorted(counts.items(), key=lambda item: (
+        SEVERITY_ORDER.index(item[0][1]), -len(item[1]), item[0][0]))
+    lines += ["", "| Weakness | Severity | Resources |", "|---|---|---|"]
+    lines += [f"| `{trait_id}` | {severity} | {len(entries)} |"
+              for (trait_id, severity), entries in ranked[:POSTURE_ROWS]]
+    if len(ranked) > POSTURE_ROWS:
+        lines.append(f"\n…and {len(ranked) - POSTURE_ROWS} more in the full report.")
+    return lines
+
+
+def _compliance(report: ComplianceReport, locate: Callable[[Trait], str]) -> list[str]:
+    """One framework: counts, a row per control, then what the tool does not cover."""
+    counts = report.counts()
+    lines = ["", f"### Compliance: {md(report.framework.title)}", "",
+             f"**{counts['fail']} fail** · {counts['not-evaluated']} not evaluated · "
+             f"{counts['pass']} pass" + (f" · {counts['not-covered']} not covered by this tool"
+                                         if counts["not-covered"] else ""),
+             "", "| Control | Status | Failing resources | Evidence |", "|---|---|---|---|"]
+    for result in report.controls:
+        row = control_row(result, locate)
+        evidence = "<br>".join(
+            f"`{e.trait}` on {e.resources}: {md(e.detail)} ({md(e.location)})"
+            for e in row.evidence) or md(row.reason)
+        lines.append(f"| {md(row.control)} | {STATUS_LABELS[row.status]} | "
+                     f"{md(row.resources)} | {evidence} |")
+    if report.uncovered:
+        lines += ["", "Not covered: " + "; ".join(
+            f"{md(u.control.id)} {md(u.control.title)} ({md(u.reason)})"
+            for u in report.uncovered) + "."]
+    return lines
+
+
+def render(result: ScanResult, context: ReportContext | None = None,
+           compliance: tuple[ComplianceReport, ...] = (), only: str | None = None) -> str:
+    """The Markdown comment (``compliance``: the ``--compliance`` reports to add; ``only``:
+    the part of the result ``--only`` kept)."""
     doc = result_dict(result, context)
     findings = all_findings(doc)
     # open first, then by severity; stable, so the ranking within is kept
     findings.sort(key=lambda f: (f["status"] == "suppressed",
                                  SEVERITY_ORDER.index(f["severity"])))
-    lines = _summary(doc)
-    if not findings:
+    if only == "posture":
+        lines = [f"## ecs-exposure: posture of {doc['summary']['services']} services and "
+                 f"{doc['summary']['task_definitions']} task definitions"]
+    elif not findings:
+        lines = _summary(doc)
         lines += ["", "No exposure found."]
     else:
+        lines = _summary(doc)
         lines += _table(findings)
         lines += ["", f"### Top {min(DETAILED, len(findings))} findings"]
         for finding in findings[:DETAILED]:
             lines += _details(finding)
+    if only != "findings":
+        lines += _posture(doc, only)
+    locate = locator((context or ReportContext()).positions)
+    for report in compliance:
+        lines += _compliance(report, locate)
     lines += _gone_and_rules(doc)
     lines += ["", f"<sub>ecs-exposure {__version__} · {md(doc['generated_at'])}</sub>", ""]
     return "\n".join(lines)
 
 
-write = writes_text(render)
-"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""
+def write(result: ScanResult, stream: IO[str], options: ReportOptions, /) -> None:
+    """The reporter interface (:mod:`ecs_exposure.reporters.base`)."""
+    stream.write(render(result, options.context, options.compliance, options.only))

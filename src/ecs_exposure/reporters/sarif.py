@@ -5,6 +5,11 @@ guidance), one result per trait instance in a finding. A trait read from an inpu
 at the exact line and column of the offending field (its JSON pointer resolved in the file); a
 trait on a live resource, which has no file, is located logically by the resource's ARN.
 
+Every weakness of the posture that no finding lists (a task definition no service runs that
+only runs as root, a cluster without Container Insights) is a result too, once, marked
+``posture`` in its properties: contextual traits at level ``note``, others at ``warning``,
+with the trait's own severity.
+
 GitHub reads a rule's ``security-severity`` (a CVSS-like number) to rank alerts. A trait has
 no severity of its own — the exposure it takes part in does — so a rule's number is that of
 the worst finding the trait appears in during this run, and each result carries its own
@@ -40,6 +45,7 @@ from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.reporters.posture_view import KINDS, beyond_finding_dicts
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -178,6 +184,36 @@ def _result(finding: dict[str, Any], trait: dict[str, Any], rule_index: int,
     return result
 
 
+def _posture_result(entry: dict[str, Any], trait: dict[str, Any], rule_index: int,
+                    root: Path) -> dict[str, Any]:
+    """A weakness no finding lists (posture): contextual traits at ``note``, others at
+    ``warning``, ranked by the trait's own severity."""
+    severity = trait["severity"]
+    evidence = trait["evidence"]
+    resource = entry["resource"]
+    fingerprint = hashlib.sha256("|".join(
+        ("posture", entry["id"], trait["id"], trait["resource"],
+         evidence["pointer"])).encode()).hexdigest()
+    return {
+        "ruleId": trait["id"],
+        "ruleIndex": rule_index,
+        "level": "note" if trait["contextual"] else "warning",
+        "message": {"text": f"{evidence['detail']} (posture: {severity} weakness of "
+                            f"{KINDS[resource['type']]} {resource['name']}, in no exposure "
+                            "finding)"},
+        "locations": [_location(trait, root)],
+        "partialFingerprints": {"ecsExposureTrait/v1": fingerprint[:32]},
+        "properties": {
+            "posture": True,
+            "posture-severity": severity,
+            "security-severity": f"{SECURITY_SEVERITY[severity]:.1f}",
+            "resource": resource["arn"],
+            "pointer": evidence["pointer"],
+            "contextual": trait["contextual"],
+        },
+    }
+
+
 def _notifications(doc: dict[str, Any], root: Path) -> list[dict[str, Any]]:
     """Input errors and skipped files as tool notifications (messages are already masked)."""
     notes = []
@@ -210,6 +246,8 @@ def sarif_log(result: ScanResult, root: Path | None = None,
     rule_list = rules(worst)
     index = {rule["id"]: i for i, rule in enumerate(rule_list)}
     results = [_result(f, t, index[t["id"]], root) for f in findings for t in f["traits"]]
+    results += [_posture_result(entry, trait, index[trait["id"]], root)
+                for entry, trait in beyond_finding_dicts(doc)]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Callable
 from typing import TextIO
 
 from rich import box
@@ -20,6 +22,7 @@ from rich.text import Text
 
 from ecs_exposure.analysis.secrets import mask
 from ecs_exposure.detectors.registry import SPECS
+from ecs_exposure.exposure.compliance import ComplianceReport
 from ecs_exposure.exposure.vulnerabilities import top_vulnerabilities
 from ecs_exposure.model import (
     BASELINE_STATES,
@@ -31,7 +34,7 @@ from ecs_exposure.model import (
     Suppression,
     Trait,
 )
-from ecs_exposure.reporters import status
+from ecs_exposure.reporters import compliance_view, posture_view, status
 from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.sources.positions import PositionCache
@@ -192,29 +195,96 @@ def _review(result: ScanResult) -> list[Text]:
     return [lines]
 
 
+def _posture_line(result: ScanResult, only: str | None) -> Text:
+    """One line on the posture: how many weaknesses, how severe, how many no finding lists."""
+    summary = posture_view.summary(result.posture)
+    line = Text(f"Posture: {summary['traits']} weaknesses on {summary['resources']} "
+                "resources (")
+    for index, severity in enumerate(posture_view.SEVERITIES):
+        count = summary["by_severity"][severity.name]
+        line.append(f"{count} {severity.name}", style=STYLES[severity] if count else "dim")
+        line.append(", " if index < len(posture_view.SEVERITIES) - 1 else ")")
+    if only != "posture":
+        beyond = sum(1 for _ in posture_view.beyond_findings(result))
+        line.append(f"; {beyond} in no finding")
+    counts = Counter(t.id for e in result.posture for t in e.traits)
+    if counts:
+        line.append(": " + ", ".join(f"{safe(trait_id)} ×{n}"
+                                     for trait_id, n in counts.most_common(POSTURE_IDS)))
+        line.append(" …" if len(counts) > POSTURE_IDS else "")
+    line.append(" — every one is in --format json, html, csv and sarif.", style="dim")
+    return line
+
+
+POSTURE_IDS = 6
+"""Weaknesses named in the terminal's posture line (the most frequent)."""
+
+
+def _compliance_table(report: ComplianceReport, locate: Callable[[Trait], str]) -> Table:
+    counts = report.counts()
+    table = Table(title=f"{report.framework.title}: {counts['fail']} fail, "
+                  f"{counts['not-evaluated']} not evaluated, {counts['pass']} pass"
+                  + (f", {counts['not-covered']} not covered" if counts["not-covered"] else ""),
+                  box=box.SIMPLE_HEAVY, title_justify="left", show_lines=True)
+    table.add_column("Control", overflow="fold", max_width=44)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Failing resources", overflow="fold", max_width=40)
+    table.add_column("Evidence", overflow="fold")
+    for result in report.controls:
+        shown = compliance_view.row(result, locate)
+        evidence = "\n".join(f"{e.trait} on {e.resources}: {e.detail}"
+                             for e in shown.evidence) or shown.reason
+        table.add_row(Text(safe(shown.control)), Text(shown.status, style=_STATUS[shown.status]),
+                      Text(safe(shown.resources)), Text(safe(evidence)))
+    return table
+
+
+_STATUS = {"fail": "bold red", "pass": "green", "not-evaluated": "dim"}
+
+
 def write(result: ScanResult, stream: TextIO, options: ReportOptions) -> None:
     """The reporter interface: on standard output the table takes the terminal's width and
     colours; in a file it is plain text :func:`render_text` wide."""
     if options.terminal:
         render(result, Console(file=stream, highlight=False), details=options.details,
-               context=options.context)
+               context=options.context, compliance=options.compliance, only=options.only)
     else:
-        stream.write(render_text(result, details=options.details, context=options.context))
+        stream.write(render_text(result, details=options.details, context=options.context,
+                                 compliance=options.compliance, only=options.only))
 
 
 def render_text(result: ScanResult, *, details: bool = False, width: int = 140,
-                context: ReportContext | None = None) -> str:
+                context: ReportContext | None = None,
+                compliance: tuple[ComplianceReport, ...] = (), only: str | None = None) -> str:
     """The table as plain text (no colour), for files under ``--output-dir``."""
     console = Console(width=width, no_color=True, highlight=False, record=True,
                       file=io.StringIO())
-    render(result, console, details=details, context=context)
+    render(result, console, details=details, context=context, compliance=compliance,
+           only=only)
     return console.export_text()
 
 
 def render(result: ScanResult, console: Console, *, details: bool = False,
-           context: ReportContext | None = None) -> None:
-    """Print the ranked tables, problems with inputs, and (optionally) per-finding details
-    with their evidence positions (from ``context``, else located from the input files)."""
+           context: ReportContext | None = None,
+           compliance: tuple[ComplianceReport, ...] = (), only: str | None = None) -> None:
+    """Print the ranked tables, a posture line, the ``compliance`` reports, problems with
+    inputs, and (optionally) per-finding details with their evidence positions (from
+    ``context``, else located from the input files). ``only``: the part ``--only`` kept."""
+    if only != "posture":
+        _findings(result, console, details, context)
+    if only != "findings":
+        console.print(_posture_line(result, only))
+    locate = compliance_view.locator((context or ReportContext()).positions)
+    for report in compliance:
+        console.print(_compliance_table(report, locate))
+        if report.uncovered:
+            console.print(Text("Not covered: " + "; ".join(
+                f"{u.control.id} ({u.reason})" for u in report.uncovered), style="dim"))
+    _problems(result, console)
+
+
+def _findings(result: ScanResult, console: Console, details: bool,
+              context: ReportContext | None) -> None:
     counts = {s: 0 for s in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)}
     for finding in result.findings:
         counts[finding.severity] += 1
@@ -243,6 +313,9 @@ def render(result: ScanResult, console: Console, *, details: bool = False,
     elif result.findings or result.task_definition_findings:
         console.print(Text("Run with --details for the attack path, evidence and fix of each "
                            "finding.", style="dim"))
+
+
+def _problems(result: ScanResult, console: Console) -> None:
     vulnerability_line = _vulnerability_data(result)
     if vulnerability_line:
         console.print(Text(vulnerability_line, style="dim"))

@@ -15,7 +15,9 @@ import re
 from pathlib import Path
 
 from ecs_exposure.detectors import registry
-from ecs_exposure.detectors.spec import TraitSpec
+from ecs_exposure.detectors.frameworks import FRAMEWORKS
+from ecs_exposure.detectors.spec import Control, TraitSpec
+from ecs_exposure.exposure.compliance import mapped_controls
 from ecs_exposure.remediation.fixers import FIXERS
 
 DEFAULT_PATH = Path("docs/traits.md")
@@ -32,8 +34,12 @@ HEADER = """\
 Each trait is one weakness on one resource. Its **id** is a stable contract (JSON output,
 suppressions, SARIF rule ids): it is never renamed. A *contextual* trait is listed in a
 service's finding but never creates one on its own. *Fixer* says whether `ecs-exposure fix`
-rewrites the task definition for it. Compliance controls are the Security Hub CSPM controls
-and Well-Architected SEC06-BP02 practices the trait maps to.
+rewrites the task definition for it. Compliance controls are the Security Hub CSPM controls,
+Well-Architected SEC06-BP02 practices and NIST SP 800-190 countermeasures the trait maps to
+(`scan --compliance`; the controls no trait covers are listed at the end). *Needs* names the
+inputs without which the trait cannot fire (its controls are then *not evaluated*, never
+passed); the *posture severity* is the trait's own when listed alone (`--min-severity`), high
+for an instance graded high impact.
 """
 
 
@@ -58,6 +64,34 @@ def definitions() -> dict[str, str]:
     return found
 
 
+def _label(control: Control) -> str:
+    """A control's id in the summary table (a NIST section number alone says nothing)."""
+    return f"NIST {control.id}" if control.framework == "NIST SP 800-190" else control.id
+
+
+def _weight(spec: TraitSpec) -> str:
+    return spec.weight or ("low" if spec.contextual else "medium")
+
+
+def _frameworks() -> list[str]:
+    """Per framework: the controls the traits cover, then the ones they do not, and why."""
+    lines = ["## Compliance frameworks", "",
+             "`scan --compliance NAME` reports each covered control as pass, fail or not "
+             "evaluated. Controls no trait covers:", ""]
+    for framework in FRAMEWORKS.values():
+        covered = ", ".join(dict.fromkeys(
+            c.id if c.framework != "AWS Well-Architected" else c.title.split(": ", 1)[-1]
+            for c, _ in mapped_controls(framework)))
+        lines += [f"### `{framework.name}`: {_text(framework.title)}", "",
+                  f"- **Covered:** {covered}"]
+        if framework.uncovered:
+            lines.append("- **Not covered:**")
+            lines.extend(f"  - [{u.control.id}]({u.control.url}) {_text(u.control.title)}: "
+                         f"{_text(u.reason)}" for u in framework.uncovered)
+        lines.append("")
+    return lines
+
+
 def _section(spec: TraitSpec, where: str, fixable: bool) -> list[str]:
     guidance = spec.guidance
     lines = [f'<a id="{spec.id}"></a>', "", f"### `{spec.id}`: {_text(spec.title)}", "",
@@ -71,6 +105,9 @@ def _section(spec: TraitSpec, where: str, fixable: bool) -> list[str]:
         lines.append("- **Compliance controls:**")
         lines.extend(f"  - {c.framework} [{c.id}]({c.url}): {_text(c.title)}"
                      for c in spec.controls)
+    if spec.needs:
+        lines.append("- **Needs:** " + " or ".join(spec.needs))
+    lines.append(f"- **Posture severity:** {_weight(spec)}")
     lines += [f"- **Risk:** {guidance.why}",
               f"- **Fix:** {guidance.change}",
               f"- **If it is really needed:** {guidance.contain}",
@@ -87,7 +124,7 @@ def render() -> str:
     lines = [HEADER, "| id | title | category | contextual | fixer | controls |",
              "|---|---|---|---|---|---|"]
     for spec in specs:
-        controls = ", ".join(dict.fromkeys(c.id for c in spec.controls)) or "-"
+        controls = ", ".join(dict.fromkeys(_label(c) for c in spec.controls)) or "-"
         lines.append(f"| [`{spec.id}`](#{spec.id}) | {_text(spec.title)} | {spec.category} | "
                      f"{'yes' if spec.contextual else 'no'} | "
                      f"{'yes' if spec.id in fixable else 'no'} | {controls} |")
@@ -97,6 +134,7 @@ def render() -> str:
             lines += ([""] if lines[-1] else []) + [f"## {category.capitalize()}", ""]
             for spec in members:
                 lines += _section(spec, where.get(spec.id, "?"), spec.id in fixable)
+    lines += ([""] if lines[-1] else []) + _frameworks()
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -41,6 +41,9 @@ def test_controls_match_the_cited_references(spec: TraitSpec) -> None:
         if control.framework == "Security Hub CSPM":
             assert re.fullmatch(r"(ECS|ECR|IAM)\.\d+", control.id)
             assert control.url.endswith("#" + control.id.lower().replace(".", "-"))
+        elif control.framework == "NIST SP 800-190":
+            assert re.fullmatch(r"4\.\d(\.\d)?", control.id)
+            assert control.url == "https://doi.org/10.6028/NIST.SP.800-190"
         else:
             assert control.id == "SEC06-BP02"
             assert control.title.startswith("Provision compute from hardened images: ")

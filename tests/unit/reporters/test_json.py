@@ -62,11 +62,12 @@ def test_empty_result_streams_empty_members(demo: ScanResult) -> None:
     import dataclasses
 
     empty = dataclasses.replace(demo, findings=(), task_definition_findings=(), errors=(),
-                                unscanned_images=(), incomplete=())
+                                unscanned_images=(), incomplete=(), posture=())
     data = json_report.render_bytes(empty, demo_context())
     assert data == _tree_bytes(empty, demo_context())
     doc = json.loads(data)
     assert doc["findings"] == [] and doc["images"] == {} and doc["guidance"] == {}
+    assert doc["posture"] == [] and doc["summary"]["posture"]["traits"] == 0
 
 
 def test_guidance_is_listed_once_per_trait_id(demo: ScanResult) -> None:

@@ -16,6 +16,7 @@ import pytest
 from ecs_exposure.detectors.registry import catalog
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import sarif
+from ecs_exposure.reporters.posture_view import beyond_findings
 from ecs_exposure.sources.positions import Position, locate
 from support import FIXTURES
 from support.report_inputs import demo_context, demo_dir, demo_result, hostile_result
@@ -77,13 +78,19 @@ def test_one_result_per_trait_instance(demo: dict[str, Any]) -> None:
     result = demo_result()
     findings = result.findings + result.task_definition_findings
     results = demo["runs"][0]["results"]
-    assert len(results) == sum(len(f.traits) for f in findings)
+    of_findings = [r for r in results if not r["properties"].get("posture")]
+    assert len(of_findings) == sum(len(f.traits) for f in findings)
+    # then each posture weakness no finding lists, once (contextual at note, others warning)
+    posture = [r for r in results if r["properties"].get("posture")]
+    assert len(posture) == len(list(beyond_findings(result))) > 0
+    assert all(r["level"] == ("note" if r["properties"]["contextual"] else "warning")
+               for r in posture)
     rules = demo["runs"][0]["tool"]["driver"]["rules"]
     for item in results:
         assert rules[item["ruleIndex"]]["id"] == item["ruleId"]
     assert len({r["partialFingerprints"]["ecsExposureTrait/v1"] for r in results}) == len(results)
     levels = {(r["properties"]["finding-severity"], r["properties"]["contextual"], r["level"])
-              for r in results}
+              for r in of_findings}
     assert ("HIGH", False, "error") in levels and ("MEDIUM", False, "warning") in levels
     assert all(level == "note" for _, contextual, level in levels if contextual)
 

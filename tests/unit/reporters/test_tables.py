@@ -19,6 +19,7 @@ import pytest
 from ecs_exposure import __version__
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import csv_report, markdown
+from ecs_exposure.reporters.posture_view import beyond_findings
 from support import FIXTURES
 from support.report_inputs import (
     FIXED_TIME,
@@ -66,7 +67,12 @@ def test_csv_has_one_row_per_trait_with_locations() -> None:
     result = demo_result()
     rows = list(csv.DictReader(io.StringIO(csv_report.render(result))))
     findings = result.findings + result.task_definition_findings
-    assert len(rows) == sum(len(f.traits) for f in findings) > 40
+    of_findings = [r for r in rows if r["record"] == "finding"]
+    assert len(of_findings) == sum(len(f.traits) for f in findings) > 40
+    # then one row per posture weakness no finding lists
+    posture = [r for r in rows if r["record"] == "posture"]
+    assert len(posture) == len(list(beyond_findings(result))) > 0
+    assert rows[len(of_findings):] == posture
     assert list(rows[0]) == list(csv_report.COLUMNS)
     privileged = next(r for r in rows if r["trait"] == "privileged-container"
                       and r["name"] == "storefront-web")
@@ -98,7 +104,8 @@ def test_markdown_summary_and_limits() -> None:
                    for s in ("CRITICAL", "HIGH", "MEDIUM", "LOW")}
     summary = " · ".join(f"**{n} {s}**" if n else f"0 {s}" for s, n in by_severity.items())
     assert summary in text
-    table = [line for line in text.splitlines() if line.startswith("| ")]
+    findings_part = text.split("### Posture")[0]
+    table = [line for line in findings_part.splitlines() if line.startswith("| ")]
     total = len(result.findings) + len(result.task_definition_findings)
     assert len(table) == 1 + total                     # header + every finding (under the cap)
     assert text.count("<details>") == markdown.DETAILED

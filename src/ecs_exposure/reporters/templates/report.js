@@ -53,6 +53,51 @@
     search.value = "";
     apply();
   });
+  // The posture table: its own filters, the same rules (text and data attributes only).
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.p-row"));
+  if (rows.length) {
+    var pBoxes = Array.prototype.slice.call(document.querySelectorAll("input.p-severity"));
+    var pType = document.getElementById("p-type");
+    var pTrait = document.getElementById("p-trait");
+    var pFinding = document.getElementById("p-finding");
+    var pSearch = document.getElementById("p-search");
+    var pShown = document.getElementById("p-shown");
+    var pNone = document.getElementById("p-none");
+    var rowTexts = rows.map(function (row) {
+      return row.textContent.toLowerCase().replace(/\s+/g, " ");
+    });
+    var applyPosture = function () {
+      var severities = {};
+      pBoxes.forEach(function (box) { if (box.checked) { severities[box.value] = true; } });
+      var terms = pSearch.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var count = 0;
+      rows.forEach(function (row, index) {
+        var visible = severities[row.dataset.severity] === true &&
+          (!pType.value || row.dataset.kind === pType.value) &&
+          (!pTrait.value || row.dataset.trait === pTrait.value) &&
+          (!pFinding.value || row.dataset.finding === pFinding.value) &&
+          terms.every(function (term) { return rowTexts[index].indexOf(term) >= 0; });
+        row.hidden = !visible;
+        if (visible) { count += 1; }
+      });
+      pShown.textContent = String(count);
+      pNone.hidden = count > 0;
+    };
+    pBoxes.forEach(function (box) { box.addEventListener("change", applyPosture); });
+    [pType, pTrait, pFinding].forEach(function (select) {
+      select.addEventListener("change", applyPosture);
+    });
+    pSearch.addEventListener("input", applyPosture);
+    document.getElementById("p-reset").addEventListener("click", function () {
+      pBoxes.forEach(function (box) { box.checked = true; });
+      pType.value = "";
+      pTrait.value = "";
+      pFinding.value = "";
+      pSearch.value = "";
+      applyPosture();
+    });
+    applyPosture();
+  }
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details").forEach(function (item) { item.open = true; });
   });
