@@ -292,6 +292,19 @@ class PostureEntry:
     """A service's revisions: their weaknesses are on their own entries."""
     finding: str | None = None
     """Id of the exposure finding about this very resource, when there is one."""
+    trait_suppressions: tuple[Suppression | None, ...] = ()
+    """Per trait, in :attr:`traits` order, the config rule that suppresses it; empty: none
+    is."""
+
+    @property
+    def status(self) -> str:
+        """``suppressed`` when every trait is, else ``open``."""
+        return ("suppressed" if self.trait_suppressions and all(self.trait_suppressions)
+                else "open")
+
+    def trait_suppression(self, index: int) -> Suppression | None:
+        """The rule suppressing ``traits[index]``, if any."""
+        return self.trait_suppressions[index] if self.trait_suppressions else None
 
 
 @dataclass(frozen=True)

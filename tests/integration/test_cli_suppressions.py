@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,10 @@ suppressions:
   - id: {LEGACY_ID}
     reason: "waiting for the rewrite"
     expires: 2020-01-01
+  - resource: "*:task-definition/internal-api:*"
+    reason: "internal only; SEC-1300"
 """
+INTERNAL_API = "arn:aws:ecs:us-east-1:111122223333:task-definition/internal-api:6"
 
 FORMATS = "json,sarif,ocsf,asff,csv,markdown,html,table"
 
@@ -128,7 +132,11 @@ def test_json(reports: dict[str, Any]) -> None:
     assert any("expired on 2020-01-01" in e["message"] for e in doc["errors"])
     assert [(r["pointer"], r["state"]) for r in doc["suppressions"]] == [
         ("/suppressions/0", "used"), ("/suppressions/1", "used"),
-        ("/suppressions/2", "unused"), ("/suppressions/3", "expired")]
+        ("/suppressions/2", "unused"), ("/suppressions/3", "expired"),
+        ("/suppressions/4", "used")]
+    [internal] = [e for e in doc["posture"] if e["resource"]["arn"] == INTERNAL_API]
+    assert internal["status"] == "suppressed"
+    assert {t["status"] for t in internal["traits"]} == {"suppressed"}
     states = {f["resource"]["name"]: f["baseline"]["state"]
               for f in doc["findings"] + doc["task_definition_findings"]}
     assert states["payments-api"] == "worse" and states["metrics-agent"] == "better"
@@ -160,6 +168,10 @@ def test_sarif(reports: dict[str, Any]) -> None:
     assert any("matched nothing" in n for n in notes)
     assert any("expired on 2020-01-01" in n for n in notes)
     assert run["properties"]["baseline"]["resolved"] == [GONE_ID]
+    posture = [r for r in run["results"] if r["properties"].get("posture")
+               and r["properties"]["resource"] == INTERNAL_API]
+    assert posture and all(r["suppressions"][0]["justification"] == "internal only; SEC-1300"
+                           for r in posture)
 
 
 def test_ocsf(reports: dict[str, Any]) -> None:
@@ -215,6 +227,8 @@ def test_csv(reports: dict[str, Any]) -> None:
     assert payments["open-security-group"]["trait_status"] == "suppressed"
     assert payments["internet-reachable"]["trait_status"] == "open"
     assert {r["baseline"] for r in payments.values()} == {"worse"}
+    internal = [r for r in rows if r["record"] == "posture" and r["arn"] == INTERNAL_API]
+    assert internal and {r["trait_status"] for r in internal} == {"suppressed"}
     [gone] = [r for r in rows if r["finding_id"] == GONE_ID]
     assert gone["baseline"] == "resolved" and gone["trait"] == ""
 
@@ -227,6 +241,7 @@ def test_markdown(reports: dict[str, Any]) -> None:
     assert "*(suppressed: only the load balancer's range; SEC-1250)*" in text
     assert "### Resolved since the baseline (1)" in text and "retired-api" in text
     assert "### Suppressions to review (2)" in text
+    assert re.search(r"in no exposure finding; \d+ suppressed\.", text)   # the posture line
     assert "matched nothing" in text and "expired on 2020-01-01" in text
     # open findings come first: the suppressed CRITICAL is not the top of the table
     table = text[text.index("| Severity |"):]
@@ -240,6 +255,7 @@ def test_html(reports: dict[str, Any]) -> None:
     assert 'class="state state-worse"' in text and 'class="state state-new"' in text
     assert '<section class="problems" id="resolved">' in text and "retired-api" in text
     assert "matched nothing" in text and "1 finding is suppressed" in text
+    assert 'title="internal only; SEC-1300' in text      # a posture row
 
 
 def test_table(reports: dict[str, Any]) -> None:
@@ -248,6 +264,7 @@ def test_table(reports: dict[str, Any]) -> None:
     assert "Since the baseline" in text and "1 resolved" in text
     assert "resolved: MEDIUM retired-api" in text
     assert "Unused suppressions (1)" in text and "expired on 2020-01-01" in text
+    assert re.search(r"in no finding; \d+ suppressed", text)               # the posture line
 
 
 def test_fail_on_counts_open_findings_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -33,6 +33,7 @@ from ecs_exposure.analysis.images.reference import parse_reference
 from ecs_exposure.exposure.assess import makes_finding
 from ecs_exposure.model import (
     Finding,
+    PostureEntry,
     ScanResult,
     SourceError,
     Suppression,
@@ -53,9 +54,9 @@ class Scope:
     cluster: str | None
 
     @classmethod
-    def of(cls, finding: Finding) -> Scope:
-        """The scope of ``finding``'s traits."""
-        return cls(finding.id, finding.arn, finding.account, finding.region, finding.cluster)
+    def of(cls, item: Finding | PostureEntry) -> Scope:
+        """The scope of a finding's or a posture entry's traits."""
+        return cls(item.id, item.arn, item.account, item.region, item.cluster)
 
 
 def _glob(pattern: str | None) -> re.Pattern[str] | None:
@@ -159,6 +160,13 @@ class Suppressor:
                                                          for r in per_trait),
                        suppressed_by=suppressed_by)
 
+    def posture(self, entry: PostureEntry) -> PostureEntry:
+        """``entry`` with its suppressed traits marked."""
+        if not self._active:
+            return entry
+        per_trait = self.match(Scope.of(entry), entry.traits)
+        return replace(entry, trait_suppressions=tuple(per_trait)) if any(per_trait) else entry
+
     def uses(self) -> tuple[SuppressionUse, ...]:
         """Every rule, in config order: used, unused or expired, and what it matched."""
         return tuple(
@@ -177,8 +185,8 @@ class Suppressor:
 
 def apply_suppressions(result: ScanResult, rules: Sequence[Suppression],
                        today: date) -> ScanResult:
-    """``result`` with every finding and trait the active ``rules`` cover marked suppressed,
-    the rules' use listed, and one error per expired rule."""
+    """``result`` with every finding, posture entry and trait the active ``rules`` cover
+    marked suppressed, the rules' use listed, and one error per expired rule."""
     if not rules:
         return result
     suppressor = Suppressor(rules, today)
@@ -187,6 +195,7 @@ def apply_suppressions(result: ScanResult, rules: Sequence[Suppression],
         findings=tuple(suppressor.finding(f) for f in result.findings),
         task_definition_findings=tuple(suppressor.finding(f)
                                        for f in result.task_definition_findings),
+        posture=tuple(suppressor.posture(e) for e in result.posture),
         errors=result.errors + tuple(suppressor.expired_errors()),
         suppressions=suppressor.uses(),
     )

@@ -212,7 +212,9 @@ def _posture(doc: dict[str, Any]) -> dict[str, Any]:
     in_findings = {dict_key(t) for f in all_findings(doc) for t in f["traits"]}
     rows = [{"entry": entry, "trait": trait, "severity": trait["severity"],
              "kind": RESOURCE_KINDS[entry["resource"]["type"]],
-             "in_finding": dict_key(trait) in in_findings}
+             "in_finding": dict_key(trait) in in_findings,
+             "note": status.rule_note(trait["suppressed_by"]) if trait.get("suppressed_by")
+             else ""}
             for entry in doc["posture"] for trait in entry["traits"]]
     rows.sort(key=lambda r: SEVERITY_ORDER.index(r["severity"]))   # stable: posture order
     kinds: dict[str, int] = {}

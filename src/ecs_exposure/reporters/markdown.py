@@ -179,6 +179,8 @@ def _posture(doc: dict[str, Any], only: str | None) -> list[str]:
                             for name, n in summary["by_severity"].items())
     beyond = "" if only == "posture" else \
         f"; {sum(1 for _ in beyond_finding_dicts(doc))} in no exposure finding"
+    muted = sum(1 for e in doc["posture"] for t in e["traits"] if t["status"] == "suppressed")
+    beyond += f"; {muted} suppressed" if muted else ""
     lines.append(f"{summary['traits']} weakness{'es' * (summary['traits'] != 1)} on "
                  f"{summary['resources']} resource{'s' * (summary['resources'] != 1)} "
                  f"({types}): {severities}{beyond}.")

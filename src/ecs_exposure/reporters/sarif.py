@@ -211,7 +211,8 @@ def _posture_result(entry: dict[str, Any], trait: dict[str, Any], rule_index: in
             "pointer": evidence["pointer"],
             "contextual": trait["contextual"],
         },
-    }
+    } | ({"suppressions": [_suppression(trait["suppressed_by"], root)]}
+         if trait.get("suppressed_by") else {})
 
 
 def _notifications(doc: dict[str, Any], root: Path) -> list[dict[str, Any]]:

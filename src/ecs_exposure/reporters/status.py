@@ -13,6 +13,7 @@ from ecs_exposure.model import (
     BASELINE_STATES,
     BaselineComparison,
     Finding,
+    PostureEntry,
     PreviousFinding,
     ScanResult,
     Severity,
@@ -46,9 +47,10 @@ def finding_status(finding: Finding) -> dict[str, Any]:
             "suppressed_by": [suppression_dict(r) for r in finding.suppressed_by]}
 
 
-def trait_status(finding: Finding, index: int) -> dict[str, Any]:
-    """``status`` of one trait of a finding, and the rule when it is suppressed."""
-    rule = finding.trait_suppression(index)
+def trait_status(item: Finding | PostureEntry, index: int) -> dict[str, Any]:
+    """``status`` of one trait of a finding or posture entry, and the rule when it is
+    suppressed."""
+    rule = item.trait_suppression(index)
     if rule is None:
         return {"status": "open"}
     return {"status": "suppressed", "suppressed_by": suppression_dict(rule)}
@@ -99,7 +101,9 @@ def open_summary(result: ScanResult, reported: tuple[Severity, ...]) -> dict[str
     return {"findings": sum(1 for f in result.findings if not f.suppressed_by),
             "task_definition_findings": sum(1 for f in result.task_definition_findings
                                             if not f.suppressed_by),
-            "by_severity": by_severity}
+            "by_severity": by_severity,
+            "posture_traits": sum(1 for e in result.posture
+                                  for i in range(len(e.traits)) if not e.trait_suppression(i))}
 
 
 # ---- text, for the formats people read ------------------------------------------------------

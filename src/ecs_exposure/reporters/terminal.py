@@ -207,6 +207,9 @@ def _posture_line(result: ScanResult, only: str | None) -> Text:
     if only != "posture":
         beyond = sum(1 for _ in posture_view.beyond_findings(result))
         line.append(f"; {beyond} in no finding")
+    muted = sum(1 for e in result.posture for rule in e.trait_suppressions if rule)
+    if muted:
+        line.append(f"; {muted} suppressed", style="dim")
     counts = Counter(t.id for e in result.posture for t in e.traits)
     if counts:
         line.append(": " + ", ".join(f"{safe(trait_id)} ×{n}"

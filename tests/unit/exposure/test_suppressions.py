@@ -8,7 +8,7 @@ from typing import Any
 
 from ecs_exposure.exposure.assess import makes_finding
 from ecs_exposure.exposure.suppressions import apply_suppressions, open_findings
-from ecs_exposure.model import Finding, ScanResult, Suppression
+from ecs_exposure.model import Finding, PostureEntry, ScanResult, Suppression
 from ecs_exposure.reporters.json_report import result_dict
 from support.builders import (
     container,
@@ -92,7 +92,8 @@ def test_a_trait_rule_marks_the_trait_and_leaves_the_finding_open() -> None:
     assert store.severity == finding(estate(), STOREFRONT).severity
     assert store in open_findings(result)
     [use] = result.suppressions
-    assert (use.state, use.findings, use.traits) == ("used", 0, 1)
+    # the trait in the finding, and the same weakness on the service's posture entry
+    assert (use.state, use.findings, use.traits) == ("used", 0, 2)
 
 
 def test_a_finding_is_suppressed_once_every_trait_that_makes_one_is() -> None:
@@ -112,7 +113,8 @@ def test_contextual_traits_alone_never_suppress_a_finding() -> None:
     result = suppress(rule(traits=("unverified-signature",)))
     assert all(f.status == "open" for f in result.findings)
     [use] = result.suppressions
-    assert use.state == "used" and use.findings == 0 and use.traits == 3
+    # three findings and the posture entries of the three task definitions
+    assert use.state == "used" and use.findings == 0 and use.traits == 6
 
 
 def test_the_resource_glob_also_matches_the_resource_carrying_the_trait() -> None:
@@ -167,6 +169,44 @@ def test_unused_rules_are_listed() -> None:
     assert [u.state for u in result.suppressions] == ["used", "unused"]
 
 
+def posture(result: ScanResult, arn: str) -> PostureEntry:
+    return next(e for e in result.posture if e.arn == arn)
+
+
+def test_posture_entries_are_matched_with_their_own_resource() -> None:
+    """A rule naming the service suppresses the service's own weaknesses; its task
+    definition's entry (which other services may run) takes a rule naming the task
+    definition, which also marks those traits in the finding."""
+    web = "arn:aws:ecs:us-east-1:111122223333:task-definition/web:1"
+    by_service = suppress(rule(resource=STOREFRONT))
+    own = posture(by_service, STOREFRONT)
+    assert own.status == "suppressed" and all(own.trait_suppressions)
+    assert posture(by_service, web).status == "open"
+    by_task_definition = suppress(rule(resource="*:task-definition/web:*"))
+    entry = posture(by_task_definition, web)
+    assert entry.status == "suppressed"
+    store = finding(by_task_definition, STOREFRONT)
+    assert suppressed_traits(store) == {t.id for t in entry.traits}
+    assert store.status == "open"          # reachability and the open group remain
+    one = suppress(rule(resource=web, traits=("privileged-container",)))
+    partly = posture(one, web)
+    assert partly.status == "open"
+    assert [t.id for i, t in enumerate(partly.traits) if partly.trait_suppression(i)] == [
+        "privileged-container"]
+
+
+def test_the_json_posture_marks_status() -> None:
+    doc = result_dict(suppress(rule(resource=STOREFRONT, traits=("public-ip",))))
+    [entry] = [e for e in doc["posture"] if e["resource"]["arn"] == STOREFRONT]
+    assert entry["status"] == "open"
+    states = {t["id"]: t["status"] for t in entry["traits"]}
+    assert states == {"public-ip": "suppressed", "open-security-group": "open",
+                      "internet-reachable": "open"}
+    [public] = [t for t in entry["traits"] if t["id"] == "public-ip"]
+    assert public["suppressed_by"]["match"] == {"resource": STOREFRONT, "trait": ["public-ip"]}
+    assert doc["summary"]["open"]["posture_traits"] == doc["summary"]["posture"]["traits"] - 1
+
+
 def test_no_rules_leave_the_result_as_it_was() -> None:
     assert apply_suppressions(estate(), (), TODAY) is estate()
 
@@ -197,7 +237,7 @@ def test_the_json_result_marks_status_and_lists_rules() -> None:
     assert doc["summary"]["open"]["task_definition_findings"] == 1
     assert sum(doc["summary"]["open"]["by_severity"].values()) == 1
     assert [(r["pointer"], r["state"], r["matched"]) for r in doc["suppressions"]] == [
-        ("/suppressions/0", "used", {"findings": 0, "traits": 1}),
+        ("/suppressions/0", "used", {"findings": 0, "traits": 2}),
         ("/suppressions/1", "used", {"findings": 1, "traits": len(worker["traits"])}),
         ("/suppressions/2", "unused", {"findings": 0, "traits": 0})]
 
