@@ -209,7 +209,8 @@ def _compliance(report: ComplianceReport, locate: Callable[[Trait], str]) -> lis
     for result in report.controls:
         row = control_row(result, locate)
         evidence = "<br>".join(
-            f"`{e.trait}` on {e.resources}: {md(e.detail)} ({md(e.location)})"
+            f"`{e.trait}` on {e.resources} resource{'s' * (e.resources != 1)}: "
+            f"{md(e.detail)} ({md(e.location)})"
             for e in row.evidence) or md(row.reason)
         lines.append(f"| {md(row.control)} | {STATUS_LABELS[row.status]} | "
                      f"{md(row.resources)} | {evidence} |")

@@ -235,7 +235,8 @@ def _compliance_table(report: ComplianceReport, locate: Callable[[Trait], str]) 
     table.add_column("Evidence", overflow="fold")
     for result in report.controls:
         shown = compliance_view.row(result, locate)
-        evidence = "\n".join(f"{e.trait} on {e.resources}: {e.detail}"
+        evidence = "\n".join(f"{e.trait} on {e.resources} resource"
+                             f"{'s' * (e.resources != 1)}: {e.detail}"
                              for e in shown.evidence) or shown.reason
         table.add_row(Text(safe(shown.control)), Text(shown.status, style=_STATUS[shown.status]),
                       Text(safe(shown.resources)), Text(safe(evidence)))
