@@ -29,6 +29,16 @@ class InputError(EcsExposureError):
     (and its position)."""
 
 
+class BaselineError(InputError):
+    """A ``--baseline`` that is not a readable ecs-exposure JSON result; the message says
+    what is wrong with it."""
+
+
+class ConfigError(EcsExposureError):
+    """A config file (``.ecs-exposure.yaml``) that cannot be used; the message names the file,
+    line, column and JSON pointer of each problem."""
+
+
 class CollectionError(EcsExposureError):
     """A problem that stops the whole live collection (no credentials, no region, bad
     options)."""

@@ -6,8 +6,9 @@ so reporters render exactly one immutable result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import IntEnum
 from typing import Any
 
@@ -89,6 +90,51 @@ def evidence_pairs(traits: Iterable[Trait]) -> set[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """An accepted risk from the config file (``suppressions:`` of ``.ecs-exposure.yaml``).
+
+    It matches a trait of a finding (or a posture entry) when every selector it sets matches;
+    selectors it leaves out match anything (the config schema requires at least one).
+    """
+
+    reason: str
+    """Why the risk is accepted (required: a mute nobody can explain is a risk of its own)."""
+    pointer: str = ""
+    """Where it is in the config file, as a JSON pointer (``/suppressions/3``)."""
+    source: str | None = None
+    """The config file."""
+    line: int | None = None
+    """Line of the entry in the config file."""
+    owner: str | None = None
+    expires: date | None = None
+    """Last day it applies; afterwards it suppresses nothing and is reported as an error."""
+    id: str | None = None
+    """Finding id (exact)."""
+    resource: str | None = None
+    """Glob on the finding's resource ARN or on the ARN or id of the resource carrying the
+    trait (a security group, a role, a task definition)."""
+    traits: tuple[str, ...] = ()
+    """Trait ids; empty: every trait."""
+    account: str | None = None
+    """Glob on the finding's AWS account."""
+    region: str | None = None
+    """Glob on the finding's AWS region."""
+    cluster: str | None = None
+    """Glob on the finding's cluster name."""
+    image: str | None = None
+    """Glob on the image a trait is about (as written, or ``registry/repository``)."""
+
+    def describe(self) -> str:
+        """How a user finds the entry: ``suppression /suppressions/3 (.ecs-exposure.yaml:14)``."""
+        where = f"{self.source}:{self.line}" if self.source and self.line else self.source
+        return f"suppression {self.pointer or '#'}" + (f" ({where})" if where else "")
+
+
+BASELINE_STATES = ("new", "unchanged", "worse", "better")
+"""How a finding compares with the same finding in ``--baseline`` (by severity)."""
+
+
+@dataclass(frozen=True)
 class Finding:
     """One exposure: everything wrong with one ECS service (or an unattached task definition)."""
 
@@ -116,6 +162,24 @@ class Finding:
     incomplete: tuple[str, ...] = ()
     """What could not be read about this service (live collection): the finding may understate
     the exposure, and ``--strict`` fails on it."""
+    suppressed_by: tuple[Suppression, ...] = ()
+    """The rules that suppress the whole finding (see :mod:`ecs_exposure.exposure.suppressions`);
+    empty: the finding is open and counts for ``--fail-on``."""
+    trait_suppressions: tuple[Suppression | None, ...] = ()
+    """Per trait, in :attr:`traits` order, the rule that suppresses it; empty: none is."""
+    baseline: str | None = None
+    """One of :data:`BASELINE_STATES` when compared with ``--baseline``; else ``None``."""
+    previous: PreviousFinding | None = None
+    """The same finding in the baseline, when it was there."""
+
+    @property
+    def status(self) -> str:
+        """``suppressed`` (an accepted risk) or ``open``."""
+        return "suppressed" if self.suppressed_by else "open"
+
+    def trait_suppression(self, index: int) -> Suppression | None:
+        """The rule suppressing ``traits[index]``, if any."""
+        return self.trait_suppressions[index] if self.trait_suppressions else None
 
 
 @dataclass(frozen=True)
@@ -143,6 +207,60 @@ class Incomplete:
     resource: str
     """ARN of the service or scope (``arn:aws:ecs:REGION:ACCOUNT:cluster/*`` for a region)."""
     reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SuppressionUse:
+    """One suppression rule after a scan: whether it applied, and to how much."""
+
+    rule: Suppression
+    state: str
+    """``used``, ``unused`` (matched nothing: stale, or a typo) or ``expired``."""
+    findings: int = 0
+    """Findings it suppresses (alone or with other rules)."""
+    traits: int = 0
+    """Trait instances it suppresses, in findings and posture entries."""
+
+
+@dataclass(frozen=True)
+class PreviousFinding:
+    """A finding of the baseline result, as much of it as the comparison reports."""
+
+    id: str
+    severity: Severity
+    resource_type: str
+    arn: str
+    name: str
+    title: str
+    account: str | None = None
+    region: str | None = None
+    traits: tuple[str, ...] = ()
+    """Trait ids it had."""
+
+
+@dataclass(frozen=True)
+class PreviousResult:
+    """The findings of a baseline result (``--baseline PREVIOUS.json``), by id."""
+
+    source: str
+    """The baseline file."""
+    generated_at: str | None
+    findings: Mapping[str, PreviousFinding]
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    """What changed since the baseline result (``--baseline PREVIOUS.json``)."""
+
+    source: str
+    """The baseline file."""
+    generated_at: str | None
+    """When the baseline result was made."""
+    resolved: tuple[PreviousFinding, ...] = ()
+    """Baseline findings gone from this scan, whose scope this scan read completely."""
+    unverified: tuple[PreviousFinding, ...] = ()
+    """Baseline findings gone from this scan whose scope (service, cluster, account or region)
+    could not all be read: not counted as resolved."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +292,19 @@ class PostureEntry:
     """A service's revisions: their weaknesses are on their own entries."""
     finding: str | None = None
     """Id of the exposure finding about this very resource, when there is one."""
+    trait_suppressions: tuple[Suppression | None, ...] = ()
+    """Per trait, in :attr:`traits` order, the config rule that suppresses it; empty: none
+    is."""
+
+    @property
+    def status(self) -> str:
+        """``suppressed`` when every trait is, else ``open``."""
+        return ("suppressed" if self.trait_suppressions and all(self.trait_suppressions)
+                else "open")
+
+    def trait_suppression(self, index: int) -> Suppression | None:
+        """The rule suppressing ``traits[index]``, if any."""
+        return self.trait_suppressions[index] if self.trait_suppressions else None
 
 
 @dataclass(frozen=True)
@@ -232,6 +363,11 @@ class ScanResult:
     """Image reports read (one file may hold several images)."""
     incomplete: tuple[Incomplete, ...] = ()
     """Resources and scopes whose data could not all be read (see :class:`Incomplete`)."""
+    suppressions: tuple[SuppressionUse, ...] = ()
+    """Every suppression of the config file and what it matched (unused and expired ones
+    included: a stale mute is a risk too)."""
+    baseline: BaselineComparison | None = None
+    """The comparison with ``--baseline``; ``None`` without one."""
     posture: tuple[PostureEntry, ...] = ()
     """Every resource with any trait, and all its traits (see :class:`PostureEntry`)."""
     coverage: Coverage | None = None

@@ -22,7 +22,7 @@ from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import posture
 from ecs_exposure.exposure import vulnerabilities as vuln_exposure
-from ecs_exposure.exposure.assess import Subject, assess
+from ecs_exposure.exposure.assess import Subject, assess, draft_identities
 from ecs_exposure.exposure.coverage import coverage
 from ecs_exposure.exposure.unknowns import unknown_for, unknown_roles
 from ecs_exposure.exposure.waivers import apply_exceptions
@@ -130,14 +130,17 @@ def _evaluate_unattached(inventory: Inventory, settings: ScanSettings,
                          ) -> list[tuple[Subject, list[Trait]]]:
     """Task definitions no service runs, evaluated on their own."""
     evaluated: list[tuple[Subject, list[Trait]]] = []
-    for key in inventory.unattached_task_definitions():
+    keys = inventory.unattached_task_definitions()
+    identities = draft_identities([(key, inventory.task_definitions[key]) for key in keys])
+    for key in keys:
         td = inventory.task_definitions[key]
         name = f"{td.get('family', last_segment(key))}" + (
             f":{td['revision']}" if isinstance(td.get("revision"), int) else "")
         subject = Subject("AwsEcsTaskDefinition", key, name, None, (key,),
                           tuple(_missing_for(inventory, [], [key])
                                 + unknown_roles(inventory, [key])), unattached=True,
-                          unknown=tuple(unknown_for(inventory, [], [key])))
+                          unknown=tuple(unknown_for(inventory, [], [key])),
+                          identity=identities[key])
         evaluated.append((subject, apply_exceptions(td_traits[key], settings.policy,
                                                     settings.today)))
     return evaluated

@@ -16,18 +16,21 @@ from click.testing import CliRunner
 
 from ecs_exposure.cli import main
 from ecs_exposure.detectors.registry import catalog
+from ecs_exposure.exposure.baseline import compare
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
+from ecs_exposure.pipeline import scan_inventory
 from ecs_exposure.sources.aws.callcount import expected_calls
 from ecs_exposure.sources.aws.collector import collect
 from ecs_exposure.sources.aws.options import CollectOptions
 from ecs_exposure.sources.aws.snapshot import load_snapshot, write
+from ecs_exposure.sources.baseline import previous_result
 from ecs_exposure.sources.files import load_paths
 from ecs_exposure.sources.positions import locate
 from ecs_exposure.sources.readers import read_context
 from support import ROOT
 from support.aws_fixtures import ACCOUNT, COVERED_TRAITS, SCANNER_ROLE, SECRETS, Estate, MotoServer
-from support.builders import scan_json
+from support.builders import SETTINGS, scan_json
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet")
 POLICY = ROOT / "policies" / "ecs-exposure-scanner-policy.json"
@@ -256,6 +259,27 @@ def export_cli_json(server: MotoServer, estate: Estate, folder: Path) -> None:
             for index, repository in enumerate(repositories["repositories"]):
                 _dump(out / f"ecr-images-{index}.json", ecr.describe_images(
                     repositoryName=repository["repositoryName"]))
+
+
+def test_finding_identity_is_the_same_from_files_a_snapshot_and_live(
+        tmp_path: Path, aws_estate: Estate, baseline: Json, live: dict[str, Any]) -> None:
+    """The identity rule (README "Finding identity"): a finding is its account, region and
+    service ARN, so the same estate read three ways gives the same ids, and a result from one
+    form is a baseline for another with nothing new and nothing resolved."""
+    export_cli_json(aws_estate.server, aws_estate, tmp_path / "exports")
+    snapshot = tmp_path / "estate.json"
+    write(baseline, snapshot)
+    ids = {"live": {f["resource"]["arn"]: f["id"] for f in live["findings"]}}
+    assert len(ids["live"]) == 7
+    for form, path in (("files", tmp_path / "exports"), ("snapshot", snapshot)):
+        inventory = Inventory()
+        assert not load_paths([path], inventory).errors
+        result = scan_inventory(inventory, SETTINGS)
+        ids[form] = {f.arn: f.id for f in result.findings}
+        compared = compare(result, previous_result(live, "live.json"))
+        assert {f.baseline for f in compared.findings} == {"unchanged"}, form
+        assert compared.baseline is not None and compared.baseline.resolved == ()
+    assert ids["files"] == ids["snapshot"] == ids["live"]
 
 
 def cli(*args: str) -> Any:

@@ -111,6 +111,21 @@ def test_table_output_and_gate_list(setup: dict[str, Any], tmp_path: Path) -> No
     assert all(not t["gating"] for t in doc["traits"]) and doc["traits"]
 
 
+def test_the_config_file_gives_the_policy_and_the_format(setup: dict[str, Any],
+                                                        tmp_path: Path) -> None:
+    config = tmp_path / "ci.yaml"
+    config.write_text("options:\n  image:\n    format: json\n"
+                      "policy:\n  gate: [end-of-life-os, stale-image]\n")
+    code, out = image(str(setup["root"] / "tooled.tar"), "--config", str(config))
+    doc = json.loads(out)                               # json from the config's options
+    assert code == 0 and doc["verdict"] == "pass"       # gate from the config's policy
+    strict = tmp_path / "all.yaml"
+    strict.write_text("version: 1\n")                  # --policy wins over the config's
+    code, out = image(str(setup["root"] / "tooled.tar"), "--config", str(config),
+                      "--policy", str(strict))
+    assert code == 1 and json.loads(out)["verdict"] == "fail"
+
+
 def test_waived_traits_do_not_fail(setup: dict[str, Any], tmp_path: Path) -> None:
     policy = tmp_path / "waive.yaml"
     later = (NOW + timedelta(days=30)).date().isoformat()

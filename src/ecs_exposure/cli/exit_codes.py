@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ecs_exposure.errors import (
     CollectionError,
+    ConfigError,
     EcsExposureError,
     ImageError,
     InputError,
@@ -29,11 +30,13 @@ class ExitCode(IntEnum):
     OK = 0
     """Nothing reached ``--fail-on``; the image passes; the command did what was asked."""
     FAILED = 1
-    """A finding reached ``--fail-on``; ``image``: the policy fails; ``fix --apply``: a step
-    failed or was skipped; ``intel update``: a download failed (the cached copy is kept)."""
+    """An open finding reached ``--fail-on``, or a new one ``--fail-on-new``; ``image``: the
+    policy fails; ``fix --apply``: a step failed or was skipped; ``intel update``: a download
+    failed (the cached copy is kept)."""
     USAGE = 2
     """Usage error, or input that cannot be used: nothing could be read or collected, a bad
-    policy, parameters file or image, an output that cannot be written."""
+    config file, policy, baseline, parameters file or image, an output that cannot be
+    written."""
     SECURITY_HUB = 3
     """``--security-hub`` could not import every finding."""
     INCOMPLETE = 4
@@ -47,6 +50,7 @@ ERROR_CODES: dict[type[EcsExposureError], ExitCode] = {
     InputError: ExitCode.USAGE,
     CollectionError: ExitCode.USAGE,
     PolicyError: ExitCode.USAGE,
+    ConfigError: ExitCode.USAGE,
     ImageError: ExitCode.USAGE,
     OutputError: ExitCode.USAGE,
 }
@@ -59,15 +63,21 @@ def for_error(error: EcsExposureError) -> ExitCode:
     return next(ERROR_CODES[cls] for cls in type(error).__mro__ if cls in ERROR_CODES)
 
 
-def for_result(result: ScanResult, fail_on: str, strict: bool = False) -> ExitCode:
-    """FAILED when any finding (service or unattached task definition) reaches ``fail_on``;
-    else INCOMPLETE under ``strict`` when some data could not be read (errors or incomplete
-    resources); else OK."""
+def for_result(result: ScanResult, fail_on: str, strict: bool = False,
+               fail_on_new: str = "none") -> ExitCode:
+    """FAILED when an open finding (service or unattached task definition; suppressed ones
+    never count) reaches ``fail_on``, or, compared with a baseline, reaches ``fail_on_new``
+    and was not at or above it in the baseline (new, or worse from below it); else INCOMPLETE
+    under ``strict`` when some data could not be read (errors, expired suppressions,
+    incomplete resources); else OK."""
+    from ecs_exposure.exposure.baseline import new_findings
+    from ecs_exposure.exposure.suppressions import open_findings
     from ecs_exposure.model import Severity
 
     if fail_on != "none":
         threshold = Severity.parse(fail_on)
-        worst = [f.severity for f in result.findings + result.task_definition_findings]
-        if worst and max(worst) >= threshold:
+        if any(f.severity >= threshold for f in open_findings(result)):
             return ExitCode.FAILED
+    if fail_on_new != "none" and new_findings(result, Severity.parse(fail_on_new)):
+        return ExitCode.FAILED
     return ExitCode.INCOMPLETE if strict and (result.errors or result.incomplete) else ExitCode.OK

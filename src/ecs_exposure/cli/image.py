@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ecs_exposure.cli.exit_codes import ExitCode
-from ecs_exposure.cli.options import images_option, policy_option
+from ecs_exposure.cli.options import config_option, images_option, policy_option
+
+if TYPE_CHECKING:
+    from ecs_exposure.sources.config import Config
 
 
 @click.command()
@@ -23,9 +27,10 @@ from ecs_exposure.cli.options import images_option, policy_option
               show_default=True, help="Platform of a multi-arch image to check.")
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default=None,
               help="Output format (default: table on a terminal, json otherwise).")
+@config_option
 def image(target: str, policy_file: Path | None, reference: str | None,
           images_dir: Path | None, context: tuple[Path, ...], arch: str,
-          fmt: str | None) -> None:
+          fmt: str | None, config: Config) -> None:
     """Check one image against the hardened-image policy, for CI.
 
     TARGET is an image archive (docker save), an OCI layout directory, or a reference
@@ -47,7 +52,8 @@ def image(target: str, policy_file: Path | None, reference: str | None,
     from ecs_exposure.sources.images.load import gate_target
     from ecs_exposure.sources.load import load_inputs, prepare_images
 
-    settings = ScanSettings(policy=policy_from(policy_file))
+    policy = policy_from(policy_file) if policy_file or config.policy is None else config.policy
+    settings = ScanSettings(policy=policy)
     inventory, _ = load_inputs(context)
     errors = prepare_images(inventory, settings, images_dir)
     ref_text, reference_known = gate_target(target, reference, arch, inventory.images,

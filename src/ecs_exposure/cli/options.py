@@ -79,3 +79,37 @@ def images_option(help_text: str) -> Decorator:
     """``--images``: a folder of image archives and OCI layouts."""
     return click.option("--images", "images_dir", type=click.Path(path_type=Path),
                         help=help_text)
+
+
+def _load_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Any:
+    """Read the config file before the other options, so its ``options`` for this command
+    become their defaults (Click's ``default_map``: anything on the command line wins)."""
+    from ecs_exposure.sources.config import Config, find_config, load_config
+
+    path = value or find_config(Path())
+    if path is None:
+        return Config()
+    config = load_config(path)
+    by_flag = {opt[2:]: param for param in ctx.command.params
+               for opt in param.opts if opt.startswith("--")}
+    defaults: dict[str, Any] = {}
+    for key, default in config.options.get(ctx.command.name or "", {}).items():
+        param = by_flag.get(key)
+        if param is None or param.name is None:      # the schema and the command disagree
+            raise click.UsageError(f"{path}: options.{ctx.command.name}.{key} is not an "
+                                   f"option of {ctx.command.name}")
+        multiple = isinstance(param, click.Option) and param.multiple
+        defaults[param.name] = [default] if multiple and isinstance(default, str) else default
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    return config
+
+
+def config_option(func: Callable[..., None]) -> Callable[..., None]:
+    """``--config``: the config file (default ``.ecs-exposure.yaml`` in the current directory,
+    if there is one), handed to the command as ``config:``
+    :class:`ecs_exposure.sources.config.Config`."""
+    return click.option(
+        "--config", "config", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        is_eager=True, expose_value=True, callback=_load_config,
+        help="Config file: default options, image policy, suppressions "
+             "[default: .ecs-exposure.yaml in the current directory, if any].")(func)

@@ -15,6 +15,7 @@ from ecs_exposure.cli.exit_codes import ExitCode
 from ecs_exposure.cli.options import (
     FAIL_ON,
     aws_options,
+    config_option,
     images_option,
     intel_dir_option,
     policy_option,
@@ -23,8 +24,12 @@ from ecs_exposure.detectors.frameworks import FRAMEWORKS
 from ecs_exposure.reporters import FORMATS
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ecs_exposure.model import ScanResult
     from ecs_exposure.reporters.selection import Only
     from ecs_exposure.sources.aws.options import CollectOptions
+    from ecs_exposure.sources.config import Config
 
 
 @click.command()
@@ -38,7 +43,15 @@ if TYPE_CHECKING:
 @click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Write every chosen format into this folder under fixed file names.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON, case_sensitive=False), default="none",
-              show_default=True, help="Exit 1 when a finding reaches this severity.")
+              show_default=True,
+              help="Exit 1 when an open (not suppressed) finding reaches this severity.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="A previous JSON result: mark each finding new, unchanged, worse or better, "
+                   "and list the resolved ones.")
+@click.option("--fail-on-new", type=click.Choice(FAIL_ON, case_sensitive=False), default="none",
+              show_default=True,
+              help="With --baseline: exit 1 when an open finding reaches this severity and "
+                   "did not in the baseline (new, or worse).")
 @click.option("--details", is_flag=True, help="Table format: show why, attack path and fix.")
 @click.option("--security-hub", is_flag=True,
               help="Also send the findings (ASFF) to AWS Security Hub with BatchImportFindings, "
@@ -75,13 +88,15 @@ if TYPE_CHECKING:
                    "evaluated, with the failing resources and evidence (json, html, "
                    "markdown, table).")
 @aws_options
+@config_option
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
-         output_dir: Path | None, fail_on: str, details: bool, security_hub: bool,
+         output_dir: Path | None, fail_on: str, baseline: Path | None, fail_on_new: str,
+         details: bool, security_hub: bool,
          security_hub_region: str | None, security_hub_account: str | None,
          parameters_file: Path | None, images_dir: Path | None,
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
          strict: bool, only: Only | None, min_severity: str | None,
-         frameworks: tuple[str, ...], aws: CollectOptions | None) -> None:
+         frameworks: tuple[str, ...], aws: CollectOptions | None, config: Config) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
 
@@ -98,17 +113,22 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
       ecs-exposure scan --aws --role-name SecurityAudit --account 111122223333 \\
           --account 444455556666 --region eu-west-1 --region us-east-1
       ecs-exposure scan snapshot.json.gz
+      ecs-exposure scan ./exports/ --baseline previous.json --fail-on-new high
+      ecs-exposure scan ./exports/ --config ci/ecs-exposure.yaml --fail-on high
     """
     from ecs_exposure.cli import exit_codes
     from ecs_exposure.cli.inputs import gather, policy_from
     from ecs_exposure.cli.output import emit, parse_formats, stderr_console
     from ecs_exposure.cli.security_hub import send_to_security_hub
     from ecs_exposure.errors import InputError
+    from ecs_exposure.exposure.baseline import compare
     from ecs_exposure.exposure.compliance import compliance_reports
+    from ecs_exposure.exposure.suppressions import apply_suppressions
     from ecs_exposure.model import Severity
     from ecs_exposure.pipeline import scan_for_reports
     from ecs_exposure.reporters.selection import select
     from ecs_exposure.settings import ScanSettings
+    from ecs_exposure.sources.baseline import load_baseline
     from ecs_exposure.sources.iac import parameters as iac_parameters
     from ecs_exposure.sources.intel import load_intel_dir
     from ecs_exposure.sources.load import demo_paths, prepare_images
@@ -126,13 +146,16 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         raise click.UsageError("several formats need --output-dir")
     if output is not None and output_dir is not None:
         raise click.UsageError("use either --output or --output-dir")
+    if fail_on_new.lower() != "none" and baseline is None:
+        raise click.UsageError("--fail-on-new needs --baseline (the result to compare with)")
 
     stderr = stderr_console()
     try:
         values = iac_parameters.load_parameters(parameters_file) if parameters_file else {}
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="--parameters") from None
-    policy = policy_from(policy_file)
+    policy = policy_from(policy_file) if policy_file or config.policy is None else config.policy
+    previous = load_baseline(baseline) if baseline is not None else None
     with ExitStack() as stack:
         inputs = list(paths) + (demo_paths(stack) if demo else [])
         inventory, report = gather(inputs, aws, stderr, values)
@@ -150,12 +173,26 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
             inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
             locate_evidence=details or security_hub
             or any(r.locates_evidence for r in reporters))
+    result = apply_suppressions(result, config.suppressions, settings.today)
+    if previous is not None:
+        result = compare(result, previous)
+    if output is not None or output_dir is not None or reporters != [FORMATS["table"]]:
+        _note_unused(result, stderr)        # the table on a terminal lists them itself
     reports = compliance_reports(result, frameworks)
     with context:
         emit(select(result, only, Severity.parse(min_severity) if min_severity else None),
              reporters, output, output_dir, details, context, reports, only)
-        code = exit_codes.for_result(result, fail_on.lower(), strict)
+        code = exit_codes.for_result(result, fail_on.lower(), strict, fail_on_new.lower())
         if security_hub and not send_to_security_hub(result, security_hub_account,
                                                      security_hub_region, stderr, context):
             code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code
     sys.exit(code)
+
+
+def _note_unused(result: ScanResult, stderr: Console) -> None:
+    """Name every suppression that matched nothing: a stale mute, or a typo, is a risk too
+    (expired ones are errors of the result already)."""
+    for use in result.suppressions:
+        if use.state == "unused":
+            stderr.print(f"note: {use.rule.describe()} matched nothing", style="yellow",
+                         markup=False, highlight=False, soft_wrap=True)

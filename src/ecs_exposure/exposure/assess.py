@@ -25,7 +25,15 @@ from ecs_exposure.detectors.registry import SPECS, catalog
 from ecs_exposure.detectors.settings import EXEC
 from ecs_exposure.detectors.vulnerabilities import END_OF_LIFE
 from ecs_exposure.exposure import vulnerabilities as vuln_exposure
-from ecs_exposure.model import IMPACT_NAMES, LIKELIHOOD_NAMES, Finding, Level, Severity, Trait
+from ecs_exposure.model import (
+    IMPACT_NAMES,
+    LIKELIHOOD_NAMES,
+    Finding,
+    Json,
+    Level,
+    Severity,
+    Trait,
+)
 from ecs_exposure.remediation.summary import summarise
 
 MATRIX: dict[Level, tuple[Severity, Severity, Severity]] = {
@@ -52,9 +60,36 @@ def severity_for(likelihood: Level, impact: Level) -> Severity:
     return MATRIX[likelihood][min(impact, Level.HIGH)]
 
 
-def finding_id(account: str | None, region: str | None, arn: str) -> str:
-    """Stable across runs and input formats: the same service always has the same id."""
-    return hashlib.sha256(f"{account or ''}|{region or ''}|{arn}".encode()).hexdigest()[:32]
+def finding_id(account: str | None, region: str | None, identity: str) -> str:
+    """Stable across runs and input forms (files, snapshot, live): 32 hex digits of the
+    SHA-256 of ``account|region|identity``, where the identity is the service ARN, or for a
+    task definition no service runs its family (see :func:`draft_identities`)."""
+    return hashlib.sha256(f"{account or ''}|{region or ''}|{identity}".encode()).hexdigest()[:32]
+
+
+def draft_identities(drafts: Sequence[tuple[str, Json]]) -> dict[str, str]:
+    """The identity of each task definition no service runs, by inventory key: its family,
+    not its revision (registering a fixed draft makes a new revision of the same finding).
+
+    Several such task definitions of one family in one account and region (staging and
+    production variants of a file, say) are told apart by their revision when each has a
+    distinct one, else by their inventory key (which names their file)."""
+    groups: dict[tuple[str | None, str | None, str], list[tuple[str, Json]]] = {}
+    for key, td in drafts:
+        arn = parse_arn(key)
+        family = str(td.get("family") or (
+            arn.resource.split("/", 1)[-1].rsplit(":", 1)[0] if arn else key))
+        groups.setdefault((arn.account if arn else None, arn.region if arn else None, family),
+                          []).append((key, td))
+    identities: dict[str, str] = {}
+    for (_, _, family), members in groups.items():
+        revisions = [td.get("revision") for _, td in members]
+        distinct = (all(isinstance(r, int) for r in revisions)
+                    and len(set(revisions)) == len(revisions))
+        for key, td in members:
+            identities[key] = (family if len(members) == 1 else
+                               f"{family}:{td['revision']}" if distinct else key)
+    return identities
 
 
 @dataclass(frozen=True)
@@ -72,6 +107,9 @@ class Subject:
     """What the finding depends on but could not be read (a task definition the service runs
     that is not in the inputs, a role whose policy does not parse). Unknown is never safe: the
     subject gets a finding even without a trait, and its impact is assumed high."""
+    identity: str | None = None
+    """What the finding id is made of beside account and region (:func:`finding_id`);
+    ``None``: the ARN."""
 
 
 def _likelihood(traits: Sequence[Trait], subject: Subject) -> tuple[Level, str, str]:
@@ -280,12 +318,17 @@ def _remediation(traits: Sequence[Trait], subject: Subject) -> str:
     return supply if not traits else f"{plan} {supply}"
 
 
+def makes_finding(trait: Trait) -> bool:
+    """Whether ``trait`` alone gives its subject a finding: any non-contextual trait, except a
+    host volume that no container mounts."""
+    return (not SPECS[trait.id].contextual and trait.impact >= Level.LOW
+            and not (trait.id == HOST_MOUNT.id and not dict(trait.extra).get("mounted")))
+
+
 def assess(subject: Subject, traits: Iterable[Trait]) -> Finding | None:
     """One finding, or ``None`` when the subject has no trait that creates one."""
     traits = tuple(traits)
-    if not subject.unknown and not any(not SPECS[t.id].contextual and t.impact >= Level.LOW
-               and not (t.id == HOST_MOUNT.id and not dict(t.extra).get("mounted"))
-               for t in traits):
+    if not subject.unknown and not any(makes_finding(t) for t in traits):
         return None
     arn = parse_arn(subject.arn)
     account = arn.account if arn else None
@@ -305,7 +348,7 @@ def assess(subject: Subject, traits: Iterable[Trait]) -> Finding | None:
         why += " Not checked (inputs missing): " + ", ".join(subject.missing) + "."
     ordered = tuple(sorted(traits, key=lambda t: (SPECS[t.id].contextual, -t.impact, t.id)))
     return Finding(
-        id=finding_id(account, region, subject.arn),
+        id=finding_id(account, region, subject.identity or subject.arn),
         resource_type=subject.resource_type,
         arn=subject.arn,
         name=subject.name,

@@ -13,6 +13,11 @@ caller can list those with :func:`unplaceable`.
 
 Field limits that Security Hub documents but the API model does not enforce are applied here
 (title 256, description 1024, recommendation text 512 characters; 32 resources).
+
+A finding suppressed in the config file goes in with ``Workflow.Status: SUPPRESSED`` and its
+reasons as the ``Note``; with ``--baseline``, each finding's state is a product field and every
+baseline finding this scan resolved goes in as an ``ARCHIVED`` record, which Security Hub
+marks ``RESOLVED``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from ecs_exposure import __version__
 from ecs_exposure.analysis.arn import parse_arn
 from ecs_exposure.detectors.registry import spec_for
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters import status
 from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, truncate, urls
 from ecs_exposure.reporters.context import ReportContext
@@ -35,6 +41,7 @@ SCHEMA_VERSION = "2018-10-08"
 GENERATOR_ID = "ecs-exposure/exposure"
 TITLE_MAX, DESCRIPTION_MAX, RECOMMENDATION_MAX, RESOURCES_MAX = 256, 1024, 512, 32
 PRODUCT_FIELD_MAX = 2048
+NOTE_MAX = 512
 ACCOUNT = re.compile(r"^\d{12}$")
 BASE_TYPE = "Software and Configuration Checks/AWS Security Best Practices/ECS Exposure"
 RESOURCE_TYPES = {
@@ -130,7 +137,7 @@ def asff_finding(finding: dict[str, Any], generated_at: str, account: str, regio
         "Text": truncate(finding["remediation"]["summary"], RECOMMENDATION_MAX)}
     if references:
         recommendation["Url"] = references[0]
-    return {
+    entry = {
         "SchemaVersion": SCHEMA_VERSION,
         "Id": f"ecs-exposure/{finding['id']}",
         "ProductArn": product_arn(account, region, partition),
@@ -151,6 +158,61 @@ def asff_finding(finding: dict[str, Any], generated_at: str, account: str, regio
         "FindingProviderFields": {"Severity": dict(severity), "Types": list(types)},
         "RecordState": "ACTIVE",
     }
+    _mark(entry, finding, generated_at)
+    return entry
+
+
+def _mark(entry: dict[str, Any], finding: dict[str, Any], generated_at: str) -> None:
+    """Suppression and baseline: a suppressed finding goes in as ``Workflow.Status``
+    ``SUPPRESSED`` with the reasons as its note; suppressed traits and the baseline state are
+    product fields."""
+    fields = entry["ProductFields"]
+    if finding.get("status") == "suppressed":
+        rules = finding["suppressed_by"]
+        entry["Workflow"] = {"Status": "SUPPRESSED"}
+        owners = ", ".join(dict.fromkeys(r["owner"] for r in rules if r.get("owner")))
+        entry["Note"] = {"Text": truncate(status.finding_reasons(finding), NOTE_MAX),
+                         "UpdatedBy": truncate(owners or "ecs-exposure config file", NOTE_MAX),
+                         "UpdatedAt": generated_at}
+        fields["ecs-exposure/Status"] = "suppressed"
+    muted = [t["id"] for t in finding["traits"] if t.get("status") == "suppressed"]
+    if muted:
+        fields["ecs-exposure/SuppressedTraits"] = truncate(", ".join(dict.fromkeys(muted)),
+                                                           PRODUCT_FIELD_MAX)
+    if "baseline" in finding:
+        fields["ecs-exposure/BaselineState"] = finding["baseline"]["state"]
+
+
+def archived_finding(previous: dict[str, Any], created_at: str, generated_at: str,
+                     account: str, region: str, partition: str = "aws") -> dict[str, Any]:
+    """A baseline finding this scan resolved, as an ``ARCHIVED`` record: Security Hub then
+    sets its workflow to ``RESOLVED``."""
+    resource = previous["resource"]
+    severity = {"Label": previous["severity"], "Original": previous["severity"]}
+    return {
+        "SchemaVersion": SCHEMA_VERSION,
+        "Id": f"ecs-exposure/{previous['id']}",
+        "ProductArn": product_arn(account, region, partition),
+        "ProductName": "ecs-exposure",
+        "CompanyName": "ecs-exposure",
+        "GeneratorId": GENERATOR_ID,
+        "AwsAccountId": account,
+        "Region": region,
+        "Types": [BASE_TYPE],
+        "CreatedAt": created_at,
+        "UpdatedAt": generated_at,
+        "Severity": severity,
+        "Title": truncate(previous["title"] or f"ECS exposure of {resource['name']}",
+                          TITLE_MAX),
+        "Description": truncate(f"Resolved: the scan of {generated_at} no longer finds this "
+                                "exposure, which the baseline had.", DESCRIPTION_MAX),
+        "Resources": [{"Type": resource["type"] or "Other", "Id": resource["arn"],
+                       "Partition": partition, "Region": resource["region"] or region}],
+        "ProductFields": {"ecs-exposure/Version": __version__,
+                          "ecs-exposure/BaselineState": "resolved"},
+        "FindingProviderFields": {"Severity": dict(severity), "Types": [BASE_TYPE]},
+        "RecordState": "ARCHIVED",
+    }
 
 
 def findings(result: ScanResult, *, account: str | None = None, region: str | None = None,
@@ -162,6 +224,13 @@ def findings(result: ScanResult, *, account: str | None = None, region: str | No
         placement = _placement(finding, account, region)
         if placement is not None:
             out.append(asff_finding(finding, doc["generated_at"], *placement))
+    baseline = doc.get("baseline") or {"resolved": []}
+    for previous in baseline["resolved"]:
+        placement = _placement(previous, account, region)
+        if placement is not None:
+            out.append(archived_finding(previous, baseline.get("generated_at")
+                                        or doc["generated_at"], doc["generated_at"],
+                                        *placement))
     return out
 
 

@@ -5,7 +5,10 @@ or filtered on any column still reads on its own. After the findings' rows come 
 (``record`` ``posture``): every trait of every resource that no finding lists, with the
 trait's own severity, its resource's kind (service, task definition, cluster) and the
 finding of that resource, if any, in ``finding_id``; likelihood, impact, reachability and
-title are for findings only.
+title are for findings only. The last columns say whether the finding and the trait are
+``open`` or ``suppressed`` (and by which rule), and, with ``--baseline``, the finding's state;
+a baseline finding no longer found gets one row of its own (``record`` ``baseline``),
+``resolved`` (or ``unverified``) in the ``baseline`` column.
 
 Resource names come from AWS and from files anyone can write, and a spreadsheet runs a cell
 that starts with ``=``, ``+``, ``-`` or ``@`` as a formula (``=HYPERLINK(…)`` exfiltration,
@@ -30,6 +33,7 @@ import re
 from typing import Any
 
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters import status
 from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, kind
 from ecs_exposure.reporters.context import ReportContext
@@ -40,7 +44,7 @@ COLUMNS = (
     "finding_id", "severity", "likelihood", "impact", "reachability", "kind", "account",
     "region", "cluster", "name", "arn", "title", "trait", "category", "contextual",
     "trait_title", "resource", "container", "pointer", "file", "line", "column", "detail",
-    "remediation", "record",
+    "remediation", "record", "finding_status", "trait_status", "suppression", "baseline",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d",
                     "\uff20")
@@ -63,10 +67,12 @@ def cell(value: object) -> object:
     return text if neutral else "'" + text
 
 
-def _trait_columns(trait: dict[str, Any]) -> dict[str, Any]:
+def _trait_columns(trait: dict[str, Any], rule: dict[str, Any] | None) -> dict[str, Any]:
     evidence = trait["evidence"]
     location = evidence.get("location") or {}
     return {
+        "trait_status": trait["status"],
+        "suppression": status.rule_note(rule) if rule else None,
         "trait": trait["id"], "category": trait["category"],
         "contextual": trait["contextual"], "trait_title": trait["title"],
         "resource": trait["resource"], "container": trait["container"],
@@ -87,13 +93,26 @@ def _posture_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "kind": KINDS[resource["type"]], "account": resource["account"],
             "region": resource["region"], "cluster": resource["cluster"],
             "name": resource["name"], "arn": resource["arn"], "title": None,
-        } | _trait_columns(trait) | {"record": "posture"})
+        } | _trait_columns(trait, trait.get("suppressed_by")) | {"record": "posture"})
     return out
+
+
+def _gone(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per baseline finding no longer found (``resolved``, or ``unverified`` when its
+    scope could not be read), with the finding's columns only."""
+    baseline = doc.get("baseline") or {}
+    return [{"finding_id": previous["id"], "severity": previous["severity"],
+             "kind": kind(previous), "account": previous["resource"]["account"],
+             "region": previous["resource"]["region"], "name": previous["resource"]["name"],
+             "arn": previous["resource"]["arn"], "title": previous["title"],
+             "record": "baseline", "baseline": state}
+            for state in ("resolved", "unverified") for previous in baseline.get(state, [])]
 
 
 def rows(result: ScanResult, context: ReportContext | None = None) -> list[dict[str, Any]]:
     """One dict per trait instance, keyed by :data:`COLUMNS`, values not yet made safe:
-    every finding's traits, then the posture traits no finding lists."""
+    every finding's traits, then the posture traits no finding lists, then the baseline
+    findings no longer found."""
     out = []
     doc = result_dict(result, context)
     for finding in all_findings(doc):
@@ -105,11 +124,13 @@ def rows(result: ScanResult, context: ReportContext | None = None) -> list[dict[
             "kind": kind(finding),
             "account": resource["account"], "region": resource["region"],
             "cluster": resource["cluster"], "name": resource["name"], "arn": resource["arn"],
-            "title": finding["title"],
+            "title": finding["title"], "finding_status": finding["status"],
+            "baseline": finding["baseline"]["state"] if "baseline" in finding else None,
         }
         for trait in finding["traits"]:
-            out.append(base | _trait_columns(trait) | {"record": "finding"})
-    return out + _posture_rows(doc)
+            out.append(base | _trait_columns(trait, status.trait_suppression(finding, trait))
+                       | {"record": "finding"})
+    return out + _posture_rows(doc) + _gone(doc)
 
 
 def render(result: ScanResult, context: ReportContext | None = None) -> str:
@@ -118,7 +139,7 @@ def render(result: ScanResult, context: ReportContext | None = None) -> str:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows(result, context):
-        writer.writerow({key: cell(value) for key, value in row.items()})
+        writer.writerow({key: cell(row.get(key)) for key in COLUMNS})
     return buffer.getvalue()
 
 

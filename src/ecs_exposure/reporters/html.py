@@ -12,7 +12,10 @@ Filtering (severity, trait, cluster, free-text search) runs in the inline script
 hides the controls and opens every folded section. Below the findings, the posture lists
 every weakness of every resource in a table with its own filters (severity, resource kind,
 weakness, whether a finding includes it, search), and each ``--compliance`` report is a table
-of controls with their status, failing resources and evidence.
+of controls with their status, failing resources and evidence. Suppressed findings and traits
+are marked with their reasons (search "suppressed" to list them), findings carry their baseline
+state, and what the baseline had that is now resolved, and suppressions to review, are listed
+at the end.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from ecs_exposure import __version__
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.exposure.compliance import ComplianceReport
 from ecs_exposure.model import ScanResult, Trait
+from ecs_exposure.reporters import status
 from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.compliance_view import locator, row
@@ -163,10 +167,17 @@ def _card(finding: dict[str, Any]) -> dict[str, Any]:
         guidance = guidance_dict(trait["id"])
         every = guidance["references"]
         references = [ref for ref in every if not ref.startswith("https://")]
+        rule = trait.get("suppressed_by")
         traits.append(trait | {"links": urls(every), "names": references,
-                               "guidance": guidance["text"]})
+                               "guidance": guidance["text"],
+                               "note": status.rule_note(rule) if rule else ""})
+    baseline = finding.get("baseline") or {}
     return {
         "f": finding,
+        "reasons": status.finding_reasons(finding),
+        "state": baseline.get("state", ""),
+        "previous": (f"was {baseline['previous_severity']}" if baseline.get("previous_severity")
+                     else "not in the baseline" if baseline else ""),
         "kind": kind(finding),
         "cluster": resource["cluster"] or NO_CLUSTER,
         "trait_ids": " ".join(dict.fromkeys(t["id"] for t in finding["traits"])),
@@ -201,7 +212,9 @@ def _posture(doc: dict[str, Any]) -> dict[str, Any]:
     in_findings = {dict_key(t) for f in all_findings(doc) for t in f["traits"]}
     rows = [{"entry": entry, "trait": trait, "severity": trait["severity"],
              "kind": RESOURCE_KINDS[entry["resource"]["type"]],
-             "in_finding": dict_key(trait) in in_findings}
+             "in_finding": dict_key(trait) in in_findings,
+             "note": status.rule_note(trait["suppressed_by"]) if trait.get("suppressed_by")
+             else ""}
             for entry in doc["posture"] for trait in entry["traits"]]
     rows.sort(key=lambda r: SEVERITY_ORDER.index(r["severity"]))   # stable: posture order
     kinds: dict[str, int] = {}
@@ -236,6 +249,10 @@ def render(result: ScanResult, context: ReportContext | None = None,
         cards=[_card(f) for f in findings],
         options=_options(findings),
         total=len(findings),
+        suppressed=sum(1 for f in findings if f["status"] == "suppressed"),
+        baseline_line=status.baseline_line(doc) or "",
+        resolved=(doc.get("baseline") or {}).get("resolved", []),
+        review=[status.rule_problem(rule) for rule in status.notable_rules(doc)],
         posture=_posture(doc),
         only=only,
         compliance=[_compliance(report, locate) for report in compliance],

@@ -33,7 +33,7 @@ from ecs_exposure.model import (
     Trait,
 )
 from ecs_exposure.remediation.guidance import guidance_for
-from ecs_exposure.reporters import posture_view
+from ecs_exposure.reporters import posture_view, status
 from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.compliance_view import report_dict
 from ecs_exposure.reporters.context import ReportContext
@@ -166,7 +166,7 @@ class _Renderer:
             known = self._built[key] = (shared, build())
         return known[1]
 
-    def trait(self, trait: Trait) -> dict[str, Any]:
+    def trait(self, trait: Trait, status: dict[str, Any] | None = None) -> dict[str, Any]:
         category, title, contextual, remediation = _trait_constants(trait.id)
         evidence: dict[str, Any] = {"pointer": trait.pointer, "detail": trait.detail}
         if trait.source:
@@ -193,6 +193,7 @@ class _Renderer:
             "container": trait.container,
             "evidence": evidence,
             "remediation": remediation,
+            **(status or {"status": "open"}),
         }
 
     def _facts_of(self, extra: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
@@ -220,7 +221,7 @@ class _Renderer:
                 **self.image_summary(entry.assessment)}
 
     def finding(self, finding: Finding, fixed: Json | None) -> dict[str, Any]:
-        return {
+        entry = {
             "id": finding.id,
             "resource": {
                 "type": finding.resource_type,
@@ -238,7 +239,8 @@ class _Renderer:
             "reachability": finding.reachability,
             "missing": list(finding.missing),
             "task_definitions": list(finding.task_definitions),
-            "traits": [self.trait(t) for t in finding.traits],
+            "traits": [self.trait(t, status.trait_status(finding, i))
+                       for i, t in enumerate(finding.traits)],
             "attack_path": list(finding.attack_path),
             "remediation": {"summary": finding.remediation_summary, "task_definition": fixed},
             "vulnerabilities": {
@@ -247,7 +249,12 @@ class _Renderer:
                 "containers": [self.container(e) for e in finding.vulnerabilities],
             },
             "incomplete": list(finding.incomplete),
+            **status.finding_status(finding),
         }
+        compared = status.finding_baseline(finding)
+        if compared is not None:
+            entry["baseline"] = compared
+        return entry
 
     def images(self, findings: Iterable[Finding]) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every vulnerability of every image a finding's container runs, suppressed ones
@@ -318,6 +325,7 @@ def _members(result: ScanResult, context: ReportContext | None,
         "unscanned_images": len(result.unscanned_images),
         "incomplete": len(result.incomplete),
         "posture": posture_view.summary(result.posture),
+        "open": status.open_summary(result, REPORTED),
     }
     yield "findings", _Stream(rendered(result.findings))
     yield "task_definition_findings", _Stream(rendered(result.task_definition_findings))
@@ -336,6 +344,9 @@ def _members(result: ScanResult, context: ReportContext | None,
                      "count": i.count} for i in result.intel]
     yield "incomplete", [{"resource": i.resource, "reasons": list(i.reasons)}
                          for i in result.incomplete]
+    yield "suppressions", [status.use_dict(use) for use in result.suppressions]
+    yield "baseline", (None if result.baseline is None
+                       else status.baseline_dict(result, result.baseline))
     trait_ids = sorted({t.id for f in every for t in f.traits}
                        | {t.id for e in result.posture for t in e.traits})
     yield "guidance", {trait_id: guidance_dict(trait_id) for trait_id in trait_ids}

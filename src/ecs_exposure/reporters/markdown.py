@@ -31,6 +31,7 @@ from typing import IO, Any
 from ecs_exposure import __version__
 from ecs_exposure.exposure.compliance import ComplianceReport
 from ecs_exposure.model import ScanResult, Trait
+from ecs_exposure.reporters import status
 from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, truncate
 from ecs_exposure.reporters.compliance_view import STATUS_LABELS, locator
@@ -89,8 +90,41 @@ def _summary(doc: dict[str, Any]) -> list[str]:
     if doc["errors"]:
         extra.append(f"{len(doc['errors'])} input{'s' * (len(doc['errors']) != 1)} could not "
                      "be read")
+    muted = (count - summary["open"]["findings"] + summary["task_definition_findings"]
+             - summary["open"]["task_definition_findings"])
+    if muted:
+        extra.append(f"{muted} finding{'s are' if muted != 1 else ' is'} suppressed as accepted "
+                     "risk (listed, not counted for --fail-on)")
     if extra:
         lines += ["", "; ".join(extra).capitalize() + "."]
+    compared = status.baseline_line(doc)
+    if compared:
+        lines += ["", md(compared) + "."]
+    return lines
+
+
+def _tags(finding: dict[str, Any]) -> str:
+    """`` · suppressed`` and the baseline state (`` · new``), when there are any."""
+    tags = ["suppressed"] if finding["status"] == "suppressed" else []
+    if "baseline" in finding and finding["baseline"]["state"] != "unchanged":
+        tags.append(finding["baseline"]["state"])
+    return "".join(f" · *{tag}*" for tag in tags)
+
+
+def _gone_and_rules(doc: dict[str, Any]) -> list[str]:
+    """Baseline findings resolved since, and suppressions to review (unused, expired)."""
+    lines: list[str] = []
+    resolved = (doc.get("baseline") or {}).get("resolved", [])
+    if resolved:
+        lines += ["", f"### Resolved since the baseline ({len(resolved)})", ""]
+        lines += [f"- {ICONS[p['severity']]} {p['severity']} {md(p['resource']['name'])}: "
+                  f"{md(p['title'])}" for p in resolved[:TABLE_ROWS]]
+        if len(resolved) > TABLE_ROWS:
+            lines.append(f"- …and {len(resolved) - TABLE_ROWS} more")
+    review = status.notable_rules(doc)
+    if review:
+        lines += ["", f"### Suppressions to review ({len(review)})", ""]
+        lines += [f"- {md(status.rule_problem(rule))}" for rule in review]
     return lines
 
 
@@ -98,7 +132,7 @@ def _table(findings: list[dict[str, Any]]) -> list[str]:
     lines = ["", "| Severity | Service | Likelihood × impact | Traits |", "|---|---|---|---|"]
     for finding in findings[:TABLE_ROWS]:
         severity = finding["severity"]
-        lines.append(f"| {ICONS[severity]} {severity} | {_where(finding)} | "
+        lines.append(f"| {ICONS[severity]} {severity}{_tags(finding)} | {_where(finding)} | "
                      f"{finding['likelihood']} × {finding['impact']} | {_traits(finding)} |")
     if len(findings) > TABLE_ROWS:
         lines.append(f"\n…and {len(findings) - TABLE_ROWS} more in the full report.")
@@ -120,8 +154,12 @@ def _details(finding: dict[str, Any]) -> list[str]:
              f"**Why:** {md(finding['why'])}", "",
              "**Attack path:** " + " → ".join(md(step) for step in finding["attack_path"]), "",
              "**Traits:**", ""]
+    if finding["status"] == "suppressed":
+        lines[4:4] = [f"**Suppressed:** {md(status.finding_reasons(finding))}", ""]
     for trait in finding["traits"]:
         marker = " *(contextual)*" if trait["contextual"] else ""
+        if trait["status"] == "suppressed":
+            marker += f" *(suppressed: {md(trait['suppressed_by']['reason'])})*"
         lines.append(f"- `{trait['id']}`{marker}: {md(trait['evidence']['detail'])}"
                      f"{_location(trait)}")
     lines += ["", f"**Fix:** {md(finding['remediation']['summary'])}", "", "</details>"]
@@ -141,6 +179,8 @@ def _posture(doc: dict[str, Any], only: str | None) -> list[str]:
                             for name, n in summary["by_severity"].items())
     beyond = "" if only == "posture" else \
         f"; {sum(1 for _ in beyond_finding_dicts(doc))} in no exposure finding"
+    muted = sum(1 for e in doc["posture"] for t in e["traits"] if t["status"] == "suppressed")
+    beyond += f"; {muted} suppressed" if muted else ""
     lines.append(f"{summary['traits']} weakness{'es' * (summary['traits'] != 1)} on "
                  f"{summary['resources']} resource{'s' * (summary['resources'] != 1)} "
                  f"({types}): {severities}{beyond}.")
@@ -187,7 +227,9 @@ def render(result: ScanResult, context: ReportContext | None = None,
     the part of the result ``--only`` kept)."""
     doc = result_dict(result, context)
     findings = all_findings(doc)
-    findings.sort(key=lambda f: SEVERITY_ORDER.index(f["severity"]))  # stable: keeps ranking
+    # open first, then by severity; stable, so the ranking within is kept
+    findings.sort(key=lambda f: (f["status"] == "suppressed",
+                                 SEVERITY_ORDER.index(f["severity"])))
     if only == "posture":
         lines = [f"## ecs-exposure: posture of {doc['summary']['services']} services and "
                  f"{doc['summary']['task_definitions']} task definitions"]
@@ -205,6 +247,7 @@ def render(result: ScanResult, context: ReportContext | None = None,
     locate = locator((context or ReportContext()).positions)
     for report in compliance:
         lines += _compliance(report, locate)
+    lines += _gone_and_rules(doc)
     lines += ["", f"<sub>ecs-exposure {__version__} · {md(doc['generated_at'])}</sub>", ""]
     return "\n".join(lines)
 

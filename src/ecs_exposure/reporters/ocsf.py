@@ -7,6 +7,10 @@ resource it was seen on as an observable. Ours follow that shape, one finding pe
 per task definition no service runs), so a Security Lake query written for Security Hub's
 findings also finds ours.
 
+A finding suppressed in the config file has ``status_id`` 3 (Suppressed) with its reasons as
+the ``comment``; with ``--baseline``, a finding the baseline had is an Update (activity 2), and
+each baseline finding this scan resolved is a Close (activity 3) with status Resolved.
+
 The output is a JSON array of findings valid against OCSF 1.6.0 (the version Security Hub
 supports) with the ``cloud`` profile; the tests validate it against the OCSF schema.
 
@@ -32,6 +36,7 @@ from ecs_exposure import __version__
 from ecs_exposure.analysis.arn import parse_arn
 from ecs_exposure.detectors.registry import spec_for
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters import status
 from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, epoch_ms, urls
 from ecs_exposure.reporters.context import ReportContext
@@ -43,6 +48,8 @@ PRODUCT = {"name": "ecs-exposure", "vendor_name": "ecs-exposure", "uid": "ecs-ex
            "version": __version__}
 SEVERITY_IDS = {"INFORMATIONAL": 1, "LOW": 2, "MEDIUM": 3, "HIGH": 4, "CRITICAL": 5}
 IMPACT_IDS = {"low": 1, "medium": 2, "high": 3}
+ACTIVITIES = {1: "Create", 2: "Update", 3: "Close"}
+"""Detection Finding activities: a finding first seen, seen again, no longer seen."""
 RESOURCE_UID = 10
 """OCSF observable ``type_id`` for "Resource UID"."""
 
@@ -123,7 +130,7 @@ def detection_finding(finding: dict[str, Any], generated_at: str) -> dict[str, A
                       for ref in guidance_dict(trait["id"])["references"])
     observed = dict.fromkeys([finding["resource"]["arn"]] + [t["resource"]
                                                              for t in finding["traits"]])
-    return {
+    entry = {
         "activity_id": 1, "activity_name": "Create",
         "category_uid": 2, "category_name": "Findings",
         "class_uid": 2004, "class_name": "Detection Finding",
@@ -155,12 +162,66 @@ def detection_finding(finding: dict[str, Any], generated_at: str) -> dict[str, A
         "unmapped": {"likelihood": finding["likelihood"], "reachability": finding["reachability"],
                      "missing_inputs": finding["missing"]},
     }
+    _mark(entry, finding)
+    return entry
+
+
+def _activity(entry: dict[str, Any], activity_id: int) -> None:
+    name = ACTIVITIES[activity_id]
+    entry.update(activity_id=activity_id, activity_name=name,
+                 type_uid=2004 * 100 + activity_id, type_name=f"Detection Finding: {name}")
+
+
+def _mark(entry: dict[str, Any], finding: dict[str, Any]) -> None:
+    """Suppression (``status_id`` Suppressed, the reasons as the comment) and the baseline (a
+    finding the baseline had is an Update, not a Create)."""
+    if finding.get("status") == "suppressed":
+        entry.update(status_id=3, status="Suppressed",
+                     comment=status.finding_reasons(finding))
+    muted = [t["id"] for t in finding["traits"] if t.get("status") == "suppressed"]
+    if muted:
+        entry["unmapped"]["suppressed_traits"] = list(dict.fromkeys(muted))
+    if "baseline" in finding:
+        entry["unmapped"]["baseline"] = finding["baseline"]
+        if finding["baseline"]["state"] != "new":
+            _activity(entry, 2)
+
+
+def closed_finding(previous: dict[str, Any], generated_at: str) -> dict[str, Any]:
+    """A baseline finding this scan no longer finds: a Close activity, status Resolved."""
+    time = epoch_ms(generated_at)
+    resource = previous["resource"]
+    entry: dict[str, Any] = {
+        "category_uid": 2, "category_name": "Findings",
+        "class_uid": 2004, "class_name": "Detection Finding",
+        "severity_id": SEVERITY_IDS[previous["severity"]],
+        "severity": previous["severity"].capitalize(),
+        "status_id": 4, "status": "Resolved",
+        "time": time,
+        "message": previous["title"],
+        "cloud": _cloud(previous),
+        "metadata": {"version": OCSF_VERSION, "product": dict(PRODUCT), "profiles": ["cloud"],
+                     "uid": previous["id"]},
+        "finding_info": {
+            "uid": previous["id"], "title": previous["title"],
+            "analytic": {"name": "Exposure", "type": "Rule", "type_id": 1,
+                         "uid": "ecs-exposure/exposure", "version": __version__},
+            "modified_time": time},
+        "resources": [{"type": resource["type"], "uid": resource["arn"],
+                       "name": resource["name"]}
+                      | ({"region": resource["region"]} if resource["region"] else {})],
+        "unmapped": {"baseline": {"state": "resolved"}, "traits": previous["traits"]},
+    }
+    _activity(entry, 3)
+    return entry
 
 
 def findings(result: ScanResult, context: ReportContext | None = None) -> list[dict[str, Any]]:
     """Every finding of the scan as an OCSF Detection Finding."""
     doc = result_dict(result, context)
-    return [detection_finding(f, doc["generated_at"]) for f in all_findings(doc)]
+    resolved = (doc.get("baseline") or {"resolved": []})["resolved"]
+    return ([detection_finding(f, doc["generated_at"]) for f in all_findings(doc)]
+            + [closed_finding(p, doc["generated_at"]) for p in resolved])
 
 
 def render(result: ScanResult, context: ReportContext | None = None) -> str:

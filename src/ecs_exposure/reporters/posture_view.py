@@ -13,6 +13,7 @@ from typing import Any
 
 from ecs_exposure.exposure.posture import RESOURCE_TYPES, entry_severity, severity_of
 from ecs_exposure.model import Finding, PostureEntry, ScanResult, Severity, Trait
+from ecs_exposure.reporters import status
 
 TraitDict = Callable[[Trait], dict[str, Any]]
 SEVERITIES = (Severity.HIGH, Severity.MEDIUM, Severity.LOW)
@@ -59,7 +60,9 @@ def entry_dict(entry: PostureEntry, trait_dict: TraitDict) -> dict[str, Any]:
         "severity": entry_severity(entry).name,
         "finding": entry.finding,
         "task_definitions": list(entry.task_definitions),
-        "traits": [trait_dict(t) | {"severity": severity_of(t).name} for t in entry.traits],
+        "traits": [trait_dict(t) | status.trait_status(entry, i)
+                   | {"severity": severity_of(t).name} for i, t in enumerate(entry.traits)],
+        "status": entry.status,
     }
 
 

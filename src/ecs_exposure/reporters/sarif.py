@@ -40,6 +40,7 @@ from ecs_exposure import __version__
 from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.detectors.registry import TraitSpec, catalog
 from ecs_exposure.model import ScanResult
+from ecs_exposure.reporters import status
 from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.context import ReportContext
@@ -125,13 +126,40 @@ def _location(trait: dict[str, Any], root: Path) -> dict[str, Any]:
     return location
 
 
+BASELINE_STATES = {"new": "new", "unchanged": "unchanged", "worse": "updated",
+                   "better": "updated"}
+"""Our baseline states as SARIF's ``baselineState`` (a severity change is an update)."""
+
+
+def _config_location(rule: dict[str, Any], root: Path) -> dict[str, Any] | None:
+    """Where a suppression is written in the config file."""
+    if not rule.get("source"):
+        return None
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(rule["source"], root)}
+    if rule.get("line"):
+        physical["region"] = {"startLine": rule["line"]}
+    return {"physicalLocation": physical}
+
+
+def _suppression(rule: dict[str, Any], root: Path) -> dict[str, Any]:
+    """A config-file suppression as SARIF's: accepted, outside the analysed files."""
+    entry: dict[str, Any] = {"kind": "external", "status": "accepted",
+                             "justification": rule["reason"],
+                             "properties": {key: rule[key] for key in ("owner", "expires")
+                                            if rule.get(key)} | {"rule": rule["pointer"]}}
+    location = _config_location(rule, root)
+    if location is not None:
+        entry["location"] = location
+    return entry
+
+
 def _result(finding: dict[str, Any], trait: dict[str, Any], rule_index: int,
             root: Path) -> dict[str, Any]:
     severity = finding["severity"]
     evidence = trait["evidence"]
     fingerprint = hashlib.sha256("|".join(
         (finding["id"], trait["id"], trait["resource"], evidence["pointer"])).encode()).hexdigest()
-    return {
+    result: dict[str, Any] = {
         "ruleId": trait["id"],
         "ruleIndex": rule_index,
         "level": "note" if trait["contextual"] else LEVELS[severity],
@@ -148,6 +176,12 @@ def _result(finding: dict[str, Any], trait: dict[str, Any], rule_index: int,
             "contextual": trait["contextual"],
         },
     }
+    rule = status.trait_suppression(finding, trait)
+    if rule is not None:
+        result["suppressions"] = [_suppression(rule, root)]
+    if "baseline" in finding:
+        result["baselineState"] = BASELINE_STATES[finding["baseline"]["state"]]
+    return result
 
 
 def _posture_result(entry: dict[str, Any], trait: dict[str, Any], rule_index: int,
@@ -177,7 +211,8 @@ def _posture_result(entry: dict[str, Any], trait: dict[str, Any], rule_index: in
             "pointer": evidence["pointer"],
             "contextual": trait["contextual"],
         },
-    }
+    } | ({"suppressions": [_suppression(trait["suppressed_by"], root)]}
+         if trait.get("suppressed_by") else {})
 
 
 def _notifications(doc: dict[str, Any], root: Path) -> list[dict[str, Any]]:
@@ -188,6 +223,11 @@ def _notifications(doc: dict[str, Any], root: Path) -> list[dict[str, Any]]:
             notes.append({"level": level, "message": {"text": item["message"]},
                           "locations": [{"physicalLocation": {
                               "artifactLocation": artifact_location(item["source"], root)}}]})
+    for rule in status.notable_rules(doc):
+        if rule["state"] == "unused":     # expired ones are among the errors already
+            location = _config_location(rule, root)
+            notes.append({"level": "warning", "message": {"text": status.rule_problem(rule)}}
+                         | ({"locations": [location]} if location else {}))
     return notes
 
 
@@ -221,7 +261,10 @@ def sarif_log(result: ScanResult, root: Path | None = None,
                              "toolExecutionNotifications": _notifications(doc, root)}],
             "columnKind": "unicodeCodePoints",
             "results": results,
-        }],
+        } | ({"properties": {"baseline": {key: doc["baseline"][key] for key in
+                                          ("source", "generated_at", "counts")}
+                             | {"resolved": [p["id"] for p in doc["baseline"]["resolved"]]}}}
+             if doc.get("baseline") else {})],
     }
 
 

@@ -25,14 +25,16 @@ from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.exposure.compliance import ComplianceReport
 from ecs_exposure.exposure.vulnerabilities import top_vulnerabilities
 from ecs_exposure.model import (
+    BASELINE_STATES,
     IMPACT_NAMES,
     LIKELIHOOD_NAMES,
     Finding,
     ScanResult,
     Severity,
+    Suppression,
     Trait,
 )
-from ecs_exposure.reporters import compliance_view, posture_view
+from ecs_exposure.reporters import compliance_view, posture_view, status
 from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.sources.positions import PositionCache
@@ -84,6 +86,11 @@ def _table(title: str, findings: tuple[Finding, ...], cluster: bool) -> Table:
         label = Text(safe(name))
         if finding.incomplete:
             label.append(" (incomplete)", style="bold yellow")
+        if finding.suppressed_by:
+            label.append(" (suppressed)", style="dim")
+        if finding.baseline is not None and finding.baseline != "unchanged":
+            label.append(f" ({finding.baseline})",
+                         style="bold" if finding.baseline in ("new", "worse") else "dim")
         row = [Text(finding.severity.name, style=STYLES[finding.severity]), label]
         row += [Text(f"{LIKELIHOOD_NAMES[finding.likelihood]} × {IMPACT_NAMES[finding.impact]}"),
                 Text(_top_traits(finding))]
@@ -100,18 +107,28 @@ def _location(trait: Trait, positions: PositionCache) -> str | None:
     return f"{trait.source}:{position.line}:{position.column}" if position else trait.source
 
 
+def _note(rule: Suppression) -> str:
+    return safe(status.rule_note(status.suppression_dict(rule)))
+
+
 def _details(finding: Finding, positions: PositionCache) -> Panel:
     body = Text()
+    if finding.suppressed_by:
+        body.append("Suppressed: ", style="bold")
+        body.append("; ".join(_note(rule) for rule in finding.suppressed_by) + "\n\n")
     body.append("Why: ", style="bold")
     body.append(safe(finding.why) + "\n\n")
     body.append("Attack path:\n", style="bold")
     for step in finding.attack_path:
         body.append(f"  → {safe(step)}\n")
     body.append("\nTraits:\n", style="bold")
-    for trait in finding.traits:
+    for index, trait in enumerate(finding.traits):
         spec = SPECS[trait.id]
         body.append(f"  • {trait.id}", style="dim" if spec.contextual else "bold")
         body.append(f"  {safe(trait.detail)}\n")
+        rule = finding.trait_suppression(index)
+        if rule is not None:
+            body.append(f"      suppressed: {_note(rule)}\n", style="dim")
         body.append(f"      at {safe(trait.resource)}#{safe(trait.pointer)}\n", style="dim")
         where = _location(trait, positions)
         if where:
@@ -144,6 +161,40 @@ def _vulnerability_data(result: ScanResult) -> str:
     return "Vulnerability data: " + "; ".join(parts) + "."
 
 
+def _baseline_line(result: ScanResult) -> Text | None:
+    """What changed since ``--baseline``: counts, then each resolved finding."""
+    if result.baseline is None:
+        return None
+    counts = dict.fromkeys(BASELINE_STATES, 0)
+    for finding in result.findings + result.task_definition_findings:
+        if finding.baseline in counts:
+            counts[finding.baseline] += 1
+    line = Text(f"Since the baseline {safe(result.baseline.source)}: ")
+    line.append(f"{counts['new']} new", style="bold" if counts["new"] else "dim")
+    line.append(f", {counts['worse']} worse", style="bold" if counts["worse"] else "dim")
+    line.append(f", {counts['better']} better, {counts['unchanged']} unchanged, "
+                f"{len(result.baseline.resolved)} resolved")
+    if result.baseline.unverified:
+        line.append(f", {len(result.baseline.unverified)} gone but not verified (scope not "
+                    "fully read)", style="yellow")
+    for gone in result.baseline.resolved:
+        line.append(f"\n  resolved: {gone.severity.name} {safe(gone.name)} "
+                    f"({safe(gone.title)})", style="dim")
+    return line
+
+
+def _review(result: ScanResult) -> list[Text]:
+    """Suppressions that matched nothing (stale or mistyped); expired ones are errors."""
+    unused = [use.rule for use in result.suppressions if use.state == "unused"]
+    if not unused:
+        return []
+    lines = Text(f"Unused suppressions ({len(unused)}):\n", style="bold yellow")
+    for rule in unused:
+        lines.append(f"  {safe(rule.describe())} matched nothing (reason: "
+                     f"{safe(rule.reason)})\n", style="yellow")
+    return [lines]
+
+
 def _posture_line(result: ScanResult, only: str | None) -> Text:
     """One line on the posture: how many weaknesses, how severe, how many no finding lists."""
     summary = posture_view.summary(result.posture)
@@ -156,6 +207,9 @@ def _posture_line(result: ScanResult, only: str | None) -> Text:
     if only != "posture":
         beyond = sum(1 for _ in posture_view.beyond_findings(result))
         line.append(f"; {beyond} in no finding")
+    muted = sum(1 for e in result.posture for rule in e.trait_suppressions if rule)
+    if muted:
+        line.append(f"; {muted} suppressed", style="dim")
     counts = Counter(t.id for e in result.posture for t in e.traits)
     if counts:
         line.append(": " + ", ".join(f"{safe(trait_id)} ×{n}"
@@ -244,7 +298,13 @@ def _findings(result: ScanResult, console: Console, details: bool,
         summary.append(", " if index < len(counts) - 1 else "")
     if result.incomplete:
         summary.append(f"; {len(result.incomplete)} incomplete", style="bold yellow")
+    muted = sum(1 for f in result.findings + result.task_definition_findings if f.suppressed_by)
+    if muted:
+        summary.append(f"; {muted} suppressed (not counted for --fail-on)", style="dim")
     console.print(summary)
+    compared = _baseline_line(result)
+    if compared is not None:
+        console.print(compared)
     if result.findings:
         console.print(_table("Exposures by service", result.findings, cluster=True))
     if result.task_definition_findings:
@@ -271,6 +331,7 @@ def _problems(result: ScanResult, console: Console) -> None:
             for item in items:
                 lines.append(f"  {safe(item.source)}: {safe(mask(item.message))}\n", style=style)
             group.append(lines)
+    group += _review(result)
     if result.incomplete:
         note = Text(f"Incomplete — could not be fully read, not assessed as clean "
                     f"({len(result.incomplete)}):\n", style="bold yellow")

@@ -1,9 +1,9 @@
 """The hardened-image policy: a small YAML file, validated against a JSON Schema.
 
 Loading is defensive because a policy comes from a repository anyone may send a pull request
-to: PyYAML's safe loader (no object construction), anchors and aliases refused outright (an
-alias bomb expands exponentially once anything walks the tree), a size cap, and a depth cap.
-Every error names the file and the failing path (``/signatures/cosign/keys/0``).
+to: :mod:`ecs_exposure.analysis.safe_yaml` (no object construction, anchors and aliases refused
+outright, a depth cap, no duplicate keys) and a size cap. Every error names the file, the line
+and column, and the failing path (``policy.yaml:12:7: /signatures/cosign/keys/0``).
 """
 
 from __future__ import annotations
@@ -12,15 +12,16 @@ import fnmatch
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from ecs_exposure.analysis.images.components import CATEGORIES
+from ecs_exposure.analysis.safe_yaml import Positions, YamlError, parse_yaml, where
 from ecs_exposure.errors import PolicyError as PolicyError  # re-exported
 
 MAX_POLICY_BYTES = 1024 * 1024
@@ -133,47 +134,17 @@ class Policy:
         return [e for e in self.exceptions if e.expires < today]
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe loader that refuses anchors/aliases: a policy never needs them."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, "YAML aliases are not allowed in a policy", event.start_mark)
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if getattr(event, "anchor", None):
-            raise yaml.composer.ComposerError(
-                None, None, "YAML anchors are not allowed in a policy", event.start_mark)
-        return super().compose_node(parent, index)
-
-
-def _schema() -> dict[str, Any]:
+@cache
+def policy_schema() -> dict[str, Any]:
+    """The policy's JSON Schema (also referenced by the config file's ``policy`` key)."""
     text = ((files("ecs_exposure.analysis.images") / "policy.schema.json")
             .read_text(encoding="utf-8"))
     return json.loads(text)  # type: ignore[no-any-return]
 
 
-def _plain(value: Any, where: str, depth: int = 0) -> Any:
-    """YAML dates to ISO strings, keys to strings; refuse absurd nesting."""
-    if depth > 50:
-        raise PolicyError(f"{where}: nested more than 50 levels")
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise PolicyError(f"{where}: key {key!r} is not a string")
-            out[key] = _plain(item, f"{where}/{key}", depth + 1)
-        return out
-    if isinstance(value, list):
-        return [_plain(item, f"{where}/{i}", depth + 1) for i, item in enumerate(value)]
-    if isinstance(value, datetime | date):
-        return value.isoformat()[:10]
-    return value
-
-
 def _pointer(path: Any) -> str:
-    return "/" + "/".join(str(p) for p in path) if path else "/"
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path) \
+        if path else "/"
 
 
 def _material(value: str, base: Path, what: str, where: str) -> tuple[str, bytes]:
@@ -191,16 +162,24 @@ def _material(value: str, base: Path, what: str, where: str) -> tuple[str, bytes
     return value, data
 
 
-def parse_policy(doc: Any, source: str, base: Path) -> Policy:
-    """Validate a parsed document and build the effective policy."""
+def parse_policy(doc: Any, source: str, base: Path, positions: Positions | None = None,
+                 prefix: str = "") -> Policy:
+    """Validate a parsed document and build the effective policy.
+
+    ``positions`` (from :func:`ecs_exposure.analysis.safe_yaml.parse_yaml`) let errors name
+    the line and column; ``prefix`` is the policy's pointer inside a larger file (``/policy``
+    in ``.ecs-exposure.yaml``)."""
     if doc is None:
         doc = {}
-    doc = _plain(doc, source)
+
+    def at(pointer: str) -> str:
+        return where(source, positions or {}, prefix + pointer.rstrip("/"))
+
     validator = jsonschema.Draft202012Validator(
-        _schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        policy_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))
     if errors:
-        lines = [f"{source}: {_pointer(e.path)}: {e.message}" for e in errors[:10]]
+        lines = [f"{at(_pointer(e.path))}: {e.message}" for e in errors[:10]]
         raise PolicyError("invalid policy:\n  " + "\n  ".join(lines))
     registries = doc.get("registries", {})
     forbidden = doc.get("forbidden_components", {})
@@ -212,23 +191,23 @@ def parse_policy(doc: Any, source: str, base: Path) -> Policy:
             try:
                 re.compile(ident["subject_regex"])
             except re.error as exc:
-                raise PolicyError(f"{source}: /signatures/keyless/identities/{index}/"
-                                  f"subject_regex: {exc}") from None
+                raise PolicyError(f"{at(f'/signatures/keyless/identities/{index}/subject_regex')}"
+                                  f": {exc}") from None
     trusted_root = keyless.get("trusted_root")
     root_path = (base / trusted_root).expanduser() if trusted_root else None
     if root_path is not None and not root_path.is_file():
-        raise PolicyError(f"{source}: /signatures/keyless/trusted_root: "
+        raise PolicyError(f"{at('/signatures/keyless/trusted_root')}: "
                           f"no such file {trusted_root!r}")
     signatures = SignaturePolicy(
         required=sig.get("required", True),
-        cosign_keys=tuple(_material(k, base, "public key", f"{source}: /signatures/cosign/keys/{i}")
+        cosign_keys=tuple(_material(k, base, "public key", at(f"/signatures/cosign/keys/{i}"))
                           for i, k in enumerate(sig.get("cosign", {}).get("keys", []))),
         keyless_identities=tuple(Identity(i["issuer"], i.get("subject"), i.get("subject_regex"))
                                  for i in keyless.get("identities", [])),
         trusted_root=root_path,
         predicate_types=tuple(keyless.get("predicate_types", [COSIGN_SIGN_PREDICATE])),
         notation_roots=tuple(_material(r, base, "root certificate",
-                                       f"{source}: /signatures/notation/trust_roots/{i}")
+                                       at(f"/signatures/notation/trust_roots/{i}"))
                              for i, r in enumerate(notation.get("trust_roots", []))),
         accept_unchecked_revocation=notation.get("accept_unchecked_revocation", False),
     )
@@ -267,14 +246,9 @@ def load_policy(path: Path) -> Policy:
     except UnicodeDecodeError:
         raise PolicyError(f"{source}: not UTF-8 text") from None
     try:
-        doc = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PolicyError(f"{source}: invalid YAML{where}: {problem}") from None
-    except RecursionError:
-        raise PolicyError(f"{source}: YAML nested too deeply") from None
+        doc, positions = parse_yaml(text)
+    except YamlError as exc:
+        raise PolicyError(f"{source}: {exc}") from None
     if doc is not None and not isinstance(doc, dict):
         raise PolicyError(f"{source}: /: a policy is a mapping, not {type(doc).__name__}")
-    return parse_policy(doc, source, path.parent)
+    return parse_policy(doc, source, path.parent, positions)
