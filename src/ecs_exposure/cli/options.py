@@ -79,3 +79,23 @@ def images_option(help_text: str) -> Decorator:
     """``--images``: a folder of image archives and OCI layouts."""
     return click.option("--images", "images_dir", type=click.Path(path_type=Path),
                         help=help_text)
+
+
+def quiet_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--quiet``: no summary line, notes or progress on standard error; errors are still
+    printed (a CI log must show what could not be read)."""
+    return click.option("--quiet", "-q", is_flag=True,
+                        help="Print only errors on standard error (no summary, notes or "
+                             "progress).")(func)
+
+
+def output_option(help_text: str) -> Decorator:
+    """``-o/--output``: the one file a command writes (every command names it the same)."""
+    return click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+                        help=help_text)
+
+
+def output_dir_option(help_text: str) -> Decorator:
+    """``--output-dir``: the folder a command writes its files into, under fixed names."""
+    return click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
+                        help=help_text)

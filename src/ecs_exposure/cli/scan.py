@@ -17,9 +17,13 @@ from ecs_exposure.cli.options import (
     aws_options,
     images_option,
     intel_dir_option,
+    output_dir_option,
+    output_option,
     policy_option,
+    quiet_option,
 )
 from ecs_exposure.reporters import FORMATS
+from ecs_exposure.reporters.base import CSV_DIALECTS
 
 if TYPE_CHECKING:
     from ecs_exposure.sources.aws.options import CollectOptions
@@ -31,13 +35,15 @@ if TYPE_CHECKING:
 @click.option("--format", "fmt", multiple=True,
               help=f"Output format, repeatable or comma-separated: {', '.join(FORMATS)} "
                    "(default: table on a terminal, json otherwise).")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to this file instead of standard output.")
-@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Write every chosen format into this folder under fixed file names.")
+@output_option("Write the report to this file instead of standard output.")
+@output_dir_option("Write every chosen format into this folder under fixed file names.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON, case_sensitive=False), default="none",
               show_default=True, help="Exit 1 when a finding reaches this severity.")
-@click.option("--details", is_flag=True, help="Table format: show why, attack path and fix.")
+@click.option("--details", is_flag=True, help="Table format: show why, attack path and fix "
+              "(other formats always carry them).")
+@click.option("--csv-dialect", type=click.Choice(CSV_DIALECTS), default=CSV_DIALECTS[0],
+              show_default=True, help="CSV format: 'excel' (UTF-8 BOM, CRLF rows: opens right "
+              "in Excel) or 'unix' (neither, for pipes).")
 @click.option("--security-hub", is_flag=True,
               help="Also send the findings (ASFF) to AWS Security Hub with BatchImportFindings, "
                    "after listing what will be sent; exit 3 if any is not imported.")
@@ -60,13 +66,15 @@ if TYPE_CHECKING:
                   "[default: ~/.cache/ecs-exposure/intel].")
 @click.option("--strict", is_flag=True,
               help="Exit 4 when some data could not be read (errors, incomplete resources).")
+@quiet_option
 @aws_options
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
-         output_dir: Path | None, fail_on: str, details: bool, security_hub: bool,
+         output_dir: Path | None, fail_on: str, details: bool, csv_dialect: str,
+         security_hub: bool,
          security_hub_region: str | None, security_hub_account: str | None,
          parameters_file: Path | None, images_dir: Path | None,
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
-         strict: bool, aws: CollectOptions | None) -> None:
+         strict: bool, quiet: bool, aws: CollectOptions | None) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
 
@@ -84,7 +92,13 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     """
     from ecs_exposure.cli import exit_codes
     from ecs_exposure.cli.inputs import gather, policy_from
-    from ecs_exposure.cli.output import emit, parse_formats, stderr_console
+    from ecs_exposure.cli.output import (
+        emit,
+        explain_exit,
+        parse_formats,
+        report_outcome,
+        stderr_console,
+    )
     from ecs_exposure.cli.security_hub import send_to_security_hub
     from ecs_exposure.errors import InputError
     from ecs_exposure.pipeline import scan_for_reports
@@ -106,6 +120,9 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         raise click.UsageError("several formats need --output-dir")
     if output is not None and output_dir is not None:
         raise click.UsageError("use either --output or --output-dir")
+    if details and FORMATS["table"] not in reporters:
+        raise click.UsageError("--details applies to the table format only (every other "
+                               "format always carries the details)")
 
     stderr = stderr_console()
     try:
@@ -116,7 +133,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     with ExitStack() as stack:
         inputs = list(paths) + (demo_paths(stack) if demo else [])
         inventory, report = gather(inputs, aws, stderr, values)
-        if any(source.endswith(".tf") for source in report.read):
+        if not quiet and any(source.endswith(".tf") for source in report.read):
             stderr.print("note: Terraform .tf files were read directly, a best effort for "
                          "literal values; a plan (terraform show -json) is more complete",
                          style="dim", highlight=False)
@@ -131,8 +148,10 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
             locate_evidence=details or security_hub
             or any(r.locates_evidence for r in reporters))
     with context:
-        emit(result, reporters, output, output_dir, details, context)
+        emit(result, reporters, output, output_dir, details, context, csv_dialect)
+        report_outcome(stderr, result, quiet)
         code = exit_codes.for_result(result, fail_on.lower(), strict)
+        explain_exit(stderr, code, fail_on.lower())
         if security_hub and not send_to_security_hub(result, security_hub_account,
                                                      security_hub_region, stderr, context):
             code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code

@@ -37,6 +37,8 @@ from ecs_exposure.reporters.terminal import safe
 
 TABLE_ROWS = 25
 DETAILED = 5
+ERRORS_SHOWN = 20
+"""Input errors listed by name; the rest are counted (the JSON report has them all)."""
 TEXT_MAX = 1500
 """Longest single value (a why, a detail) shown; keeps one hostile value from filling the
 comment."""
@@ -121,6 +123,19 @@ def _details(finding: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _errors(doc: dict[str, Any]) -> list[str]:
+    """The inputs that could not be read, so a reviewer does not take a partial scan for a
+    clean one."""
+    errors = doc["errors"]
+    if not errors:
+        return []
+    lines = ["", f"### Inputs that could not be read ({len(errors)})", ""]
+    lines += [f"- {md(e['source'])}: {md(e['message'])}" for e in errors[:ERRORS_SHOWN]]
+    if len(errors) > ERRORS_SHOWN:
+        lines.append(f"- …and {len(errors) - ERRORS_SHOWN} more in the full report.")
+    return lines
+
+
 def render(result: ScanResult, context: ReportContext | None = None) -> str:
     """The Markdown comment."""
     doc = result_dict(result, context)
@@ -134,6 +149,7 @@ def render(result: ScanResult, context: ReportContext | None = None) -> str:
         lines += ["", f"### Top {min(DETAILED, len(findings))} findings"]
         for finding in findings[:DETAILED]:
             lines += _details(finding)
+    lines += _errors(doc)
     lines += ["", f"<sub>ecs-exposure {__version__} · {md(doc['generated_at'])}</sub>", ""]
     return "\n".join(lines)
 
