@@ -96,3 +96,35 @@ def test_details_with_a_non_table_format_is_a_usage_error(tmp_path: Path, fmt: s
     code, _, _ = _scan("--demo", "--format", "table,json", "--details", "--output-dir",
                        str(tmp_path))
     assert code == 0
+
+
+def test_fix_takes_output_dir_and_still_accepts_out_with_a_warning(tmp_path: Path) -> None:
+    runner = CliRunner()
+    new = runner.invoke(main, ["fix", "--demo", "--output-dir", str(tmp_path / "new"),
+                               "-o", str(tmp_path / "plan-copy.json")])
+    assert new.exit_code == 0, new.output
+    assert "deprecated" not in new.stderr
+    plan = json.loads((tmp_path / "new" / "plan.json").read_text())
+    assert json.loads((tmp_path / "plan-copy.json").read_text()) == plan
+    old = runner.invoke(main, ["fix", "--demo", "--out", str(tmp_path / "old")])
+    assert old.exit_code == 0 and (tmp_path / "old" / "plan.json").is_file()
+    assert "warning: --out is deprecated, use --output-dir" in old.stderr
+    assert "deprecated" not in old.stdout
+    missing = runner.invoke(main, ["fix", "--demo"])
+    assert missing.exit_code == 2 and "--output-dir" in missing.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
+def test_traits_formats_and_output_file(tmp_path: Path, fmt: str) -> None:
+    from ecs_exposure.detectors.registry import catalog
+
+    target = tmp_path / f"traits.{fmt}"
+    result = CliRunner().invoke(main, ["traits", "--format", fmt, "-o", str(target)])
+    assert result.exit_code == 0 and not result.stdout
+    text = target.read_text()
+    ids = [spec.id for spec in catalog()]
+    assert all(trait_id in text for trait_id in ids)
+    if fmt == "json":
+        doc = json.loads(text)
+        assert [t["id"] for t in doc["traits"]] == ids
+        assert {"title", "category", "contextual", "fires_when"} <= set(doc["traits"][0])
