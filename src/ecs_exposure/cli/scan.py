@@ -66,6 +66,10 @@ if TYPE_CHECKING:
                   "[default: ~/.cache/ecs-exposure/intel].")
 @click.option("--strict", is_flag=True,
               help="Exit 4 when some data could not be read (errors, incomplete resources).")
+@click.option("--allow-empty", is_flag=True,
+              help="Files that hold nothing to scan (not ECS, snapshot or IaC documents) are "
+                   "skipped and a run with nothing left passes, instead of exit 2; for "
+                   "pre-commit hooks, which pass every changed file.")
 @quiet_option
 @aws_options
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
@@ -74,7 +78,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
          security_hub_region: str | None, security_hub_account: str | None,
          parameters_file: Path | None, images_dir: Path | None,
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
-         strict: bool, quiet: bool, aws: CollectOptions | None) -> None:
+         strict: bool, allow_empty: bool, quiet: bool, aws: CollectOptions | None) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
 
@@ -132,7 +136,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     policy = policy_from(policy_file)
     with ExitStack() as stack:
         inputs = list(paths) + (demo_paths(stack) if demo else [])
-        inventory, report = gather(inputs, aws, stderr, values)
+        inventory, report = gather(inputs, aws, stderr, values, allow_empty=allow_empty)
         if not quiet and any(source.endswith(".tf") for source in report.read):
             stderr.print("note: Terraform .tf files were read directly, a best effort for "
                          "literal values; a plan (terraform show -json) is more complete",
