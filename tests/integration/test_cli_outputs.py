@@ -128,3 +128,16 @@ def test_traits_formats_and_output_file(tmp_path: Path, fmt: str) -> None:
         doc = json.loads(text)
         assert [t["id"] for t in doc["traits"]] == ids
         assert {"title", "category", "contextual", "fires_when"} <= set(doc["traits"][0])
+
+
+def test_allow_empty_passes_when_no_file_holds_anything_to_scan(tmp_path: Path) -> None:
+    unrelated = tmp_path / "package.json"
+    unrelated.write_text('{"name": "x", "version": "1.0.0"}')
+    code, _, err = _scan(str(unrelated), "--format", "json")
+    assert code == 2 and "no input could be read" in err
+    code, out, err = _scan(str(unrelated), "--format", "json", "--allow-empty")
+    assert code == 0 and json.loads(out)["summary"]["findings"] == 0 and "1 skipped" in err
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    code, _, _ = _scan(str(broken), "--allow-empty")
+    assert code == 2                                  # a file that fails is still an error
