@@ -1,17 +1,47 @@
 #!/usr/bin/env bash
-# Installs the project with its test extras, then runs the whole test suite, ruff and mypy.
-# This is the README's test command and what .ci/run calls.
+# The README's test command and what .ci/run calls: installs the project with its test extras,
+# then runs the whole test suite, ruff and mypy.
+#
+# What it installs, and why:
+#   - the project and its [test] extras (pytest, ruff, mypy, selenium, pre-commit, …) with pip,
+#     into the Python running this script (as CI does), or into a virtual environment when
+#     ECS_EXPOSURE_TEST_VENV names one (created if missing) — use that on a machine whose
+#     system Python is "externally managed" (PEP 668: Debian 12, Ubuntu 24.04);
+#   - Debian's chromium and chromium-driver with apt, only when missing: the HTML report is
+#     tested in headless Chromium (never downloaded by Selenium);
+#   - no database: none is needed yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The HTML report is tested in headless Chromium: Debian's browser and its matching driver,
-# installed here when missing (never downloaded by Selenium) so a fresh machine has them.
+APT_LOCK_WAIT=${APT_LOCK_WAIT:-300}
+
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "test.sh: installing chromium and chromium-driver with apt (for the HTML report tests)" >&2
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  if command -v fuser >/dev/null 2>&1 && \
+     fuser /var/lib/dpkg/lock-frontend /var/lib/apt/lists/lock >/dev/null 2>&1; then
+    echo "test.sh: the apt lock is held (another apt, or unattended-upgrades); waiting up to" \
+         "${APT_LOCK_WAIT}s for it (APT_LOCK_WAIT=seconds to change)" >&2
+  fi
+  apt_get() {
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o "DPkg::Lock::Timeout=${APT_LOCK_WAIT}" "$@"
+  }
+  if ! apt_get update -qq || ! apt_get install -y -qq chromium chromium-driver >/dev/null; then
+    echo "test.sh: apt could not install chromium/chromium-driver: if the apt lock is still" \
+         "held after ${APT_LOCK_WAIT}s, wait for the other apt to finish (ps aux | grep apt)" \
+         "and run this again; without root, run it with sudo rights" >&2
+    exit 1
+  fi
 fi
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
-python3 -m ruff check src tests
-python3 -m mypy
-python3 -m pytest "$@"
+
+python=python3
+if [ -n "${ECS_EXPOSURE_TEST_VENV:-}" ]; then
+  [ -x "$ECS_EXPOSURE_TEST_VENV/bin/python" ] || python3 -m venv "$ECS_EXPOSURE_TEST_VENV"
+  python="$ECS_EXPOSURE_TEST_VENV/bin/python"
+  export PATH="$ECS_EXPOSURE_TEST_VENV/bin:$PATH"
+fi
+echo "test.sh: installing ecs-exposure and its test extras into $("$python" -c 'import sys; print(sys.prefix)')" >&2
+"$python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+"$python" -m ruff check src tests
+"$python" -m mypy
+"$python" -m pytest "$@"

@@ -33,8 +33,9 @@ def cli(*args: str) -> Any:
     (["scan", "--aws", "--role-name", "r", "--organization", "--account", ACCOUNT],
      "either --organization or --account"),
     (["scan", "--aws", "--region", "all", "--region", "us-east-1"], "cannot be combined"),
-    (["collect", "--output", "x.json"], "collect needs --aws"),
+    (["collect", "--output", "x.json", "--output-dir", "d"], "--output"),
     (["collect", "--aws"], "--output"),
+    (["collect"], "--output"),
 ])
 def test_contradictory_options_are_usage_errors(args: list[str], message: str) -> None:
     result = cli(*args)
@@ -114,6 +115,18 @@ def test_collect_writes_a_private_snapshot_even_when_incomplete(
     scanned = cli("scan", str(out), "--format", "json", "--strict")
     assert scanned.exit_code == 4
     assert json.loads(scanned.stdout)["errors"][0]["account"] == ACCOUNT
+
+
+def test_collect_reads_aws_without_aws_flag_into_an_output_dir(
+        tmp_path: Path, aws_estate: Estate, aws_env: dict[str, str]) -> None:
+    result = cli("collect", "--region", "us-east-1", "--output-dir", str(tmp_path / "snap"))
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "snap" / "snapshot.json.gz"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    scanned = cli("scan", str(written), "--format", "json")
+    assert scanned.exit_code == 0 and json.loads(scanned.stdout)["summary"]["services"] > 0
+    quiet = cli("collect", "--region", "us-east-1", "-o", str(tmp_path / "q.json"), "--quiet")
+    assert quiet.exit_code == 0 and "wrote" not in quiet.stderr
 
 
 def test_collect_with_nothing_readable_exits_2(

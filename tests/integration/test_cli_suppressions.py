@@ -102,7 +102,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "sarif": json.loads((out / "results.sarif").read_text()),
             "ocsf": json.loads((out / "findings.ocsf.json").read_text()),
             "asff": json.loads((out / "findings.asff.json").read_text()),
-            "csv": list(csv.DictReader(io.StringIO((out / "traits.csv").read_text()))),
+            "csv": list(csv.DictReader(io.StringIO((out / "traits.csv").read_text("utf-8-sig")))),
             "markdown": (out / "report.md").read_text(),
             "html": (out / "report.html").read_text(),
             "table": (out / "report.txt").read_text()}

@@ -56,7 +56,7 @@ def _cli(*args: str) -> Any:
 def _traits(region: str) -> set[str]:
     scanned = _cli("scan", "--aws", "--region", region, "--format", "json")
     assert scanned.exit_code == 0, scanned.output
-    return {t["id"] for f in json.loads(scanned.output)["findings"] for t in f["traits"]}
+    return {t["id"] for f in json.loads(scanned.stdout)["findings"] for t in f["traits"]}
 
 
 @pytest.mark.usefixtures("aws_env")

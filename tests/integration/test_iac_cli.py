@@ -30,7 +30,7 @@ def test_parameters_file_in_cli_format(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["scan", str(template), "--parameters", str(params),
                                     "--format", "json"])
     assert out.exit_code == 0, out.output
-    ids = {t["id"] for f in json.loads(out.output)["task_definition_findings"]
+    ids = {t["id"] for f in json.loads(out.stdout)["task_definition_findings"]
            for t in f["traits"]}
     assert "host-network-mode" in ids
     without = CliRunner().invoke(main, ["scan", str(template), "--format", "json"])

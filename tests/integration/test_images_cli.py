@@ -58,8 +58,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def image(*args: str) -> tuple[int, str]:
+    """Exit code and the report (standard output); for a usage error (exit 2), the message,
+    which is on standard error with the gate's one-line summary."""
     result = CliRunner().invoke(main, ["image", *args])
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout if result.exit_code in (0, 1) else result.stderr
 
 
 def test_hardened_signed_scanned_image_passes(setup: dict[str, Any]) -> None:
@@ -206,7 +208,7 @@ def test_ref_digest_must_match_the_archive(setup: dict[str, Any]) -> None:
 
 def test_demo_estate_shows_ecr_image_traits() -> None:
     result = CliRunner().invoke(main, ["scan", "--demo", "--format", "json"])
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     findings = {f["resource"]["name"]: f for f in doc["findings"]}
     storefront = {t["id"]: t for t in findings["storefront-web"]["traits"]}
     assert storefront["mutable-image-reference"]["evidence"]["pointer"] == "/imageTagMutability"

@@ -129,14 +129,14 @@ def test_only_and_min_severity_narrow_the_view_not_the_gate(tmp_path: Path) -> N
     scan = ["scan", str(task), "--format", "json", "--fail-on", "low"]
     both = CliRunner().invoke(main, scan)
     assert both.exit_code == 1
-    doc = json.loads(both.output)
+    doc = json.loads(both.stdout)
     assert doc["task_definition_findings"] and doc["posture"]
     posture = CliRunner().invoke(main, [*scan, "--only", "posture", "--min-severity", "high"])
     assert posture.exit_code == 1                       # the gate judged everything
-    narrowed = json.loads(posture.output)
+    narrowed = json.loads(posture.stdout)
     assert narrowed["task_definition_findings"] == []
     assert {t["severity"] for e in narrowed["posture"] for t in e["traits"]} == {"HIGH"}
-    findings = json.loads(CliRunner().invoke(main, [*scan, "--only", "findings"]).output)
+    findings = json.loads(CliRunner().invoke(main, [*scan, "--only", "findings"]).stdout)
     assert findings["posture"] == [] and findings["task_definition_findings"]
 
 

@@ -17,6 +17,7 @@ from ecs_exposure.cli.collect import collect
 from ecs_exposure.cli.exit_codes import ExitCode, for_error
 from ecs_exposure.cli.fix import fix
 from ecs_exposure.cli.image import image
+from ecs_exposure.cli.init import init
 from ecs_exposure.cli.intel import intel
 from ecs_exposure.cli.scan import scan
 from ecs_exposure.cli.traits import traits
@@ -51,5 +52,5 @@ def main() -> None:
     """Find, rank and fix the security exposures of Amazon ECS services."""
 
 
-for _command in (scan, image, collect, traits, fix, intel):
+for _command in (scan, image, init, collect, traits, fix, intel):
     main.add_command(_command)

@@ -9,26 +9,38 @@ from typing import TYPE_CHECKING
 import click
 
 from ecs_exposure.cli.exit_codes import ExitCode
-from ecs_exposure.cli.options import aws_options
+from ecs_exposure.cli.options import (
+    AWS_DEFAULTS,
+    implied_aws_options,
+    output_dir_option,
+    output_option,
+    quiet_option,
+)
+
+SNAPSHOT_NAME = "snapshot.json.gz"
+"""The snapshot's file name under ``--output-dir``."""
 
 if TYPE_CHECKING:
     from ecs_exposure.sources.aws.options import CollectOptions
 
 
 @click.command()
-@click.option("--output", "-o", required=True,
-              type=click.Path(path_type=Path, dir_okay=False),
-              help="Snapshot file to write (.json, or .json.gz compressed); mode 0600.")
+@output_option("Snapshot file to write (.json, or .json.gz compressed); mode 0600.")
+@output_dir_option(f"Write the snapshot into this folder as {SNAPSHOT_NAME}.")
 @click.option("--strict", is_flag=True,
               help="Exit 4 when some data could not be read.")
-@aws_options
-def collect(output: Path, strict: bool, aws: CollectOptions | None) -> None:
+@quiet_option
+@implied_aws_options
+def collect(output: Path | None, output_dir: Path | None, strict: bool, quiet: bool,
+            aws: CollectOptions | None) -> None:
     """Collect live ECS data from AWS (read-only) into a snapshot for later scans.
+
+    AWS is the only source, so --aws is implied.
 
     \b
     Examples:
-      ecs-exposure collect --aws --region all --output snapshot.json.gz
-      ecs-exposure collect --aws --organization --role-name SecurityAudit -o org.json.gz
+      ecs-exposure collect --region all --output snapshot.json.gz
+      ecs-exposure collect --organization --role-name SecurityAudit -o org.json.gz
       ecs-exposure scan snapshot.json.gz
     """
     from ecs_exposure.cli.inputs import collect_live, require_collected
@@ -36,20 +48,27 @@ def collect(output: Path, strict: bool, aws: CollectOptions | None) -> None:
     from ecs_exposure.reporters.terminal import safe
     from ecs_exposure.sources.aws import snapshot
 
-    if aws is None:
-        raise click.UsageError("collect needs --aws (live AWS is the only source it collects)")
+    if (output is None) == (output_dir is None):
+        raise click.UsageError("give the snapshot's --output file or an --output-dir")
+    if output_dir is not None:
+        with writing_to(output_dir):
+            output_dir.mkdir(parents=True, exist_ok=True)
+        output = output_dir / SNAPSHOT_NAME
+    if output is None:
+        raise click.UsageError("give the snapshot's --output file or an --output-dir")
     stderr = stderr_console()
-    collected = collect_live(aws, stderr)
+    collected = collect_live(aws or AWS_DEFAULTS, stderr)  # never None: --aws is implied
     with writing_to(output):
         snapshot.write(collected, output)
     for error in collected["errors"]:
         print_error(stderr, error["message"])
     stats = snapshot.statistics(collected)
-    stderr.print(f"wrote {safe(output)}: {stats['accounts']} accounts, "
-                 f"{stats['regions']} regions, {stats['services']} services, "
-                 f"{collected['api_calls']['total']} API calls; {len(collected['errors'])} "
-                 f"errors, {len(collected['incomplete'])} incomplete",
-                 markup=False, highlight=False)
+    if not quiet:
+        stderr.print(f"wrote {safe(output)}: {stats['accounts']} accounts, "
+                     f"{stats['regions']} regions, {stats['services']} services, "
+                     f"{collected['api_calls']['total']} API calls; "
+                     f"{len(collected['errors'])} errors, {len(collected['incomplete'])} "
+                     "incomplete", markup=False, highlight=False)
     require_collected(collected, listed=True)
     sys.exit(ExitCode.INCOMPLETE if strict and (collected["errors"] or collected["incomplete"])
              else ExitCode.OK)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ecs_exposure.cli.exit_codes import ExitCode
-from ecs_exposure.cli.options import aws_options
+from ecs_exposure.cli.options import aws_options, output_dir_option, output_option, quiet_option
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--demo", is_flag=True, help="Fix the bundled demo estate.")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for the plan: <cluster>/<service>/… and plan.json.")
+@output_dir_option("Folder for the plan: <cluster>/<service>/… and plan.json.")
+@click.option("--out", "out", hidden=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Deprecated name of --output-dir.")
+@output_option("Also write the plan document (what plan.json holds) to this file.")
 @click.option("--secret-arn-prefix", help="Secrets Manager ARN prefix for moved credentials, "
               "e.g. arn:aws:secretsmanager:us-east-1:111122223333:secret:")
 @click.option("--allow-cidr", multiple=True, help="Source CIDR that replaces 0.0.0.0/0 or ::/0 "
@@ -35,17 +37,19 @@ if TYPE_CHECKING:
 @click.option("--apply", "do_apply", is_flag=True,
               help="Apply the plan to AWS (writes to AWS; shows the plan and asks first).")
 @click.option("--yes", is_flag=True, help="With --apply: do not ask for confirmation.")
+@quiet_option
 @aws_options
-def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str | None,
-        allow_cidr: tuple[str, ...], keep_mount: tuple[str, ...], default_user: str | None,
-        do_apply: bool, yes: bool, aws: CollectOptions | None) -> None:
+def fix(paths: tuple[Path, ...], demo: bool, output_dir: Path | None, out: Path | None,
+        output: Path | None, secret_arn_prefix: str | None, allow_cidr: tuple[str, ...],
+        keep_mount: tuple[str, ...], default_user: str | None, do_apply: bool, yes: bool,
+        quiet: bool, aws: CollectOptions | None) -> None:
     """Write fixed task definition revisions, service updates and security-group changes.
 
     \b
     Examples:
-      ecs-exposure fix --demo --out fixes/
-      ecs-exposure fix ./exports/ --out fixes/ --allow-cidr 10.0.0.0/8
-      ecs-exposure fix --aws --region eu-west-1 --out fixes/ --apply
+      ecs-exposure fix --demo --output-dir fixes/
+      ecs-exposure fix ./exports/ --output-dir fixes/ --allow-cidr 10.0.0.0/8
+      ecs-exposure fix --aws --region eu-west-1 --output-dir fixes/ --apply
     """
     from rich.console import Console
 
@@ -62,6 +66,16 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
 
     if not paths and not demo and aws is None:
         raise click.UsageError("give at least one file or directory, --demo or --aws")
+    stderr = stderr_console()
+    if out is not None:
+        if output_dir is not None and output_dir != out:
+            raise click.UsageError("--out is the old name of --output-dir: give one of them")
+        stderr.print("warning: --out is deprecated, use --output-dir", style="yellow",
+                     markup=False, highlight=False)
+        output_dir = out
+    if output_dir is None:
+        raise click.UsageError("give the plan's folder with --output-dir")
+    out = output_dir
     if secret_arn_prefix is not None and not is_valid_secret_arn_prefix(secret_arn_prefix):
         raise click.BadParameter("expected arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret: "
                                  "plus an optional name prefix of letters, digits and /_+=.@-",
@@ -72,7 +86,6 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
     if do_apply and aws is not None and (aws.role_name or aws.organization):
         raise click.UsageError("--apply works in the caller's own account; apply plans for "
                                "other accounts from their PLAN.md")
-    stderr = stderr_console()
     options = FixOptions(secret_arn_prefix=secret_arn_prefix, allow_cidrs=allow_cidr,
                          keep_mounts=frozenset(keep_mount), default_user=default_user)
     with ExitStack() as stack:
@@ -84,7 +97,12 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
                  for f in result.findings + result.task_definition_findings]
     with writing_to(out):
         document = write_plans(out, plans)
-    console = Console(highlight=False)
+    if output is not None:
+        import json
+
+        with writing_to(output):
+            output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    console = Console(highlight=False, quiet=quiet and not do_apply)
     for entry in document["plans"]:
         counts = {c: sum(1 for ch in entry["changes"] if ch["confidence"] == c)
                   for c in ("safe", "review", "manual")}
@@ -97,6 +115,11 @@ def fix(paths: tuple[Path, ...], demo: bool, out: Path, secret_arn_prefix: str |
         stderr.print(f"warning: {safe(warning)}", style="yellow", markup=False)
     for problem in report.errors:
         print_error(stderr, f"{problem.source}: {problem.message}")
+    if not quiet:
+        stderr.print(f"ecs-exposure fix: {len(document['plans'])} plans for "
+                     f"{len(result.findings) + len(result.task_definition_findings)} findings"
+                     + (f"; {len(report.errors)} input errors" if report.errors else ""),
+                     markup=False, highlight=False)
     if not do_apply or aws is None:
         return
     _apply(plans, out, yes, aws.profile, console)

@@ -43,9 +43,13 @@ def read_inputs(paths: list[Path], stderr: Console, context: ReadContext | None 
 
 
 def gather(inputs: list[Path], aws: CollectOptions | None, stderr: Console,
-           parameters: Mapping[str, Any] | None = None) -> tuple[Inventory, LoadReport]:
+           parameters: Mapping[str, Any] | None = None, *, allow_empty: bool = False
+           ) -> tuple[Inventory, LoadReport]:
     """The Inventory from files and, with ``--aws``, live collection; raises when nothing at
-    all could be read. ``parameters``: ``scan --parameters`` values for the templates read."""
+    all could be read. ``parameters``: ``scan --parameters`` values for the templates read.
+    ``allow_empty``: files that were merely not ECS documents (skipped, none failing) give an
+    empty inventory instead of an error, as a pre-commit hook handed every changed file
+    needs."""
     from ecs_exposure.sources.aws import snapshot
     from ecs_exposure.sources.readers import read_context
 
@@ -55,7 +59,7 @@ def gather(inputs: list[Path], aws: CollectOptions | None, stderr: Console,
         collected = collect_live(aws, stderr)
         require_collected(collected)
         snapshot.load_snapshot(inventory, collected, None, context)
-    elif not report.read:
+    elif not report.read and not (allow_empty and not report.errors):
         raise InputError("no input could be read",
                          [f"{p.source}: {p.message}" for p in report.errors + report.skipped])
     return inventory, report

@@ -21,10 +21,20 @@ AWS_DEFAULTS = CollectOptions()
 def aws_options(func: Callable[..., None]) -> Callable[..., None]:
     """``--aws`` and the options of live collection, handed to the command as one
     ``aws: CollectOptions | None`` argument (``None`` without ``--aws``)."""
+    return _aws_options(func, implied=False)
+
+
+def implied_aws_options(func: Callable[..., None]) -> Callable[..., None]:
+    """The same options for a command whose only source is AWS (``collect``): ``--aws`` is
+    accepted but implied, and ``aws`` is never ``None``."""
+    return _aws_options(func, implied=True)
+
+
+def _aws_options(func: Callable[..., None], implied: bool) -> Callable[..., None]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        live = kwargs.pop("aws_flag")
+        live = kwargs.pop("aws_flag") or implied
         options = CollectOptions(
             profile=kwargs.pop("profile"), regions=tuple(kwargs.pop("regions")),
             role_name=kwargs.pop("role_name"), accounts=tuple(kwargs.pop("accounts")),
@@ -42,7 +52,8 @@ def aws_options(func: Callable[..., None]) -> Callable[..., None]:
     for option in reversed((
         click.option("--aws", "aws_flag", is_flag=True,
                      help="Collect live from AWS (read-only) with the standard credential "
-                          "chain."),
+                          "chain" + (" (the default; accepted for compatibility)." if implied
+                                     else ".")),
         click.option("--profile", help="AWS named profile (default: the credential chain)."),
         click.option("--region", "regions", multiple=True, metavar="REGION",
                      help="Region to collect; repeatable, or 'all' for every enabled region "
@@ -113,3 +124,23 @@ def config_option(func: Callable[..., None]) -> Callable[..., None]:
         is_eager=True, expose_value=True, callback=_load_config,
         help="Config file: default options, image policy, suppressions "
              "[default: .ecs-exposure.yaml in the current directory, if any].")(func)
+
+
+def quiet_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--quiet``: no summary line, notes or progress on standard error; errors are still
+    printed (a CI log must show what could not be read)."""
+    return click.option("--quiet", "-q", is_flag=True,
+                        help="Print only errors on standard error (no summary, notes or "
+                             "progress).")(func)
+
+
+def output_option(help_text: str) -> Decorator:
+    """``-o/--output``: the one file a command writes (every command names it the same)."""
+    return click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+                        help=help_text)
+
+
+def output_dir_option(help_text: str) -> Decorator:
+    """``--output-dir``: the folder a command writes its files into, under fixed names."""
+    return click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
+                        help=help_text)

@@ -100,10 +100,49 @@ def _open(path: Path, reporter: Reporter) -> IO[Any]:
     return path.open("wb") if reporter.binary else path.open("w", encoding="utf-8")
 
 
+def summary_line(result: ScanResult) -> str:
+    """One line a CI log shows whatever the report's destination: findings by severity,
+    services, and what could not be read."""
+    from ecs_exposure.model import Severity
+
+    findings = result.findings + result.task_definition_findings
+    counts = [f"{sum(1 for f in findings if f.severity == s)} {s.name}"
+              for s in sorted(Severity, reverse=True)]
+    text = (f"ecs-exposure: {len(findings)} finding{'s' * (len(findings) != 1)} "
+            f"({', '.join(counts)}) in {result.services} service"
+            f"{'s' * (result.services != 1)}")
+    problems = [f"{n} {label}" for n, label in (
+        (len(result.errors), "input errors" if len(result.errors) != 1 else "input error"),
+        (len(result.skipped), "skipped"), (len(result.incomplete), "incomplete")) if n]
+    return text + ("; " + ", ".join(problems) if problems else "")
+
+
+def report_outcome(stderr: Console, result: ScanResult, quiet: bool = False) -> None:
+    """Every input error, then (unless ``quiet``) the one-line summary, on standard error:
+    a report written to a file or read by a program must not hide that inputs were missing."""
+    for error in result.errors:
+        print_error(stderr, f"{error.source}: {error.message}")
+    if not quiet:
+        stderr.print(_inert(summary_line(result)), markup=False, highlight=False,
+                     soft_wrap=True)
+
+
+def explain_exit(stderr: Console, code: int, fail_on: str) -> None:
+    """Say why the scan exits with a failure code, so a red CI step is never silent."""
+    from ecs_exposure.cli.exit_codes import ExitCode
+
+    if code == ExitCode.FAILED:
+        print_error(stderr, f"failing: a finding reaches --fail-on {fail_on} (exit 1)")
+    elif code == ExitCode.INCOMPLETE:
+        print_error(stderr, "incomplete: some data could not be read and --strict is set "
+                    "(exit 4)")
+
+
 def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
          output_dir: Path | None, details: bool, context: ReportContext | None = None,
          compliance: tuple[ComplianceReport, ...] = (),
-         only: Literal["findings", "posture"] | None = None) -> None:
+         only: Literal["findings", "posture"] | None = None,
+         csv_dialect: str = "excel") -> None:
     """Write the result with each reporter into ``output_dir`` (under its file name), or with
     the first to ``output`` or standard output (``context``: the scan's fixed revisions and
     evidence positions, handed to every reporter; ``compliance``: the ``--compliance``
@@ -118,19 +157,22 @@ def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
 
         with writing_to(output_dir):  # links inside the folder are never followed
             write_reports(output_dir, chosen, result, ReportOptions(
-                details=True, context=context, compliance=compliance, only=only))
+                details=True, context=context, compliance=compliance, only=only,
+                csv_dialect=csv_dialect))
         return
     reporter = chosen[0]
     if output is not None:
         with writing_to(output), _open(output, reporter) as stream:
             reporter.write(result, stream, ReportOptions(details=details, context=context,
-                                                         compliance=compliance, only=only))
+                                                         compliance=compliance, only=only,
+                                                         csv_dialect=csv_dialect))
         return
     sys.stdout.flush()
     stdout: IO[Any] = sys.stdout.buffer if reporter.binary else sys.stdout
     try:
         reporter.write(result, stdout, ReportOptions(
-            details=details, terminal=True, context=context, compliance=compliance, only=only))
+            details=details, terminal=True, context=context, compliance=compliance, only=only,
+            csv_dialect=csv_dialect))
         stdout.flush()
     except BrokenPipeError as exc:
         # The reader went away (`| head`): say so once, and keep the interpreter from

@@ -18,10 +18,14 @@ from ecs_exposure.cli.options import (
     config_option,
     images_option,
     intel_dir_option,
+    output_dir_option,
+    output_option,
     policy_option,
+    quiet_option,
 )
 from ecs_exposure.detectors.frameworks import FRAMEWORKS
 from ecs_exposure.reporters import FORMATS
+from ecs_exposure.reporters.base import CSV_DIALECTS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -38,10 +42,8 @@ if TYPE_CHECKING:
 @click.option("--format", "fmt", multiple=True,
               help=f"Output format, repeatable or comma-separated: {', '.join(FORMATS)} "
                    "(default: table on a terminal, json otherwise).")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to this file instead of standard output.")
-@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Write every chosen format into this folder under fixed file names.")
+@output_option("Write the report to this file instead of standard output.")
+@output_dir_option("Write every chosen format into this folder under fixed file names.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON, case_sensitive=False), default="none",
               show_default=True,
               help="Exit 1 when an open (not suppressed) finding reaches this severity.")
@@ -53,6 +55,9 @@ if TYPE_CHECKING:
               help="With --baseline: exit 1 when an open finding reaches this severity and "
                    "did not in the baseline (new, or worse).")
 @click.option("--details", is_flag=True, help="Table format: show why, attack path and fix.")
+@click.option("--csv-dialect", type=click.Choice(CSV_DIALECTS), default=CSV_DIALECTS[0],
+              show_default=True, help="CSV format: 'excel' (UTF-8 BOM, CRLF rows: opens right "
+              "in Excel) or 'unix' (neither, for pipes).")
 @click.option("--security-hub", is_flag=True,
               help="Also send the findings (ASFF) to AWS Security Hub with BatchImportFindings, "
                    "after listing what will be sent; exit 3 if any is not imported.")
@@ -87,16 +92,22 @@ if TYPE_CHECKING:
               help="Add a compliance report, repeatable: per control pass, fail or not "
                    "evaluated, with the failing resources and evidence (json, html, "
                    "markdown, table).")
+@click.option("--allow-empty", is_flag=True,
+              help="Files that hold nothing to scan (not ECS, snapshot or IaC documents) are "
+                   "skipped and a run with nothing left passes, instead of exit 2; for "
+                   "pre-commit hooks, which pass every changed file.")
+@quiet_option
 @aws_options
 @config_option
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
          output_dir: Path | None, fail_on: str, baseline: Path | None, fail_on_new: str,
-         details: bool, security_hub: bool,
+         details: bool, csv_dialect: str, security_hub: bool,
          security_hub_region: str | None, security_hub_account: str | None,
          parameters_file: Path | None, images_dir: Path | None,
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
          strict: bool, only: Only | None, min_severity: str | None,
-         frameworks: tuple[str, ...], aws: CollectOptions | None, config: Config) -> None:
+         frameworks: tuple[str, ...], allow_empty: bool, quiet: bool,
+         aws: CollectOptions | None, config: Config) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
 
@@ -118,7 +129,13 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     """
     from ecs_exposure.cli import exit_codes
     from ecs_exposure.cli.inputs import gather, policy_from
-    from ecs_exposure.cli.output import emit, parse_formats, stderr_console
+    from ecs_exposure.cli.output import (
+        emit,
+        explain_exit,
+        parse_formats,
+        report_outcome,
+        stderr_console,
+    )
     from ecs_exposure.cli.security_hub import send_to_security_hub
     from ecs_exposure.errors import InputError
     from ecs_exposure.exposure.baseline import compare
@@ -148,6 +165,9 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         raise click.UsageError("use either --output or --output-dir")
     if fail_on_new.lower() != "none" and baseline is None:
         raise click.UsageError("--fail-on-new needs --baseline (the result to compare with)")
+    if details and FORMATS["table"] not in reporters:
+        raise click.UsageError("--details applies to the table format only (every other "
+                               "format always carries the details)")
 
     stderr = stderr_console()
     try:
@@ -158,8 +178,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     previous = load_baseline(baseline) if baseline is not None else None
     with ExitStack() as stack:
         inputs = list(paths) + (demo_paths(stack) if demo else [])
-        inventory, report = gather(inputs, aws, stderr, values)
-        if any(source.endswith(".tf") for source in report.read):
+        inventory, report = gather(inputs, aws, stderr, values, allow_empty=allow_empty)
+        if not quiet and any(source.endswith(".tf") for source in report.read):
             stderr.print("note: Terraform .tf files were read directly, a best effort for "
                          "literal values; a plan (terraform show -json) is more complete",
                          style="dim", highlight=False)
@@ -181,8 +201,10 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     reports = compliance_reports(result, frameworks)
     with context:
         emit(select(result, only, Severity.parse(min_severity) if min_severity else None),
-             reporters, output, output_dir, details, context, reports, only)
+             reporters, output, output_dir, details, context, reports, only, csv_dialect)
+        report_outcome(stderr, result, quiet)
         code = exit_codes.for_result(result, fail_on.lower(), strict, fail_on_new.lower())
+        explain_exit(stderr, code, fail_on.lower())
         if security_hub and not send_to_security_hub(result, security_hub_account,
                                                      security_hub_region, stderr, context):
             code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code

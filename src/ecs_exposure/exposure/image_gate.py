@@ -1,7 +1,20 @@
 """``ecs-exposure image``: one image against the policy, before it is deployed (a CI gate).
 
 The verdict is ``fail`` when any trait the policy gates on (``gate``, default all) remains after
-the policy's image exceptions; the JSON form (``ecs-exposure/image@1``) lists every trait, each
+the policy's image exceptions and is *configured*. A check the policy has not configured yet
+is reported, with what would configure it, instead of failing the image, so the gate is useful
+on the first run (README "Image policy"):
+
+- signatures: no cosign key, keyless identity or Notation trust root, and ``signatures.required``
+  not set in the file;
+- scans: ``require_scan`` not set;
+- registry: no ``registries.trusted`` list and the image is in a private ECR registry that is
+  not a scanned account's (``ecs-exposure init --account ID`` writes the list); other
+  registries are judged against the default list (``public.ecr.aws``);
+- tag mutability: the image is referenced by a tag other than ``latest`` in an ECR repository
+  the inputs do not describe, and ``require_digest`` is not set.
+
+The JSON form (``ecs-exposure/image@1``) lists every trait, each
 signature check with what it did and did not verify, the facts read, and any notes.
 """
 
@@ -10,8 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_exposure.analysis.images.evaluate import Evaluation, Verdict, evaluate
+from ecs_exposure.analysis.images.evaluate import Check, Evaluation, Verdict, evaluate
 from ecs_exposure.analysis.images.facts import ImageFacts
+from ecs_exposure.analysis.images.reference import parse_reference
 from ecs_exposure.detectors.images import CHECKS
 from ecs_exposure.exposure.waivers import waived
 from ecs_exposure.inventory import Inventory
@@ -35,6 +49,10 @@ class GateResult:
     """Traits the policy does not gate on."""
     errors: tuple[SourceError, ...]
     reference_known: bool
+    not_configured: tuple[tuple[str, str], ...] = ()
+    """``(trait id, what would configure it)`` of each check the policy leaves unconfigured."""
+    unjudged: tuple[Verdict, ...] = ()
+    """Traits seen but not failing because their check is not configured."""
 
     @property
     def passed(self) -> bool:
@@ -52,6 +70,34 @@ def _root_verdict(facts: ImageFacts | None) -> list[Verdict]:
                     "the task definition sets user", (("image_user", facts.user),))]
 
 
+def _unconfigured(image: str, verdicts: list[Verdict], settings: ScanSettings
+                  ) -> dict[Check, str]:
+    """Check → what would configure it, for each check this policy does not configure."""
+    policy = settings.policy
+    out: dict[Check, str] = {}
+    if not policy.signatures_configured and policy.signatures.required:
+        out["signature"] = ("no cosign key, keyless identity or Notation trust root in the "
+                            "policy (signatures:)")
+    if not policy.require_scan:
+        out["scan"] = "the policy does not set require_scan: true"
+    ref = parse_reference(image)
+    if ref is None or ref.ecr_registry_id is None:
+        return out
+    if not policy.trusted_configured:
+        out["registry"] = (f"the policy lists no trusted registries (registries.trusted), so "
+                           f"the private ECR registry of account {ref.ecr_registry_id} is not "
+                           f"judged; ecs-exposure init --account {ref.ecr_registry_id} writes "
+                           "the list")
+    for verdict in verdicts:
+        facts = dict(verdict.facts)
+        if verdict.check == "reference" and verdict.repository is None \
+                and not policy.require_digest and not facts.get("latest"):
+            out["reference"] = (f"tag mutability of ECR repository {ref.repository} is unknown: "
+                                "give its describe-repositories output with --context, or set "
+                                "require_digest: true")
+    return out
+
+
 def run_gate(image: str, inventory: Inventory, settings: ScanSettings, *,
              reference_known: bool = True, errors: list[SourceError] | None = None,
              arch: str = "amd64") -> GateResult | None:
@@ -66,7 +112,8 @@ def run_gate(image: str, inventory: Inventory, settings: ScanSettings, *,
         verdicts = [v for v in verdicts if v.check != "registry"]
     today = settings.today
     gate = settings.policy.gate
-    failing, advisory, excused = [], [], []
+    unconfigured = _unconfigured(image, verdicts, settings)
+    failing, advisory, excused, unjudged = [], [], [], []
     for verdict in verdicts:
         trait_id = CHECKS[verdict.check].id
         trait = Trait(trait_id, image, "", verdict.detail, extra=(("image", image),))
@@ -75,10 +122,14 @@ def run_gate(image: str, inventory: Inventory, settings: ScanSettings, *,
             excused.append((verdict, exception.reason, exception.expires.isoformat()))
         elif gate is not None and trait_id not in gate:
             advisory.append(verdict)
+        elif verdict.check in unconfigured:
+            unjudged.append(verdict)
         else:
             failing.append(verdict)
+    not_configured = tuple((CHECKS[check].id, how) for check, how in unconfigured.items()
+                           if gate is None or CHECKS[check].id in gate)
     return GateResult(image, evaluation, tuple(failing), tuple(excused), tuple(advisory),
-                      tuple(errors or ()), reference_known)
+                      tuple(errors or ()), reference_known, not_configured, tuple(unjudged))
 
 
 def _facts_dict(facts: ImageFacts | None) -> dict[str, Any] | None:
@@ -110,6 +161,11 @@ def result_dict(result: GateResult) -> dict[str, Any]:
     evaluation = result.evaluation
     traits = [_verdict_dict(v, True) for v in result.failing]
     traits += [_verdict_dict(v, False) for v in result.advisory]
+    how = dict(result.not_configured)
+    for verdict in result.unjudged:
+        item = _verdict_dict(verdict, False)
+        item["not_configured"] = how.get(CHECKS[verdict.check].id, "")
+        traits.append(item)
     for verdict, reason, expires in result.waived:
         item = _verdict_dict(verdict, False)
         item["waived"] = {"reason": reason, "expires": expires}
@@ -127,4 +183,5 @@ def result_dict(result: GateResult) -> dict[str, Any]:
         "facts": _facts_dict(evaluation.facts),
         "notes": list(evaluation.notes),
         "errors": [{"source": e.source, "message": e.message} for e in result.errors],
+        "not_configured": [{"trait": trait, "how": how} for trait, how in result.not_configured],
     }

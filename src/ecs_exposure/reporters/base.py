@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from ecs_exposure.model import ScanResult
     from ecs_exposure.reporters.context import ReportContext
 
+CSV_DIALECTS = ("excel", "unix")
+"""CSV dialects (``scan --csv-dialect``), the default first; see
+:mod:`ecs_exposure.reporters.csv_report`."""
+
 
 @dataclass(frozen=True)
 class ReportOptions:
@@ -30,6 +34,9 @@ class ReportOptions:
     terminal: bool = False
     """The stream is standard output: a format meant for people may use the terminal's width
     and colours. Files get plain, fixed-width text."""
+    csv_dialect: str = "excel"
+    """CSV only: ``excel`` (UTF-8 BOM, CRLF rows, what a double-click in Excel reads right) or
+    ``unix`` (neither, for pipes)."""
     context: ReportContext | None = None
     """What the scan hands its reporters beside the result: each finding's fixed revision and
     the evidence positions (:func:`ecs_exposure.pipeline.scan_for_reports`). ``None``: the

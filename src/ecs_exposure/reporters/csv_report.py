@@ -18,6 +18,11 @@ hide the prefix. A bare carriage return is not quoted by the ``csv`` module but 
 spreadsheets, so the text after it would be a new, unchecked cell: every CR and CRLF becomes
 LF first, which the writer quotes, keeping the value in one cell.
 
+Two dialects (``scan --csv-dialect``): ``excel``, the default, starts with a UTF-8 byte order
+mark and ends rows with CRLF, because Excel opens a double-clicked CSV as the system's legacy
+code page unless the BOM says UTF-8 (the cells hold →, ≥ and —); ``unix`` has neither, for
+pipes and tools that would read the BOM as part of the first column name.
+
 Example::
 
     finding_id,severity,likelihood,impact,kind,cluster,name,…,trait,category,…,record
@@ -30,11 +35,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Any
+from typing import IO, Any
 
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import status
-from ecs_exposure.reporters.base import writes_text
+from ecs_exposure.reporters.base import CSV_DIALECTS as DIALECTS
+from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import all_findings, kind
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import result_dict
@@ -51,6 +57,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\
 """Characters that make a spreadsheet read a cell as a formula (with their full-width forms,
 which some spreadsheets normalise), and the whitespace some strip first."""
 _LINE_BREAKS = re.compile(r"\r\n?")
+BOM = "\ufeff"
 
 
 def cell(value: object) -> object:
@@ -133,15 +140,25 @@ def rows(result: ScanResult, context: ReportContext | None = None) -> list[dict[
     return out + _posture_rows(doc) + _gone(doc)
 
 
-def render(result: ScanResult, context: ReportContext | None = None) -> str:
-    """CSV text with a header row (RFC 4180 quoting; ``\\n`` line ends, as git keeps them)."""
+def render(result: ScanResult, context: ReportContext | None = None,
+           dialect: str = "unix") -> str:
+    """CSV text with a header row (RFC 4180 quoting). ``unix``: ``\\n`` row ends, no BOM;
+    ``excel``: a UTF-8 BOM and ``\\r\\n`` row ends (line breaks inside a quoted cell stay
+    ``\\n``, which Excel shows as a break within the cell)."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown CSV dialect {dialect!r}")
+    excel = dialect == "excel"
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    if excel:
+        buffer.write(BOM)
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n" if excel else "\n")
     writer.writeheader()
     for row in rows(result, context):
         writer.writerow({key: cell(row.get(key)) for key in COLUMNS})
     return buffer.getvalue()
 
 
-write = writes_text(render)
-"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""
+def write(result: ScanResult, stream: IO[str], options: ReportOptions, /) -> None:
+    """The reporter interface (:mod:`ecs_exposure.reporters.base`), in the dialect
+    ``options.csv_dialect`` asks for."""
+    stream.write(render(result, options.context, options.csv_dialect))

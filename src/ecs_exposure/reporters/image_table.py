@@ -27,7 +27,9 @@ def render(doc: dict[str, Any], console: Console) -> None:
         table.add_column("Gate", no_wrap=True)
         table.add_column("Evidence", overflow="fold", ratio=1)
         for trait in doc["traits"]:
-            gate = "fail" if trait["gating"] else ("waived" if "waived" in trait else "advisory")
+            gate = "fail" if trait["gating"] else ("waived" if "waived" in trait else
+                                                   "not configured" if "not_configured" in trait
+                                                   else "advisory")
             detail = safe(mask(trait["detail"]))
             if "waived" in trait:
                 detail += (f" [waived until {trait['waived']['expires']}: "
@@ -53,5 +55,8 @@ def render(doc: dict[str, Any], console: Console) -> None:
         console.print(Text(f"OS {safe(os_name)}; user {safe(facts['user']) or '(not set)'}; "
                            f"created {facts['created'] or 'unknown'}; {facts['packages']} "
                            f"packages", style="dim"))
+    for item in doc.get("not_configured", []):
+        console.print(Text(f"not configured: {item['trait']} — {safe(item['how'])}",
+                           style="dim"))
     for note in doc["notes"] + [f"{e['source']}: {e['message']}" for e in doc["errors"]]:
         console.print(Text(f"note: {safe(mask(note))}", style="yellow"))

@@ -45,6 +45,8 @@ TABLE_ROWS = 25
 DETAILED = 5
 POSTURE_ROWS = 15
 """Weaknesses counted in the posture table (the most severe, then the most frequent)."""
+ERRORS_SHOWN = 20
+"""Input errors listed by name; the rest are counted (the JSON report has them all)."""
 TEXT_MAX = 1500
 """Longest single value (a why, a detail) shown; keeps one hostile value from filling the
 comment."""
@@ -221,6 +223,19 @@ def _compliance(report: ComplianceReport, locate: Callable[[Trait], str]) -> lis
     return lines
 
 
+def _errors(doc: dict[str, Any]) -> list[str]:
+    """The inputs that could not be read, so a reviewer does not take a partial scan for a
+    clean one."""
+    errors = doc["errors"]
+    if not errors:
+        return []
+    lines = ["", f"### Inputs that could not be read ({len(errors)})", ""]
+    lines += [f"- {md(e['source'])}: {md(e['message'])}" for e in errors[:ERRORS_SHOWN]]
+    if len(errors) > ERRORS_SHOWN:
+        lines.append(f"- …and {len(errors) - ERRORS_SHOWN} more in the full report.")
+    return lines
+
+
 def render(result: ScanResult, context: ReportContext | None = None,
            compliance: tuple[ComplianceReport, ...] = (), only: str | None = None) -> str:
     """The Markdown comment (``compliance``: the ``--compliance`` reports to add; ``only``:
@@ -248,6 +263,7 @@ def render(result: ScanResult, context: ReportContext | None = None,
     for report in compliance:
         lines += _compliance(report, locate)
     lines += _gone_and_rules(doc)
+    lines += _errors(doc)
     lines += ["", f"<sub>ecs-exposure {__version__} · {md(doc['generated_at'])}</sub>", ""]
     return "\n".join(lines)
 

@@ -148,23 +148,23 @@ def test_scan_reads_the_default_cache_and_honours_intel_dir(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = _trivy_dir(tmp_path)
     runner = CliRunner()
-    plain = json.loads(runner.invoke(main, ["scan", str(inputs), "--format", "json"]).output)
+    plain = json.loads(runner.invoke(main, ["scan", str(inputs), "--format", "json"]).stdout)
     assert plain["intel"] == [] and plain["findings"][0]["severity"] == "LOW"
     default = default_intel_dir()
     default.mkdir(parents=True)
     (default / FILE_NAMES["kev"]).write_text(json.dumps(kev("CVE-2023-44487")))
-    cached = json.loads(runner.invoke(main, ["scan", str(inputs), "--format", "json"]).output)
+    cached = json.loads(runner.invoke(main, ["scan", str(inputs), "--format", "json"]).stdout)
     [finding] = cached["findings"]
     assert finding["likelihood"] == "moderate"                  # KEV, but no internet path
     assert any(t["id"] == "exploitable-vulnerability" for t in finding["traits"])
     assert cached["intel"][0]["kind"] == "kev"
     other = _cache(tmp_path)                                     # empty cache given explicitly
     explicit = json.loads(runner.invoke(main, ["scan", str(inputs), "--format", "json",
-                                               "--intel-dir", str(other)]).output)
+                                               "--intel-dir", str(other)]).stdout)
     assert explicit["intel"] == []
     monkeypatch.setenv("ECS_EXPOSURE_INTEL_DIR", str(other))
     assert json.loads(runner.invoke(main, ["scan", str(inputs), "--format", "json"])
-                      .output)["intel"] == []
+                      .stdout)["intel"] == []
 
 
 def test_epss_threshold_option(tmp_path: Path) -> None:
@@ -175,7 +175,7 @@ def test_epss_threshold_option(tmp_path: Path) -> None:
     def exploitable(*args: str) -> bool:
         result = runner.invoke(main, ["scan", str(inputs), "--format", "json", *args])
         assert result.exit_code == 0, result.output
-        traits = json.loads(result.output)["findings"][0]["traits"]
+        traits = json.loads(result.stdout)["findings"][0]["traits"]
         return any(t["id"] == "exploitable-vulnerability" for t in traits)
 
     assert not exploitable()

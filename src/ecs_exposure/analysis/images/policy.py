@@ -78,6 +78,9 @@ class SignaturePolicy:
     notation_roots: tuple[tuple[str, bytes], ...] = ()
     """``(label, PEM bytes)``; a PEM may hold several certificates."""
     accept_unchecked_revocation: bool = False
+    required_explicitly: bool = False
+    """The policy file itself says ``required``: the gate then judges signatures even with
+    no key material configured."""
 
     @property
     def has_material(self) -> bool:
@@ -103,6 +106,16 @@ class Policy:
     exceptions: tuple[PolicyException, ...] = ()
     gate: frozenset[str] | None = None
     """Traits that fail ``ecs-exposure image``; ``None`` means all."""
+    trusted_configured: bool = False
+    """The policy lists ``registries.trusted`` itself (not the default list)."""
+    require_scan: bool = False
+    """``ecs-exposure image`` fails an image with no recent scan (``require_scan: true``)."""
+
+    @property
+    def signatures_configured(self) -> bool:
+        """Whether the gate judges signatures: key material, or ``required`` said outright."""
+        return self.signatures.required and (self.signatures.has_material
+                                             or self.signatures.required_explicitly)
 
     def is_trusted(self, image_name: str, registry: str, scanned_accounts: set[str],
                    ecr_account: str | None) -> str | None:
@@ -210,6 +223,7 @@ def parse_policy(doc: Any, source: str, base: Path, positions: Positions | None 
                                        at(f"/signatures/notation/trust_roots/{i}"))
                              for i, r in enumerate(notation.get("trust_roots", []))),
         accept_unchecked_revocation=notation.get("accept_unchecked_revocation", False),
+        required_explicitly="required" in sig,
     )
     return Policy(
         source=source,
@@ -229,11 +243,20 @@ def parse_policy(doc: Any, source: str, base: Path, positions: Positions | None 
                             e.get("service"), e.get("image"), index)
             for index, e in enumerate(doc.get("exceptions", []))),
         gate=frozenset(doc["gate"]) if "gate" in doc else None,
+        trusted_configured="trusted" in registries,
+        require_scan=doc.get("require_scan", False),
     )
 
 
-def load_policy(path: Path) -> Policy:
-    """Read, parse safely and validate a policy file."""
+CONFIG_KEY = "policy"
+"""The key holding the image policy in an ``.ecs-exposure.yaml`` configuration file (beside
+``suppressions`` and ``defaults``): ``--policy`` accepts either file, and a configuration's
+``policy`` may also be the path of a policy file, relative to the configuration's folder."""
+
+
+def load_policy(path: Path, _nested: bool = False) -> Policy:
+    """Read, parse safely and validate a policy file, or the ``policy`` section of an
+    ``.ecs-exposure.yaml`` configuration file."""
     source = str(path)
     try:
         size = path.stat().st_size
@@ -251,4 +274,12 @@ def load_policy(path: Path) -> Policy:
         raise PolicyError(f"{source}: {exc}") from None
     if doc is not None and not isinstance(doc, dict):
         raise PolicyError(f"{source}: /: a policy is a mapping, not {type(doc).__name__}")
+    if doc is not None and CONFIG_KEY in doc:
+        section = doc[CONFIG_KEY]
+        if isinstance(section, str) and not _nested:
+            return load_policy((path.parent / section).expanduser(), _nested=True)
+        if section is not None and not isinstance(section, dict):
+            raise PolicyError(f"{source}: /{CONFIG_KEY}: the image policy is a mapping or the "
+                              f"path of a policy file, not {type(section).__name__}")
+        return parse_policy(section, f"{source} /{CONFIG_KEY}", path.parent)
     return parse_policy(doc, source, path.parent, positions)
