@@ -24,12 +24,8 @@ import io
 import json
 import os
 import shutil
-import signal
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import orjson
@@ -45,6 +41,7 @@ from ecs_exposure.sources.iac.yamlload import load_yaml
 from support import ROOT
 from support.builders import REGION, container, security_group, service, task_definition, tcp
 from support.iac_helpers import scan_paths
+from support.timing import deadline
 from support.vuln_fixtures import (
     ecr_basic_finding,
     ecr_scan,
@@ -150,25 +147,6 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _target(estate: Path, name: str) -> Path:
     return estate / name if name.startswith("extra/") else estate / "demo" / name
-
-
-class _Hang(Exception):
-    pass
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Fail (rather than wait forever) when the body runs longer than ``seconds``."""
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise _Hang(f"no answer after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # ---- mutations of parsed documents ------------------------------------------------------------
@@ -295,7 +273,7 @@ def _scan_and_write(estate: Path, target: Path, data: bytes) -> None:
     target.write_bytes(data)
     inputs = [estate / "demo"] + ([target] if target.is_relative_to(estate / "extra") else [])
     try:
-        with time_limit(TIME_LIMIT):
+        with deadline(TIME_LIMIT):
             result, _, report = scan_paths(inputs)
             stream = io.BytesIO()
             FORMATS["json"].write(result, stream, ReportOptions())

@@ -17,6 +17,7 @@ its key (the line a user looks for), for a sequence item the item itself.
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -168,3 +169,16 @@ def where(source: str, positions: Positions, pointer: str) -> str:
 
 
 __all__ = ["MAX_DEPTH", "Positions", "YamlError", "parse_yaml", "position", "where"]
+
+
+def read_small_text(path: Path, limit: int, what: str) -> str:
+    """The UTF-8 text of a small file someone else may have written (a config, a policy),
+    refused above ``limit`` bytes. A ``ValueError`` says what is wrong (naming ``what``) and
+    each caller wraps it in its own error class; ``OSError`` passes through."""
+    size = path.stat().st_size
+    if size > limit:
+        raise ValueError(f"{size:,} bytes, above the {limit:,}-byte limit for {what}")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None

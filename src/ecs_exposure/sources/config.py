@@ -24,7 +24,14 @@ import jsonschema
 from referencing import Registry, Resource
 
 from ecs_exposure.analysis.images.policy import Policy, load_policy, parse_policy, policy_schema
-from ecs_exposure.analysis.safe_yaml import Positions, YamlError, parse_yaml, position, where
+from ecs_exposure.analysis.safe_yaml import (
+    Positions,
+    YamlError,
+    parse_yaml,
+    position,
+    read_small_text,
+    where,
+)
 from ecs_exposure.detectors.registry import catalog
 from ecs_exposure.errors import ConfigError as ConfigError  # re-exported
 from ecs_exposure.model import Suppression
@@ -95,15 +102,11 @@ def load_config(path: Path) -> Config:
     """Read, parse safely and validate a config file."""
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{source}: {size:,} bytes, above the {MAX_CONFIG_BYTES:,}-byte "
-                              "limit for a config file")
-        text = path.read_text(encoding="utf-8")
+        text = read_small_text(path, MAX_CONFIG_BYTES, "a config file")
     except OSError as exc:
         raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{source}: not UTF-8 text") from None
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     try:
         doc, positions = parse_yaml(text)
     except YamlError as exc:

@@ -21,7 +21,13 @@ from typing import Any
 import jsonschema
 
 from ecs_exposure.analysis.images.components import CATEGORIES
-from ecs_exposure.analysis.safe_yaml import Positions, YamlError, parse_yaml, where
+from ecs_exposure.analysis.safe_yaml import (
+    Positions,
+    YamlError,
+    parse_yaml,
+    read_small_text,
+    where,
+)
 from ecs_exposure.errors import PolicyError as PolicyError  # re-exported
 
 MAX_POLICY_BYTES = 1024 * 1024
@@ -259,15 +265,11 @@ def load_policy(path: Path, _nested: bool = False) -> Policy:
     ``.ecs-exposure.yaml`` configuration file."""
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_POLICY_BYTES:
-            raise PolicyError(f"{source}: {size:,} bytes, above the {MAX_POLICY_BYTES:,}-byte "
-                              "limit for a policy")
-        text = path.read_text(encoding="utf-8")
+        text = read_small_text(path, MAX_POLICY_BYTES, "a policy")
     except OSError as exc:
         raise PolicyError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise PolicyError(f"{source}: not UTF-8 text") from None
+    except ValueError as exc:
+        raise PolicyError(f"{source}: {exc}") from None
     try:
         doc, positions = parse_yaml(text)
     except YamlError as exc:

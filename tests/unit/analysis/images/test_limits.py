@@ -12,14 +12,10 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import tarfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import orjson
@@ -45,25 +41,7 @@ from support.imagebuilder import (
     gzip_zeros_after,
     oci_layout,
 )
-
-
-class Hang(BaseException):
-    """Raised by the alarm; a BaseException so no ``except OSError`` in the reader eats it."""
-
-
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Fail (instead of hanging the suite) if the body blocks, e.g. opening a FIFO."""
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise Hang(f"still blocked after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+from support.timing import deadline
 
 
 def messages(errors: list[Any]) -> str:

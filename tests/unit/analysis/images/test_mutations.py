@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import gzip
 import io
-import signal
 import tarfile
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from types import FrameType
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,6 +33,7 @@ from support.imagebuilder import (
     layer_tar,
     oci_layout,
 )
+from support.timing import deadline
 
 LIMITS = ImageLimits(max_seconds=20, max_inflated_bytes=256 << 20, max_header_bytes=64 << 10,
                      max_entries=10_000, max_file_bytes=1 << 20, max_kept_bytes=4 << 20)
@@ -44,23 +41,6 @@ SETTINGS = settings(max_examples=120, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 TYPEFLAGS = [b"x", b"g", b"L", b"K", b"S", b"6", b"3", b"1", b"2", b"5", b"0", b"7", b"Z"]
 
-
-class Hang(BaseException):
-    """Raised by the alarm; a BaseException so no ``except OSError`` in the reader eats it."""
-
-
-@contextmanager
-def alarm(seconds: float) -> Iterator[None]:
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise Hang(f"load still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _octal_size(size: int) -> bytes:
@@ -137,7 +117,7 @@ def archives() -> dict[str, bytes]:
 
 def check(path: Path) -> None:
     ctx = ImageContext()
-    with alarm(15):
+    with deadline(15):
         errors = load_image(path, ctx, LIMITS)
     assert ctx.facts or errors
     assert all(error.source == str(path) and error.message for error in errors)
