@@ -14,14 +14,15 @@ out.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 import orjson
 
 from ecs_exposure.analysis.allocation import no_cycle_collection
-from ecs_exposure.analysis.vulnerabilities.records import ImageReport, canonical_id
+from ecs_exposure.analysis.images.reference import ImageRef, parse_image, repository_of
+from ecs_exposure.analysis.vulnerabilities.records import ImageIdentity, ImageReport, canonical_id
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.sources.context import DocumentReader, ReadContext
 from ecs_exposure.sources.jsonfile import InputError
@@ -285,3 +286,25 @@ def report_reader(detect: Callable[[Any], bool],
 
     read.__name__ = f"read_{parse.__module__.rsplit('.', 1)[-1]}"
     return read
+
+
+def image_identity(repo_digests: Iterable[str], named: Iterable[Any], label: Any,
+                   digests: Iterable[str] = ()) -> ImageIdentity:
+    """The image a report covers, in one shape whatever the scanner: digests from its
+    ``repo@sha256:…`` entries (and any bare ``digests``), references from every name it gives
+    (tags, the name scanned). ``label`` is the name shown, else the first reference."""
+    found: set[str] = set(digests)
+    refs: list[ImageRef] = []
+    for entry in repo_digests:
+        ref = repository_of(entry)
+        if ref is not None and ref.digest:
+            found.add(ref.digest)
+            refs.append(ref)
+    for entry in named:
+        ref = parse_image(entry) if isinstance(entry, str) else None
+        if ref is not None:
+            refs.append(ref)
+            if ref.digest:
+                found.add(ref.digest)
+    shown = text(label) or (refs[0].full_name if refs else "unnamed image")
+    return ImageIdentity(frozenset(found), tuple(dict.fromkeys(refs)), shown)

@@ -26,10 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecs_exposure.analysis.images.reference import (
-    ImageRef,
     normalise_digest,
-    parse_image,
-    repository_of,
 )
 from ecs_exposure.analysis.vulnerabilities.cvss import CvssVector
 from ecs_exposure.analysis.vulnerabilities.cvss import vector as shared_vector
@@ -44,6 +41,7 @@ from ecs_exposure.analysis.vulnerabilities.records import (
 from ecs_exposure.sources.jsonfile import InputError
 from ecs_exposure.sources.scanners.common import (
     array,
+    image_identity,
     is_malicious,
     member,
     number,
@@ -74,26 +72,11 @@ def detect(doc: Any) -> bool:
 def identity_of(doc: dict[str, Any]) -> ImageIdentity:
     """Manifest digests and references of ``source.target``."""
     target = member(member(doc, "source", WHAT, ""), "target", WHAT, "/source")
-    digests: set[str] = set()
-    refs: list[ImageRef] = []
     manifest = normalise_digest(target.get("manifestDigest"))
-    if manifest:
-        digests.add(manifest)
-    for entry in strings_at(target, "repoDigests", WHAT, "/source/target"):
-        ref = repository_of(entry)
-        if ref is not None and ref.digest:
-            digests.add(ref.digest)
-            refs.append(ref)
-    named: list[Any] = [*strings_at(target, "tags", WHAT, "/source/target"),
-                        target.get("userInput")]
-    for entry in named:
-        ref = parse_image(entry) if isinstance(entry, str) else None
-        if ref is not None:
-            refs.append(ref)
-            if ref.digest:
-                digests.add(ref.digest)
-    label = text(target.get("userInput")) or (refs[0].full_name if refs else "unnamed image")
-    return ImageIdentity(frozenset(digests), tuple(dict.fromkeys(refs)), label)
+    return image_identity(
+        strings_at(target, "repoDigests", WHAT, "/source/target"),
+        [*strings_at(target, "tags", WHAT, "/source/target"), target.get("userInput")],
+        target.get("userInput"), [manifest] if manifest else ())
 
 
 def _vectors(holder: dict[str, Any], fallback_source: str, pointer: str) -> list[CvssVector]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecs_exposure.analysis.images.reference import ImageRef, parse_image, repository_of
 from ecs_exposure.analysis.vulnerabilities.cvss import CvssVector
 from ecs_exposure.analysis.vulnerabilities.cvss import vector as shared_vector
 from ecs_exposure.analysis.vulnerabilities.records import (
@@ -40,6 +39,7 @@ from ecs_exposure.sources.scanners.common import (
     array,
     as_object,
     fixed,
+    image_identity,
     malicious_cwe,
     member,
     number,
@@ -71,23 +71,11 @@ def detect(doc: Any) -> bool:
 def identity_of(doc: dict[str, Any]) -> ImageIdentity:
     """Digests from RepoDigests, references from RepoTags and ArtifactName."""
     meta = member(doc, "Metadata", WHAT, "")
-    digests: set[str] = set()
-    refs: list[ImageRef] = []
-    for entry in strings_at(meta, "RepoDigests", WHAT, "/Metadata"):
-        ref = repository_of(entry)
-        if ref is not None and ref.digest:
-            digests.add(ref.digest)
-            refs.append(ref)
-    named: list[Any] = [*strings_at(meta, "RepoTags", WHAT, "/Metadata"),
-                        doc.get("ArtifactName"), meta.get("Reference")]
-    for entry in named:
-        ref = parse_image(entry) if isinstance(entry, str) else None
-        if ref is not None:
-            refs.append(ref)
-            if ref.digest:
-                digests.add(ref.digest)
-    label = text(doc.get("ArtifactName")) or (refs[0].full_name if refs else "unnamed image")
-    return ImageIdentity(frozenset(digests), tuple(dict.fromkeys(refs)), label)
+    return image_identity(
+        strings_at(meta, "RepoDigests", WHAT, "/Metadata"),
+        [*strings_at(meta, "RepoTags", WHAT, "/Metadata"), doc.get("ArtifactName"),
+         meta.get("Reference")],
+        doc.get("ArtifactName"))
 
 
 def _vectors(item: dict[str, Any], pointer: str) -> tuple[CvssVector, ...]:
