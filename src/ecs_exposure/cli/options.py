@@ -144,3 +144,12 @@ def output_dir_option(help_text: str) -> Decorator:
     """``--output-dir``: the folder a command writes its files into, under fixed names."""
     return click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
                         help=help_text)
+
+
+def source_root_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--source-root``: the folder SARIF file locations are relative to (the repository's
+    root for GitHub code scanning)."""
+    return click.option("--source-root", type=click.Path(path_type=Path, file_okay=False),
+                        help="SARIF: give file locations relative to this folder, the "
+                             "repository root for GitHub code scanning [default: the current "
+                             "directory].")(func)

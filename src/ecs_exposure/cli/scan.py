@@ -22,6 +22,7 @@ from ecs_exposure.cli.options import (
     output_option,
     policy_option,
     quiet_option,
+    source_root_option,
 )
 from ecs_exposure.detectors.frameworks import FRAMEWORKS
 from ecs_exposure.reporters import FORMATS
@@ -97,6 +98,7 @@ if TYPE_CHECKING:
                    "skipped and a run with nothing left passes, instead of exit 2; for "
                    "pre-commit hooks, which pass every changed file.")
 @quiet_option
+@source_root_option
 @aws_options
 @config_option
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
@@ -107,7 +109,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
          strict: bool, only: Only | None, min_severity: str | None,
          frameworks: tuple[str, ...], allow_empty: bool, quiet: bool,
-         aws: CollectOptions | None, config: Config) -> None:
+         source_root: Path | None, aws: CollectOptions | None, config: Config) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
 
@@ -117,6 +119,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
       ecs-exposure scan ./exports/ --format json --output result.json --fail-on high
       ecs-exposure scan ./exports/ --format json,table --output-dir reports/
       ecs-exposure scan ./exports/ --format sarif,html,markdown --output-dir reports/
+      ecs-exposure scan infra/ --format sarif -o results.sarif --source-root . --min-severity medium
       ecs-exposure scan ./task-definitions/ --only posture --min-severity medium
       ecs-exposure scan --demo --compliance aws-well-architected-sec06-bp02 --format markdown
       ecs-exposure scan ./exports/ --security-hub --format table
@@ -133,6 +136,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         emit,
         explain_exit,
         parse_formats,
+        print_warning,
         report_outcome,
         stderr_console,
     )
@@ -201,7 +205,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     reports = compliance_reports(result, frameworks)
     with context:
         emit(select(result, only, Severity.parse(min_severity) if min_severity else None),
-             reporters, output, output_dir, details, context, reports, only, csv_dialect)
+             reporters, output, output_dir, details, context, reports, only, csv_dialect,
+             source_root=source_root, warn=lambda text: print_warning(stderr, text))
         report_outcome(stderr, result, quiet)
         code = exit_codes.for_result(result, fail_on.lower(), strict, fail_on_new.lower())
         explain_exit(stderr, code, fail_on.lower())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,10 @@ import jsonschema
 import pytest
 
 from ecs_exposure.detectors.registry import catalog
+from ecs_exposure.detectors.vulnerabilities import EXPLOITABLE
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import sarif
+from ecs_exposure.reporters.common import SEVERITY_ORDER
 from ecs_exposure.reporters.posture_view import beyond_findings
 from ecs_exposure.sources.positions import Position, locate
 from support import FIXTURES
@@ -66,33 +69,55 @@ def test_one_rule_per_trait_from_the_catalog(demo: dict[str, Any]) -> None:
     assert "**Fix:**" in privileged["help"]["markdown"]
     assert privileged["helpUri"].startswith("https://")
     assert "CSPM ECS.4" in privileged["properties"]["references"]
-    # worst finding with the trait is CRITICAL → GitHub's "critical" band (9.0+)
-    assert privileged["properties"]["security-severity"] == "9.5"
-    assert by_id["public-ip"]["properties"]["security-severity"] == "8.0"    # legacy-admin
-    assert by_id["dangerous-capabilities"]["properties"]["security-severity"] == "5.5"
-    for rule in rules:
-        assert 0.0 <= float(rule["properties"]["security-severity"]) <= 10.0
+    # the trait's own weight, whatever this run found: privileged is medium alone, a KEV-
+    # listed exploitable vulnerability high, contextual traits low (GitHub's bands)
+    assert privileged["properties"]["security-severity"] == "5.5"
+    assert by_id[EXPLOITABLE.id]["properties"]["security-severity"] == "8.0"
+    for spec in catalog():
+        number = float(by_id[spec.id]["properties"]["security-severity"])
+        assert 0.1 <= number < 9.0                      # never critical: that takes a finding
+        if spec.contextual:
+            assert number < 4.0, spec.id
+            assert by_id[spec.id]["defaultConfiguration"]["level"] == "note"
 
 
-def test_one_result_per_trait_instance(demo: dict[str, Any]) -> None:
+def test_one_result_per_trait_location(demo: dict[str, Any]) -> None:
     result = demo_result()
     findings = result.findings + result.task_definition_findings
     results = demo["runs"][0]["results"]
-    of_findings = [r for r in results if not r["properties"].get("posture")]
-    assert len(of_findings) == sum(len(f.traits) for f in findings)
-    # then each posture weakness no finding lists, once (contextual at note, others warning)
-    posture = [r for r in results if r["properties"].get("posture")]
-    assert len(posture) == len(list(beyond_findings(result))) > 0
-    assert all(r["level"] == ("note" if r["properties"]["contextual"] else "warning")
-               for r in posture)
     rules = demo["runs"][0]["tool"]["driver"]["rules"]
     for item in results:
         assert rules[item["ruleIndex"]]["id"] == item["ruleId"]
-    assert len({r["partialFingerprints"]["ecsExposureTrait/v1"] for r in results}) == len(results)
+    # no two results on the same rule/file/line: a security group fronting two services is
+    # one alert naming both findings
+    places = [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+               r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results]
+    assert len(places) == len(set(places))
+    shared = [r for r in results if r["properties"].get("finding-count", 1) > 1]
+    assert {r["ruleId"] for r in shared} >= {"open-security-group"}
+    for item in shared:
+        assert len(item["properties"]["findings"]) == item["properties"]["finding-count"]
+        assert "other finding" in item["message"]["text"]
+    # every trait of every finding is at one of the results, and each posture weakness no
+    # finding lists is a result of its own
+    ids = {r["ruleId"] for r in results if not r["properties"].get("posture")}
+    assert ids == {t.id for f in findings for t in f.traits}
+    posture = [r for r in results if r["properties"].get("posture")]
+    assert 0 < len(posture) <= len(list(beyond_findings(result)))
+    assert all(r["level"] == "note" for r in posture if r["properties"]["contextual"])
+    fingerprints = [r["partialFingerprints"]["primaryLocationLineHash"] for r in results]
+    assert len(set(fingerprints)) == len(results)
+    assert all(re.fullmatch(r"[0-9a-f]{16}:1", f) for f in fingerprints)
+    assert all(set(r["partialFingerprints"]) == {"primaryLocationLineHash"} for r in results)
+    # the level is the finding's severity (contextual traits are notes)
     levels = {(r["properties"]["finding-severity"], r["properties"]["contextual"], r["level"])
-              for r in of_findings}
-    assert ("HIGH", False, "error") in levels and ("MEDIUM", False, "warning") in levels
+              for r in results if "finding" in r["properties"]}
+    assert ("CRITICAL", False, "error") in levels and ("MEDIUM", False, "warning") in levels
     assert all(level == "note" for _, contextual, level in levels if contextual)
+    # most severe first: GitHub shows the first 5,000 and a capped run keeps the first
+    order = [SEVERITY_ORDER.index(r["properties"].get("finding-severity")
+                                  or r["properties"]["posture-severity"]) for r in results]
+    assert order == sorted(order)
 
 
 def test_file_locations_point_at_the_field(demo: dict[str, Any]) -> None:
@@ -106,6 +131,8 @@ def test_file_locations_point_at_the_field(demo: dict[str, Any]) -> None:
         "uri": "src/ecs_exposure/demo/ecs/task-definitions/storefront-web-7.json",
         "uriBaseId": "%SRCROOT%"}
     assert physical["region"] == {"startLine": 40, "startColumn": 23}
+    assert privileged["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == (
+        "arn:aws:ecs:us-east-1:111122223333:task-definition/storefront-web:7")
     for item in run["results"]:
         location = item["locations"][0]
         physical = location["physicalLocation"]
