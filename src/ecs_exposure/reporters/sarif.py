@@ -33,6 +33,7 @@ weakness of the posture that no finding lists is a result too, marked ``posture`
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,7 @@ from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, truncate
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import result_dict
-from ecs_exposure.reporters.posture_view import KINDS, beyond_finding_dicts
+from ecs_exposure.reporters.posture_view import KINDS, beyond_finding_dicts, dict_key
 from ecs_exposure.reporters.sarif_rules import LEVELS, catalog_rules
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -263,18 +264,43 @@ def _notifications(doc: dict[str, Any], root: Path) -> list[dict[str, Any]]:
     return notes
 
 
-def cap_message(total: int, kept: int) -> str:
+def _fitting(doc: dict[str, Any], slots: list[_Slot], limit: int) -> str | None:
+    """The lowest ``--min-severity`` whose report fits in ``limit`` results. It keeps a
+    location when a finding there reaches it, or when the trait's own (posture) severity does
+    (:mod:`ecs_exposure.reporters.selection`); ``None`` if none does."""
+    alone = {dict_key(t): SEVERITY_ORDER.index(t["severity"])
+             for entry in doc["posture"] for t in entry["traits"]}
+    best: Counter[int] = Counter()
+    for slot in slots:
+        levels = [SEVERITY_ORDER.index(p.severity) for p in slot.parts if p.finding is not None]
+        levels += [alone[key] for p in slot.parts if (key := dict_key(p.trait)) in alone]
+        best[min(levels, default=len(SEVERITY_ORDER) - 1)] += 1
+    fitting, total = None, 0
+    for index, name in enumerate(SEVERITY_ORDER[:-1]):
+        total += best[index]
+        if total > limit:
+            break
+        fitting = name.lower()
+    return fitting
+
+
+def cap_message(total: int, kept: int, fitting: str | None) -> str:
     """What the user reads when results were left out to stay within GitHub's limit."""
+    advice = (f"--min-severity {fitting} fits (--only findings leaves out the posture)"
+              if fitting else "even --min-severity critical does not fit: scan the estate "
+              "in parts (one SARIF category each)")
     return (f"SARIF: {total - kept:,} of {total:,} results left out, GitHub code scanning "
-            f"accepts at most {kept:,} per run; the most severe open ones are kept. Narrow "
-            "the report with --min-severity (medium or high) or --only findings.")
+            f"accepts at most {kept:,} per run; the most severe open ones are kept. To upload "
+            f"them all, narrow the report: {advice}.")
 
 
 def sarif_log(result: ScanResult, root: Path | None = None,
-              context: ReportContext | None = None, *, max_results: int = MAX_RESULTS,
+              context: ReportContext | None = None, *, max_results: int | None = None,
               warn: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The SARIF log; file locations are relative to ``root`` (default: the current folder).
-    ``warn`` is told when results were left out to stay within ``max_results``."""
+    ``warn`` is told when results were left out to stay within ``max_results`` (default
+    :data:`MAX_RESULTS`)."""
+    limit = MAX_RESULTS if max_results is None else max_results
     root = (root or Path.cwd()).resolve()
     doc = result_dict(result, context)
     rule_list = catalog_rules(catalog())
@@ -283,13 +309,13 @@ def sarif_log(result: ScanResult, root: Path | None = None,
     order = sorted(range(len(slots)), key=lambda i: (
         slots[i].ranked()[0].rank, slots[i].parts[0].trait["contextual"], i))
     results = [_result(slots[i], index[slots[i].parts[0].trait["id"]], root)
-               for i in order[:max_results]]
+               for i in order[:limit]]
     notes = _notifications(doc, root)
     run_properties: dict[str, Any] = {}
-    if len(slots) > max_results:
-        message = cap_message(len(slots), max_results)
+    if len(slots) > limit:
+        message = cap_message(len(slots), limit, _fitting(doc, slots, limit))
         notes.append({"level": "warning", "message": {"text": message}})
-        run_properties["results-left-out"] = len(slots) - max_results
+        run_properties["results-left-out"] = len(slots) - limit
         if warn is not None:
             warn(message)
     if doc.get("baseline"):

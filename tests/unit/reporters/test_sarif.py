@@ -14,15 +14,19 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
+from ecs_exposure.detectors.network import OPEN_SG
 from ecs_exposure.detectors.registry import catalog
 from ecs_exposure.detectors.vulnerabilities import EXPLOITABLE
 from ecs_exposure.model import ScanResult
+from ecs_exposure.pipeline import scan_for_reports
 from ecs_exposure.reporters import sarif
 from ecs_exposure.reporters.common import SEVERITY_ORDER
 from ecs_exposure.reporters.posture_view import beyond_findings
+from ecs_exposure.sources.load import load_inputs
 from ecs_exposure.sources.positions import Position, locate
 from support import FIXTURES
-from support.report_inputs import demo_context, demo_dir, demo_result, hostile_result
+from support.report_inputs import DEMO_CLOCK, demo_context, demo_dir, demo_result, hostile_result
+from support.sarif_github import github_problems, schema_errors
 
 SCHEMA = FIXTURES / "sarif-schema-2.1.0.json"
 
@@ -204,3 +208,138 @@ def test_cli_writes_sarif_relative_to_the_current_folder(tmp_path: Path,
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in log["runs"][0]["results"]}
     assert "estate/td-xss.json" in uris
+
+
+# --- GitHub code scanning ------------------------------------------------------------------
+
+def test_demo_log_meets_github_code_scanning_rules(demo: dict[str, Any]) -> None:
+    assert github_problems(demo) == []
+
+
+def test_the_github_checker_catches_mistakes(demo: dict[str, Any]) -> None:
+    broken = json.loads(json.dumps(demo))
+    run = broken["runs"][0]
+    run["tool"]["driver"]["rules"][0]["properties"]["tags"] = [f"t{i}" for i in range(21)]
+    run["tool"]["driver"]["rules"][1]["properties"]["security-severity"] = 9.5   # not a string
+    run["results"][0]["partialFingerprints"] = {"ecsExposureTrait/v1": "abc"}
+    run["results"].append(json.loads(json.dumps(run["results"][1])))            # a duplicate
+    problems = github_problems(broken)
+    assert len(problems) >= 4, problems
+
+
+def test_rule_metadata_is_the_same_whatever_the_run(demo: dict[str, Any],
+                                                    tmp_path: Path) -> None:
+    other = sarif.sarif_log(hostile_result(tmp_path), root=tmp_path)
+    empty = sarif.sarif_log(dataclasses.replace(demo_result(), findings=(),
+                                                task_definition_findings=(), posture=()))
+    rules = demo["runs"][0]["tool"]["driver"]["rules"]
+    assert other["runs"][0]["tool"]["driver"]["rules"] == rules
+    assert empty["runs"][0]["tool"]["driver"]["rules"] == rules
+    assert empty["runs"][0]["results"] == []
+
+
+def test_too_many_results_keeps_the_most_severe_and_says_so() -> None:
+    told: list[str] = []
+    full = sarif.sarif_log(demo_result(), context=demo_context())
+    capped = sarif.sarif_log(demo_result(), context=demo_context(), max_results=5,
+                             warn=told.append)
+    assert capped["runs"][0]["results"] == full["runs"][0]["results"][:5]
+    assert capped["runs"][0]["results"][0]["properties"]["finding-severity"] == "CRITICAL"
+    left_out = len(full["runs"][0]["results"]) - 5
+    assert capped["runs"][0]["properties"]["results-left-out"] == left_out
+    [note] = [n for n in capped["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+              if "left out" in n["message"]["text"]]
+    assert note["level"] == "warning"
+    assert told == [note["message"]["text"]]
+    assert f"{left_out} of {left_out + 5} results left out" in told[0]
+    # the CRITICAL finding alone has more than 5 trait locations
+    assert "even --min-severity critical does not fit" in told[0]
+    assert "results-left-out" not in full["runs"][0].get("properties", {})
+
+
+def test_cli_says_on_stderr_when_results_were_left_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from ecs_exposure.cli import main
+
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 20)
+    out = CliRunner().invoke(main, ["scan", "--demo", "--format", "sarif", "-o",
+                                    str(tmp_path / "r.sarif"), "--config", "/dev/null"])
+    assert out.exit_code == 0, out.output
+    assert "warning: SARIF:" in out.stderr and "--min-severity critical fits" in out.stderr
+    assert len(json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"]) == 20
+    narrowed = CliRunner().invoke(main, ["scan", "--demo", "--format", "sarif", "-o",
+                                         str(tmp_path / "n.sarif"), "--config", "/dev/null",
+                                         "--only", "findings", "--min-severity", "critical"])
+    assert "warning: SARIF" not in narrowed.stderr             # 17 results: all there
+    assert len(json.loads((tmp_path / "n.sarif").read_text())["runs"][0]["results"]) < 20
+
+
+def test_source_root_makes_uris_relative_to_it(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from ecs_exposure.cli import main
+    from support.report_inputs import write_hostile_estate
+
+    repo = tmp_path / "repo"
+    write_hostile_estate(repo / "infra")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    out = CliRunner().invoke(main, ["scan", str(repo / "infra"), "--format", "sarif",
+                                    "--source-root", str(repo), "--config", "/dev/null"])
+    log = json.loads(out.stdout)
+    assert schema_errors(log) == [] and github_problems(log) == []
+    run = log["runs"][0]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": repo.as_uri() + "/"}}
+    artifacts = {json.dumps(r["locations"][0]["physicalLocation"]["artifactLocation"])
+                 for r in run["results"]}
+    assert json.dumps({"uri": "infra/td-xss.json", "uriBaseId": "%SRCROOT%"}) in artifacts
+    assert all('"uriBaseId": "%SRCROOT%"' in a for a in artifacts)
+
+
+def _fingerprints(log: dict[str, Any]) -> dict[str, tuple[str, int]]:
+    return {r["partialFingerprints"]["primaryLocationLineHash"]: (
+        r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+        for r in log["runs"][0]["results"]}
+
+
+def test_fingerprints_survive_moved_lines_and_another_checkout(tmp_path: Path) -> None:
+    first = sarif.sarif_log(hostile_result(tmp_path / "a"), root=tmp_path / "a")
+    again = sarif.sarif_log(hostile_result(tmp_path / "b"), root=tmp_path / "b")
+    assert _fingerprints(first) == _fingerprints(again)        # another folder, same repo
+    task = tmp_path / "a" / "td-xss.json"
+    task.write_text("\n\n\n" + task.read_text())                # lines move down
+    from support.report_inputs import DEMO_SETTINGS
+
+    paths = sorted((tmp_path / "a").glob("*.json"))
+    inventory, report = load_inputs(paths)
+    moved_result, _ = scan_for_reports(inventory, DEMO_SETTINGS, errors=report.errors,
+                                       inputs=[str(p) for p in paths])
+    moved = _fingerprints(sarif.sarif_log(moved_result, root=tmp_path / "a"))
+    assert moved.keys() == _fingerprints(first).keys()
+    shifted = [key for key, (_, line) in moved.items() if line != _fingerprints(first)[key][1]]
+    assert shifted and all(moved[k][1] == _fingerprints(first)[k][1] + 3 for k in shifted)
+
+
+def test_a_location_accepted_for_one_finding_stays_open_for_another() -> None:
+    from ecs_exposure.exposure.suppressions import apply_suppressions
+    from ecs_exposure.model import Suppression
+
+    payments = "arn:aws:ecs:us-east-1:111122223333:service/prod/payments-api"
+    rule = Suppression(reason="only the load balancer's range", pointer="/suppressions/0",
+                       resource=payments, traits=(OPEN_SG.id,))
+    result = apply_suppressions(demo_result(), [rule], DEMO_CLOCK.date())
+    log = sarif.sarif_log(result, context=demo_context())
+    pay_id = next(f.id for f in result.findings if f.arn == payments)
+    shared = [r for r in log["runs"][0]["results"] if r["ruleId"] == OPEN_SG.id
+              and pay_id in r["properties"].get("findings", [])]
+    assert shared
+    for item in shared:
+        assert "suppressions" not in item and item["properties"]["status"] == "open"
+        assert item["properties"]["suppressed-findings"] == [pay_id]
+    alone = [r for r in log["runs"][0]["results"] if r["ruleId"] == OPEN_SG.id
+             and r["properties"].get("finding") == pay_id and "findings" not in r["properties"]]
+    for item in alone:                             # only payments-api there: accepted
+        assert item["suppressions"][0]["justification"] == "only the load balancer's range"
