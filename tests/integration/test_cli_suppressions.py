@@ -206,23 +206,55 @@ def test_ocsf(reports: dict[str, Any]) -> None:
 
 
 def test_asff(reports: dict[str, Any]) -> None:
-    findings = reports["asff"]["Findings"]
+    bodies = reports["asff"]
     model = botocore.session.get_session().get_service_model("securityhub")
     shape = model.operation_model("BatchImportFindings").input_shape
-    report = ParamValidator().validate({"Findings": findings}, shape)
-    assert not report.has_errors(), report.generate_report()
+    for body in bodies:
+        report = ParamValidator().validate(body, shape)
+        assert not report.has_errors(), report.generate_report()
+        assert 1 <= len(body["Findings"]) <= 100
+    findings = [f for body in bodies for f in body["Findings"]]
     by_id = {f["Id"].split("/", 1)[1]: f for f in findings}
-    store = next(f for f in findings if f["Resources"][0]["Id"] == STOREFRONT)
+    exposures = [f for f in findings if f["ProductFields"].get("ecs-exposure/Kind") != "posture"]
+    store = next(f for f in exposures if f["Resources"][0]["Id"] == STOREFRONT)
     assert store["Workflow"] == {"Status": "SUPPRESSED"}
     assert store["Note"]["UpdatedBy"] == "platform-team"
     assert store["Note"]["Text"].startswith("fronted by a WAF")
-    payments = next(f for f in findings if f["Resources"][0]["Id"] == PAYMENTS)
+    payments = next(f for f in exposures if f["Resources"][0]["Id"] == PAYMENTS)
     assert "Workflow" not in payments
     assert payments["ProductFields"]["ecs-exposure/SuppressedTraits"] == "open-security-group"
     assert payments["ProductFields"]["ecs-exposure/BaselineState"] == "worse"
+    resizer = next(f for f in exposures if "image-resizer" in f["Title"])
+    assert resizer["ProductFields"]["ecs-exposure/BaselineState"] == "new"
     gone = by_id[GONE_ID]
     assert gone["RecordState"] == "ARCHIVED"
     assert gone["ProductFields"]["ecs-exposure/BaselineState"] == "resolved"
+    # an expired rule suppresses nothing: legacy-admin goes in open
+    legacy = by_id[LEGACY_ID]
+    assert "Workflow" not in legacy and "ecs-exposure/Status" not in legacy["ProductFields"]
+    # a posture entry whose every trait is accepted goes in suppressed, marked posture
+    internal = next(f for f in findings if f["Resources"][0]["Id"] == INTERNAL_API
+                    and f["ProductFields"]["ecs-exposure/Kind"] == "posture")
+    assert internal["Workflow"] == {"Status": "SUPPRESSED"}
+    assert internal["Note"]["Text"].startswith("internal only; SEC-1300")
+    assert internal["Compliance"]["Status"] == "FAILED"
+
+
+def test_expired_rules_in_every_format(reports: dict[str, Any]) -> None:
+    """The expired rule (legacy-admin) suppresses nothing and is reported, in every format."""
+    legacy = next(f for f in reports["json"]["findings"] if f["id"] == LEGACY_ID)
+    assert legacy["status"] == "open"
+    run = reports["sarif"]["runs"][0]
+    of_legacy = [r for r in run["results"] if r["properties"].get("finding") == LEGACY_ID]
+    assert of_legacy and all("suppressions" not in r for r in of_legacy)
+    assert {r["properties"]["status"] for r in of_legacy} == {"open"}
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert any("expired on 2020-01-01" in n["message"]["text"] and n["level"] == "error"
+               for n in notes)
+    legacy_rows = [r for r in reports["csv"] if r["finding_id"] == LEGACY_ID]
+    assert legacy_rows and {r["finding_status"] for r in legacy_rows} == {"open"}
+    for name in ("markdown", "html", "table"):
+        assert "expired on 2020-01-01" in reports[name], name
 
 
 def test_csv(reports: dict[str, Any]) -> None:

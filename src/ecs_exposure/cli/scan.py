@@ -60,7 +60,8 @@ if TYPE_CHECKING:
               show_default=True, help="CSV format: 'excel' (UTF-8 BOM, CRLF rows: opens right "
               "in Excel) or 'unix' (neither, for pipes).")
 @click.option("--security-hub", is_flag=True,
-              help="Also send the findings (ASFF) to AWS Security Hub with BatchImportFindings, "
+              help="Also send the findings and posture (ASFF; --only and --min-severity narrow "
+                   "it as they narrow the reports) to AWS Security Hub with BatchImportFindings, "
                    "after listing what will be sent; exit 3 if any is not imported.")
 @click.option("--security-hub-region", metavar="REGION",
               help="Import into this region (default: each finding's own region).")
@@ -204,13 +205,13 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         _note_unused(result, stderr)        # the table on a terminal lists them itself
     reports = compliance_reports(result, frameworks)
     with context:
-        emit(select(result, only, Severity.parse(min_severity) if min_severity else None),
-             reporters, output, output_dir, details, context, reports, only, csv_dialect,
+        shown = select(result, only, Severity.parse(min_severity) if min_severity else None)
+        emit(shown, reporters, output, output_dir, details, context, reports, only, csv_dialect,
              source_root=source_root, warn=lambda text: print_warning(stderr, text))
         report_outcome(stderr, result, quiet)
         code = exit_codes.for_result(result, fail_on.lower(), strict, fail_on_new.lower())
         explain_exit(stderr, code, fail_on.lower())
-        if security_hub and not send_to_security_hub(result, security_hub_account,
+        if security_hub and not send_to_security_hub(shown, security_hub_account,
                                                      security_hub_region, stderr, context):
             code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code
     sys.exit(code)
