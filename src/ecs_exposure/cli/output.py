@@ -133,11 +133,16 @@ def report_outcome(stderr: Console, result: ScanResult, quiet: bool = False) -> 
                      soft_wrap=True)
 
 
-def explain_exit(stderr: Console, code: int, fail_on: str) -> None:
-    """Say why the scan exits with a failure code, so a red CI step is never silent."""
+def explain_exit(stderr: Console, code: int, fail_on: str,
+                 fail_on_new: str | None = None) -> None:
+    """Say why the scan exits with a failure code, so a red CI step is never silent
+    (``fail_on_new``: the failure came from ``--fail-on-new`` at that severity)."""
     from ecs_exposure.cli.exit_codes import ExitCode
 
-    if code == ExitCode.FAILED:
+    if code == ExitCode.FAILED and fail_on_new is not None:
+        print_error(stderr, f"failing: a new or worse finding reaches --fail-on-new "
+                    f"{fail_on_new} since the baseline (exit 1)")
+    elif code == ExitCode.FAILED:
         print_error(stderr, f"failing: a finding reaches --fail-on {fail_on} (exit 1)")
     elif code == ExitCode.INCOMPLETE:
         print_error(stderr, "incomplete: some data could not be read and --strict is set "

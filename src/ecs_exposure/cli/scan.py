@@ -210,7 +210,9 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
              source_root=source_root, warn=lambda text: print_warning(stderr, text))
         report_outcome(stderr, result, quiet)
         code = exit_codes.for_result(result, fail_on.lower(), strict, fail_on_new.lower())
-        explain_exit(stderr, code, fail_on.lower())
+        by_new = code == ExitCode.FAILED and exit_codes.for_result(
+            result, fail_on.lower()) != ExitCode.FAILED
+        explain_exit(stderr, code, fail_on.lower(), fail_on_new.lower() if by_new else None)
         if security_hub and not send_to_security_hub(shown, security_hub_account,
                                                      security_hub_region, stderr, context):
             code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code
