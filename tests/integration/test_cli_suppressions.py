@@ -251,6 +251,8 @@ def test_expired_rules_in_every_format(reports: dict[str, Any]) -> None:
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert any("expired on 2020-01-01" in n["message"]["text"] and n["level"] == "error"
                for n in notes)
+    ocsf_legacy = next(f for f in reports["ocsf"] if f["finding_info"]["uid"] == LEGACY_ID)
+    assert ocsf_legacy["status_id"] != 3                        # not Suppressed
     legacy_rows = [r for r in reports["csv"] if r["finding_id"] == LEGACY_ID]
     assert legacy_rows and {r["finding_status"] for r in legacy_rows} == {"open"}
     for name in ("markdown", "html", "table"):
