@@ -11,6 +11,8 @@ referenced by services and deployments, K_c running tasks in a cluster that has 
 
 from __future__ import annotations
 
+from functools import partial
+
 from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.analysis.shapes import as_list
 from ecs_exposure.inventory import Inventory
@@ -90,6 +92,10 @@ def collect_task_definitions(api: Api, state: RegionState) -> None:
                                 depends=lambda r: [td_dep(r)])
 
 
+def _cluster_tasks(cluster: str, _task: str) -> list[str]:
+    return [tasks_dep(cluster)]
+
+
 def collect_tasks(api: Api, state: RegionState) -> None:
     """Running tasks of the clusters that have services: the image digests actually running
     and the network interfaces they use. Tasks started outside a service are dropped."""
@@ -106,5 +112,11 @@ def collect_tasks(api: Api, state: RegionState) -> None:
             response = api.call("ecs", "DescribeTasks", depends=[tasks_dep(cluster)],
                                 cluster=cluster, tasks=list(batch))
             if response is not None:
-                state.tasks.extend(t for t in response.get("tasks", [])
+                tasks = [t for t in as_list(response.get("tasks")) if isinstance(t, dict)]
+                state.tasks.extend(t for t in tasks
                                    if str(t.get("group", "")).startswith("service:"))
+                # A task left out may be one of a service's: its cluster's running tasks
+                # (image digests, network interfaces) are then not all known.
+                api.unaccounted_for("ecs", "DescribeTasks", unaccounted(
+                    batch, tasks, "taskArn", response.get("failures")),
+                    depends=partial(_cluster_tasks, cluster))
