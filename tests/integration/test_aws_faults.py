@@ -161,7 +161,9 @@ def test_strict_turns_incomplete_data_into_exit_4(
     failing = CliRunner().invoke(main, [*args, "--strict", "--fail-on", "low"])
     assert (lenient.exit_code, strict.exit_code, failing.exit_code) == (0, 4, 1)
     result = json.loads(lenient.stdout)
-    assert result["summary"]["incomplete"] == 1
+    assert result["summary"]["incomplete"] == 2              # the service and its role
+    assert {i["resource"].rsplit(":", 1)[-1] for i in result["incomplete"]} == {
+        "service/edge/worker", "role/worker-task"}
     assert by_name(result)["worker"]["incomplete"]
     table = CliRunner().invoke(main, ["scan", "--aws", "--region", "eu-west-1", "--format",
                                       "table", "--details"])
