@@ -7,6 +7,9 @@ r; none when no ECR image is used):
 
   DescribeRepositories ⌈R/100⌉ per registry · DescribeImages Σ ⌈I_r/100⌉
   GetRegistryScanningConfiguration 1 (the account's own registry in this region)
+
+A repository or image the answer leaves out without an error is an error naming it, and the
+services pulling from that repository are incomplete.
 """
 
 from __future__ import annotations

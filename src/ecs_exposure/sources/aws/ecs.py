@@ -7,6 +7,10 @@ referenced by services and deployments, K_c running tasks in a cluster that has 
   ListServices Σ max(1, ⌈S_c/100⌉) · DescribeServices Σ ⌈S_c/10⌉
   DescribeTaskDefinition T (each revision once, however many services share it)
   ListTasks Σ max(1, ⌈K_c/100⌉) · DescribeTasks Σ ⌈K_c/100⌉   (clusters with services only)
+
+Every describe is checked against the ids it asked for (:func:`.api.unaccounted`): one left
+out of the answer or listed under ``failures`` is an error naming it, and what depends on it
+is incomplete.
 """
 
 from __future__ import annotations

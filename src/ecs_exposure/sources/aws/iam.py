@@ -7,6 +7,11 @@ inline policies of role r, M distinct managed policies attached to them):
 
   GetRole R · ListRolePolicies R · GetRolePolicy Σ P_r · ListAttachedRolePolicies R
   GetPolicy M · GetPolicyVersion M
+
+An answer that does not hold what was asked (another role, no policy document) is an error
+naming it, like a failed call; a role or managed policy that could not be read is listed as
+incomplete under its own ARN, which the assessment reads as "permissions unknown" (never as
+"no permissions").
 """
 
 from __future__ import annotations
