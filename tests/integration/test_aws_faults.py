@@ -76,7 +76,12 @@ def test_access_denied_on_iam_is_isolated_and_marks_only_its_services_incomplete
         assert findings[name]["incomplete"] == []
         assert {"administrative-policy", "service-admin-policy"} & {
             t["id"] for t in findings[name]["traits"]}
-    assert [i["resource"] for i in result["incomplete"]] == [payments["resource"]["arn"]]
+    # The role itself is listed too, and its permissions are unknown: assumed the worst.
+    role = f"arn:aws:iam::{member}:role/payments-exec"
+    assert [i["resource"] for i in result["incomplete"]] == [payments["resource"]["arn"], role]
+    assert payments["impact"] == "high"
+    assert any(m.startswith("IAM role payments-exec: the IAM role could not be read")
+               for m in payments["missing"]), payments["missing"]
     assert result["errors"][0]["operation"] == "iam:GetRole"
 
 
@@ -156,7 +161,9 @@ def test_strict_turns_incomplete_data_into_exit_4(
     failing = CliRunner().invoke(main, [*args, "--strict", "--fail-on", "low"])
     assert (lenient.exit_code, strict.exit_code, failing.exit_code) == (0, 4, 1)
     result = json.loads(lenient.stdout)
-    assert result["summary"]["incomplete"] == 1
+    assert result["summary"]["incomplete"] == 2              # the service and its role
+    assert {i["resource"].rsplit(":", 1)[-1] for i in result["incomplete"]} == {
+        "service/edge/worker", "role/worker-task"}
     assert by_name(result)["worker"]["incomplete"]
     table = CliRunner().invoke(main, ["scan", "--aws", "--region", "eu-west-1", "--format",
                                       "table", "--details"])

@@ -165,9 +165,10 @@ class _FaultInjector:
         chunks = self.app(environ, lambda status, headers, *_: captured.append(headers))
         payload = answer(b"".join(chunks))
         headers = [(k, v) for k, v in (captured[0] if captured else [])
-                   if k.lower() not in ("content-length", "content-type")]
-        start_response("200 OK", [*headers, ("Content-Type", "application/x-amz-json-1.1"),
-                                  ("Content-Length", str(len(payload)))])
+                   if k.lower() != "content-length"]
+        if not any(k.lower() == "content-type" for k, _ in headers):
+            headers.append(("Content-Type", "application/x-amz-json-1.1"))
+        start_response("200 OK", [*headers, ("Content-Length", str(len(payload)))])
         return [payload]
 
 

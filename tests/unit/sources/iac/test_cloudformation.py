@@ -6,9 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.iac.cfn_eval import NO_VALUE, Evaluator
+from ecs_exposure.sources.iac.parameters import load_parameters
+from ecs_exposure.sources.jsonfile import InputError
 from support.iac_helpers import finding, line_of, position, scan_paths, traits, write
+from support.timing import deadline
 
 ESTATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -485,3 +490,9 @@ Resources:
     admin = traits(bg, "administrative-policy")[0]
     assert admin.resource == "arn:aws:iam:::policy/bluegreen-Admin"
     assert position(admin).line == line_of(path, "NotAction")
+
+
+def test_a_parameters_file_that_never_ends_is_refused_at_the_size_limit() -> None:
+    # ``--parameters /dev/zero`` (or a pipe that never closes) read until memory ran out
+    with deadline(20), pytest.raises(InputError, match="above the .*-byte limit"):
+        load_parameters(Path("/dev/zero"))
