@@ -229,8 +229,8 @@ def export_cli_json(server: MotoServer, estate: Estate, folder: Path) -> None:
             out = folder / account / region
             ecs = server.client("ecs", region, creds)
             clusters = ecs.list_clusters()["clusterArns"]
-            _dump(out / "clusters.json", ecs.describe_clusters(clusters=clusters,
-                                                               include=["SETTINGS"]))
+            _dump(out / "clusters.json", ecs.describe_clusters(
+                clusters=clusters, include=["SETTINGS", "CONFIGURATIONS"]))
             refs: set[str] = set()
             for index, cluster in enumerate(clusters):
                 arns = ecs.list_services(cluster=cluster)["serviceArns"]
