@@ -134,7 +134,9 @@ def exec_sessions(ctx: Context) -> Iterator[Trait]:
     configuration = ctx.resource.get("configuration")
     raw = as_dict(configuration).get("executeCommandConfiguration")
     config = as_dict(raw)
-    pointer = CONFIG_POINTER if isinstance(raw, dict) else "/configuration"
+    # The field that is missing its key, or the cluster itself when it has no configuration.
+    pointer = (CONFIG_POINTER if isinstance(raw, dict)
+               else "/configuration" if isinstance(configuration, dict) else "")
     gap = _logging_gap(config) if isinstance(raw, dict) else None
     if gap is not None:
         yield ctx.trait(EXEC_LOGGING.id, f"{CONFIG_POINTER}/logging", gap,

@@ -175,7 +175,6 @@ HEALTH_CHECK = TraitSpec(
     "misconfiguration", True,
     "An essential container definition (essential absent or true) has no healthCheck command.",
     ("CIS Docker 4.6", "KICS: ECS Task Definition HealthCheck Missing"),
-    revision_action="adds a healthCheck to every essential container",
     guidance=Guidance(
         why=(
             "Without a container health check ECS only notices a process that exits: a "

@@ -74,7 +74,7 @@ def test_cluster_running_an_exec_service_without_a_key_fires() -> None:
     found = _by_id(_traits(_cluster(), {"services": [service(enableExecuteCommand=True)]},
                            {"taskDefinition": task_definition()}))
     assert set(found) == {EXEC_UNENCRYPTED.id}
-    assert found[EXEC_UNENCRYPTED.id].pointer == "/configuration"
+    assert found[EXEC_UNENCRYPTED.id].pointer == ""      # the cluster: it has no configuration
     assert "enableExecuteCommand" in found[EXEC_UNENCRYPTED.id].detail
 
 
