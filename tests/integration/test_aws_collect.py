@@ -252,6 +252,7 @@ def export_cli_json(server: MotoServer, estate: Estate, folder: Path) -> None:
             listeners = [item for lb in balancers["LoadBalancers"] for item in
                          elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]]
             _dump(out / "listeners.json", {"Listeners": listeners})
+            _dump(out / "efs.json", server.client("efs", region, creds).describe_file_systems())
             ecr = server.client("ecr", region, creds)
             repositories = ecr.describe_repositories()
             _dump(out / "ecr-repositories.json", repositories)
