@@ -147,6 +147,9 @@ def exec_sessions(ctx: Context) -> Iterator[Trait]:
     if not (isinstance(raw, dict) or used):
         return
     gaps = _encryption_gaps(config)
+    if configuration is None:       # a describe-clusters export without CONFIGURATIONS
+        gaps = ["no executeCommandConfiguration in the input (describe-clusters without "
+                "--include CONFIGURATIONS shows none): no kmsKeyId known"]
     if gaps:
         where = "services with enableExecuteCommand run here; " if used else ""
         yield ctx.trait(EXEC_UNENCRYPTED.id, pointer, where + "; ".join(gaps))

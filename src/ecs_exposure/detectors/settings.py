@@ -236,7 +236,8 @@ def efs_at_rest_and_health(ctx: Context) -> Iterator[Trait]:
         if not isinstance(efs, dict):
             continue
         fs_id = efs.get("fileSystemId")
-        label = f"EFS volume {volume.get('name', index)} ({describe(fs_id) if fs_id else '?'})"
+        shown = describe(fs_id) if fs_id else "no fileSystemId"
+        label = f"EFS volume {volume.get('name', index)} ({shown})"
         pointer = f"/volumes/{index}/efsVolumeConfiguration/fileSystemId"
         found = ctx.inventory.file_systems.get(fs_id) if isinstance(fs_id, str) else None
         if found is None:
@@ -244,7 +245,7 @@ def efs_at_rest_and_health(ctx: Context) -> Iterator[Trait]:
                    else "its file system is not among the supplied EFS file systems")
             yield ctx.trait(EFS_AT_REST.id, pointer,
                             f"{label}: encryption at rest unknown ({why}); assumed unencrypted",
-                            potential=True, missing=(f"EFS file system {describe(fs_id)}",))
+                            potential=True, missing=(f"EFS file system {shown}",))
         elif found.get("Encrypted") is not True:
             state = ("unknown" if is_unknown(found.get("Encrypted"))
                      else "not encrypted at rest")

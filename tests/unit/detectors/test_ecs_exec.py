@@ -76,6 +76,15 @@ def test_cluster_running_an_exec_service_without_a_key_fires() -> None:
     assert set(found) == {EXEC_UNENCRYPTED.id}
     assert found[EXEC_UNENCRYPTED.id].pointer == ""      # the cluster: it has no configuration
     assert "enableExecuteCommand" in found[EXEC_UNENCRYPTED.id].detail
+    assert "--include CONFIGURATIONS" in found[EXEC_UNENCRYPTED.id].detail
+
+
+def test_an_empty_configuration_says_the_key_is_missing() -> None:
+    cluster = _cluster() | {"configuration": {}}
+    found = _by_id(_traits(cluster, {"services": [service(enableExecuteCommand=True)]},
+                           {"taskDefinition": task_definition()}))
+    assert found[EXEC_UNENCRYPTED.id].pointer == "/configuration"
+    assert "no kmsKeyId for the session data channel" in found[EXEC_UNENCRYPTED.id].detail
 
 
 def test_unknown_logging_is_assumed_off() -> None:

@@ -313,8 +313,9 @@ class TfTranslation:
         apply stays unknown."""
         built, conv = self.new("file-systems", res)
         values = res.values
-        built.body = {"FileSystemId": built.key, "Encrypted": values.get("encrypted", False)
-                      if values.get("encrypted") is not None else False}
+        encrypted = values.get("encrypted")
+        built.body = {"FileSystemId": built.key,
+                      "Encrypted": False if encrypted is None else encrypted}
         conv.note(built, "/Encrypted", values, "encrypted")
         if values.get("kms_key_id") is not None:
             built.body["KmsKeyId"] = values["kms_key_id"]
