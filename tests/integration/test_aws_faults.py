@@ -85,6 +85,20 @@ def test_access_denied_on_iam_is_isolated_and_marks_only_its_services_incomplete
     assert result["errors"][0]["operation"] == "iam:GetRole"
 
 
+def test_an_unreadable_efs_file_system_stays_unknown_and_its_service_incomplete(
+        aws_estate: Estate, aws_env: dict[str, str], aws_faults: Faults) -> None:
+    aws_faults.add(Fault("AccessDeniedException", status=403, service="elasticfilesystem",
+                         operation="DescribeFileSystems"))
+    snapshot = collect(CollectOptions(regions=("us-east-1",)))
+    assert [e["operation"] for e in snapshot["errors"]] == ["elasticfilesystem:DescribeFileSystems"]
+    findings = by_name(scan(snapshot))
+    reports = findings["reports"]
+    assert reports["incomplete"] and "EFS file system fs-" in reports["incomplete"][0]
+    [at_rest] = [t for t in reports["traits"] if t["id"] == "efs-encryption-at-rest-disabled"]
+    assert "encryption at rest unknown" in at_rest["evidence"]["detail"]
+    assert findings["storefront"]["incomplete"] == []          # no EFS volume: unaffected
+
+
 def test_a_failing_region_is_reported_and_the_others_are_collected(
         aws_estate: Estate, aws_env: dict[str, str], aws_faults: Faults,
         monkeypatch: pytest.MonkeyPatch) -> None:

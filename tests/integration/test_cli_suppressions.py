@@ -185,20 +185,28 @@ def test_sarif(reports: dict[str, Any]) -> None:
 
 
 def test_ocsf(reports: dict[str, Any]) -> None:
-    schema = OcsfJsonSchemaEmbedded(get_ocsf_schema(version=ocsf.OCSF_VERSION)) \
-        .get_class_schema(class_name="detection_finding", profiles=["cloud"])
-    validator = jsonschema.Draft202012Validator(schema)
+    embedded = OcsfJsonSchemaEmbedded(get_ocsf_schema(version=ocsf.OCSF_VERSION))
+    validators = {uid: jsonschema.Draft202012Validator(embedded.get_class_schema(
+        class_name=name, profiles=["cloud"]))
+        for uid, name in ((2004, "detection_finding"), (2003, "compliance_finding"))}
     for finding in reports["ocsf"]:
-        assert list(validator.iter_errors(finding)) == [], finding["finding_info"]["title"]
-    by_uid = {f["finding_info"]["uid"]: f for f in reports["ocsf"]}
-    store = next(f for f in reports["ocsf"] if f["resources"][0]["uid"] == STOREFRONT)
+        errors = list(validators[finding["class_uid"]].iter_errors(finding))
+        assert errors == [], finding["finding_info"]["title"]
+    posture = [f for f in reports["ocsf"] if f["class_uid"] == 2003]
+    internal = [f for f in posture if f["resources"][0]["uid"] == INTERNAL_API]
+    assert internal and all((f["status_id"], f["status"]) == (3, "Suppressed")
+                            and "internal only; SEC-1300" in f["comment"] for f in internal)
+    assert any(f["status"] == "New" for f in posture)
+    exposures = [f for f in reports["ocsf"] if f["class_uid"] == 2004]
+    by_uid = {f["finding_info"]["uid"]: f for f in exposures}
+    store = next(f for f in exposures if f["resources"][0]["uid"] == STOREFRONT)
     assert (store["status_id"], store["status"]) == (3, "Suppressed")
     assert "fronted by a WAF" in store["comment"]
-    payments = next(f for f in reports["ocsf"] if f["resources"][0]["uid"] == PAYMENTS)
+    payments = next(f for f in exposures if f["resources"][0]["uid"] == PAYMENTS)
     assert payments["status_id"] == 1 and payments["activity_name"] == "Update"
     assert payments["unmapped"]["suppressed_traits"] == ["open-security-group"]
     assert payments["unmapped"]["baseline"]["state"] == "worse"
-    resizer = next(f for f in reports["ocsf"] if f["resources"][0]["name"] == "image-resizer")
+    resizer = next(f for f in exposures if f["resources"][0]["name"] == "image-resizer")
     assert resizer["activity_name"] == "Create" and resizer["type_uid"] == 200401
     closed = by_uid[GONE_ID]
     assert (closed["activity_id"], closed["type_uid"], closed["status"]) == (3, 200403,

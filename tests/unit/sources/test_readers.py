@@ -29,6 +29,7 @@ from support.timing import deadline
     ({"LoadBalancers": []}, Kind.LOAD_BALANCERS),
     ({"TargetGroups": []}, Kind.TARGET_GROUPS),
     ({"Listeners": []}, Kind.LISTENERS),
+    ({"FileSystems": []}, Kind.FILE_SYSTEMS),
     ({"RoleDetailList": [], "Policies": []}, Kind.IAM),
 ])
 def test_classification_by_content(doc: object, kind: Kind) -> None:

@@ -44,7 +44,7 @@ def collect_clusters(api: Api, state: RegionState) -> list[str] | None:
     state.attempted.add("ecs/describe-clusters")
     for batch in chunks(arns, CLUSTER_BATCH):
         response = api.call("ecs", "DescribeClusters", depends=[cluster_dep(a) for a in batch],
-                            clusters=list(batch), include=["SETTINGS"])
+                            clusters=list(batch), include=["SETTINGS", "CONFIGURATIONS"])
         if response is not None:
             state.clusters.extend(c for c in as_list(response.get("clusters"))
                                   if isinstance(c, dict))

@@ -149,6 +149,7 @@ EXPECTED = {
     "service-admin-policy", "internet-reachable", "dangerous-capabilities", "root-user",
     "writable-root-filesystem", "missing-log-configuration", "efs-transit-encryption-disabled",
     "outdated-platform-version", "container-insights-disabled",
+    "efs-encryption-at-rest-disabled", "missing-health-check", "execute-command-unencrypted",
     # the template's image reference (a mutable tag on Docker Hub, never scanned or signed)
     "untrusted-registry", "mutable-image-reference", "unscanned-image", "unverified-signature",
 }
@@ -288,7 +289,8 @@ def test_fine_task_definition_behind_an_open_public_alb(tmp_path: Path) -> None:
     path = write(tmp_path, "shop.yml", PUBLIC_ALB)
     result, _, _ = scan_paths([path])
     shop = finding(result, "shop")
-    assert {t.id for t in shop.traits} == {"internet-reachable", "open-security-group"}
+    assert {t.id for t in shop.traits} == {"internet-reachable", "open-security-group",
+                                           "missing-health-check"}
     assert shop.reachability == "internet" and shop.severity.name == "LOW"
     reach = traits(shop, "internet-reachable")[0]
     assert "internet-facing application load balancer" in reach.detail and "HTTPS:443" in \
