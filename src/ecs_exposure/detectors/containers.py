@@ -32,6 +32,7 @@ PRIVILEGED = TraitSpec(
     "host's devices, which is root on the host.",
     ("Security Hub: ECS service uses a task definition configured with elevated privileges",
      "CSPM ECS.4"),
+    weight="high",
     controls=(ref.ECS_4, ref.NIST_RUNTIME_CONFIGURATION),
     title_phrase="a privileged container",
     revision_action="removes privileged mode",
@@ -71,6 +72,7 @@ CAPABILITIES = TraitSpec(
     "linuxParameters.capabilities.add contains SYS_ADMIN, SYS_PTRACE, SYS_MODULE, "
     "DAC_READ_SEARCH, NET_ADMIN or ALL.",
     ("CIS Docker 5.3",),
+    weight="high",
     controls=(ref.NIST_RUNTIME_CONFIGURATION,),
     title_phrase="dangerous Linux capabilities",
     revision_action="drops the added Linux capabilities",

@@ -54,6 +54,7 @@ ADMIN = TraitSpec(
     "policy allowing Action * (or *:*, iam:*, or NotAction) on Resource *.",
     ("Security Hub: IAM role associated with the ECS service has an administrative access policy",
      "CSPM IAM.1"),
+    weight="high",
     controls=(ref.IAM_1,),
     needs=("iam",),
     title_phrase="an administrative IAM role",
