@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from ecs_exposure.errors import StoreError
 from ecs_exposure.model import Severity
 from ecs_exposure.store.engine import Store
 from ecs_exposure.store.lifecycle import Known, Scope, present_state, resolved
@@ -30,6 +32,11 @@ from ecs_exposure.store.schema import (
     ScanProblem,
 )
 from ecs_exposure.store.scope import accounts_and_regions, document_scope
+
+if TYPE_CHECKING:
+    from ecs_exposure.exposure.compliance import ComplianceReport
+    from ecs_exposure.model import ScanResult
+    from ecs_exposure.reporters.context import ReportContext
 
 SPLIT = ("findings", "task_definition_findings", "posture", "images", "errors", "skipped",
          "incomplete")
@@ -197,8 +204,6 @@ def load_result(store: Store, scan_id: int) -> dict[str, Any]:
     with store.session() as session:
         scan = session.get(Scan, scan_id)
         if scan is None:
-            from ecs_exposure.errors import StoreError
-
             raise StoreError(f"store {store.name} holds no scan {scan_id}")
         parts: dict[str, Any] = dict(scan.document)
         for member, kind in _KINDS.items():
@@ -229,3 +234,14 @@ def _problem(problem: ScanProblem, kind: str) -> dict[str, Any]:
             if getattr(problem, key) is not None:
                 entry[key] = getattr(problem, key)
     return entry
+
+
+def record_result(store: Store, result: ScanResult, *, context: ReportContext | None = None,
+                  compliance: tuple[ComplianceReport, ...] = (), scope: Iterable[Scope] = (),
+                  duration_seconds: float | None = None) -> int:
+    """Record a scan's result exactly as the JSON reporter renders it (with the same context
+    and compliance reports), so the store and ``--format json`` never disagree."""
+    from ecs_exposure.reporters.json_report import result_dict
+
+    document = orjson.loads(orjson.dumps(result_dict(result, context, compliance)))
+    return record(store, document, scope=scope, duration_seconds=duration_seconds)

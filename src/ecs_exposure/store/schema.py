@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ID = String(64)
@@ -37,7 +37,7 @@ class Scan(Base):
     generated_at: Mapped[str] = mapped_column(String(40))
     """The result's ``generated_at`` (ISO 8601, UTC)."""
     recorded_at: Mapped[datetime]
-    duration_seconds: Mapped[float | None]
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
     tool_version: Mapped[str] = mapped_column(String(40))
     inputs: Mapped[list[Any]]
     accounts: Mapped[list[Any]]

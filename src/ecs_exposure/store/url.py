@@ -7,6 +7,7 @@ the psycopg 3 driver, the one this package depends on, so a URL copied from ``ps
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from platformdirs import user_data_path
@@ -16,6 +17,8 @@ from sqlalchemy.exc import ArgumentError
 from ecs_exposure.errors import StoreError
 
 DEFAULT_FILE = "store.db"
+VARIABLE = "ECS_EXPOSURE_STORE"
+"""The store a bare ``--store`` (and ``history``, ``diff`` without ``--store``) opens."""
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg",
             "sqlite": "sqlite", "sqlite+pysqlite": "sqlite+pysqlite",
             "postgresql+psycopg": "postgresql+psycopg"}
@@ -27,15 +30,19 @@ def default_url() -> URL:
 
 
 def resolve(text: str | None) -> URL:
-    """The SQLAlchemy URL of ``text`` (``None`` or empty: the default file); an unsupported
-    scheme or a malformed URL is an :class:`StoreError` that never repeats a password."""
+    """The SQLAlchemy URL of ``text`` (``None`` or empty: ``$ECS_EXPOSURE_STORE``, else the
+    default file); an unsupported scheme or a malformed URL is a :class:`StoreError` that
+    never repeats a password."""
+    text = text or os.environ.get(VARIABLE) or ""
     if not text:
         return default_url()
     try:
         url = make_url(text)
     except ArgumentError:
         raise StoreError("--store: not a database URL (expected sqlite:///PATH or "
-                         "postgresql://USER@HOST/DB)") from None
+                         "postgresql://USER@HOST/DB; a bare --store written before a path "
+                         "takes the path as its URL: put --store after the paths, or write "
+                         "--store=URL)") from None
     driver = _DRIVERS.get(url.drivername)
     if driver is None:
         raise StoreError(f"--store: unsupported database {url.drivername!r} "
