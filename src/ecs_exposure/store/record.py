@@ -83,12 +83,12 @@ def _known(session: Session, ids: Iterable[str]) -> dict[str, Known]:
 
 def _resolution_rows(session: Session, scan_id: int, gone: list[str]) -> list[dict[str, Any]]:
     """A ``resolved`` row per gone identity, copied from the last scan that saw it."""
-    last = dict(session.execute(select(Finding.id, Finding.last_scan_id)
-                                .where(Finding.id.in_(gone))).tuples().all()) if gone else {}
-    rows: list[dict[str, Any]] = []
     by_scan: dict[int, list[str]] = {}
-    for finding_id, seen in last.items():
-        by_scan.setdefault(seen, []).append(finding_id)
+    for start in range(0, len(gone), 500):
+        for finding_id, seen in session.execute(select(Finding.id, Finding.last_scan_id).where(
+                Finding.id.in_(gone[start:start + 500]))):
+            by_scan.setdefault(seen, []).append(finding_id)
+    rows: list[dict[str, Any]] = []
     skip = {"scan_id", "finding_id", "lifecycle", "document", "position"}
     for seen, ids in by_scan.items():
         for start in range(0, len(ids), 500):
