@@ -167,3 +167,16 @@ def test_diff_markdown_keeps_hostile_names_inert(store_url: str) -> None:
     assert "<img" not in row and "&lt;img" in row
     assert "x \\| " in row and "\\`run\\`" in row and "\\[click\\]" in row
     assert row.count(" | ") == 3                      # the table keeps its four cells
+
+
+def test_the_config_file_can_name_the_store(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    (tmp_path / ".ecs-exposure.yaml").write_text(
+        f"version: 1\noptions:\n  scan:\n    store: \"{url}\"\n    store-retention: \"2\"\n")
+    monkeypatch.chdir(tmp_path)
+    td = str(_task_definition_with_a_secret(tmp_path))
+    for _ in range(3):
+        assert run("scan", td, "--format", "json").exit_code == 0
+    listed = json.loads(run("history", "--store", url, "--format", "json").stdout)
+    assert [s["scan"] for s in listed["scans"]] == [3, 2]
