@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ecs_exposure.errors import StoreError
 from ecs_exposure.model import Severity
+from ecs_exposure.store.contents import problems
 from ecs_exposure.store.engine import Store
 from ecs_exposure.store.lifecycle import Known, Scope, present_state, resolved
 from ecs_exposure.store.queries import now
@@ -228,27 +229,11 @@ def load_result(store: Store, scan_id: int) -> dict[str, Any]:
                     ScanFinding.position >= 0).order_by(ScanFinding.position)))
         parts["posture"] = list(session.scalars(select(PostureRow.document).where(
             PostureRow.scan_id == scan_id).order_by(PostureRow.ordinal)))
-        problems = session.scalars(select(ScanProblem).where(
-            ScanProblem.scan_id == scan_id).order_by(ScanProblem.id)).all()
-        for kind, member in (("error", "errors"), ("skipped", "skipped")):
-            parts[member] = [_problem(p, kind) for p in problems if p.kind == kind]
-        parts["incomplete"] = [{"resource": i.resource, "reasons": list(i.reasons)}
-                               for i in session.scalars(select(ScanIncomplete).where(
-                                   ScanIncomplete.scan_id == scan_id)
-                                   .order_by(ScanIncomplete.id))]
         parts["images"] = {i.image: i.document for i in session.scalars(
             select(ScanImage).where(ScanImage.scan_id == scan_id))}
+    parts.update(problems(store, scan_id))
     ordered = {key: parts.pop(key) for key in ORDER if key in parts}
     return {**ordered, **parts}
-
-
-def _problem(problem: ScanProblem, kind: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"source": problem.source, "message": problem.message}
-    if kind == "error":
-        for key in ("account", "region", "operation"):
-            if getattr(problem, key) is not None:
-                entry[key] = getattr(problem, key)
-    return entry
 
 
 def record_result(store: Store, result: ScanResult, *, context: ReportContext | None = None,
