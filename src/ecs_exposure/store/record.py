@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, case, exists, insert, literal, select, update
+from sqlalchemy import Connection, case, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from ecs_exposure.errors import StoreError
@@ -117,6 +117,7 @@ def record(store: Store, document: Mapping[str, Any], *, scope: Iterable[Scope] 
     incomplete = list(document.get("incomplete") or ())
     rest = {k: v for k, v in document.items() if k not in SPLIT}
     with store.session() as session:
+        _one_writer(session)
         scan = Scan(generated_at=str(document.get("generated_at") or ""),
                     recorded_at=recorded_at or now(), duration_seconds=duration_seconds,
                     tool_version=str((document.get("tool") or {}).get("version") or ""),
@@ -131,6 +132,20 @@ def record(store: Store, document: Mapping[str, Any], *, scope: Iterable[Scope] 
         _write_findings(session, scan.id, document, covered, incomplete, errors)
         _write_rest(session, scan.id, document)
         return scan.id
+
+
+WRITER_LOCK = 0x45435345
+"""PostgreSQL advisory lock key held while a scan is recorded."""
+
+
+def _one_writer(session: Session) -> None:
+    """One scan is recorded at a time per store, so two scans finishing together cannot both
+    insert the same new identity or read each other's half-moved lifecycle. PostgreSQL: a
+    transaction-scoped advisory lock; SQLite: the scan row is the transaction's first
+    statement, a write, so the second writer waits for the file's write lock (the engine's
+    busy timeout)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
 
 
 def _write_findings(session: Session, scan_id: int, document: Mapping[str, Any],
