@@ -22,6 +22,7 @@ from ecs_exposure.cli.options import (
     output_option,
     policy_option,
     quiet_option,
+    record_store_options,
     source_root_option,
 )
 from ecs_exposure.detectors.frameworks import FRAMEWORKS
@@ -31,10 +32,13 @@ from ecs_exposure.reporters.base import CSV_DIALECTS
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ecs_exposure.exposure.compliance import ComplianceReport
     from ecs_exposure.model import ScanResult
+    from ecs_exposure.reporters.context import ReportContext
     from ecs_exposure.reporters.selection import Only
     from ecs_exposure.sources.aws.options import CollectOptions
     from ecs_exposure.sources.config import Config
+    from ecs_exposure.store.engine import Store
 
 
 @click.command()
@@ -98,6 +102,7 @@ if TYPE_CHECKING:
               help="Files that hold nothing to scan (not ECS, snapshot or IaC documents) are "
                    "skipped and a run with nothing left passes, instead of exit 2; for "
                    "pre-commit hooks, which pass every changed file.")
+@record_store_options
 @quiet_option
 @source_root_option
 @aws_options
@@ -109,8 +114,9 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
          parameters_file: Path | None, images_dir: Path | None,
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
          strict: bool, only: Only | None, min_severity: str | None,
-         frameworks: tuple[str, ...], allow_empty: bool, quiet: bool,
-         source_root: Path | None, aws: CollectOptions | None, config: Config) -> None:
+         frameworks: tuple[str, ...], allow_empty: bool, store_url: str | None,
+         store_retention: str | None, quiet: bool, source_root: Path | None,
+         aws: CollectOptions | None, config: Config) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
 
@@ -130,7 +136,11 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
       ecs-exposure scan snapshot.json.gz
       ecs-exposure scan ./exports/ --baseline previous.json --fail-on-new high
       ecs-exposure scan ./exports/ --config ci/ecs-exposure.yaml --fail-on high
+      ecs-exposure scan ./exports/ --fail-on high --store --store-retention 90d
     """
+    import time
+
+    started = time.monotonic()
     from ecs_exposure.cli import exit_codes
     from ecs_exposure.cli.inputs import gather, policy_from
     from ecs_exposure.cli.output import (
@@ -174,6 +184,10 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         raise click.UsageError("--details applies to the table format only (every other "
                                "format always carries the details)")
 
+    if store_retention is not None and store_url is None:
+        raise click.UsageError("--store-retention needs --store")
+    store = _open_store(store_url, store_retention)
+
     stderr = stderr_console()
     try:
         values = iac_parameters.load_parameters(parameters_file) if parameters_file else {}
@@ -198,7 +212,12 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
             inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
             locate_evidence=details or security_hub
             or any(r.locates_evidence for r in reporters))
-    result = apply_suppressions(result, config.suppressions, settings.today)
+    rules = config.suppressions
+    if store is not None:
+        from ecs_exposure.store.suppressions import store_rules
+
+        rules += store_rules(store)
+    result = apply_suppressions(result, rules, settings.today)
     if previous is not None:
         result = compare(result, previous)
     if output is not None or output_dir is not None or reporters != [FORMATS["table"]]:
@@ -209,6 +228,11 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         emit(shown, reporters, output, output_dir, details, context, reports, only, csv_dialect,
              source_root=source_root, warn=lambda text: print_warning(stderr, text))
         report_outcome(stderr, result, quiet)
+        if store is not None:
+            from ecs_exposure.store.scope import inventory_scope
+
+            _record(store, result, context, reports, inventory_scope(inventory),
+                    time.monotonic() - started, store_retention, stderr, quiet)
         code = exit_codes.for_result(result, fail_on.lower(), strict, fail_on_new.lower())
         by_new = code == ExitCode.FAILED and exit_codes.for_result(
             result, fail_on.lower()) != ExitCode.FAILED
@@ -217,6 +241,40 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
                                                      security_hub_region, stderr, context):
             code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code
     sys.exit(code)
+
+
+def _open_store(url: str | None, retention: str | None) -> Store | None:
+    """The store ``--store`` names, opened (and migrated) before the scan, so a wrong URL
+    fails in a second, not after the scan."""
+    if url is None:
+        return None
+    from ecs_exposure.store.engine import open_store
+    from ecs_exposure.store.retention import Retention
+
+    if retention is not None:
+        Retention.parse(retention)
+    return open_store(url)
+
+
+def _record(store: Store, result: ScanResult, context: ReportContext,
+            reports: tuple[ComplianceReport, ...], scope: set[tuple[str | None, str | None]],
+            duration: float, retention: str | None, stderr: Console, quiet: bool) -> None:
+    """Record the scan in the store, apply ``--store-retention``, say what was recorded."""
+    from ecs_exposure.reporters.terminal import safe
+    from ecs_exposure.store.queries import now, trend
+    from ecs_exposure.store.record import record_result
+    from ecs_exposure.store.retention import Retention, apply_retention
+
+    with store:
+        scan_id = record_result(store, result, context=context, compliance=reports,
+                                scope=scope, duration_seconds=duration)
+        dropped = apply_retention(store, Retention.parse(retention), now()) if retention else 0
+        states = trend(store, 1)[-1].by_state
+    if not quiet:
+        counts = ", ".join(f"{n} {state}" for state, n in states.items() if n)
+        stderr.print(f"recorded scan {scan_id} in {safe(store.name)}: {counts or 'no finding'}"
+                     + (f"; {dropped} older scan(s) removed" if dropped else ""),
+                     markup=False, highlight=False, soft_wrap=True)
 
 
 def _note_unused(result: ScanResult, stderr: Console) -> None:
