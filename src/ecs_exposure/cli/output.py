@@ -142,11 +142,11 @@ def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
          output_dir: Path | None, details: bool, context: ReportContext | None = None,
          compliance: tuple[ComplianceReport, ...] = (),
          only: Literal["findings", "posture"] | None = None,
-         csv_dialect: str = "excel") -> None:
+         csv_dialect: str = "excel", include: frozenset[str] = frozenset()) -> None:
     """Write the result with each reporter into ``output_dir`` (under its file name), or with
     the first to ``output`` or standard output (``context``: the scan's fixed revisions and
     evidence positions, handed to every reporter; ``compliance``: the ``--compliance``
-    reports; ``only``: the part ``--only`` kept).
+    reports; ``only``: the part ``--only`` kept; ``include``: ``--include``).
 
     Report files in a folder always carry the details: they are read later, without a
     ``--details`` to ask for them again.
@@ -158,21 +158,22 @@ def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
         with writing_to(output_dir):  # links inside the folder are never followed
             write_reports(output_dir, chosen, result, ReportOptions(
                 details=True, context=context, compliance=compliance, only=only,
-                csv_dialect=csv_dialect))
+                csv_dialect=csv_dialect, include=include))
         return
     reporter = chosen[0]
     if output is not None:
         with writing_to(output), _open(output, reporter) as stream:
             reporter.write(result, stream, ReportOptions(details=details, context=context,
                                                          compliance=compliance, only=only,
-                                                         csv_dialect=csv_dialect))
+                                                         csv_dialect=csv_dialect,
+                                                         include=include))
         return
     sys.stdout.flush()
     stdout: IO[Any] = sys.stdout.buffer if reporter.binary else sys.stdout
     try:
         reporter.write(result, stdout, ReportOptions(
             details=details, terminal=True, context=context, compliance=compliance, only=only,
-            csv_dialect=csv_dialect))
+            csv_dialect=csv_dialect, include=include))
         stdout.flush()
     except BrokenPipeError as exc:
         # The reader went away (`| head`): say so once, and keep the interpreter from

@@ -25,7 +25,7 @@ from ecs_exposure.cli.options import (
 )
 from ecs_exposure.detectors.frameworks import FRAMEWORKS
 from ecs_exposure.reporters import FORMATS
-from ecs_exposure.reporters.base import CSV_DIALECTS
+from ecs_exposure.reporters.base import CSV_DIALECTS, INCLUDES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -92,6 +92,10 @@ if TYPE_CHECKING:
               help="Add a compliance report, repeatable: per control pass, fail or not "
                    "evaluated, with the failing resources and evidence (json, html, "
                    "markdown, table).")
+@click.option("--include", "include", multiple=True, metavar="LISTING",
+              help=f"JSON: add a full listing the compact result leaves out, repeatable or "
+                   f"comma-separated: {', '.join(INCLUDES)} (every vulnerability of every "
+                   "image; each finding's whole fixed revision beside its changes).")
 @click.option("--allow-empty", is_flag=True,
               help="Files that hold nothing to scan (not ECS, snapshot or IaC documents) are "
                    "skipped and a run with nothing left passes, instead of exit 2; for "
@@ -106,7 +110,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
          parameters_file: Path | None, images_dir: Path | None,
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
          strict: bool, only: Only | None, min_severity: str | None,
-         frameworks: tuple[str, ...], allow_empty: bool, quiet: bool,
+         frameworks: tuple[str, ...], include: tuple[str, ...], allow_empty: bool, quiet: bool,
          aws: CollectOptions | None, config: Config) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
@@ -165,6 +169,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         raise click.UsageError("use either --output or --output-dir")
     if fail_on_new.lower() != "none" and baseline is None:
         raise click.UsageError("--fail-on-new needs --baseline (the result to compare with)")
+    listings = _includes(include)
     if details and FORMATS["table"] not in reporters:
         raise click.UsageError("--details applies to the table format only (every other "
                                "format always carries the details)")
@@ -201,7 +206,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     reports = compliance_reports(result, frameworks)
     with context:
         emit(select(result, only, Severity.parse(min_severity) if min_severity else None),
-             reporters, output, output_dir, details, context, reports, only, csv_dialect)
+             reporters, output, output_dir, details, context, reports, only, csv_dialect,
+             listings)
         report_outcome(stderr, result, quiet)
         code = exit_codes.for_result(result, fail_on.lower(), strict, fail_on_new.lower())
         explain_exit(stderr, code, fail_on.lower())
@@ -209,6 +215,17 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
                                                      security_hub_region, stderr, context):
             code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code
     sys.exit(code)
+
+
+def _includes(values: tuple[str, ...]) -> frozenset[str]:
+    """``--include`` values (repeated or comma-separated), each one of :data:`INCLUDES`."""
+    chosen = frozenset(v.strip().lower() for value in values for v in value.split(",")
+                       if v.strip())
+    unknown = sorted(chosen - set(INCLUDES))
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)}: not one of {', '.join(INCLUDES)}",
+                                 param_hint="--include")
+    return chosen
 
 
 def _note_unused(result: ScanResult, stderr: Console) -> None:

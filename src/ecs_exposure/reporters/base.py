@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from ecs_exposure.model import ScanResult
     from ecs_exposure.reporters.context import ReportContext
 
+INCLUDES = ("vulnerabilities", "fixed-revisions")
+"""``scan --include`` values: the full listings the compact JSON result (``result@2``) leaves
+out, every vulnerability of every image and each finding's whole fixed revision."""
 CSV_DIALECTS = ("excel", "unix")
 """CSV dialects (``scan --csv-dialect``), the default first; see
 :mod:`ecs_exposure.reporters.csv_report`."""
@@ -48,6 +51,9 @@ class ReportOptions:
     """The ``--compliance`` reports to render beside the result (computed from the whole
     result, before any ``--only``/``--min-severity`` narrowing); formats without a compliance
     view ignore them."""
+    include: frozenset[str] = frozenset()
+    """``--include``: full listings the compact JSON result leaves out
+    (:data:`INCLUDES`); formats that never show them ignore it."""
 
 
 class Writer(Protocol):
