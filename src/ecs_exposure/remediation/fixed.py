@@ -1,6 +1,6 @@
 """The fixed task definition revision of each finding (DESIGN §5 ``remediation.task_definition``),
-built when a reporter asks for it, and the same fix as a list of changes (RFC 6902 JSON Patch against
-the running revision, ``remediation.changes``), which is what the compact result carries.
+built when a reporter asks for it, and the same fix as a list of changes (RFC 6902 JSON Patch
+against the running revision, ``remediation.changes``), which the compact result carries.
 
 A revision is a whole ``register-task-definition`` input, so holding one per finding for the
 length of a scan of a large estate costs hundreds of megabytes. Instead the scan hands the
