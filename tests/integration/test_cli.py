@@ -407,3 +407,14 @@ def test_findings_carry_the_fixed_revision(demo_full: dict[str, Any]) -> None:
         fixed = finding["remediation"]["task_definition"]
         if fixed is not None:
             jsonschema.validate(fixed, schema)
+
+
+def test_include_takes_a_comma_list_and_refuses_other_names() -> None:
+    proc = run("scan", "--demo", "--format", "json", "--include", "fixed-revisions,vulnerabilities")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    storefront = _by_name(doc)["storefront-web"]
+    assert storefront["remediation"]["task_definition"] and storefront["remediation"]["changes"]
+    assert all("vulnerabilities" in image for image in doc["images"].values())
+    bad = run("scan", "--demo", "--format", "json", "--include", "everything")
+    assert bad.returncode == 2 and "everything: not one of vulnerabilities" in bad.stderr

@@ -53,3 +53,16 @@ def test_load_baseline_reads_a_json_result(tmp_path: Path) -> None:
         load_baseline(tmp_path / "bad.json")
     with pytest.raises(BaselineError, match="cannot read"):
         load_baseline(tmp_path / "absent.json")
+
+
+def test_a_result_1_baseline_is_still_read() -> None:
+    """Results written before the compact result (``result@1``) stay usable baselines: the
+    fields a baseline reads are the same in both."""
+    doc = orjson.loads(render_bytes(demo_result()))
+    assert doc["schema"] == "ecs-exposure/result@2"
+    doc["schema"] = "ecs-exposure/result@1"
+    for finding in doc["findings"]:      # what @1 had instead of the changes
+        finding["remediation"] = {"summary": finding["remediation"]["summary"],
+                                  "task_definition": None}
+    assert previous_result(doc, "old.json").findings.keys() == \
+        previous_result(orjson.loads(render_bytes(demo_result())), "new.json").findings.keys()
