@@ -140,8 +140,8 @@ def shape_vulns(shape: str, services: int, args: argparse.Namespace) -> int:
 def ensure_estate(workdir: Path, services: int, vulns: int, seed: int,
                   per_file: int = 10) -> tuple[Path, Json]:
     """The cached estate for these parameters, generated if missing or stale."""
-    folder = workdir / f"estate-{services}-{vulns}-s{seed}" + ("" if per_file == 10
-                                                                 else f"-f{per_file}")
+    suffix = "" if per_file == 10 else f"-f{per_file}"
+    folder = workdir / f"estate-{services}-{vulns}-s{seed}{suffix}"
     manifest_path = folder / MANIFEST
     if manifest_path.exists():
         manifest: Json = orjson.loads(manifest_path.read_bytes())
