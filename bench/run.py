@@ -210,7 +210,7 @@ def run_case(workdir: Path, services: int, vulns: int, args: argparse.Namespace,
                 "services_only": (service_paths, [])}
     raw: dict[str, list[Json]] = {f"{v}_{m}": [] for v in variants for m in ("stages", "parse")}
     raw["cli"] = []
-    runs = args.runs if services >= SMALL else max(args.runs, SMALL_RUNS)
+    runs = args.runs if services >= SMALL else max(args.runs, args.small_runs)
     for run in range(runs):
         for variant, (paths, vulns_dirs) in variants.items():
             raw[f"{variant}_parse"].append(measure("parse", paths, []))
@@ -269,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1k,10k,50k",
                         help="comma-separated service counts (default 1k,10k,50k)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--small-runs", type=int, default=SMALL_RUNS,
+                        help=f"least runs of estates under {SMALL:,} services "
+                             f"(default {SMALL_RUNS})")
     parser.add_argument("--vulns-per-service", type=int, default=20)
     parser.add_argument("--max-vulns", type=parse_count, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
