@@ -1,4 +1,4 @@
-"""Budgets (DESIGN §8) judged from a results document, and the Markdown that BENCHMARKS.md
+"""Budgets (DESIGN §9) judged from a results document, and the Markdown that BENCHMARKS.md
 shows between its markers."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from typing import Any
 Json = dict[str, Any]
 START = "<!-- bench:results:start -->"
 END = "<!-- bench:results:end -->"
-BUDGET_SECONDS = 10.0
 BUDGET_MIB = 1024.0
 FLATNESS = 0.25
 PARSE_RATIO = 3.0
@@ -74,12 +73,11 @@ def evaluate_budgets(document: Json) -> list[Json]:
     large = next((c for c in cases if c["services"] == 50_000
                   and shape_of(c) == "generator"), None)
     if point is not None:
-        wall, peak, how = _wall_and_peak(point)
+        _, peak, how = _wall_and_peak(point)
         note = f"{how}, {point['containers']:,} containers; vulnerabilities: " \
                f"{vulnerability_status(point['full'])}"
-        budgets.append({"name": "10k services + 200k vulnerability records: wall time",
-                        "limit": f"< {BUDGET_SECONDS:.0f} s", "measured": f"{wall:.2f} s",
-                        "met": wall < BUDGET_SECONDS, "note": note})
+        # No wall-time budget: DESIGN §9 judges time as a ratio to the parse of the same
+        # files (seconds on a shared machine are noise); the tables show the seconds.
         budgets.append({"name": "10k services + 200k vulnerability records: peak memory",
                         "limit": "< 1 GiB", "measured": f"{peak:.0f} MiB",
                         "met": peak < BUDGET_MIB, "note": note})
@@ -185,7 +183,7 @@ def render(document: Json) -> str:
         "(a shared machine: expect noise). Medians of "
         f"{document['settings']['runs']} runs (at least 7 below 10,000 services), each in a "
         "fresh process.",
-        "", "#### Budgets (DESIGN §8)", "",
+        "", "#### Budgets (DESIGN §9)", "",
         "| budget | limit | measured | met | how |", "|---|---|---|---|---|",
     ]
     for b in document["budgets"]:
