@@ -23,10 +23,6 @@ DocumentReader = Callable[[Inventory, Any, str, "ReadContext"], bool]
 is this reader's format but malformed."""
 RawReader = Callable[[Inventory, bytes, str, "ReadContext"], bool]
 """``(inventory, file bytes, source, context) → handled`` for files that are not JSON."""
-TypedReader = RawReader
-"""``(inventory, JSON file bytes, source, context) → handled``: a fast path that decodes the
-bytes of a large JSON format straight into typed structures; ``False`` (nothing added) sends
-the file to the document readers, which read it or name its problem."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +32,6 @@ class Reader:
     name: str
     document: DocumentReader | None = None
     raw: RawReader | None = None
-    typed: TypedReader | None = None
 
 
 @dataclass(frozen=True)
@@ -62,11 +57,6 @@ class ReadContext:
             if reader.document is not None and reader.document(inventory, doc, source, context):
                 return None
         return classify(doc).reason or "no reader of this scan takes this kind of document"
-
-    def read_typed(self, inventory: Inventory, data: bytes, source: str) -> bool:
-        """Give a JSON file's bytes to each typed fast path in turn; whether one read it."""
-        return any(reader.typed is not None and reader.typed(inventory, data, source, self)
-                   for reader in self.readers)
 
     def read_raw(self, inventory: Inventory, data: bytes, source: str) -> bool:
         """Give a file that is not JSON to each reader in turn; whether one read it."""

@@ -115,12 +115,6 @@ def _load_files(
                 else:
                     report.skipped.append(SourceError(source, "not a JSON document"))
                 continue
-            started = perf_counter()
-            if context.read_typed(inventory, data, source):
-                if on_stage is not None:        # decoded and added in one step
-                    on_stage("inventory", perf_counter() - started)
-                report.read.append(source)
-                continue
             doc = parse_json(data)
         except InputError as exc:
             report.errors.append(SourceError(source, str(exc)))

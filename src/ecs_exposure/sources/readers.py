@@ -15,9 +15,6 @@ Why this order:
   the format a document resembles ("a Trivy report that is not of a container image", "a
   CloudFormation template without AWS resources"): reasons only true once every specific
   reader has declined.
-* A typed fast path (``typed=``, Trivy's) is offered a JSON file's bytes before they are
-  parsed into dicts; it takes only a report no earlier reader could claim (it checks their
-  distinctive members) and leaves anything else to the document readers, in this order.
 * Among the raw readers, EPSS comes before gzip: the EPSS feed is published gzip-compressed
   (``epss_scores-….csv.gz``), while the gzip reader inflates anything else and reports a
   gzip file that does not hold JSON as an error.
@@ -33,14 +30,7 @@ from ecs_exposure.sources.aws import snapshot
 from ecs_exposure.sources.context import ReadContext, Reader
 from ecs_exposure.sources.iac import cloudformation, terraform
 from ecs_exposure.sources.images import ecr
-from ecs_exposure.sources.scanners import (
-    cyclonedx,
-    ecr_scan,
-    grype,
-    inspector,
-    trivy,
-    trivy_typed,
-)
+from ecs_exposure.sources.scanners import cyclonedx, ecr_scan, grype, inspector, trivy
 
 READERS: tuple[Reader, ...] = (
     Reader("CISA KEV catalog / FIRST EPSS scores", intel.read_kev, intel.read_epss),
@@ -48,7 +38,7 @@ READERS: tuple[Reader, ...] = (
     Reader("Amazon Inspector findings", inspector.read),
     Reader("ECR image scan findings", ecr_scan.read),
     Reader("Grype report", grype.read),
-    Reader("Trivy report", trivy.read, typed=trivy_typed.read_typed),
+    Reader("Trivy report", trivy.read),
     Reader("CloudFormation template", cloudformation.read_json_template,
            cloudformation.read_yaml_template),
     Reader("Terraform plan, state or .tf file", terraform.read_terraform, terraform.read_hcl),
