@@ -181,7 +181,8 @@ def render(document: Json) -> str:
         f"orjson {m['orjson']}, {m['os']}. Load average "
         f"{m['load_average'][0]:.1f} before, {m.get('load_average_after', [0])[0]:.1f} after "
         "(a shared machine: expect noise). Medians of "
-        f"{document['settings']['runs']} runs (at least 7 below 10,000 services), each in a "
+        f"{document['settings']['runs']} runs (at least "
+        f"{document['settings'].get('small_runs', 7)} below 10,000 services), each in a "
         "fresh process.",
         "", "#### Budgets (DESIGN §9)", "",
         "| budget | limit | measured | met | how |", "|---|---|---|---|---|",

@@ -309,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"sizes": sizes, "runs": args.runs, "seed": args.seed,
                      "vulns_per_service": args.vulns_per_service,
                      "max_vulns": args.max_vulns, "cli": args.cli, "live": args.live,
+                     "small_runs": args.small_runs,
                      "shapes": args.shapes.split(",")},
         "startup": startup(args.runs), "cases": [],
     }

@@ -175,14 +175,15 @@ class _Renderer:
     a trait that services on one revision share) is built once per render."""
 
     def __init__(self, positions: PositionCache, include: frozenset[str] = frozenset(),
-                 listed: dict[int, tuple[Trait, str]] | None = None) -> None:
+                 listed: dict[str, Finding] | None = None) -> None:
         self.positions = positions
         self.include = include
         self.listed = listed or {}
-        """``id(trait)`` of each trait object a finding lists in full → the trait and that
-        finding's id (the compact posture refers to them). By identity: the posture holds the
-        findings' own trait objects, and two equal-looking traits may differ in their facts
-        (a repository's trait seen from two revisions names two images)."""
+        """Each resource a finding's trait is about → the first finding with a trait about it
+        (one entry per resource, not per trait: 50,000 findings hold 700,000 traits). The
+        compact posture refers to that finding for a trait it lists as the same object; two
+        equal-looking traits may differ in their facts (a repository's trait seen from two
+        revisions names two images), so equality is not enough."""
         self._built: dict[tuple[str, int], tuple[object, Any]] = {}
 
     def _once(self, kind: str, shared: object, build: Callable[[], Any]) -> Any:
@@ -240,10 +241,10 @@ class _Renderer:
         """A posture trait: in full, unless a finding lists the same instance, which then
         holds its file, location, facts and remediation (``listed_in``: that finding's id);
         the posture keeps what identifies it, its own severity and status."""
-        known = self.listed.get(id(trait))
-        if known is None or known[0] is not trait:
+        holder = self.listed.get(trait.resource)
+        if holder is None or not any(t is trait for t in holder.traits):
             return self.trait(trait)
-        finding = known[1]
+        finding = holder.id
         return {"id": trait.id, "resource": trait.resource, "container": trait.container,
                 "evidence": {"pointer": trait.pointer, "detail": trait.detail},
                 "listed_in": finding}
@@ -352,10 +353,10 @@ def _members(result: ScanResult, context: ReportContext | None,
     for finding in result.findings:
         by_severity[finding.severity.name] += 1
     every = result.findings + result.task_definition_findings
-    listed: dict[int, tuple[Trait, str]] = {}
+    listed: dict[str, Finding] = {}
     for finding in every:
         for trait in finding.traits:
-            listed.setdefault(id(trait), (trait, finding.id))
+            listed.setdefault(trait.resource, finding)
     renderer = _Renderer(context.evidence_positions(result), include, listed)
     with_revisions = FIXED_REVISIONS in include
 
