@@ -27,7 +27,7 @@ from ecs_exposure.cli.options import (
 )
 from ecs_exposure.detectors.frameworks import FRAMEWORKS
 from ecs_exposure.reporters import FORMATS
-from ecs_exposure.reporters.base import CSV_DIALECTS
+from ecs_exposure.reporters.base import CSV_DIALECTS, INCLUDES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -98,6 +98,10 @@ if TYPE_CHECKING:
               help="Add a compliance report, repeatable: per control pass, fail or not "
                    "evaluated, with the failing resources and evidence (json, html, "
                    "markdown, table).")
+@click.option("--include", "include", multiple=True, metavar="LISTING",
+              help=f"JSON: add a full listing the compact result leaves out, repeatable or "
+                   f"comma-separated: {', '.join(INCLUDES)} (every vulnerability of every "
+                   "image; each finding's whole fixed revision beside its changes).")
 @click.option("--allow-empty", is_flag=True,
               help="Files that hold nothing to scan (not ECS, snapshot or IaC documents) are "
                    "skipped and a run with nothing left passes, instead of exit 2; for "
@@ -114,8 +118,9 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
          parameters_file: Path | None, images_dir: Path | None,
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
          strict: bool, only: Only | None, min_severity: str | None,
-         frameworks: tuple[str, ...], allow_empty: bool, store_url: str | None,
-         store_retention: str | None, quiet: bool, source_root: Path | None,
+         frameworks: tuple[str, ...], include: tuple[str, ...], allow_empty: bool,
+         store_url: str | None, store_retention: str | None, quiet: bool,
+         source_root: Path | None,
          aws: CollectOptions | None, config: Config) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
@@ -180,6 +185,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         raise click.UsageError("use either --output or --output-dir")
     if fail_on_new.lower() != "none" and baseline is None:
         raise click.UsageError("--fail-on-new needs --baseline (the result to compare with)")
+    listings = _includes(include)
     if details and FORMATS["table"] not in reporters:
         raise click.UsageError("--details applies to the table format only (every other "
                                "format always carries the details)")
@@ -226,7 +232,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     with context:
         shown = select(result, only, Severity.parse(min_severity) if min_severity else None)
         emit(shown, reporters, output, output_dir, details, context, reports, only, csv_dialect,
-             source_root=source_root, warn=lambda text: print_warning(stderr, text))
+             listings, source_root=source_root,
+             warn=lambda text: print_warning(stderr, text))
         report_outcome(stderr, result, quiet)
         if store is not None:
             from ecs_exposure.store.scope import inventory_scope
@@ -275,6 +282,17 @@ def _record(store: Store, result: ScanResult, context: ReportContext,
         stderr.print(f"recorded scan {scan_id} in {safe(store.name)}: {counts or 'no finding'}"
                      + (f"; {dropped} older scan(s) removed" if dropped else ""),
                      markup=False, highlight=False, soft_wrap=True)
+
+
+def _includes(values: tuple[str, ...]) -> frozenset[str]:
+    """``--include`` values (repeated or comma-separated), each one of :data:`INCLUDES`."""
+    chosen = frozenset(v.strip().lower() for value in values for v in value.split(",")
+                       if v.strip())
+    unknown = sorted(chosen - set(INCLUDES))
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)}: not one of {', '.join(INCLUDES)}",
+                                 param_hint="--include")
+    return chosen
 
 
 def _note_unused(result: ScanResult, stderr: Console) -> None:
