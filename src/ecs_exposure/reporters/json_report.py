@@ -51,6 +51,10 @@ from ecs_exposure.sources.positions import PositionCache
 
 SCHEMA = "ecs-exposure/result@2"
 VULNERABILITIES, FIXED_REVISIONS = INCLUDES
+POSTURE_IN_FULL = "posture-in-full"
+"""Not a ``--include`` value: the reporters that show a posture trait on its own (OCSF and ASFF
+records, SARIF results) ask for every posture trait in full instead of a ``listed_in``
+reference, so they need not look the finding's copy up."""
 SHORT_REFERENCE = ("id", "package", "severity", "exploitable", "kev")
 """What a trait's ``facts.top`` keeps of each vulnerability in the compact result: the finding's
 ``vulnerabilities.top`` has the details of the most urgent ones."""
@@ -242,7 +246,8 @@ class _Renderer:
         holds its file, location, facts and remediation (``listed_in``: that finding's id);
         the posture keeps what identifies it, its own severity and status."""
         holder = self.listed.get(trait.resource)
-        if holder is None or not any(t is trait for t in holder.traits):
+        if (holder is None or POSTURE_IN_FULL in self.include
+                or not any(t is trait for t in holder.traits)):
             return self.trait(trait)
         finding = holder.id
         return {"id": trait.id, "resource": trait.resource, "container": trait.container,
