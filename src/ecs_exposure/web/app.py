@@ -22,6 +22,7 @@ from ecs_exposure.web import actions, pages, views
 from ecs_exposure.web.params import BadParameter
 from ecs_exposure.web.render import page
 from ecs_exposure.web.security import Access, Guard
+from ecs_exposure.web.summary import Summaries
 
 
 async def _bad_parameter(request: Request, error: Exception) -> Response:
@@ -67,4 +68,5 @@ def create_app(store: Store, access: Access | None = None) -> Starlette:
         BadParameter: _bad_parameter, StoreError: _store_error, HTTPException: _http_error})
     app.state.store = store
     app.state.access = rules
+    app.state.summaries = Summaries(store)
     return app

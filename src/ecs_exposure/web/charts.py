@@ -83,7 +83,7 @@ def trend(points: Sequence[ScanCounts]) -> Trend:
     width = max(min(slot * 0.7, 48), 2)
     bars = []
     for index, (point, total) in enumerate(zip(points, totals, strict=True)):
-        y = base
+        y: float = base
         segments = []
         for severity in SEVERITIES:
             count = point.by_severity.get(severity, 0)

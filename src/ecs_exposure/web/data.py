@@ -1,108 +1,26 @@
-"""The dashboard's own read queries, over the store's schema: what the overview groups and the
-posture list pages. The findings list, a finding, trends and suppressions come from
-:mod:`ecs_exposure.store.queries`; these add what only the dashboard needs, each one SQL
-statement grouped or paginated in the database.
-
-"Open" here means what the overview counts: seen by the scan (not a resolution row) and not
-suppressed, by the scan or by a store suppression in force today.
+"""The dashboard's own read queries over the store's schema: the newest scan, and the posture
+list paginated in SQL. The findings list, a finding, suppressions and the diff come from
+:mod:`ecs_exposure.store`; the overview's aggregates from :mod:`.summary`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, cast, func, not_, or_, select
+from sqlalchemy import Text, cast, func, select
 
 from ecs_exposure.errors import StoreError
 from ecs_exposure.model import Severity
 from ecs_exposure.store.engine import Store
 from ecs_exposure.store.queries import Page
-from ecs_exposure.store.schema import PostureRow, Scan, ScanFinding, StoreSuppression
-
-TOP = 10
-
-
-@dataclass(frozen=True)
-class Group:
-    """Open findings of one account and region: how many, and how many of each severity."""
-
-    account: str | None
-    region: str | None
-    total: int
-    by_severity: dict[str, int]
-
-
-@dataclass(frozen=True)
-class Worst:
-    """A service (or task definition) among the worst of a scan."""
-
-    id: str
-    name: str
-    cluster: str | None
-    account: str | None
-    region: str | None
-    severity: Severity
-    traits: int
-
-
-@dataclass(frozen=True)
-class Overview:
-    """What the overview page shows of one scan besides its counts and the trend."""
-
-    traits: list[tuple[str, int]]
-    worst: list[Worst]
-    groups: list[Group]
+from ecs_exposure.store.schema import PostureRow, Scan
 
 
 def latest_scan(store: Store) -> int | None:
     """The newest scan's id (``None`` for an empty store)."""
     with store.session() as session:
         return session.scalar(select(func.max(Scan.id)))
-
-
-def _open(today: date) -> ColumnElement[bool]:
-    suppressed_now = select(StoreSuppression.finding_id).where(
-        StoreSuppression.finding_id == ScanFinding.finding_id,
-        or_(StoreSuppression.expires.is_(None), StoreSuppression.expires >= today),
-    ).exists()
-    return and_(ScanFinding.lifecycle != "resolved", not_(ScanFinding.suppressed),
-                not_(suppressed_now))
-
-
-def overview(store: Store, scan_id: int, today: date) -> Overview:
-    """Top traits (by open findings carrying them), the worst open findings, and open
-    findings by account and region."""
-    where = (ScanFinding.scan_id == scan_id, _open(today))
-    with store.session() as session:
-        counted: Counter[str] = Counter()
-        for text in session.scalars(select(ScanFinding.traits).where(*where)):
-            counted.update(text.split())
-        trait_count = (func.length(ScanFinding.traits)
-                       - func.length(func.replace(ScanFinding.traits, " ", "")) - 1)
-        worst = [Worst(r.finding_id, r.name, r.cluster, r.account, r.region,
-                       Severity(r.severity), int(r.n))
-                 for r in session.execute(
-                     select(ScanFinding.finding_id, ScanFinding.name, ScanFinding.cluster,
-                            ScanFinding.account, ScanFinding.region, ScanFinding.severity,
-                            trait_count.label("n"))
-                     .where(*where)
-                     .order_by(ScanFinding.severity.desc(), trait_count.desc(),
-                               ScanFinding.finding_id).limit(TOP))]
-        groups: dict[tuple[str | None, str | None], Group] = {}
-        for account, region, severity, count in session.execute(
-                select(ScanFinding.account, ScanFinding.region, ScanFinding.severity,
-                       func.count()).where(*where)
-                .group_by(ScanFinding.account, ScanFinding.region, ScanFinding.severity)):
-            group = groups.setdefault((account, region), Group(
-                account, region, 0, {s.name: 0 for s in reversed(Severity)}))
-            group.by_severity[Severity(severity).name] += count
-            groups[(account, region)] = Group(account, region, group.total + count,
-                                               group.by_severity)
-    ordered = sorted(groups.values(), key=lambda g: (-g.total, g.account or "", g.region or ""))
-    return Overview(counted.most_common(TOP), worst, ordered)
 
 
 @dataclass(frozen=True)

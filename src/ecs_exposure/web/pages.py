@@ -14,8 +14,8 @@ from ecs_exposure.model import Severity
 from ecs_exposure.reporters.html import diagram
 from ecs_exposure.store import queries
 from ecs_exposure.store.engine import Store
-from ecs_exposure.store.queries import STATES, FindingFilter, ScanCounts
-from ecs_exposure.web import charts, data, params
+from ecs_exposure.store.queries import STATES
+from ecs_exposure.web import charts, params, summary
 from ecs_exposure.web.render import page
 
 TREND_SCANS = 30
@@ -27,22 +27,13 @@ def _store(request: Request) -> Store:
     return store
 
 
+def _summaries(request: Request) -> summary.Summaries:
+    cache: summary.Summaries = request.app.state.summaries
+    return cache
+
+
 def _empty(request: Request, title: str) -> Response:
     return page(request, "empty.html.j2", title=title)
-
-
-def _counts(store: Store, scan_id: int, trend: list[ScanCounts]) -> ScanCounts:
-    """The scan's counts from the trend, or counted when it is older than the trend."""
-    for point in trend:
-        if point.scan_id == scan_id:
-            return point
-    by_state = {s: queries.findings(store, scan_id, FindingFilter(states=(s,)), limit=1).total
-                for s in STATES}
-    open_states = tuple(s for s in STATES if s != "resolved")
-    by_severity = {s.name: queries.findings(store, scan_id, FindingFilter(
-        severities=(s,), states=open_states), limit=1).total for s in reversed(Severity)}
-    return ScanCounts(scan_id, queries.get_scan(store, scan_id).generated_at, by_severity,
-                      by_state)
 
 
 async def overview(request: Request) -> Response:
@@ -53,15 +44,14 @@ async def overview(request: Request) -> Response:
     if scan_id is None:
         return _empty(request, "Overview")
     today = queries.now().date()
-    trend = queries.trend(store, TREND_SCANS, today)
-    counts = _counts(store, scan_id, trend)
-    grouped = data.overview(store, scan_id, today)
-    return page(request, "overview.html.j2", title="Overview",
-                scan=queries.get_scan(store, scan_id), counts=counts,
-                open_total=sum(counts.by_severity.values()),
-                severities=SEVERITY_NAMES, states=STATES, chart=charts.trend(trend),
-                traits=charts.meters(grouped.traits), worst=grouped.worst,
-                groups=grouped.groups)
+    cache = _summaries(request)
+    scan = queries.get_scan(store, scan_id)
+    now = summary.live(cache, scan_id, scan.generated_at, today)
+    return page(request, "overview.html.j2", title="Overview", scan=scan, counts=now.counts,
+                open_total=sum(now.counts.by_severity.values()),
+                severities=SEVERITY_NAMES, states=STATES,
+                chart=charts.trend(summary.trend(cache, TREND_SCANS, today)),
+                traits=charts.meters(now.traits), worst=now.worst, groups=now.groups)
 
 
 async def findings(request: Request) -> Response:
@@ -79,17 +69,35 @@ async def findings(request: Request) -> Response:
         "scan": scan_id, "severity": [s.name for s in keep.severities],
         "state": list(keep.states), "trait": keep.trait, "account": keep.account,
         "region": keep.region, "cluster": keep.cluster, "q": keep.text, "kind": keep.kind}
+    scan = queries.get_scan(store, scan_id)
+    facets = _summaries(request).get(scan_id, scan.generated_at).facets
     return page(request, "findings.html.j2", title="Findings",
-                scan=queries.get_scan(store, scan_id), result=result, query=query,
-                current=current, pages=pages, facets=queries.facets(store, scan_id),
+                scan=scan, result=result, query=query,
+                current=current, pages=pages, facets=facets,
                 severities=SEVERITY_NAMES, states=STATES, sorts=queries.SORTS)
 
 
+FINDING_FIELDS = {"why": "", "likelihood": None, "impact": None, "reachability": None,
+                  "missing": [], "task_definitions": [], "attack_path": [], "traits": [],
+                  "remediation": {}}
+"""What the finding page reads of a stored finding, with the value when a field is absent
+(an older result, a resolution row)."""
+EVIDENCE_FIELDS = ("detail", "location", "file", "file_pointer", "pointer")
+TRAIT_FIELDS = ("id", "title", "status", "remediation", "resource", "contextual")
+
+
+def _trait(trait: dict[str, Any], guidance: dict[str, Any]) -> dict[str, Any]:
+    evidence = trait.get("evidence") or {}
+    return {**{k: trait.get(k) for k in TRAIT_FIELDS},
+            "evidence": {k: evidence.get(k) for k in EVIDENCE_FIELDS},
+            "references": [str(r) for r in (guidance.get(str(trait.get("id"))) or {})
+                           .get("references") or ()]}
+
+
 def _traits(document: dict[str, Any], guidance: dict[str, Any]) -> dict[str, list[Any]]:
-    traits = [dict(t, guidance=guidance.get(t.get("id"), {}))
-              for t in document.get("traits") or ()]
-    return {"main": [t for t in traits if not t.get("contextual")],
-            "context": [t for t in traits if t.get("contextual")]}
+    traits = [_trait(t, guidance) for t in document["traits"] if isinstance(t, dict)]
+    return {"main": [t for t in traits if not t["contextual"]],
+            "context": [t for t in traits if t["contextual"]]}
 
 
 async def finding(request: Request) -> Response:
@@ -99,10 +107,10 @@ async def finding(request: Request) -> Response:
     finding_id = request.path_params["finding_id"]
     scan = None if params.one(request, "scan") is None else params.scan_id(request, store)
     detail = queries.finding(store, finding_id, scan, queries.now().date())
-    document = detail.document or {}
+    document = {**FINDING_FIELDS, **(detail.document or {})}
     guidance = queries.scan_document(store, detail.row.scan_id).get("guidance") or {}
-    steps = [str(s) for s in document.get("attack_path") or ()]
-    remediation = document.get("remediation") or {}
+    steps = [str(s) for s in document["attack_path"] or ()]
+    remediation = {"summary": None, **(document["remediation"] or {})}
     return page(request, "finding.html.j2", title=detail.row.title, detail=detail,
                 row=detail.row, f=document, traits=_traits(document, guidance),
                 diagram=diagram(steps) if steps else None,
