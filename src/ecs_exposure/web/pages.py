@@ -77,9 +77,9 @@ async def findings(request: Request) -> Response:
                 severities=SEVERITY_NAMES, states=STATES, sorts=queries.SORTS)
 
 
-FINDING_FIELDS = {"why": "", "likelihood": None, "impact": None, "reachability": None,
-                  "missing": [], "task_definitions": [], "attack_path": [], "traits": [],
-                  "remediation": {}}
+FINDING_FIELDS: dict[str, Any] = {
+    "why": "", "likelihood": None, "impact": None, "reachability": None, "missing": [],
+    "task_definitions": [], "attack_path": [], "traits": [], "remediation": {}}
 """What the finding page reads of a stored finding, with the value when a field is absent
 (an older result, a resolution row)."""
 EVIDENCE_FIELDS = ("detail", "location", "file", "file_pointer", "pointer")

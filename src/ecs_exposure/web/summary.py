@@ -87,9 +87,9 @@ class Live:
 def _summarise(store: Store, scan_id: int, generated_at: str) -> ScanSummary:
     """One pass over the scan's rows (plain tuples: this loop is the cost of a cold cache)."""
     summary = ScanSummary(scan_id, generated_at)
-    accounts: set[str] = set()
-    regions: set[str] = set()
-    clusters: set[str] = set()
+    accounts: set[str | None] = set()
+    regions: set[str | None] = set()
+    clusters: set[str | None] = set()
     every_trait: set[str] = set()
     cells: Counter[tuple[int, str, bool]] = Counter()
     groups: Counter[tuple[str | None, str | None, int]] = Counter()
