@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.model import Severity
 from ecs_exposure.store import queries
 from ecs_exposure.store.engine import Store
@@ -99,7 +100,7 @@ def _summarise(store: Store, scan_id: int, generated_at: str) -> ScanSummary:
                ScanFinding.suppressed, ScanFinding.traits, ScanFinding.account,
                ScanFinding.region, ScanFinding.cluster, ScanFinding.name)
     with store.session() as session:
-        rows = session.execute(select(*columns).where(ScanFinding.scan_id == scan_id)).tuples()
+        rows = session.execute(select(*columns).where(ScanFinding.scan_id == scan_id))
         for finding_id, severity, lifecycle, suppressed, traits, account, region, cluster, \
                 name in rows:
             cells[(severity, lifecycle, bool(suppressed))] += 1
@@ -155,6 +156,13 @@ class Summaries:
             scans = list(session.execute(select(Scan.id, Scan.generated_at)
                                          .order_by(Scan.id.desc()).limit(last)))[::-1]
         return [self.get(s.id, s.generated_at) for s in scans]
+
+
+def _contextual(trait_id: str) -> bool:
+    """Listed for context only (it never makes a finding on its own): left out of the top
+    traits, which rank what makes findings. An id the catalog no longer has is kept."""
+    spec = SPECS.get(trait_id)
+    return spec is not None and spec.contextual
 
 
 def _suppressed_now(store: Store, today: date) -> set[str]:
@@ -230,5 +238,5 @@ def live(cache: Summaries, scan_id: int, generated_at: str, today: date) -> Live
     ordered = sorted((Group(a, r, sum(c.values()), c) for (a, r), c in by_scope.items()),
                      key=lambda g: (-g.total, g.account or "", g.region or ""))
     return Live(_counts(summary, moved),
-                [(t, n) for t, n in traits.most_common() if n > 0][:TOP],
+                [(t, n) for t, n in traits.most_common() if n > 0 and not _contextual(t)][:TOP],
                 [w for w in summary.worst if w.id not in suppressed][:TOP], ordered)
