@@ -14,7 +14,7 @@ import copy
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import func, insert, literal, null, select
 
 from ecs_exposure.store.engine import Store
 from ecs_exposure.store.queries import now
@@ -104,10 +104,13 @@ def synthetic_document(findings: int, scan: int = 0) -> dict[str, Any]:
             "incomplete": [], "suppressions": [], "baseline": None, "guidance": {}}
 
 
-def large_store(store: Store, findings: int = 10_000, scans: int = 30) -> int:
+def large_store(store: Store, findings: int = 10_000, scans: int = 30,
+                documents: bool = True) -> int:
     """Fill an empty ``store``: one recorded scan of ``findings``, copied in SQL as the
     ``scans - 2`` scans after it, then a last one recorded for real (1% of the findings
-    replaced: resolved and new rows). Returns the newest scan's id."""
+    replaced: resolved and new rows). Returns the newest scan's id. ``documents=False``: the
+    copies leave each finding's JSON document out (``NULL``), so a test's store stays small;
+    lists and counts never read it."""
     first = record(store, synthetic_document(findings))
     columns = [c for c in ScanFinding.__table__.columns.keys() if c != "scan_id"]
     with store.session() as session:
@@ -123,6 +126,7 @@ def large_store(store: Store, findings: int = 10_000, scans: int = 30) -> int:
             session.flush()
             copied = select(literal(scan.id), *(
                 literal("active").label("lifecycle") if c == "lifecycle"
+                else null().label("document") if c == "document" and not documents
                 else getattr(ScanFinding, c) for c in columns)).where(
                 ScanFinding.scan_id == first)
             session.execute(insert(ScanFinding).from_select(["scan_id", *columns], copied))
