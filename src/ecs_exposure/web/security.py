@@ -36,10 +36,12 @@ HEADERS = (
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
 )
+"""``Referrer-Policy: same-origin``, not ``no-referrer``: under ``no-referrer`` a browser sends
+``Origin: null`` with the dashboard's own forms, which the CSRF check would then refuse."""
 COOKIE = "ecs_exposure_token"
 MIN_TOKEN = 16
 """Characters: a shorter access token could be guessed."""

@@ -69,7 +69,7 @@ def test_every_page_has_strict_headers_and_loads_only_its_own_assets(
     assert tags.inline_scripts == 0
     assert not [a for _, a in tags.tags if "style" in a or any(k.startswith("on") for k in a)]
     assets = [a.get("src") or a.get("href") for t, a in tags.tags if t in ("script", "link")]
-    assert assets == ["/static/dashboard.css", "/static/dashboard.js"]
+    assert assets == ["/static/favicon.svg", "/static/dashboard.css", "/static/dashboard.js"]
     for asset in assets:
         assert dashboard.client.get(str(asset)).status_code == 200
 
