@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,13 +87,19 @@ def _as_owner(command: list[str]) -> list[str]:
     return ["su", "postgres", "-s", "/bin/sh", "-c", shlex.join(command)]
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """Start the throwaway cluster (once), stop and delete it after the session."""
+class NoPostgres(RuntimeError):
+    """No PostgreSQL server binaries, or the cluster would not start (the message says why)."""
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[PostgresServer]:
+    """A new cluster in a temporary folder, on a Unix socket there; stopped and deleted on
+    exit. Also used by ``bench/store_write.py``."""
     bindir = _bindir()
     if bindir is None:
-        pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's "
-                    "postgresql package (scripts/test.sh does when it is missing)")
+        raise NoPostgres("PostgreSQL server binaries (initdb, pg_ctl) not found: install "
+                         "Debian's postgresql package (scripts/test.sh does when it is "
+                         "missing)")
     root = Path(tempfile.mkdtemp(prefix="ecs-pg-"))
     user = "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
     if os.geteuid() == 0:
@@ -113,7 +120,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     except subprocess.CalledProcessError as error:
         server_log = log.read_text(errors="replace") if log.exists() else ""
         shutil.rmtree(root, ignore_errors=True)
-        pytest.fail(f"could not start PostgreSQL: {error.stderr}{server_log}")
+        raise NoPostgres(f"could not start PostgreSQL: {error.stderr}{server_log}") from None
     try:
         yield PostgresServer(bindir, root, user)
     finally:
@@ -121,6 +128,17 @@ def postgres_server() -> Iterator[PostgresServer]:
                                   "immediate", "--wait", "stop"]),
                        capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The throwaway cluster, started once per session when a test first asks for it."""
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(throwaway_cluster())
+        except NoPostgres as error:
+            pytest.fail(str(error))
+        yield server
 
 
 @pytest.fixture(params=BACKENDS)

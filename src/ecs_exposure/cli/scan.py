@@ -252,6 +252,7 @@ def _record(store: Store, result: ScanResult, context: ReportContext,
             reports: tuple[ComplianceReport, ...], scope: set[tuple[str | None, str | None]],
             duration: float, retention: str | None, stderr: Console, quiet: bool) -> None:
     """Record the scan in the store, apply ``--store-retention``, say what was recorded."""
+    from ecs_exposure.reporters.terminal import safe
     from ecs_exposure.store.queries import now, trend
     from ecs_exposure.store.record import record_result
     from ecs_exposure.store.retention import Retention, apply_retention
@@ -263,7 +264,7 @@ def _record(store: Store, result: ScanResult, context: ReportContext,
         states = trend(store, 1)[-1].by_state
     if not quiet:
         counts = ", ".join(f"{n} {state}" for state, n in states.items() if n)
-        stderr.print(f"recorded scan {scan_id} in {store.name}: {counts or 'no finding'}"
+        stderr.print(f"recorded scan {scan_id} in {safe(store.name)}: {counts or 'no finding'}"
                      + (f"; {dropped} older scan(s) removed" if dropped else ""),
                      markup=False, highlight=False, soft_wrap=True)
 

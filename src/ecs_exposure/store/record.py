@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, case, exists, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from ecs_exposure.errors import StoreError
@@ -23,6 +23,7 @@ from ecs_exposure.store.engine import Store
 from ecs_exposure.store.lifecycle import Known, Scope, present_state, resolved
 from ecs_exposure.store.queries import now
 from ecs_exposure.store.schema import (
+    Base,
     Finding,
     PostureRow,
     Scan,
@@ -144,33 +145,46 @@ def _write_findings(session: Session, scan_id: int, document: Mapping[str, Any],
     gone = resolved(known.values(), {r["finding_id"] for r in rows}, covered, incomplete,
                     errors)
     gone_rows = _resolution_rows(session, scan_id, gone)
+    connection = session.connection()
     if rows or gone_rows:
-        session.execute(insert(ScanFinding), rows + gone_rows)
-    fresh = [{"id": r["finding_id"], "lifecycle": r["lifecycle"], "severity": r["severity"],
-              "title": r["title"], "arn": r["arn"], "account": r["account"],
-              "region": r["region"], "first_scan_id": scan_id, "last_scan_id": scan_id,
-              "changed_scan_id": scan_id} for r in rows if r["finding_id"] not in known]
-    if fresh:
-        session.execute(insert(Finding), fresh)
-    moved = [{"id": r["finding_id"], "lifecycle": r["lifecycle"], "severity": r["severity"],
-              "title": r["title"], "last_scan_id": scan_id,
-              "changed_scan_id": (scan_id if r["lifecycle"] != known[r["finding_id"]].lifecycle
-                                  else None)}
-             for r in rows if r["finding_id"] in known]
-    _update_identities(session, moved)
-    if gone:
-        session.execute(update(Finding), [{"id": i, "lifecycle": "resolved",
-                                           "changed_scan_id": scan_id} for i in gone])
+        connection.execute(insert(SCAN_FINDINGS), rows + gone_rows)
+    _move_identities(connection, scan_id)
 
 
-def _update_identities(session: Session, moved: list[dict[str, Any]]) -> None:
-    """Bulk updates by primary key, in two shapes (with and without a state change)."""
-    changed = [m for m in moved if m["changed_scan_id"] is not None]
-    same = [{k: v for k, v in m.items() if k != "changed_scan_id"}
-            for m in moved if m["changed_scan_id"] is None]
-    for batch in (changed, same):
-        if batch:
-            session.execute(update(Finding), batch)
+SCAN_FINDINGS = Base.metadata.tables[ScanFinding.__tablename__]
+FINDINGS = Base.metadata.tables[Finding.__tablename__]
+
+
+def _move_identities(connection: Connection, scan_id: int) -> None:
+    """Bring every identity up to this scan's rows in three set-based statements (no
+    statement per finding): seen ones take their row's lifecycle, severity and title; unseen
+    ones are inserted; resolved ones are marked."""
+    this = SCAN_FINDINGS.alias("this")
+
+    def of_row(column: str) -> Any:
+        return (select(this.c[column]).where(this.c.scan_id == scan_id,
+                                             this.c.finding_id == FINDINGS.c.id)
+                .scalar_subquery())
+
+    seen = select(this.c.finding_id).where(this.c.scan_id == scan_id,
+                                           this.c.lifecycle != "resolved")
+    connection.execute(update(FINDINGS).where(FINDINGS.c.id.in_(seen)).values(
+        lifecycle=of_row("lifecycle"), severity=of_row("severity"), title=of_row("title"),
+        last_scan_id=scan_id,
+        changed_scan_id=case((FINDINGS.c.lifecycle != of_row("lifecycle"), scan_id),
+                             else_=FINDINGS.c.changed_scan_id)))
+    fresh = select(this.c.finding_id, this.c.lifecycle, this.c.severity, this.c.title,
+                   this.c.arn, this.c.account, this.c.region, literal(scan_id),
+                   literal(scan_id), literal(scan_id)).where(
+        this.c.scan_id == scan_id, this.c.lifecycle == "new",
+        ~exists().where(FINDINGS.c.id == this.c.finding_id))
+    connection.execute(insert(FINDINGS).from_select(
+        ["id", "lifecycle", "severity", "title", "arn", "account", "region", "first_scan_id",
+         "last_scan_id", "changed_scan_id"], fresh))
+    gone = select(this.c.finding_id).where(this.c.scan_id == scan_id,
+                                           this.c.lifecycle == "resolved")
+    connection.execute(update(FINDINGS).where(FINDINGS.c.id.in_(gone)).values(
+        lifecycle="resolved", changed_scan_id=scan_id))
 
 
 def _write_rest(session: Session, scan_id: int, document: Mapping[str, Any]) -> None:
@@ -192,10 +206,11 @@ def _write_rest(session: Session, scan_id: int, document: Mapping[str, Any]) -> 
                   for i in document.get("incomplete") or ()]
     images = [{"scan_id": scan_id, "image": image, "document": listing}
               for image, listing in (document.get("images") or {}).items()]
+    connection = session.connection()
     for table, rows in ((PostureRow, posture), (ScanProblem, problems),
                         (ScanIncomplete, incomplete), (ScanImage, images)):
         if rows:
-            session.execute(insert(table), rows)
+            connection.execute(insert(Base.metadata.tables[table.__tablename__]), rows)
 
 
 def load_result(store: Store, scan_id: int) -> dict[str, Any]:
