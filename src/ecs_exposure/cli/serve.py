@@ -39,7 +39,7 @@ def serve(store_url: str | None, host: str, port: int, token_file: Path | None) 
 
     from ecs_exposure.cli.output import stderr_console
     from ecs_exposure.store.engine import open_store
-    from ecs_exposure.web.app import create_app
+    from ecs_exposure.web.app import create_app, warm
     from ecs_exposure.web.pages import TREND_SCANS
     from ecs_exposure.web.security import Access, is_loopback, new_token, read_tokens
 
@@ -52,7 +52,7 @@ def serve(store_url: str | None, host: str, port: int, token_file: Path | None) 
     console = stderr_console()
     with open_store(store_url) as store:
         app = create_app(store, Access(tokens=tokens, hosts=hosts))
-        app.state.summaries.recent(TREND_SCANS)     # read once now, not on the first visit
+        warm(app, TREND_SCANS)          # read once now, not on the first visit
         config = uvicorn.Config(app, host=host, port=port, log_level="warning",
                                 server_header=False, proxy_headers=False)
         server = uvicorn.Server(config)

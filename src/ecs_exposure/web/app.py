@@ -17,12 +17,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ecs_exposure.errors import StoreError
+from ecs_exposure.store import queries
 from ecs_exposure.store.engine import Store
 from ecs_exposure.web import actions, pages, views
 from ecs_exposure.web.params import BadParameter
 from ecs_exposure.web.render import page
 from ecs_exposure.web.security import Access, Guard
-from ecs_exposure.web.summary import Summaries
+from ecs_exposure.web.summary import Diffs, Summaries
 
 
 async def _bad_parameter(request: Request, error: Exception) -> Response:
@@ -40,6 +41,16 @@ async def _http_error(request: Request, error: Exception) -> Response:
     detail = error.detail if isinstance(error, HTTPException) else "error"
     return page(request, "error.html.j2", status=status, title=str(detail),
                 message=f"{status}: {detail}")
+
+
+def warm(app: Starlette, scans: int) -> None:
+    """Read what the first visits need (the last ``scans`` scans' aggregates, the last two
+    scans' diff) now, before the server answers, rather than on the first visit."""
+    store: Store = app.state.store
+    app.state.summaries.recent(scans)
+    last = queries.list_scans(store, 2)
+    if len(last) == 2:
+        app.state.diffs.get(last[1].id, last[0].id)
 
 
 def create_app(store: Store, access: Access | None = None) -> Starlette:
@@ -69,4 +80,5 @@ def create_app(store: Store, access: Access | None = None) -> Starlette:
     app.state.store = store
     app.state.access = rules
     app.state.summaries = Summaries(store)
+    app.state.diffs = Diffs(store)
     return app

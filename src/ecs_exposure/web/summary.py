@@ -26,6 +26,7 @@ from sqlalchemy import select
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.model import Severity
 from ecs_exposure.store import queries
+from ecs_exposure.store.diff import ScanDiff, diff
 from ecs_exposure.store.engine import Store
 from ecs_exposure.store.queries import STATES, ScanCounts
 from ecs_exposure.store.schema import Scan, ScanFinding
@@ -156,6 +157,30 @@ class Summaries:
             scans = list(session.execute(select(Scan.id, Scan.generated_at)
                                          .order_by(Scan.id.desc()).limit(last)))[::-1]
         return [self.get(s.id, s.generated_at) for s in scans]
+
+
+class Diffs:
+    """Scan-to-scan diffs, kept once computed: both scans are immutable, so their diff is
+    too (:func:`ecs_exposure.store.diff.diff` reads every row of both)."""
+
+    def __init__(self, store: Store, size: int = 16) -> None:
+        self.store = store
+        self.size = size
+        self._items: OrderedDict[tuple[int, int], ScanDiff] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, older: int, newer: int) -> ScanDiff:
+        with self._lock:
+            found = self._items.get((older, newer))
+            if found is not None:
+                self._items.move_to_end((older, newer))
+                return found
+        result = diff(self.store, older, newer)
+        with self._lock:
+            self._items[(older, newer)] = result
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return result
 
 
 def _contextual(trait_id: str) -> bool:

@@ -10,10 +10,11 @@ from starlette.responses import Response
 
 from ecs_exposure.model import Severity
 from ecs_exposure.store import queries
-from ecs_exposure.store.diff import KINDS, diff, scans_to_compare
+from ecs_exposure.store.diff import KINDS, scans_to_compare
 from ecs_exposure.store.engine import Store
 from ecs_exposure.web import data, params
 from ecs_exposure.web.render import page
+from ecs_exposure.web.summary import Diffs
 
 SCANS_LISTED = 200
 POSTURE_STATUSES = ("open", "suppressed")
@@ -79,6 +80,7 @@ async def scan_diff(request: Request) -> Response:
     if len(queries.list_scans(store, 2)) < 2:
         return page(request, "empty.html.j2", title="Diff", needs_two=True)
     older, newer = scans_to_compare(store, first, second)
-    changes = diff(store, older, newer)
+    diffs: Diffs = request.app.state.diffs
+    changes = diffs.get(older, newer)
     return page(request, "diff.html.j2", title="Diff", changes=changes, kinds=KINDS,
                 headings=HEADINGS, scans=queries.list_scans(store, SCANS_LISTED))
