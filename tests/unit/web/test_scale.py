@@ -26,7 +26,7 @@ FINDINGS, SCANS = 10_000, 30
 @pytest.fixture
 def big(store_url: str) -> Iterator[tuple[Store, int]]:
     with open_store(store_url) as store:
-        yield store, large_store(store, FINDINGS, SCANS, documents=False)
+        yield store, large_store(store, FINDINGS, SCANS, documents=False, record_last=False)
 
 
 def test_a_findings_page_is_one_limited_query_on_a_large_store(big: tuple[Store, int]) -> None:
@@ -47,7 +47,7 @@ def test_a_findings_page_is_one_limited_query_on_a_large_store(big: tuple[Store,
     assert page.status_code == 200
     rows = re.findall(r'<tr class="finding-row"', page.text)
     total = int(re.search(r'id="f-total">(\d+)', page.text).group(1))  # type: ignore[union-attr]
-    assert len(rows) == 50 and 2400 <= total <= 2600
+    assert len(rows) == 50 and total == FINDINGS // 4
     assert f"page 3 of {-(-total // 50)}" in page.text
     listed = [s for s in statements if "FROM scan_findings" in s]
     assert listed, statements
