@@ -53,3 +53,13 @@ def test_a_bad_token_file_is_a_usage_error(store_file: str, tmp_path: Path) -> N
                           timeout=120, check=False, env=environment())
     assert proc.returncode == 2
     assert f"{tokens}:1" in proc.stderr and "tooshort" not in proc.stderr
+
+
+def test_a_port_in_use_is_a_usage_error(store_file: str) -> None:
+    with serving(store_file) as base:
+        port = base.rsplit(":", 1)[1].strip("/")
+        proc = subprocess.run([sys.executable, "-m", "ecs_exposure", "serve", "--store",
+                               store_file, "--port", port], capture_output=True, text=True,
+                              timeout=120, check=False, env=environment())
+    assert proc.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr

@@ -38,6 +38,7 @@ def serve(store_url: str | None, host: str, port: int, token_file: Path | None) 
     import uvicorn
 
     from ecs_exposure.cli.output import stderr_console
+    from ecs_exposure.errors import ConfigError
     from ecs_exposure.store.engine import open_store
     from ecs_exposure.web.app import create_app, warm
     from ecs_exposure.web.pages import TREND_SCANS
@@ -78,7 +79,14 @@ def serve(store_url: str | None, host: str, port: int, token_file: Path | None) 
                               highlight=False, soft_wrap=True)
 
         server.startup = startup    # type: ignore[method-assign]
-        server.run()
+        try:
+            server.run()
+        except SystemExit:
+            if server.started:
+                raise
+            # uvicorn exits 1 when it cannot listen; 1 means "the check failed" here
+            raise ConfigError(f"cannot listen on {host}:{port} (the reason is above; "
+                              "--port 0 picks a free port)") from None
 
 
 def _loopback_names(host: str) -> tuple[str, ...]:
