@@ -24,6 +24,8 @@ from ecs_exposure.errors import StoreError
 from ecs_exposure.store.url import describe, resolve, sqlite_file
 
 HEAD = "head"
+SQLITE_BUSY_SECONDS = 120
+"""How long a SQLite writer waits for another one to finish recording its scan."""
 
 
 def _json(value: Any) -> str:
@@ -75,8 +77,10 @@ def _engine(url: URL) -> Engine:
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, json_serializer=_json, json_deserializer=orjson.loads)
-    if url.drivername.startswith("sqlite"):
+    sqlite = url.drivername.startswith("sqlite")
+    engine = create_engine(url, json_serializer=_json, json_deserializer=orjson.loads,
+                           connect_args={"timeout": SQLITE_BUSY_SECONDS} if sqlite else {})
+    if sqlite:
         @event.listens_for(engine, "connect")
         def _pragmas(connection: Any, _record: Any) -> None:
             cursor = connection.cursor()

@@ -221,7 +221,8 @@ def _row(columns: Any) -> FindingRow:
                       found.region, found.reachability, tuple(found.traits.split()))
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """A ``LIKE`` pattern matching ``text`` anywhere, its wildcards escaped (``\\``)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -233,14 +234,14 @@ def _filtered(query: Select[ScanFinding, str], state: ColumnElement[str],
     if keep.states:
         query = query.where(state.in_(keep.states))
     if keep.trait:
-        query = query.where(ScanFinding.traits.like(_like(f" {keep.trait} "), escape="\\"))
+        query = query.where(ScanFinding.traits.like(like_pattern(f" {keep.trait} "), escape="\\"))
     for column, value in ((ScanFinding.account, keep.account),
                           (ScanFinding.region, keep.region),
                           (ScanFinding.cluster, keep.cluster), (ScanFinding.kind, keep.kind)):
         if value:
             query = query.where(column == value)
     if keep.text:
-        pattern = _like(keep.text)
+        pattern = like_pattern(keep.text)
         query = query.where(or_(*(c.ilike(pattern, escape="\\") for c in (
             ScanFinding.title, ScanFinding.name, ScanFinding.arn, ScanFinding.cluster))))
     return query

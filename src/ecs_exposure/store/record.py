@@ -14,11 +14,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, case, exists, insert, literal, select, update
+from sqlalchemy import Connection, case, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from ecs_exposure.errors import StoreError
 from ecs_exposure.model import Severity
+from ecs_exposure.store.contents import problems
 from ecs_exposure.store.engine import Store
 from ecs_exposure.store.lifecycle import Known, Scope, present_state, resolved
 from ecs_exposure.store.queries import now
@@ -116,6 +117,7 @@ def record(store: Store, document: Mapping[str, Any], *, scope: Iterable[Scope] 
     incomplete = list(document.get("incomplete") or ())
     rest = {k: v for k, v in document.items() if k not in SPLIT}
     with store.session() as session:
+        _one_writer(session)
         scan = Scan(generated_at=str(document.get("generated_at") or ""),
                     recorded_at=recorded_at or now(), duration_seconds=duration_seconds,
                     tool_version=str((document.get("tool") or {}).get("version") or ""),
@@ -130,6 +132,20 @@ def record(store: Store, document: Mapping[str, Any], *, scope: Iterable[Scope] 
         _write_findings(session, scan.id, document, covered, incomplete, errors)
         _write_rest(session, scan.id, document)
         return scan.id
+
+
+WRITER_LOCK = 0x45435345
+"""PostgreSQL advisory lock key held while a scan is recorded."""
+
+
+def _one_writer(session: Session) -> None:
+    """One scan is recorded at a time per store, so two scans finishing together cannot both
+    insert the same new identity or read each other's half-moved lifecycle. PostgreSQL: a
+    transaction-scoped advisory lock; SQLite: the scan row is the transaction's first
+    statement, a write, so the second writer waits for the file's write lock (the engine's
+    busy timeout)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
 
 
 def _write_findings(session: Session, scan_id: int, document: Mapping[str, Any],
@@ -228,27 +244,11 @@ def load_result(store: Store, scan_id: int) -> dict[str, Any]:
                     ScanFinding.position >= 0).order_by(ScanFinding.position)))
         parts["posture"] = list(session.scalars(select(PostureRow.document).where(
             PostureRow.scan_id == scan_id).order_by(PostureRow.ordinal)))
-        problems = session.scalars(select(ScanProblem).where(
-            ScanProblem.scan_id == scan_id).order_by(ScanProblem.id)).all()
-        for kind, member in (("error", "errors"), ("skipped", "skipped")):
-            parts[member] = [_problem(p, kind) for p in problems if p.kind == kind]
-        parts["incomplete"] = [{"resource": i.resource, "reasons": list(i.reasons)}
-                               for i in session.scalars(select(ScanIncomplete).where(
-                                   ScanIncomplete.scan_id == scan_id)
-                                   .order_by(ScanIncomplete.id))]
         parts["images"] = {i.image: i.document for i in session.scalars(
             select(ScanImage).where(ScanImage.scan_id == scan_id))}
+    parts.update(problems(store, scan_id))
     ordered = {key: parts.pop(key) for key in ORDER if key in parts}
     return {**ordered, **parts}
-
-
-def _problem(problem: ScanProblem, kind: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"source": problem.source, "message": problem.message}
-    if kind == "error":
-        for key in ("account", "region", "operation"):
-            if getattr(problem, key) is not None:
-                entry[key] = getattr(problem, key)
-    return entry
 
 
 def record_result(store: Store, result: ScanResult, *, context: ReportContext | None = None,

@@ -113,3 +113,15 @@ def test_a_finding_gone_in_the_demo_is_resolved_and_the_rest_stay_active(
     states = _states(store, fixed)
     assert states.pop("log-router") == "resolved"
     assert set(states.values()) == {"active"}
+
+
+def test_two_scans_recorded_at_once_are_recorded_one_after_the_other(store_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    many = document(*(finding(f"svc-{n}") for n in range(300)))
+    with open_store(store_url) as first, open_store(store_url) as second:
+        with ThreadPoolExecutor(2) as pool:
+            ids = sorted(f.result() for f in [pool.submit(record, first, many),
+                                              pool.submit(record, second, many)])
+        counts = {c.scan_id: c.by_state for c in queries.trend(first)}
+    assert counts[ids[0]]["new"] == 300 and counts[ids[1]]["active"] == 300
