@@ -67,6 +67,7 @@ def create_app(store: Store, access: Access | None = None) -> Starlette:
         Route("/findings/{finding_id}/unsuppress", actions.unsuppress, methods=["POST"]),
         Route("/posture", views.posture, name="posture"),
         Route("/compliance", views.compliance, name="compliance"),
+        Route("/problems", views.problems, name="problems"),
         Route("/diff", views.scan_diff, name="diff"),
         Route("/scans", views.scans, name="scans"),
         Mount("/static", StaticFiles(packages=[("ecs_exposure.web", "static")]),

@@ -1,19 +1,14 @@
-"""The dashboard's own read queries over the store's schema: the newest scan, and the posture
-list paginated in SQL. The findings list, a finding, suppressions and the diff come from
-:mod:`ecs_exposure.store`; the overview's aggregates from :mod:`.summary`.
+"""The dashboard's own small reads over the store's schema: the newest scan, whether a scan
+exists, and the posture filter choices. Lists, a finding, suppressions, posture pages and the
+diff come from :mod:`ecs_exposure.store`; the overview's aggregates from :mod:`.summary`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import func, select
 
 from ecs_exposure.errors import StoreError
-from ecs_exposure.model import Severity
 from ecs_exposure.store.engine import Store
-from ecs_exposure.store.queries import Page
 from ecs_exposure.store.schema import PostureRow, Scan
 
 
@@ -21,45 +16,6 @@ def latest_scan(store: Store) -> int | None:
     """The newest scan's id (``None`` for an empty store)."""
     with store.session() as session:
         return session.scalar(select(func.max(Scan.id)))
-
-
-@dataclass(frozen=True)
-class PostureFilter:
-    """What :func:`posture` keeps; an empty field keeps everything."""
-
-    severity: Severity | None = None
-    resource_type: str | None = None
-    trait: str | None = None
-    status: str | None = None
-    text: str | None = None
-
-
-def posture(store: Store, scan_id: int, keep: PostureFilter, offset: int = 0,
-            limit: int = 50) -> Page[dict[str, Any]]:
-    """One page of a scan's posture entries (worst first, then in the scan's order)."""
-    query = select(PostureRow.document).where(PostureRow.scan_id == scan_id)
-    if keep.severity is not None:
-        query = query.where(PostureRow.severity == int(keep.severity))
-    if keep.resource_type:
-        query = query.where(PostureRow.resource_type == keep.resource_type)
-    if keep.status:
-        query = query.where(PostureRow.status == keep.status)
-    if keep.trait:
-        query = query.where(PostureRow.traits.like(_like(f" {keep.trait} "), escape="\\"))
-    if keep.text:
-        query = query.where(cast(PostureRow.document, Text).ilike(_like(keep.text),
-                                                                  escape="\\"))
-    with store.session() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(query.order_by(PostureRow.severity.desc(), PostureRow.ordinal)
-                               .offset(max(offset, 0)).limit(max(limit, 1)))
-        return Page(tuple(dict(r) for r in rows), total, offset, limit)
-
-
-def _like(text: str) -> str:
-    """``%text%`` with LIKE's wildcards in ``text`` taken literally (escape ``\\``)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def posture_choices(store: Store, scan_id: int) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ecs_exposure.model import Severity
-from ecs_exposure.store import queries
+from ecs_exposure.store import contents, queries
 from ecs_exposure.store.diff import KINDS, scans_to_compare
 from ecs_exposure.store.engine import Store
 from ecs_exposure.web import data, params
@@ -47,13 +47,13 @@ async def posture(request: Request) -> Response:
     status = params.one(request, "status")
     if status not in (None, *POSTURE_STATUSES):
         raise params.BadParameter(f"status: expected one of {', '.join(POSTURE_STATUSES)}")
-    keep = data.PostureFilter(severity, params.one(request, "type"),
-                              params.one(request, "trait"), status, params.one(request, "q"))
+    resource_type, trait = params.one(request, "type"), params.one(request, "trait")
     number = params.number(request, "page", 1)
-    result = data.posture(store, scan_id, keep, (number - 1) * params.PER_PAGE,
-                          params.PER_PAGE)
-    current: dict[str, Any] = {"scan": scan_id, "severity": chosen, "type": keep.resource_type,
-                               "trait": keep.trait, "status": status, "q": keep.text}
+    result = contents.posture(store, scan_id, severities=(severity,) if severity else (),
+                              trait=trait, resource_type=resource_type, status=status,
+                              offset=(number - 1) * params.PER_PAGE, limit=params.PER_PAGE)
+    current: dict[str, Any] = {"scan": scan_id, "severity": chosen, "type": resource_type,
+                               "trait": trait, "status": status}
     return page(request, "posture.html.j2", title="Posture",
                 scan=queries.get_scan(store, scan_id), result=result, current=current,
                 number=number, pages=max(math.ceil(result.total / params.PER_PAGE), 1),
@@ -70,6 +70,17 @@ async def compliance(request: Request) -> Response:
     reports = queries.scan_document(store, scan_id).get("compliance") or {}
     return page(request, "compliance.html.j2", title="Compliance",
                 scan=queries.get_scan(store, scan_id), reports=reports)
+
+
+async def problems(request: Request) -> Response:
+    """What a scan could not read: its errors, skipped inputs and incomplete resources."""
+    store = _store(request)
+    scan_id = params.scan_id(request, store)
+    if scan_id is None:
+        return page(request, "empty.html.j2", title="Problems")
+    return page(request, "problems.html.j2", title="Problems",
+                scan=queries.get_scan(store, scan_id),
+                found=contents.problems(store, scan_id))
 
 
 async def scan_diff(request: Request) -> Response:

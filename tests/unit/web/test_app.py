@@ -17,7 +17,7 @@ from support.dashboard_store import FIXED, HOSTILE
 from support.store_documents import demo_document
 from unit.web.conftest import Dashboard
 
-PAGES = ("/", "/findings", "/posture", "/compliance", "/diff", "/scans")
+PAGES = ("/", "/findings", "/posture", "/compliance", "/problems", "/diff", "/scans")
 
 
 class _Tags(HTMLParser):
@@ -262,3 +262,18 @@ def test_posture_filters_in_the_database(dashboard: Dashboard) -> None:
 def test_a_foreign_host_header_is_refused(dashboard: Dashboard) -> None:
     response = dashboard.client.get("/", headers={"host": "attacker.example"})
     assert response.status_code == 400
+
+
+def test_problems_of_an_incomplete_scan(dashboard: Dashboard) -> None:
+    from ecs_exposure.store.record import record
+    from support.store_documents import document, finding
+
+    scan = record(dashboard.store, document(
+        finding("web"), errors=({"source": "aws", "message": "AccessDenied <b>x</b>",
+                                 "account": "111122223333", "region": "eu-west-1"},),
+        incomplete=({"resource": "arn:aws:ecs:eu-west-1:111122223333:cluster/*",
+                     "reasons": ["ListServices failed"]},)))
+    overview = dashboard.client.get(f"/?scan={scan}").text
+    assert f'href="/problems?scan={scan}"' in overview
+    html = dashboard.client.get(f"/problems?scan={scan}").text
+    assert "AccessDenied &lt;b&gt;x&lt;/b&gt;" in html and "ListServices failed" in html
