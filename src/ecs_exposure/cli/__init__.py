@@ -22,6 +22,7 @@ from ecs_exposure.cli.image import image
 from ecs_exposure.cli.init import init
 from ecs_exposure.cli.intel import intel
 from ecs_exposure.cli.scan import scan
+from ecs_exposure.cli.serve import serve
 from ecs_exposure.cli.traits import traits
 from ecs_exposure.errors import EcsExposureError
 
@@ -54,5 +55,5 @@ def main() -> None:
     """Find, rank and fix the security exposures of Amazon ECS services."""
 
 
-for _command in (scan, image, init, collect, traits, fix, intel, history, diff):
+for _command in (scan, image, init, collect, traits, fix, intel, history, diff, serve):
     main.add_command(_command)

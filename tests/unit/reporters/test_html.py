@@ -15,15 +15,13 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
 from ecs_exposure.reporters import html as html_report
+from support.browser import chromium, network
 from support.builders import container, task_definition
 from support.iac_helpers import scan_paths
 from support.iam_helpers import allow, role
@@ -32,8 +30,6 @@ from support.report_inputs import XSS_NAME, demo_context, demo_counts, demo_resu
 COUNTS = demo_counts()
 TOTAL = sum(COUNTS.values())
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking")
 
 
 class _Tags(HTMLParser):
@@ -142,20 +138,8 @@ def test_attack_path_diagram_layout() -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.fail("headless Chromium is missing: scripts/test.sh installs the Debian packages "
-                    "chromium and chromium-driver")
-    os.environ["SE_OFFLINE"] = "true"          # Selenium Manager must never download anything
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS + ("--window-size=1400,1000",):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _open(browser: WebDriver, path: Path) -> None:
@@ -165,17 +149,7 @@ def _open(browser: WebDriver, path: Path) -> None:
 
 
 def _network(browser: WebDriver) -> tuple[list[str], set[str]]:
-    """URLs the page tried to fetch (DevTools log, even if then blocked) and those CSP blocked."""
-    urls: dict[str, str] = {}
-    blocked: set[str] = set()
-    for entry in browser.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        params = message["params"]
-        if message["method"] == "Network.requestWillBeSent":
-            urls[params["requestId"]] = params["request"]["url"]
-        elif message["method"] == "Network.loadingFailed" and params.get("blockedReason") == "csp":
-            blocked.add(params["requestId"])
-    return list(urls.values()), {urls[r] for r in blocked if r in urls}
+    return network(browser)
 
 
 def _requests(browser: WebDriver) -> list[str]:
