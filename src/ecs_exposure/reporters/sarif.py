@@ -10,9 +10,12 @@ security group that fronts 40 services is one alert, not 40). A trait on a live 
 which has no file, is located logically by the resource's ARN and its pointer. Every
 weakness of the posture that no finding lists is a result too, marked ``posture``.
 
-- ``level`` follows the severity: of the worst finding the location is part of (contextual
-  traits are ``note``: they never make an exposure on their own), or, for posture, the
-  trait's own severity;
+- ``level`` follows the location's severity (contextual traits are ``note``: they never make
+  an exposure on their own): the worst of the findings it is part of and of its traits' own
+  (posture) severity, which is what ``--min-severity`` filters on
+  (:mod:`ecs_exposure.reporters.selection`). A trait Security Hub rates High on its own
+  (say a public IP) is a HIGH result even when the exposure it is part of is only LOW, so
+  narrowing the report never turns a kept result into a more severe one;
 - ``partialFingerprints.primaryLocationLineHash`` (the only key GitHub reads) is a hash of the
   rule, the file relative to the source root (or the resource) and the JSON pointer, so an
   alert survives lines moving and repeated runs;
@@ -25,9 +28,12 @@ weakness of the posture that no finding lists is a result too, marked ``posture`
   ``--baseline`` a result's ``baselineState`` is ``new`` / ``updated`` (worse or better) /
   ``unchanged`` (posture-only results are not compared with a baseline, so have none);
 - GitHub accepts at most 25,000 results per run and shows the top 5,000 by severity: results
-  are ordered open before suppressed, most severe first, and anything past
+  are ordered open before suppressed (an open alert left out would read as fixed; an accepted
+  one costs nothing), most severe first by that same severity, and anything past
   :data:`MAX_RESULTS` is left out with a ``toolExecutionNotifications`` warning (and a line on
   standard error) telling the user to narrow the report with ``--min-severity`` / ``--only``.
+  As the order and the selection measure severity alike, every open result of the
+  ``--min-severity`` the warning recommends is among those the capped report kept.
 """
 
 from __future__ import annotations
@@ -76,6 +82,14 @@ def artifact_location(file: str, root: Path) -> dict[str, Any]:
     return {"uri": quote(relative.as_posix()), "uriBaseId": SRCROOT}
 
 
+Rank = tuple[bool, int]
+"""``(suppressed, index in SEVERITY_ORDER)``: the smaller, the earlier a result comes."""
+
+
+def _rank(rule: dict[str, Any] | None, severity: str) -> Rank:
+    return rule is not None, SEVERITY_ORDER.index(severity)
+
+
 @dataclass
 class _Part:
     """One finding's (or posture entry's) trait at a location."""
@@ -88,8 +102,8 @@ class _Part:
     """The suppression covering it, if any."""
 
     @property
-    def rank(self) -> tuple[bool, int]:
-        return self.rule is not None, SEVERITY_ORDER.index(self.severity)
+    def rank(self) -> Rank:
+        return _rank(self.rule, self.severity)
 
 
 @dataclass
@@ -99,10 +113,25 @@ class _Slot:
     physical: dict[str, Any] | None
     fingerprint: str
     parts: list[_Part] = field(default_factory=list)
+    alone: list[Rank] = field(default_factory=list)
+    """The rank of every posture trait here, also those a finding lists (and so shown as the
+    finding's part): ``--min-severity`` keeps the location for them too."""
 
     def ranked(self) -> list[_Part]:
         """Open parts before suppressed ones, most severe first."""
         return sorted(self.parts, key=lambda p: p.rank)
+
+    @property
+    def rank(self) -> Rank:
+        """Where the result comes: open before suppressed, then the worst severity that
+        ``--min-severity`` sees here (a finding's, or a trait's own)."""
+        return min([p.rank for p in self.parts] + self.alone)
+
+    def posture_severity(self) -> str | None:
+        """The traits' own severity when it is worse than any finding's here."""
+        rank = min(self.alone, default=None)
+        return SEVERITY_ORDER[rank[1]] if rank is not None and rank < min(
+            (p.rank for p in self.parts if p.finding is not None), default=rank) else None
 
 
 def _place(trait: dict[str, Any], root: Path) -> tuple[tuple[Any, ...], dict[str, Any] | None,
@@ -133,6 +162,8 @@ def _hash(*parts: str) -> str:
 
 def _slots(doc: dict[str, Any], root: Path) -> list[_Slot]:
     slots: dict[tuple[Any, ...], _Slot] = {}
+    shown: dict[tuple[Any, ...], _Slot] = {}
+    """Trait instance (:func:`dict_key`) → the slot showing it."""
 
     def add(trait: dict[str, Any], part: _Part) -> None:
         key, physical, fingerprint = _place(trait, root)
@@ -140,6 +171,7 @@ def _slots(doc: dict[str, Any], root: Path) -> list[_Slot]:
         if slot is None:
             slot = slots[key] = _Slot(physical, fingerprint)
         slot.parts.append(part)
+        shown.setdefault(dict_key(trait), slot)
 
     for finding in all_findings(doc):
         for trait in finding["traits"]:
@@ -148,6 +180,10 @@ def _slots(doc: dict[str, Any], root: Path) -> list[_Slot]:
     for entry, trait in beyond_finding_dicts(doc):
         add(trait, _Part(trait, trait["severity"], entry=entry,
                          rule=trait.get("suppressed_by")))
+    for entry in doc["posture"]:
+        for trait in entry["traits"]:
+            shown[dict_key(trait)].alone.append(     # a finding's or its own
+                _rank(trait.get("suppressed_by"), trait["severity"]))
     return list(slots.values())
 
 
@@ -173,7 +209,7 @@ def _suppression(rule: dict[str, Any], root: Path) -> dict[str, Any]:
     return entry
 
 
-def _message(parts: list[_Part]) -> str:
+def _message(parts: list[_Part], alone: str | None) -> str:
     first = parts[0]
     details = list(dict.fromkeys(p.trait["evidence"]["detail"] for p in parts))
     text = "; ".join(details[:3]) + (f" (+{len(details) - 3} more)" if len(details) > 3 else "")
@@ -183,7 +219,7 @@ def _message(parts: list[_Part]) -> str:
         text += (f" (part of the {first.severity} exposure of {kind(finding)} "
                  f"{finding['resource']['name']}: {finding['title']}"
                  + (f"; and of {others} other finding{'s' * (others != 1)}" if others else "")
-                 + ")")
+                 + ")" + (f"; a {alone} weakness on its own" if alone else ""))
     else:
         resource = first.entry["resource"] if first.entry else {"type": "", "name": ""}
         text += (f" (posture: {first.severity} weakness of "
@@ -219,6 +255,8 @@ def _result(slot: _Slot, rule_index: int, root: Path) -> dict[str, Any]:
     if first.finding is not None:
         properties.update({"finding": first.finding["id"], "finding-severity": first.severity,
                            "resource": first.finding["resource"]["arn"]})
+        if (alone := slot.posture_severity()) is not None:
+            properties["posture-severity"] = alone
         if len(finding_ids) > 1:
             properties.update({"findings": finding_ids[:LISTED_MAX],
                                "finding-count": len(finding_ids)})
@@ -229,8 +267,8 @@ def _result(slot: _Slot, rule_index: int, root: Path) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": trait["id"],
         "ruleIndex": rule_index,
-        "level": "note" if trait["contextual"] else LEVELS[first.severity],
-        "message": {"text": _message(ranked)},
+        "level": "note" if trait["contextual"] else LEVELS[SEVERITY_ORDER[slot.rank[1]]],
+        "message": {"text": _message(ranked, slot.posture_severity())},
         "locations": [location],
         "partialFingerprints": {"primaryLocationLineHash": slot.fingerprint},
         "properties": properties,
@@ -264,17 +302,13 @@ def _notifications(doc: dict[str, Any], root: Path) -> list[dict[str, Any]]:
     return notes
 
 
-def _fitting(doc: dict[str, Any], slots: list[_Slot], limit: int) -> str | None:
+def _fitting(slots: list[_Slot], limit: int) -> str | None:
     """The lowest ``--min-severity`` whose report fits in ``limit`` results. It keeps a
     location when a finding there reaches it, or when the trait's own (posture) severity does
-    (:mod:`ecs_exposure.reporters.selection`); ``None`` if none does."""
-    alone = {dict_key(t): SEVERITY_ORDER.index(t["severity"])
-             for entry in doc["posture"] for t in entry["traits"]}
+    (:mod:`ecs_exposure.reporters.selection`), suppressed or not; ``None`` if none does."""
     best: Counter[int] = Counter()
     for slot in slots:
-        levels = [SEVERITY_ORDER.index(p.severity) for p in slot.parts if p.finding is not None]
-        levels += [alone[key] for p in slot.parts if (key := dict_key(p.trait)) in alone]
-        best[min(levels, default=len(SEVERITY_ORDER) - 1)] += 1
+        best[min(rank[1] for rank in [p.rank for p in slot.parts] + slot.alone)] += 1
     fitting, total = None, 0
     for index, name in enumerate(SEVERITY_ORDER[:-1]):
         total += best[index]
@@ -307,13 +341,13 @@ def sarif_log(result: ScanResult, root: Path | None = None,
     index = {rule["id"]: i for i, rule in enumerate(rule_list)}
     slots = _slots(doc, root)
     order = sorted(range(len(slots)), key=lambda i: (
-        slots[i].ranked()[0].rank, slots[i].parts[0].trait["contextual"], i))
+        slots[i].rank, slots[i].parts[0].trait["contextual"], i))
     results = [_result(slots[i], index[slots[i].parts[0].trait["id"]], root)
                for i in order[:limit]]
     notes = _notifications(doc, root)
     run_properties: dict[str, Any] = {}
     if len(slots) > limit:
-        message = cap_message(len(slots), limit, _fitting(doc, slots, limit))
+        message = cap_message(len(slots), limit, _fitting(slots, limit))
         notes.append({"level": "warning", "message": {"text": message}})
         run_properties["results-left-out"] = len(slots) - limit
         if warn is not None:

@@ -17,11 +17,13 @@ import pytest
 from ecs_exposure.detectors.network import OPEN_SG
 from ecs_exposure.detectors.registry import catalog
 from ecs_exposure.detectors.vulnerabilities import EXPLOITABLE
-from ecs_exposure.model import ScanResult
+from ecs_exposure.model import ScanResult, Severity
 from ecs_exposure.pipeline import scan_for_reports
 from ecs_exposure.reporters import sarif
 from ecs_exposure.reporters.common import SEVERITY_ORDER
 from ecs_exposure.reporters.posture_view import beyond_findings
+from ecs_exposure.reporters.sarif_rules import LEVELS
+from ecs_exposure.reporters.selection import select
 from ecs_exposure.sources.load import load_inputs
 from ecs_exposure.sources.positions import Position, locate
 from support import FIXTURES
@@ -114,14 +116,25 @@ def test_one_result_per_trait_location(demo: dict[str, Any]) -> None:
     assert len(set(fingerprints)) == len(results)
     assert all(re.fullmatch(r"[0-9a-f]{16}:1", f) for f in fingerprints)
     assert all(set(r["partialFingerprints"]) == {"primaryLocationLineHash"} for r in results)
-    # the level is the finding's severity (contextual traits are notes)
+    # the level is the finding's severity (contextual traits are notes), or the trait's own
+    # when that is worse: what --min-severity filters on
     levels = {(r["properties"]["finding-severity"], r["properties"]["contextual"], r["level"])
-              for r in results if "finding" in r["properties"]}
+              for r in results if "finding" in r["properties"]
+              and "posture-severity" not in r["properties"]}
     assert ("CRITICAL", False, "error") in levels and ("MEDIUM", False, "warning") in levels
     assert all(level == "note" for _, contextual, level in levels if contextual)
+    worse_alone = [r for r in results if {"finding", "posture-severity"} <= set(r["properties"])]
+    assert worse_alone                     # a trait Security Hub rates High in a lesser finding
+    for item in worse_alone:
+        alone, found = (SEVERITY_ORDER.index(item["properties"][key])
+                        for key in ("posture-severity", "finding-severity"))
+        assert alone < found and "weakness on its own" in item["message"]["text"]
+        assert item["level"] == ("note" if item["properties"]["contextual"]
+                                 else LEVELS[item["properties"]["posture-severity"]])
     # most severe first: GitHub shows the first 5,000 and a capped run keeps the first
-    order = [SEVERITY_ORDER.index(r["properties"].get("finding-severity")
-                                  or r["properties"]["posture-severity"]) for r in results]
+    order = [min(SEVERITY_ORDER.index(r["properties"][key]) for key in
+                 ("finding-severity", "posture-severity") if key in r["properties"])
+             for r in results]
     assert order == sorted(order)
 
 
@@ -256,6 +269,25 @@ def test_too_many_results_keeps_the_most_severe_and_says_so() -> None:
     # the CRITICAL finding alone has more than 5 trait locations
     assert "even --min-severity critical does not fit" in told[0]
     assert "results-left-out" not in full["runs"][0].get("properties", {})
+
+
+def test_the_cap_keeps_every_result_of_the_narrowing_it_recommends() -> None:
+    # a trait Security Hub rates High alone (a public IP) inside a LOW finding is a HIGH
+    # result of --min-severity high: the capped report ranks it as HIGH too, whatever the cap
+    result, context = demo_result(), demo_context()
+    total = len(sarif.sarif_log(result, context=context)["runs"][0]["results"])
+    narrowed: dict[str, set[str]] = {}
+    for cap in range(1, total):
+        told: list[str] = []
+        log = sarif.sarif_log(result, context=context, max_results=cap, warn=told.append)
+        fitting = re.search(r"--min-severity (\w+) fits", told[0])
+        if fitting is None:
+            continue
+        if fitting[1] not in narrowed:
+            narrowed[fitting[1]] = set(_fingerprints(sarif.sarif_log(
+                select(result, min_severity=Severity.parse(fitting[1])), context=context)))
+        assert narrowed[fitting[1]] <= _fingerprints(log).keys(), (cap, fitting[1])
+    assert set(narrowed) == {"critical", "high", "medium"}
 
 
 def test_cli_says_on_stderr_when_results_were_left_out(
