@@ -255,8 +255,12 @@ def record_result(store: Store, result: ScanResult, *, context: ReportContext | 
                   compliance: tuple[ComplianceReport, ...] = (), scope: Iterable[Scope] = (),
                   duration_seconds: float | None = None) -> int:
     """Record a scan's result exactly as the JSON reporter renders it (with the same context
-    and compliance reports), so the store and ``--format json`` never disagree."""
-    from ecs_exposure.reporters.json_report import result_dict
+    and compliance reports), so the store and ``--format json`` never disagree; with
+    ``--include fixed-revisions``, because the dashboard offers each finding's fixed task
+    definition for download and the compact result's JSON Patch needs the running revision,
+    which the store does not hold."""
+    from ecs_exposure.reporters.json_report import FIXED_REVISIONS, result_dict
 
-    document = orjson.loads(orjson.dumps(result_dict(result, context, compliance)))
+    document = orjson.loads(orjson.dumps(result_dict(result, context, compliance,
+                                                     frozenset({FIXED_REVISIONS}))))
     return record(store, document, scope=scope, duration_seconds=duration_seconds)
