@@ -183,3 +183,16 @@ def enabled_regions(account: Account) -> list[str]:
     """Regions enabled in the account (opt-in regions only once opted in)."""
     response = account.clients.client("ec2").describe_regions(AllRegions=False)
     return sorted(str(r["RegionName"]) for r in response.get("Regions", []))
+
+
+def caller_again(options: CollectOptions, account_id: str, partition: str, home_region: str,
+                 arn: str) -> Base:
+    """The caller :func:`open_base` found, rebuilt in another process (a worker of a
+    distributed collection) from the standard credential chain there, without asking STS
+    again: credentials are never shipped between processes."""
+    try:
+        session, config = _new_session(options.profile, options.hooks)
+    except BotoCoreError as exc:
+        raise CollectionError(str(exc)) from None
+    return Base(Account(account_id, partition, ClientFactory(session, config, home_region)),
+                home_region, arn)
