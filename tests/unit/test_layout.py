@@ -19,6 +19,7 @@ TOP_LEVEL_MODULES = {"__init__", "__main__", "model", "inventory", "settings", "
 
 STAGES_AND_LIBRARIES = {"cli", "sources", "analysis", "detectors", "exposure", "remediation",
                         "reporters", "demo"}
+STAGES_AND_LIBRARIES |= {"distributed"}   # units of work on an engine (issue 19)
 
 
 def test_only_the_model_inventory_settings_errors_and_pipeline_are_loose() -> None:
