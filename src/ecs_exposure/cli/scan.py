@@ -34,11 +34,11 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from ecs_exposure.analysis.images.policy import Policy
     from ecs_exposure.distributed.options import ExecutorOptions
     from ecs_exposure.model import ScanResult
     from ecs_exposure.reporters.context import ReportContext
     from ecs_exposure.reporters.selection import Only
+    from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.aws.options import CollectOptions
     from ecs_exposure.sources.config import Config
 
@@ -184,18 +184,17 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     previous = load_baseline(baseline) if baseline is not None else None
     with ExitStack() as stack:
         inputs = list(paths) + (demo_paths(stack) if demo else [])
+        settings = ScanSettings.from_options(policy=policy, epss_threshold=epss_threshold,
+                                             intel_dir=intel_dir)
         if aws is not None and executor.distributes:    # --executor: one scan per account
             from ecs_exposure.cli.engine_runs import scan_on_engine
 
-            settings = ScanSettings.from_options(policy=policy, epss_threshold=epss_threshold,
-                                                 intel_dir=intel_dir)
             result, context = scan_on_engine(inputs, aws, executor, settings, images_dir,
                                              values, stderr)
         else:
             result, context = _scan_here(
-                inputs, aws, values, allow_empty, quiet, policy, epss_threshold, intel_dir,
-                images_dir, details or security_hub
-                or any(r.locates_evidence for r in reporters), stderr)
+                inputs, aws, values, allow_empty, quiet, settings, images_dir, details
+                or security_hub or any(r.locates_evidence for r in reporters), stderr)
     result = apply_suppressions(result, config.suppressions, settings.today)
     if previous is not None:
         result = compare(result, previous)
@@ -224,13 +223,11 @@ def _note_unused(result: ScanResult, stderr: Console) -> None:
 
 
 def _scan_here(inputs: list[Path], aws: CollectOptions | None, values: Mapping[str, Any],
-               allow_empty: bool, quiet: bool, policy: Policy, epss_threshold: float,
-               intel_dir: Path | None, images_dir: Path | None, locate_evidence: bool,
-               stderr: Console) -> tuple[ScanResult, ReportContext]:
+               allow_empty: bool, quiet: bool, settings: ScanSettings, images_dir: Path | None,
+               locate_evidence: bool, stderr: Console) -> tuple[ScanResult, ReportContext]:
     """The scan in this process: every input in one Inventory."""
     from ecs_exposure.cli.inputs import gather
     from ecs_exposure.pipeline import scan_for_reports
-    from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.intel import load_intel_dir
     from ecs_exposure.sources.load import prepare_images
 
@@ -239,8 +236,6 @@ def _scan_here(inputs: list[Path], aws: CollectOptions | None, values: Mapping[s
         stderr.print("note: Terraform .tf files were read directly, a best effort for "
                      "literal values; a plan (terraform show -json) is more complete",
                      style="dim", highlight=False)
-    settings = ScanSettings.from_options(policy=policy, epss_threshold=epss_threshold,
-                                         intel_dir=intel_dir)
     if settings.intel_dir is not None:
         load_intel_dir(inventory, settings.intel_dir, report.errors)
     errors = report.errors + prepare_images(inventory, settings, images_dir)
