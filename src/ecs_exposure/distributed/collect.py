@@ -14,6 +14,7 @@ unit assumes the role itself: one ``sts:AssumeRole`` per unit instead of per acc
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -95,8 +96,8 @@ class _Driver:
     def submit(self, func: Callable[..., Json], kind: str, account: str,
                region: str | None = None, *extra: Any) -> None:
         args = (account,) if region is None else (account, region)
-        future = self.engine.submit(func, self.plan.job, *args, *extra,
-                                    key=f"{kind}-{account}-{region or 'global'}-{id(self)}")
+        key = f"{kind}-{account}-{region or 'global'}-{self.plan.job.run}"
+        future = self.engine.submit(func, self.plan.job, *args, *extra, key=key)
         self.pending[future] = (kind, account, region)
         self.report(account, region, "queued")
 
@@ -176,7 +177,7 @@ def plan_and_run(options: CollectOptions, engine: Engine, store: str, *, resume:
                                                               sink.count_call),)))
     ids = account_ids(base, options)
     caller = units.Caller(base.account.id, base.account.partition, base.home_region, base.arn)
-    job = units.Job(options, caller, store, _now(), resume)
+    job = units.Job(options, caller, store, _now(), resume, uuid.uuid4().hex)
     plan = Plan(job, ids, sink=sink)
     _Driver(engine, plan, progress).run()
     return plan

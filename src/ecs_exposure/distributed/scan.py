@@ -161,8 +161,9 @@ def _groups(plan: Plan) -> list[tuple[str, list[str]]]:
     return groups
 
 
-def _scan_task(settings: ScanSettings, shared: SharedInputs, plan: Plan,
-               accounts: list[str]) -> tuple[str, list[str], list[Json], Json, str]:
+def _scan_task(plan: Plan, accounts: list[str]) -> tuple[str, list[str], list[Json], Json, str]:
+    """The arguments of the scan task of ``accounts``: the shards it reads (names only, the
+    worker reads them itself), the driver's notes, the snapshot scope and clock."""
     store = open_store(plan.job.store)
     names = [name for a in accounts for name in plan.shard_names(a)
              if a in plan.regions or store.exists(name)]
@@ -175,8 +176,8 @@ def scan_accounts(plan: Plan, engine: Engine, settings: ScanSettings, shared: Sh
     """Every opened account scanned as one task on ``engine``, merged; ``None`` when no
     account could be opened (the caller scans the empty snapshot itself)."""
     futures = [engine.submit(scan_account, account, settings, shared,
-                             *_scan_task(settings, shared, plan, accounts),
-                             key=f"scan-{account}-{id(plan)}")
+                             *_scan_task(plan, accounts),
+                             key=f"scan-{account}-{plan.job.run}")
                for account, accounts in _groups(plan)]
     if not futures:
         return None

@@ -58,6 +58,8 @@ class Job:
     generated_at: str
     resume: bool = False
     """Return the summary of a shard already written instead of collecting again."""
+    run: str = ""
+    """This run's id: task keys on a shared scheduler must not meet another run's."""
 
     def scope(self) -> Json:
         return {"accounts": [], "regions": list(self.options.regions) or
