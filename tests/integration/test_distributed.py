@@ -18,10 +18,6 @@ import pytest
 from click.testing import CliRunner
 
 from ecs_exposure.cli import main
-from ecs_exposure.distributed.engine import ThreadEngine
-from ecs_exposure.distributed.scan import SharedInputs, scan_accounts
-from ecs_exposure.settings import ScanSettings
-from ecs_exposure.sources.aws.options import CollectOptions
 from support.aws_fixtures import Fault, MotoServer, Request
 from support.aws_org import ORG_REGIONS, ORG_ROLE, Organization, seed_organization
 from support.timing import deadline
@@ -157,63 +153,32 @@ def test_the_estate_is_wide_and_the_denied_account_is_incomplete_not_clean(
     assert any(denied in str(e) and "AccessDenied" in str(e) for e in local_result["errors"])
 
 
-def test_collect_writes_the_same_snapshot_and_resume_reads_no_region_again(
+def _snapshot(path: Path) -> dict[str, Any]:
+    """A snapshot without its clock and call counts (each unit assumes the role itself: more
+    STS calls), errors in a fixed order."""
+    doc = dict(json.loads(path.read_text()))
+    doc.pop("generated_at")
+    doc.pop("api_calls")
+    doc["errors"].sort(key=lambda e: json.dumps(e, sort_keys=True))
+    return doc
+
+
+def test_collect_through_s3_shards_equals_the_local_one_and_resume_reads_nothing_again(
         env: dict[str, str], moto_server: MotoServer, tmp_path: Path) -> None:
-    local, threads = tmp_path / "local.json", tmp_path / "threads.json"
+    local, sharded, resumed = (tmp_path / f"{n}.json" for n in ("local", "s3", "resumed"))
     assert run("collect", *org_args("-o", str(local))).exit_code == 0
-    shards = tmp_path / "shards"
-    assert run("collect", *org_args("-o", str(threads), "--shards", str(shards))
-               ).exit_code == 0
-    first, second = (json.loads(p.read_text()) for p in (local, threads))
-    for doc in (first, second):
-        doc.pop("generated_at")
-        doc.pop("api_calls")          # each unit assumes the role itself: more STS calls
-        doc["errors"].sort(key=lambda e: json.dumps(e, sort_keys=True))
-    assert first == second
-    a_shard = next(shards.rglob("regions/*.json.gz"))
-    assert json.loads(gzip.decompress(a_shard.read_bytes()))["schema"] == first["schema"]
-    moto_server.reset_log()
-    again = tmp_path / "again.json"
-    assert run("collect", *org_args("-o", str(again), "--shards", str(shards), "--resume")
-               ).exit_code == 0
-    assert not [r for r in moto_server.requests if r.service == "ecs"]
-    resumed = json.loads(again.read_text())
-    resumed.pop("generated_at")
-    resumed.pop("api_calls")
-    resumed["errors"].sort(key=lambda e: json.dumps(e, sort_keys=True))
-    assert resumed == first
-
-
-def test_shards_in_an_s3_prefix(env: dict[str, str], moto_server: MotoServer,
-                                tmp_path: Path) -> None:
     moto_server.client("s3").create_bucket(Bucket="shards")
-    output = tmp_path / "s3.json"
-    outcome = run("collect", *org_args("-o", str(output), "--shards", "s3://shards/run1"))
+    outcome = run("collect", *org_args("-o", str(sharded), "--shards", "s3://shards/run1"))
     assert outcome.exit_code == 0, outcome.stderr
-    keys = [o["Key"] for o in moto_server.client("s3").list_objects_v2(
-        Bucket="shards", Prefix="run1/")["Contents"]]
+    assert _snapshot(sharded) == _snapshot(local)
+    s3 = moto_server.client("s3")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="shards", Prefix="run1/")["Contents"]]
     assert len([k for k in keys if "/regions/" in k]) == 21 * len(ORG_REGIONS)
-    assert json.loads(output.read_text())["accounts"]
-
-
-def test_per_account_scan_merges_into_the_single_scan_on_threads(
-        env: dict[str, str], local_result: dict[str, Any], tmp_path: Path) -> None:
-    """The library path without the CLI, on threads: the merged result is the single one."""
-    from ecs_exposure.distributed.collect import plan_and_run
-    from ecs_exposure.reporters.context import ReportContext
-    from ecs_exposure.reporters.json_report import result_dict
-
-    options = CollectOptions(regions=ORG_REGIONS, role_name=ORG_ROLE, organization=True)
-    engine = ThreadEngine(4)
-    try:
-        with deadline(RUN_LIMIT):
-            plan = plan_and_run(options, engine, str(tmp_path))
-            scanned = scan_accounts(plan, engine, ScanSettings.from_options(),
-                                    SharedInputs(inputs=("aws",)))
-    finally:
-        engine.close()
-    assert scanned is not None
-    result, fixes = scanned
-    merged = comparable(json.dumps(result_dict(
-        result, ReportContext(fixes=lambda finding: fixes.get(finding.id)))))
-    assert merged == local_result
+    shard = s3.get_object(Bucket="shards", Key=next(k for k in keys if "/regions/" in k))
+    assert json.loads(gzip.decompress(shard["Body"].read()))["schema"] == "ecs-exposure/snapshot@1"
+    moto_server.reset_log()
+    outcome = run("collect", *org_args("-o", str(resumed), "--shards", "s3://shards/run1",
+                                       "--resume"))
+    assert outcome.exit_code == 0, outcome.stderr
+    assert not [r for r in moto_server.requests if r.service in ("ecs", "iam")]
+    assert _snapshot(resumed) == _snapshot(local)

@@ -11,6 +11,7 @@ estate of ``aws_estate.py`` and its organization stay exactly as their tests exp
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from support.aws_server import CREDENTIALS, MotoServer
@@ -79,8 +80,8 @@ def seed_organization(server: MotoServer, members: int = 20) -> Organization:
     org.create_organization(FeatureSet="ALL")
     ids = tuple(str(org.create_account(AccountName=f"member{i}", Email=f"m{i}@example.com")
                     ["CreateAccountStatus"]["AccountId"]) for i in range(members))
-    for index, account in enumerate(ids):
-        _seed_member(server, account, index)
+    with ThreadPoolExecutor(max_workers=4) as pool:     # the server is threaded
+        list(pool.map(lambda pair: _seed_member(server, pair[1], pair[0]), enumerate(ids)))
     env = {**CREDENTIALS, "AWS_ACCESS_KEY_ID": creds["aws_access_key_id"],
            "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
            "AWS_SESSION_TOKEN": creds["aws_session_token"]}
