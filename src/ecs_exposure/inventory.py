@@ -85,6 +85,9 @@ class Inventory:
     table) → why its route table could not be read (an entry without a usable id)."""
     _listeners_by_lb: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _clusters_by_name: dict[str, str] = field(default_factory=dict)
+    file_systems: dict[str, Json] = field(default_factory=dict)
+    """Amazon EFS file systems (``DescribeFileSystems`` shape: ``FileSystemId``,
+    ``Encrypted``, ``KmsKeyId``) keyed by id: what task definitions' EFS volumes mount."""
 
     # ---- adding ---------------------------------------------------------------------------
 
@@ -152,6 +155,15 @@ class Inventory:
         name = cluster.get("clusterName")
         if isinstance(name, str):
             self._clusters_by_name[name] = key
+
+    def add_file_systems(self, items: list[Any], source: str, prefix: str = "") -> None:
+        """Index EFS file systems by ``FileSystemId`` (entries without one are skipped: the
+        volumes that name them stay unknown, never encrypted)."""
+        self.supplied.add("efs")
+        for index, item in enumerate(items):
+            if isinstance(item, dict) and isinstance(item.get("FileSystemId"), str):
+                self.file_systems[item["FileSystemId"]] = item
+                self._origin(item["FileSystemId"], source, f"{prefix}/{index}")
 
     def add_ec2(self, kind: str, items: list[Any], source: str, prefix: str = "") -> None:
         """Index EC2 network context (security groups, subnets, route tables, ENIs)."""

@@ -229,8 +229,8 @@ def export_cli_json(server: MotoServer, estate: Estate, folder: Path) -> None:
             out = folder / account / region
             ecs = server.client("ecs", region, creds)
             clusters = ecs.list_clusters()["clusterArns"]
-            _dump(out / "clusters.json", ecs.describe_clusters(clusters=clusters,
-                                                               include=["SETTINGS"]))
+            _dump(out / "clusters.json", ecs.describe_clusters(
+                clusters=clusters, include=["SETTINGS", "CONFIGURATIONS"]))
             refs: set[str] = set()
             for index, cluster in enumerate(clusters):
                 arns = ecs.list_services(cluster=cluster)["serviceArns"]
@@ -252,6 +252,7 @@ def export_cli_json(server: MotoServer, estate: Estate, folder: Path) -> None:
             listeners = [item for lb in balancers["LoadBalancers"] for item in
                          elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]]
             _dump(out / "listeners.json", {"Listeners": listeners})
+            _dump(out / "efs.json", server.client("efs", region, creds).describe_file_systems())
             ecr = server.client("ecr", region, creds)
             repositories = ecr.describe_repositories()
             _dump(out / "ecr-repositories.json", repositories)

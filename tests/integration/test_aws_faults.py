@@ -76,8 +76,27 @@ def test_access_denied_on_iam_is_isolated_and_marks_only_its_services_incomplete
         assert findings[name]["incomplete"] == []
         assert {"administrative-policy", "service-admin-policy"} & {
             t["id"] for t in findings[name]["traits"]}
-    assert [i["resource"] for i in result["incomplete"]] == [payments["resource"]["arn"]]
+    # The role itself is listed too, and its permissions are unknown: assumed the worst.
+    role = f"arn:aws:iam::{member}:role/payments-exec"
+    assert [i["resource"] for i in result["incomplete"]] == [payments["resource"]["arn"], role]
+    assert payments["impact"] == "high"
+    assert any(m.startswith("IAM role payments-exec: the IAM role could not be read")
+               for m in payments["missing"]), payments["missing"]
     assert result["errors"][0]["operation"] == "iam:GetRole"
+
+
+def test_an_unreadable_efs_file_system_stays_unknown_and_its_service_incomplete(
+        aws_estate: Estate, aws_env: dict[str, str], aws_faults: Faults) -> None:
+    aws_faults.add(Fault("AccessDeniedException", status=403, service="elasticfilesystem",
+                         operation="DescribeFileSystems"))
+    snapshot = collect(CollectOptions(regions=("us-east-1",)))
+    assert [e["operation"] for e in snapshot["errors"]] == ["elasticfilesystem:DescribeFileSystems"]
+    findings = by_name(scan(snapshot))
+    reports = findings["reports"]
+    assert reports["incomplete"] and "EFS file system fs-" in reports["incomplete"][0]
+    [at_rest] = [t for t in reports["traits"] if t["id"] == "efs-encryption-at-rest-disabled"]
+    assert "encryption at rest unknown" in at_rest["evidence"]["detail"]
+    assert findings["storefront"]["incomplete"] == []          # no EFS volume: unaffected
 
 
 def test_a_failing_region_is_reported_and_the_others_are_collected(
@@ -156,7 +175,9 @@ def test_strict_turns_incomplete_data_into_exit_4(
     failing = CliRunner().invoke(main, [*args, "--strict", "--fail-on", "low"])
     assert (lenient.exit_code, strict.exit_code, failing.exit_code) == (0, 4, 1)
     result = json.loads(lenient.stdout)
-    assert result["summary"]["incomplete"] == 1
+    assert result["summary"]["incomplete"] == 2              # the service and its role
+    assert {i["resource"].rsplit(":", 1)[-1] for i in result["incomplete"]} == {
+        "service/edge/worker", "role/worker-task"}
     assert by_name(result)["worker"]["incomplete"]
     table = CliRunner().invoke(main, ["scan", "--aws", "--region", "eu-west-1", "--format",
                                       "table", "--details"])

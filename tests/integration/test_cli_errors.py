@@ -146,3 +146,14 @@ def test_the_readme_lists_every_exit_code() -> None:
     section = README.read_text(encoding="utf-8").split("### Exit codes", 1)[1].split("###")[0]
     documented = {int(code) for code in re.findall(r"^\| (\d+) \|", section, re.MULTILINE)}
     assert documented == {int(code) for code in ExitCode}
+
+
+def test_a_fifo_in_a_scanned_folder_is_an_error_of_its_file_not_a_hang(tmp_path: Path) -> None:
+    # The CLI expanded folders into files before reading, so a planted FIFO counted as a file
+    # the user named, and the scan waited for a writer forever (here: the 120 s timeout).
+    _privileged_task_definition(tmp_path)
+    os.mkfifo(tmp_path / "planted.json")
+    proc = run("scan", str(tmp_path), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert f"{tmp_path / 'planted.json'}: not a regular file" in proc.stderr
+    assert json.loads(proc.stdout)["summary"]["task_definition_findings"] == 1

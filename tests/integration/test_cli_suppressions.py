@@ -160,8 +160,18 @@ def test_sarif(reports: dict[str, Any]) -> None:
                                    "rule": "/suppressions/0"}
     assert first["location"]["physicalLocation"]["region"] == {"startLine": 6}
     payments = [r for r in run["results"] if r["properties"]["resource"] == PAYMENTS]
-    assert {r["ruleId"] for r in payments if "suppressions" in r} == {"open-security-group"}
     assert {r["baselineState"] for r in payments} == {"updated"}
+    # payments-api's open security group is accepted for it; the same group (one result, one
+    # line) fronts storefront-web, accepted whole: the one alert carries both reasons
+    pay_id = next(f["id"] for f in reports["json"]["findings"]
+                  if f["resource"]["arn"] == PAYMENTS)
+    group = [r for r in run["results"] if r["ruleId"] == "open-security-group"
+             and pay_id in r["properties"].get("findings", [r["properties"].get("finding")])]
+    assert group
+    for rule in group:
+        assert rule["properties"]["finding-count"] == 2
+        assert {s["justification"] for s in rule["suppressions"]} == {
+            "only the load balancer's range; SEC-1250", "fronted by a WAF; tracked in SEC-1234"}
     findings = [r for r in run["results"] if "finding" in r["properties"]]
     assert {r["baselineState"] for r in findings} == {"new", "unchanged", "updated"}
     notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
@@ -175,20 +185,28 @@ def test_sarif(reports: dict[str, Any]) -> None:
 
 
 def test_ocsf(reports: dict[str, Any]) -> None:
-    schema = OcsfJsonSchemaEmbedded(get_ocsf_schema(version=ocsf.OCSF_VERSION)) \
-        .get_class_schema(class_name="detection_finding", profiles=["cloud"])
-    validator = jsonschema.Draft202012Validator(schema)
+    embedded = OcsfJsonSchemaEmbedded(get_ocsf_schema(version=ocsf.OCSF_VERSION))
+    validators = {uid: jsonschema.Draft202012Validator(embedded.get_class_schema(
+        class_name=name, profiles=["cloud"]))
+        for uid, name in ((2004, "detection_finding"), (2003, "compliance_finding"))}
     for finding in reports["ocsf"]:
-        assert list(validator.iter_errors(finding)) == [], finding["finding_info"]["title"]
-    by_uid = {f["finding_info"]["uid"]: f for f in reports["ocsf"]}
-    store = next(f for f in reports["ocsf"] if f["resources"][0]["uid"] == STOREFRONT)
+        errors = list(validators[finding["class_uid"]].iter_errors(finding))
+        assert errors == [], finding["finding_info"]["title"]
+    posture = [f for f in reports["ocsf"] if f["class_uid"] == 2003]
+    internal = [f for f in posture if f["resources"][0]["uid"] == INTERNAL_API]
+    assert internal and all((f["status_id"], f["status"]) == (3, "Suppressed")
+                            and "internal only; SEC-1300" in f["comment"] for f in internal)
+    assert any(f["status"] == "New" for f in posture)
+    exposures = [f for f in reports["ocsf"] if f["class_uid"] == 2004]
+    by_uid = {f["finding_info"]["uid"]: f for f in exposures}
+    store = next(f for f in exposures if f["resources"][0]["uid"] == STOREFRONT)
     assert (store["status_id"], store["status"]) == (3, "Suppressed")
     assert "fronted by a WAF" in store["comment"]
-    payments = next(f for f in reports["ocsf"] if f["resources"][0]["uid"] == PAYMENTS)
+    payments = next(f for f in exposures if f["resources"][0]["uid"] == PAYMENTS)
     assert payments["status_id"] == 1 and payments["activity_name"] == "Update"
     assert payments["unmapped"]["suppressed_traits"] == ["open-security-group"]
     assert payments["unmapped"]["baseline"]["state"] == "worse"
-    resizer = next(f for f in reports["ocsf"] if f["resources"][0]["name"] == "image-resizer")
+    resizer = next(f for f in exposures if f["resources"][0]["name"] == "image-resizer")
     assert resizer["activity_name"] == "Create" and resizer["type_uid"] == 200401
     closed = by_uid[GONE_ID]
     assert (closed["activity_id"], closed["type_uid"], closed["status"]) == (3, 200403,
@@ -196,23 +214,57 @@ def test_ocsf(reports: dict[str, Any]) -> None:
 
 
 def test_asff(reports: dict[str, Any]) -> None:
-    findings = reports["asff"]["Findings"]
+    bodies = reports["asff"]
     model = botocore.session.get_session().get_service_model("securityhub")
     shape = model.operation_model("BatchImportFindings").input_shape
-    report = ParamValidator().validate({"Findings": findings}, shape)
-    assert not report.has_errors(), report.generate_report()
+    for body in bodies:
+        report = ParamValidator().validate(body, shape)
+        assert not report.has_errors(), report.generate_report()
+        assert 1 <= len(body["Findings"]) <= 100
+    findings = [f for body in bodies for f in body["Findings"]]
     by_id = {f["Id"].split("/", 1)[1]: f for f in findings}
-    store = next(f for f in findings if f["Resources"][0]["Id"] == STOREFRONT)
+    exposures = [f for f in findings if f["ProductFields"].get("ecs-exposure/Kind") != "posture"]
+    store = next(f for f in exposures if f["Resources"][0]["Id"] == STOREFRONT)
     assert store["Workflow"] == {"Status": "SUPPRESSED"}
     assert store["Note"]["UpdatedBy"] == "platform-team"
     assert store["Note"]["Text"].startswith("fronted by a WAF")
-    payments = next(f for f in findings if f["Resources"][0]["Id"] == PAYMENTS)
+    payments = next(f for f in exposures if f["Resources"][0]["Id"] == PAYMENTS)
     assert "Workflow" not in payments
     assert payments["ProductFields"]["ecs-exposure/SuppressedTraits"] == "open-security-group"
     assert payments["ProductFields"]["ecs-exposure/BaselineState"] == "worse"
+    resizer = next(f for f in exposures if "image-resizer" in f["Title"])
+    assert resizer["ProductFields"]["ecs-exposure/BaselineState"] == "new"
     gone = by_id[GONE_ID]
     assert gone["RecordState"] == "ARCHIVED"
     assert gone["ProductFields"]["ecs-exposure/BaselineState"] == "resolved"
+    # an expired rule suppresses nothing: legacy-admin goes in open
+    legacy = by_id[LEGACY_ID]
+    assert "Workflow" not in legacy and "ecs-exposure/Status" not in legacy["ProductFields"]
+    # a posture entry whose every trait is accepted goes in suppressed, marked posture
+    internal = next(f for f in findings if f["Resources"][0]["Id"] == INTERNAL_API
+                    and f["ProductFields"]["ecs-exposure/Kind"] == "posture")
+    assert internal["Workflow"] == {"Status": "SUPPRESSED"}
+    assert internal["Note"]["Text"].startswith("internal only; SEC-1300")
+    assert internal["Compliance"]["Status"] == "FAILED"
+
+
+def test_expired_rules_in_every_format(reports: dict[str, Any]) -> None:
+    """The expired rule (legacy-admin) suppresses nothing and is reported, in every format."""
+    legacy = next(f for f in reports["json"]["findings"] if f["id"] == LEGACY_ID)
+    assert legacy["status"] == "open"
+    run = reports["sarif"]["runs"][0]
+    of_legacy = [r for r in run["results"] if r["properties"].get("finding") == LEGACY_ID]
+    assert of_legacy and all("suppressions" not in r for r in of_legacy)
+    assert {r["properties"]["status"] for r in of_legacy} == {"open"}
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert any("expired on 2020-01-01" in n["message"]["text"] and n["level"] == "error"
+               for n in notes)
+    ocsf_legacy = next(f for f in reports["ocsf"] if f["finding_info"]["uid"] == LEGACY_ID)
+    assert ocsf_legacy["status_id"] != 3                        # not Suppressed
+    legacy_rows = [r for r in reports["csv"] if r["finding_id"] == LEGACY_ID]
+    assert legacy_rows and {r["finding_status"] for r in legacy_rows} == {"open"}
+    for name in ("markdown", "html", "table"):
+        assert "expired on 2020-01-01" in reports[name], name
 
 
 def test_csv(reports: dict[str, Any]) -> None:

@@ -4,16 +4,17 @@ scan.
 Each seed is a real input of one reader (every demo file, plus a Grype report, an ECR scan,
 CloudFormation JSON and YAML, a Terraform plan and ``.tf`` file and a snapshot), scanned
 together with the whole demo estate (a demo file in its place) so the mutated value meets the
-detectors, the exposure assessment and the JSON writer, not only its reader. Hypothesis
+detectors, the exposure assessment, the JSON writer and one other writer drawn per example
+(every format of ``reporters.FORMATS`` and the ``fix`` plan writer), not only its reader. Hypothesis
 mutates it the way a careless exporter or an attacker would: a value's type swapped (text,
 number, boolean, null, list, object), a value nested deeper, control characters, strings of a
 few KB, keys deleted; for text formats (YAML, HCL, CSV) characters inserted, lines dropped or
 repeated, the file cut.
 
-What must hold: loading, scanning and writing the JSON result never raise and finish within
-a time limit; a mutated file may be refused, but only with an error naming that
-file. The examples are the same on every run (a fixed seed per input, so no flaky CI and no
-new examples just because lines moved); for a longer exploration set
+What must hold: loading, scanning and writing never raise and finish within a time limit; a
+mutated file may be refused, but only with an error naming that file. The examples are the
+same on every run (a fixed seed per input, so no flaky CI and no new examples just because
+lines moved); for a longer exploration set
 ``ECS_EXPOSURE_SWEEP_EXAMPLES`` (examples per seed; the default keeps the whole sweep well under
 a minute) and ``ECS_EXPOSURE_SWEEP_RANDOM=1`` (new examples each run).
 """
@@ -24,6 +25,7 @@ import io
 import json
 import os
 import shutil
+import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,9 @@ import yaml
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+from ecs_exposure.remediation.fixers import FixOptions
+from ecs_exposure.remediation.plan import plan_for
+from ecs_exposure.remediation.writer import write_plans
 from ecs_exposure.reporters import FORMATS
 from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.sources.aws import snapshot
@@ -268,16 +273,35 @@ def mutated_file(draw: st.DrawFn, name: str) -> bytes:
     return draw(mutated_text(data))
 
 
-def _scan_and_write(estate: Path, target: Path, data: bytes) -> None:
+WRITERS = (*sorted(set(FORMATS) - {"json"}), "fix")
+"""Writers besides JSON; each example also goes through one of them (drawn), so every format
+and the ``fix`` plan writer meet every reader's mutations without nine writes per example."""
+
+
+def _write_other(writer: str, result: Any, inventory: Any, out: Path) -> None:
+    """Write ``result`` with ``writer`` (a format, or ``fix``: the plans into ``out``)."""
+    if writer == "fix":
+        write_plans(out, [plan_for(inventory, f, FixOptions())
+                          for f in result.findings + result.task_definition_findings])
+        return
+    reporter = FORMATS[writer]
+    reporter.write(result, io.BytesIO() if reporter.binary else io.StringIO(),
+                   ReportOptions())
+
+
+def _scan_and_write(estate: Path, target: Path, data: bytes, writer: str = "json") -> None:
     original = target.read_bytes()
     target.write_bytes(data)
     inputs = [estate / "demo"] + ([target] if target.is_relative_to(estate / "extra") else [])
     try:
         with deadline(TIME_LIMIT):
-            result, _, report = scan_paths(inputs)
+            result, inventory, report = scan_paths(inputs)
             stream = io.BytesIO()
             FORMATS["json"].write(result, stream, ReportOptions())
             rendered = stream.getvalue()
+            if writer != "json":
+                with tempfile.TemporaryDirectory() as out:
+                    _write_other(writer, result, inventory, Path(out) / "fix")
     finally:
         target.write_bytes(original)
     assert {e.source for e in report.errors} <= {str(target)}, report.errors
@@ -294,8 +318,8 @@ def test_the_unmutated_estate_reads_without_errors(estate: Path) -> None:
 def test_a_mutated_input_never_crashes_or_hangs_the_scan(estate: Path, name: str) -> None:
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(data=mutated_file(name))
-    def sweep(data: bytes) -> None:
-        _scan_and_write(estate, _target(estate, name), data)
+    @given(data=mutated_file(name), writer=st.sampled_from(WRITERS))
+    def sweep(data: bytes, writer: str) -> None:
+        _scan_and_write(estate, _target(estate, name), data, writer)
 
     (sweep if RANDOM else seed(zlib.crc32(name.encode()))(sweep))()

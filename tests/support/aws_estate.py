@@ -29,6 +29,9 @@ COVERED_TRAITS = frozenset({
     "container-insights-disabled", "privilege-escalation-path", "sensitive-data-access",
     # image traits from ECR data the collector reads (mutable tags, no scanning, no signature)
     "untrusted-registry", "mutable-image-reference", "unscanned-image", "unverified-signature",
+    # from the clusters' ECS Exec configuration, EFS file systems and health checks
+    "execute-command-logging-disabled", "execute-command-unencrypted",
+    "efs-encryption-at-rest-disabled", "missing-health-check", "execution-role-is-task-role",
 })
 """Every trait the scanner detects from AWS data; the estate shows each at least once."""
 
@@ -94,6 +97,7 @@ def hardened_container(name: str, image: str, **fields: Any) -> dict[str, Any]:
         "readonlyRootFilesystem": True,
         "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": name}},
         "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
+        "healthCheck": {"command": ["CMD-SHELL", "wget -q -O /dev/null localhost:8080"]},
     }
     base.update(fields)
     return {k: v for k, v in base.items() if v is not None}
@@ -113,6 +117,7 @@ class Seeder:
         self.elb = server.client("elbv2", region, creds)
         self.ecr = server.client("ecr", region, creds)
         self.iam = server.client("iam", region, creds)
+        self.efs = server.client("efs", region, creds)
         vpc = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         self.vpc = vpc
         self.public = self._subnet("10.0.1.0/24", "a")
@@ -211,7 +216,8 @@ AWS_POLICY = "arn:aws:iam::aws:policy/"
 def _seed_caller_us(estate: Estate) -> None:
     s = Seeder(estate.server, ACCOUNT, "us-east-1")
     s.ecs.create_cluster(clusterName="prod",
-                         settings=[{"name": "containerInsights", "value": "disabled"}])
+                         settings=[{"name": "containerInsights", "value": "disabled"}],
+                         configuration={"executeCommandConfiguration": {"logging": "NONE"}})
     s.ecs.create_cluster(clusterName="batch",
                          settings=[{"name": "containerInsights", "value": "enabled"}])
     exec_policy = s.iam.create_policy(PolicyName="ecr-pull", PolicyDocument=_doc(
@@ -265,33 +271,37 @@ def _seed_caller_us(estate: Estate) -> None:
         "public-ip", "open-security-group", "internet-reachable", "execute-command-enabled",
         "outdated-platform-version", "plaintext-credentials", "missing-log-configuration",
         "assumable-role", "service-admin-policy", "sensitive-data-access",
-        "privilege-escalation-path", "root-user", "writable-root-filesystem"})))
+        "privilege-escalation-path", "root-user", "writable-root-filesystem",
+        "execute-command-logging-disabled", "execute-command-unencrypted"})))
     # node-agent: the host's namespaces, docker socket and dangerous capabilities.
     agent = s.task_definition("node-agent", [hardened_container(
         "agent", "amazon/cloudwatch-agent:1.3", portMappings=[],
         mountPoints=[{"sourceVolume": "docker", "containerPath": "/var/run/docker.sock",
                       "readOnly": False}],
-        linuxParameters={"capabilities": {"add": ["SYS_ADMIN", "NET_ADMIN"]}})],
+        linuxParameters={"capabilities": {"add": ["SYS_ADMIN", "NET_ADMIN"]}},
+        healthCheck=None)],
         fargate=False, networkMode="host", pidMode="host", ipcMode="host",
         volumes=[{"name": "docker", "host": {"sourcePath": "/var/run/docker.sock"}}])
     s.ecs.create_service(cluster="prod", serviceName="node-agent", taskDefinition=agent,
                          desiredCount=1, launchType="EC2", schedulingStrategy="DAEMON")
     estate.expect(ServiceSpec(ACCOUNT, "us-east-1", "prod", "node-agent", frozenset({
         "host-network-mode", "host-pid-namespace", "host-ipc-namespace",
-        "host-filesystem-mount", "dangerous-capabilities"})))
-    # reports: private, a literal database password, EFS without TLS.
+        "host-filesystem-mount", "dangerous-capabilities", "missing-health-check"})))
+    # reports: private, a literal database password, EFS without TLS or encryption at rest.
+    plain_fs = s.efs.create_file_system(CreationToken="reports", Encrypted=False)
     reports = s.task_definition("reports", [hardened_container(
         "report", "python:3.12-slim", environment=[{"name": "DB_PASSWORD",
                                                     "value": FAKE_PASSWORD}],
         mountPoints=[{"sourceVolume": "shared", "containerPath": "/shared"}])],
         volumes=[{"name": "shared", "efsVolumeConfiguration": {
-            "fileSystemId": "fs-0123456789abcdef0", "transitEncryption": "DISABLED"}}])
+            "fileSystemId": plain_fs["FileSystemId"], "transitEncryption": "DISABLED"}}])
     s.ecs.create_service(cluster="batch", serviceName="reports", taskDefinition=reports,
                          desiredCount=1, launchType="FARGATE", platformVersion="LATEST",
                          networkConfiguration=s.awsvpc(s.private, s.group("reports", INTERNAL),
                                                        False))
     estate.expect(ServiceSpec(ACCOUNT, "us-east-1", "batch", "reports", frozenset({
-        "plaintext-credentials", "efs-transit-encryption-disabled"})))
+        "plaintext-credentials", "efs-transit-encryption-disabled",
+        "efs-encryption-at-rest-disabled"})))
 
 
 def _seed_caller_eu(estate: Estate) -> None:
@@ -339,18 +349,19 @@ def _seed_member_eu(estate: Estate) -> None:
     s = Seeder(estate.server, estate.member, "eu-west-1")
     s.ecs.create_cluster(clusterName="ops",
                          settings=[{"name": "containerInsights", "value": "enabled"}])
+    shell_role = s.role("debug-shell")            # one role as task and execution role
     td = s.task_definition("debug-shell", [hardened_container(
         "shell", "alpine:3.20", portMappings=[],
         mountPoints=[{"sourceVolume": "etc", "containerPath": "/host/etc", "readOnly": True},
                      {"sourceVolume": "data", "containerPath": "/data", "readOnly": True}])],
-        fargate=False, networkMode="bridge",
+        fargate=False, networkMode="bridge", taskRoleArn=shell_role, executionRoleArn=shell_role,
         volumes=[{"name": "etc", "host": {"sourcePath": "/etc"}},
                  {"name": "data", "host": {"sourcePath": "/srv/data"}},
                  {"name": "unused", "host": {"sourcePath": "/var/log"}}])
     s.ecs.create_service(cluster="ops", serviceName="debug-shell", taskDefinition=td,
                          desiredCount=1, launchType="EC2", enableExecuteCommand=True)
     estate.expect(ServiceSpec(estate.member, "eu-west-1", "ops", "debug-shell", frozenset({
-        "host-filesystem-mount", "execute-command-enabled"})))
+        "host-filesystem-mount", "execute-command-enabled", "execution-role-is-task-role"})))
 
 
 def seed_estate(server: MotoServer) -> Estate:

@@ -120,6 +120,13 @@ def _error_body(service: str, json_protocol: bool, fault: Fault) -> tuple[str, b
     return "text/xml", body.encode()
 
 
+REST_OPERATIONS = {
+    ("elasticfilesystem", "GET", "/2015-02-01/file-systems"): "DescribeFileSystems",
+}
+"""Operations of REST APIs (no ``X-Amz-Target``, no ``Action``) by service, method and path;
+these services' errors are JSON documents, as those of the JSON protocol."""
+
+
 class _FaultInjector:
     """WSGI middleware in front of moto: logs every request, answers faults itself."""
 
@@ -139,7 +146,9 @@ class _FaultInjector:
         if target:
             operation = target.rsplit(".", 1)[-1]
         else:
-            operation = parse_qs(body.decode(errors="replace")).get("Action", [""])[0]
+            operation = parse_qs(body.decode(errors="replace")).get("Action", [""])[0] or \
+                REST_OPERATIONS.get((service, environ.get("REQUEST_METHOD", ""),
+                                     environ.get("PATH_INFO", "").rstrip("/")), "")
         account = get_account_id_from(access_key) if access_key else ACCOUNT
         request = Request(service, operation, region, account, None)
         fault = self.server.faults.take(request)
@@ -152,7 +161,8 @@ class _FaultInjector:
             return self.app(environ, start_response)
         if fault.answer is not None:
             return self._rewritten(environ, start_response, fault.answer)
-        content_type, payload = _error_body(service, bool(target), fault)
+        content_type, payload = _error_body(service, bool(target) or any(
+            key[0] == service for key in REST_OPERATIONS), fault)
         start_response(f"{fault.status} Injected", [("Content-Type", content_type),
                                                     ("Content-Length", str(len(payload)))])
         return [payload]
@@ -165,9 +175,10 @@ class _FaultInjector:
         chunks = self.app(environ, lambda status, headers, *_: captured.append(headers))
         payload = answer(b"".join(chunks))
         headers = [(k, v) for k, v in (captured[0] if captured else [])
-                   if k.lower() not in ("content-length", "content-type")]
-        start_response("200 OK", [*headers, ("Content-Type", "application/x-amz-json-1.1"),
-                                  ("Content-Length", str(len(payload)))])
+                   if k.lower() != "content-length"]
+        if not any(k.lower() == "content-type" for k, _ in headers):
+            headers.append(("Content-Type", "application/x-amz-json-1.1"))
+        start_response("200 OK", [*headers, ("Content-Length", str(len(payload)))])
         return [payload]
 
 

@@ -31,6 +31,7 @@ def container(name: str = "app", **fields: Any) -> dict[str, Any]:
         "readonlyRootFilesystem": True,
         "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g"}},
         "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+        "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]},
     }
     base.update(fields)
     return {k: v for k, v in base.items() if v is not None}

@@ -178,7 +178,11 @@ def read_small_text(path: Path, limit: int, what: str) -> str:
     size = path.stat().st_size
     if size > limit:
         raise ValueError(f"{size:,} bytes, above the {limit:,}-byte limit for {what}")
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)     # a file that grows, or a stream: never more
+    if len(data) > limit:
+        raise ValueError(f"above the {limit:,}-byte limit for {what}")
     try:
-        return path.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text") from None

@@ -16,6 +16,7 @@ from ecs_exposure.cli.options import (
     output_option,
     policy_option,
     quiet_option,
+    source_root_option,
 )
 
 if TYPE_CHECKING:
@@ -43,11 +44,12 @@ IMAGE_FORMATS = {"table": "image.txt", "json": "image.json", "sarif": "image.sar
 @output_dir_option("Write every chosen format into this folder (image.txt, image.json, "
                    "image.sarif).")
 @quiet_option
+@source_root_option
 @config_option
 def image(target: str, policy_file: Path | None, reference: str | None,
           images_dir: Path | None, context: tuple[Path, ...], arch: str,
           fmt: str | None, output: Path | None, output_dir: Path | None, quiet: bool,
-          config: Config) -> None:
+          source_root: Path | None, config: Config) -> None:
     """Check one image against the hardened-image policy, for CI.
 
     TARGET is an image archive (docker save), an OCI layout directory, or a reference
@@ -97,11 +99,11 @@ def image(target: str, policy_file: Path | None, reference: str | None,
         with writing_to(output_dir):
             output_dir.mkdir(parents=True, exist_ok=True)
             for name in names:
-                (output_dir / IMAGE_FORMATS[name]).write_text(_render(name, doc, False),
-                                                              encoding="utf-8")
+                (output_dir / IMAGE_FORMATS[name]).write_text(
+                    _render(name, doc, False, source_root), encoding="utf-8")
     elif output is not None:
         with writing_to(output):
-            output.write_text(_render(names[0], doc, False), encoding="utf-8")
+            output.write_text(_render(names[0], doc, False, source_root), encoding="utf-8")
     elif names[0] == "table":
         from rich.console import Console
 
@@ -109,7 +111,7 @@ def image(target: str, policy_file: Path | None, reference: str | None,
 
         image_table.render(doc, Console(highlight=False))
     else:
-        sys.stdout.write(_render(names[0], doc, False))
+        sys.stdout.write(_render(names[0], doc, False, source_root))
     stderr = stderr_console()
     for error in doc["errors"]:
         print_error(stderr, f"{error['source']}: {error['message']}")
@@ -124,8 +126,10 @@ def image(target: str, policy_file: Path | None, reference: str | None,
     sys.exit(ExitCode.OK if gate.passed else ExitCode.FAILED)
 
 
-def _render(name: str, doc: dict[str, Any], terminal: bool) -> str:
-    """The report of one gate run in format ``name``, as text."""
+def _render(name: str, doc: dict[str, Any], terminal: bool,
+            source_root: Path | None = None) -> str:
+    """The report of one gate run in format ``name``, as text (SARIF locations relative to
+    ``source_root``)."""
     if name == "json":
         import orjson
 
@@ -133,7 +137,7 @@ def _render(name: str, doc: dict[str, Any], terminal: bool) -> str:
     if name == "sarif":
         from ecs_exposure.reporters import image_sarif
 
-        return image_sarif.render(doc)
+        return image_sarif.render(doc, source_root)
     import io
 
     from rich.console import Console

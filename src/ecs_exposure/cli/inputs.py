@@ -33,13 +33,15 @@ def read_inputs(paths: list[Path], stderr: Console, context: ReadContext | None 
     from ecs_exposure.sources.files import iter_files
     from ecs_exposure.sources.load import load_inputs
 
+    # counted here, walked again by the loader: it must know which files the user named (a
+    # pipe may be named, never found in a folder)
     files = list(iter_files(paths))
     if not stderr.is_terminal or len(files) < PROGRESS_THRESHOLD:
-        return load_inputs(files, context=context)
+        return load_inputs(paths, context=context)
     with Progress(TextColumn("Reading inputs"), BarColumn(), MofNCompleteColumn(),
                   console=stderr, transient=True) as progress:
         task = progress.add_task("read", total=len(files))
-        return load_inputs(files, on_file=lambda _path: progress.advance(task),
+        return load_inputs(paths, on_file=lambda _path: progress.advance(task),
                            context=context)
 
 

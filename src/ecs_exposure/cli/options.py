@@ -146,6 +146,15 @@ def output_dir_option(help_text: str) -> Decorator:
                         help=help_text)
 
 
+def source_root_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--source-root``: the folder SARIF file locations are relative to (the repository's
+    root for GitHub code scanning)."""
+    return click.option("--source-root", type=click.Path(path_type=Path, file_okay=False),
+                        help="SARIF: give file locations relative to this folder, the "
+                             "repository root for GitHub code scanning [default: the current "
+                             "directory].")(func)
+
+
 def executor_options(func: Callable[..., None]) -> Callable[..., None]:
     """``--executor``, ``--shards`` and ``--resume`` (issue 19: collection and scans as units
     on an engine), handed to the command as one ``executor: ExecutorOptions`` argument; they

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -50,6 +50,12 @@ def _inert(text: object) -> str:
 def print_error(console: Console, message: object) -> None:
     """One ``error: …`` line in red, never wrapped (logs are searched for a path)."""
     console.print(f"error: {_inert(message)}", style="red", markup=False, highlight=False,
+                  soft_wrap=True)
+
+
+def print_warning(console: Console, message: object) -> None:
+    """One ``warning: …`` line in yellow, never wrapped: something was left out of a report."""
+    console.print(f"warning: {_inert(message)}", style="yellow", markup=False, highlight=False,
                   soft_wrap=True)
 
 
@@ -127,11 +133,16 @@ def report_outcome(stderr: Console, result: ScanResult, quiet: bool = False) -> 
                      soft_wrap=True)
 
 
-def explain_exit(stderr: Console, code: int, fail_on: str) -> None:
-    """Say why the scan exits with a failure code, so a red CI step is never silent."""
+def explain_exit(stderr: Console, code: int, fail_on: str,
+                 fail_on_new: str | None = None) -> None:
+    """Say why the scan exits with a failure code, so a red CI step is never silent
+    (``fail_on_new``: the failure came from ``--fail-on-new`` at that severity)."""
     from ecs_exposure.cli.exit_codes import ExitCode
 
-    if code == ExitCode.FAILED:
+    if code == ExitCode.FAILED and fail_on_new is not None:
+        print_error(stderr, f"failing: a new or worse finding reaches --fail-on-new "
+                    f"{fail_on_new} since the baseline (exit 1)")
+    elif code == ExitCode.FAILED:
         print_error(stderr, f"failing: a finding reaches --fail-on {fail_on} (exit 1)")
     elif code == ExitCode.INCOMPLETE:
         print_error(stderr, "incomplete: some data could not be read and --strict is set "
@@ -142,11 +153,13 @@ def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
          output_dir: Path | None, details: bool, context: ReportContext | None = None,
          compliance: tuple[ComplianceReport, ...] = (),
          only: Literal["findings", "posture"] | None = None,
-         csv_dialect: str = "excel") -> None:
+         csv_dialect: str = "excel", *, source_root: Path | None = None,
+         warn: Callable[[str], None] | None = None) -> None:
     """Write the result with each reporter into ``output_dir`` (under its file name), or with
     the first to ``output`` or standard output (``context``: the scan's fixed revisions and
     evidence positions, handed to every reporter; ``compliance``: the ``--compliance``
-    reports; ``only``: the part ``--only`` kept).
+    reports; ``only``: the part ``--only`` kept; ``source_root``: ``--source-root``; ``warn``:
+    told when a format had to leave something out).
 
     Report files in a folder always carry the details: they are read later, without a
     ``--details`` to ask for them again.
@@ -158,21 +171,22 @@ def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
         with writing_to(output_dir):  # links inside the folder are never followed
             write_reports(output_dir, chosen, result, ReportOptions(
                 details=True, context=context, compliance=compliance, only=only,
-                csv_dialect=csv_dialect))
+                csv_dialect=csv_dialect, source_root=source_root, warn=warn))
         return
     reporter = chosen[0]
     if output is not None:
         with writing_to(output), _open(output, reporter) as stream:
             reporter.write(result, stream, ReportOptions(details=details, context=context,
                                                          compliance=compliance, only=only,
-                                                         csv_dialect=csv_dialect))
+                                                         csv_dialect=csv_dialect,
+                                                         source_root=source_root, warn=warn))
         return
     sys.stdout.flush()
     stdout: IO[Any] = sys.stdout.buffer if reporter.binary else sys.stdout
     try:
         reporter.write(result, stdout, ReportOptions(
             details=details, terminal=True, context=context, compliance=compliance, only=only,
-            csv_dialect=csv_dialect))
+            csv_dialect=csv_dialect, source_root=source_root, warn=warn))
         stdout.flush()
     except BrokenPipeError as exc:
         # The reader went away (`| head`): say so once, and keep the interpreter from

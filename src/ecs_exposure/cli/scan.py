@@ -23,6 +23,7 @@ from ecs_exposure.cli.options import (
     output_option,
     policy_option,
     quiet_option,
+    source_root_option,
 )
 from ecs_exposure.detectors.frameworks import FRAMEWORKS
 from ecs_exposure.reporters import FORMATS
@@ -66,7 +67,8 @@ if TYPE_CHECKING:
               show_default=True, help="CSV format: 'excel' (UTF-8 BOM, CRLF rows: opens right "
               "in Excel) or 'unix' (neither, for pipes).")
 @click.option("--security-hub", is_flag=True,
-              help="Also send the findings (ASFF) to AWS Security Hub with BatchImportFindings, "
+              help="Also send the findings and posture (ASFF; --only and --min-severity narrow "
+                   "it as they narrow the reports) to AWS Security Hub with BatchImportFindings, "
                    "after listing what will be sent; exit 3 if any is not imported.")
 @click.option("--security-hub-region", metavar="REGION",
               help="Import into this region (default: each finding's own region).")
@@ -104,6 +106,7 @@ if TYPE_CHECKING:
                    "skipped and a run with nothing left passes, instead of exit 2; for "
                    "pre-commit hooks, which pass every changed file.")
 @quiet_option
+@source_root_option
 @aws_options
 @executor_options
 @config_option
@@ -115,7 +118,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
          strict: bool, only: Only | None, min_severity: str | None,
          frameworks: tuple[str, ...], allow_empty: bool, quiet: bool,
-         aws: CollectOptions | None, executor: ExecutorOptions, config: Config) -> None:
+         source_root: Path | None, aws: CollectOptions | None, executor: ExecutorOptions,
+         config: Config) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
 
@@ -125,6 +129,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
       ecs-exposure scan ./exports/ --format json --output result.json --fail-on high
       ecs-exposure scan ./exports/ --format json,table --output-dir reports/
       ecs-exposure scan ./exports/ --format sarif,html,markdown --output-dir reports/
+      ecs-exposure scan infra/ --format sarif -o results.sarif --source-root . --min-severity medium
       ecs-exposure scan ./task-definitions/ --only posture --min-severity medium
       ecs-exposure scan --demo --compliance aws-well-architected-sec06-bp02 --format markdown
       ecs-exposure scan ./exports/ --security-hub --format table
@@ -141,6 +146,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         emit,
         explain_exit,
         parse_formats,
+        print_warning,
         report_outcome,
         stderr_console,
     )
@@ -202,12 +208,15 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         _note_unused(result, stderr)        # the table on a terminal lists them itself
     reports = compliance_reports(result, frameworks)
     with context:
-        emit(select(result, only, Severity.parse(min_severity) if min_severity else None),
-             reporters, output, output_dir, details, context, reports, only, csv_dialect)
+        shown = select(result, only, Severity.parse(min_severity) if min_severity else None)
+        emit(shown, reporters, output, output_dir, details, context, reports, only, csv_dialect,
+             source_root=source_root, warn=lambda text: print_warning(stderr, text))
         report_outcome(stderr, result, quiet)
         code = exit_codes.for_result(result, fail_on.lower(), strict, fail_on_new.lower())
-        explain_exit(stderr, code, fail_on.lower())
-        if security_hub and not send_to_security_hub(result, security_hub_account,
+        by_new = code == ExitCode.FAILED and exit_codes.for_result(
+            result, fail_on.lower()) != ExitCode.FAILED
+        explain_exit(stderr, code, fail_on.lower(), fail_on_new.lower() if by_new else None)
+        if security_hub and not send_to_security_hub(shown, security_hub_account,
                                                      security_hub_region, stderr, context):
             code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code
     sys.exit(code)

@@ -32,6 +32,7 @@ PRIVILEGED = TraitSpec(
     "host's devices, which is root on the host.",
     ("Security Hub: ECS service uses a task definition configured with elevated privileges",
      "CSPM ECS.4"),
+    weight="high",
     controls=(ref.ECS_4, ref.NIST_RUNTIME_CONFIGURATION),
     title_phrase="a privileged container",
     revision_action="removes privileged mode",
@@ -71,6 +72,7 @@ CAPABILITIES = TraitSpec(
     "linuxParameters.capabilities.add contains SYS_ADMIN, SYS_PTRACE, SYS_MODULE, "
     "DAC_READ_SEARCH, NET_ADMIN or ALL.",
     ("CIS Docker 5.3",),
+    weight="high",
     controls=(ref.NIST_RUNTIME_CONFIGURATION,),
     title_phrase="dangerous Linux capabilities",
     revision_action="drops the added Linux capabilities",
@@ -156,6 +158,30 @@ WRITABLE_ROOT = TraitSpec(
             ref.ECS_CONTAINER_SECURITY,
             ref.CIS_DOCKER,
         ),
+    ),
+)
+WINDOWS_ADMIN = TraitSpec(
+    "windows-admin-user", "Windows container runs as administrator", "image", True,
+    "A Windows task definition's container sets no user or ContainerAdministrator.",
+    ("CSPM ECS.21",),
+    controls=(ref.ECS_21, ref.NIST_IMAGE_CONFIGURATION),
+    revision_action="sets a non-administrator user",
+    guidance=Guidance(
+        why=(
+            "An administrator inside a Windows container can change the whole container "
+            "file system and services, and any escape through a host mount, a named pipe "
+            "or a kernel bug lands with administrator rights on the container instance."
+        ),
+        change=(
+            "Set `containerDefinitions[].user` to `ContainerUser` (or another "
+            "non-administrator account of the image) in a new task definition revision, "
+            "then `update-service`; give the files the application writes to that user."
+        ),
+        contain=(
+            "Give the container no host mounts or named pipes, a minimal task role and "
+            "no public exposure, and run it on dedicated container instances."
+        ),
+        references=(ref.ECS_21.url, ref.ECS_CONTAINER_SECURITY),
     ),
 )
 
@@ -244,3 +270,19 @@ def root_and_writable_root(ctx: Context) -> Iterator[Trait]:
                 WRITABLE_ROOT.id, pointer,
                 f"container {name} can write to its root filesystem", container=name,
             )
+
+
+@detector("task-definition", WINDOWS_ADMIN)
+def windows_admin_user(ctx: Context) -> Iterator[Trait]:
+    """Windows only: Linux root is ``root-user``."""
+    if not is_windows(ctx.resource):
+        return
+    for index, container in containers(ctx.resource):
+        user = container.get("user")
+        if user is None or str(user).strip().lower() == "containeradministrator":
+            name = container_name(container, index)
+            pointer = f"/containerDefinitions/{index}" + ("" if user is None else "/user")
+            how = "sets no user" if user is None else f"sets user {user!r}"
+            yield ctx.trait(WINDOWS_ADMIN.id, pointer,
+                            f"container {name} {how}: it runs as ContainerAdministrator",
+                            container=name)

@@ -27,6 +27,7 @@ PLAINTEXT = TraitSpec(
     "literal credential (AWS keys, passwords, tokens, private keys, URLs with passwords).",
     ("Security Hub: ECS service has cleartext credentials in the environment variables",
      "CSPM ECS.8"),
+    weight="high",
     controls=(ref.ECS_8, ref.NIST_CLEARTEXT_SECRETS),
     title_phrase="plaintext credentials",
     revision_action="moves the credentials to secrets[].valueFrom",

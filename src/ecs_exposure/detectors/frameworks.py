@@ -53,8 +53,8 @@ _TAGS = ("tagging is an inventory convention with organisation-chosen required k
          "control has no default), not a weakness an attacker uses")
 
 SECURITY_HUB_ECS = FrameworkSpec(
-    "aws-securityhub-ecs", "AWS Security Hub CSPM controls for Amazon ECS (and the ECR and "
-    "IAM controls its traits answer)", "Security Hub CSPM", ref.SH_ECS_CONTROLS,
+    "aws-securityhub-ecs", "AWS Security Hub CSPM controls for Amazon ECS (and the ECR, EFS "
+    "and IAM controls its traits answer)", "Security Hub CSPM", ref.SH_ECS_CONTROLS,
     uncovered=(
         _cspm("ECS.13", "ECS services should be tagged", _TAGS),
         _cspm("ECS.14", "ECS clusters should be tagged", _TAGS),
@@ -62,9 +62,6 @@ SECURITY_HUB_ECS = FrameworkSpec(
         _cspm("ECS.19", "ECS capacity providers should have managed termination protection "
               "enabled", "capacity providers are not read; the control is about availability "
               "during scale-in, not exposure"),
-        _cspm("ECS.21", "ECS Task Definitions should configure non-administrator users in "
-              "Windows container definitions", "Windows containers are exempt from the "
-              "root-user trait (no Linux UID); the ContainerAdministrator user is not judged"),
         _cspm("ECR.3", "ECR repositories should have at least one lifecycle policy "
               "configured", "lifecycle policies are not read (repository hygiene, not "
               "exposure)", ref.SH_ECR_CONTROLS),
@@ -117,12 +114,15 @@ FRAMEWORKS = {f.name: f for f in (SECURITY_HUB_ECS, WELL_ARCHITECTED_SEC06_BP02,
 """Every framework by its ``--compliance`` name."""
 
 
+CSPM_PREFIXES = ("ECS", "ECR", "EFS", "IAM")
+
+
 def control_key(control: Control) -> tuple[object, ...]:
     """Sort key in a framework's id order: ``ECS.2`` before ``ECS.10``, ECS before ECR before
-    IAM, NIST sections numerically."""
+    EFS before IAM, NIST sections numerically."""
     prefix, _, rest = control.id.partition(".")
-    if prefix in ("ECS", "ECR", "IAM"):
-        return (("ECS", "ECR", "IAM").index(prefix), int(rest) if rest.isdigit() else 0)
+    if prefix in CSPM_PREFIXES:
+        return (CSPM_PREFIXES.index(prefix), int(rest) if rest.isdigit() else 0)
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-]", control.id))
 
 

@@ -35,6 +35,7 @@ HOST_MOUNT = TraitSpec(
     "mounts are high impact, other read-only mounts medium; unmounted host volumes are "
     "contextual.",
     ("Security Hub: ECS service allows containers to access the root file systems",),
+    weight="high",
     controls=(ref.NIST_HOST_FILESYSTEM, ref.NIST_RUNTIME_CONFIGURATION),
     title_phrase="host filesystem mounts",
     revision_action="removes the host path mounts (or makes them read-only)",
@@ -73,6 +74,7 @@ HOST_PID = TraitSpec(
     "pidMode is host: containers see and can signal every process on the host.",
     ("Security Hub: ECS service has containers that share a host's process namespace",
      "CSPM ECS.3"),
+    weight="high",
     controls=(ref.ECS_3, ref.NIST_RUNTIME_CONFIGURATION),
     title_phrase="the host PID namespace",
     revision_action="removes pidMode host",

@@ -54,6 +54,7 @@ ADMIN = TraitSpec(
     "policy allowing Action * (or *:*, iam:*, or NotAction) on Resource *.",
     ("Security Hub: IAM role associated with the ECS service has an administrative access policy",
      "CSPM IAM.1"),
+    weight="high",
     controls=(ref.IAM_1,),
     needs=("iam",),
     title_phrase="an administrative IAM role",
@@ -110,6 +111,31 @@ SERVICE_ADMIN = TraitSpec(
             "`s3:PutBucketPolicy`, `s3:DeleteBucket` or `kms:ScheduleKeyDeletion`."
         ),
         references=(ref.SH_ECS_EXPOSURE, ref.IAM_POLICY_GENERATION, ref.IAM_BEST_PRACTICES),
+    ),
+)
+SHARED_ROLE = TraitSpec(
+    "execution-role-is-task-role", "Execution role is also the task role", "impact", True,
+    "The task definition's executionRoleArn and taskRoleArn name the same IAM role.",
+    ("Checkov CKV_AWS_249",),
+    guidance=Guidance(
+        why=(
+            "The execution role is meant for the ECS agent alone (pull images, write logs, "
+            "read the task's secrets); as the task role its credentials reach every "
+            "process in the containers, so code running there can read every secret and "
+            "pull every image the agent may, and a role widened for the agent widens the "
+            "application too."
+        ),
+        change=(
+            "Create a separate execution role with `AmazonECSTaskExecutionRolePolicy` "
+            "and read access to the task's own secrets only, set it as `executionRoleArn` "
+            "in a new revision, keep the application's permissions on the task role, "
+            "then `update-service`."
+        ),
+        contain=(
+            "Scope the shared role's secret and parameter permissions to the ARNs the task "
+            "references and its ECR permissions to the repositories it pulls from."
+        ),
+        references=(ref.ECS_EXECUTION_ROLE, ref.ECS_TASK_ROLE, ref.IAM_BEST_PRACTICES),
     ),
 )
 
@@ -174,3 +200,26 @@ def _role_grants(ctx: Context, analysis: RoleAnalysis, labels: str) -> Iterator[
             impact=Level.HIGH if grant.kind == "admin" else Level.MEDIUM,
             extra=(("role", role.arn), ("role_kind", labels), ("services", grant.services)),
         )
+
+
+def same_role(first: str, second: str) -> bool:
+    """Two role references name one role: equal, or equal names where one is a bare name
+    (task definitions may name a role of their own account without its ARN)."""
+    if first == second:
+        return True
+    if first.startswith("arn:") and second.startswith("arn:"):
+        return False
+    return last_segment(first) == last_segment(second)
+
+
+@detector("task-definition", SHARED_ROLE)
+def execution_role_is_task_role(ctx: Context) -> Iterator[Trait]:
+    """The agent's role handed to the application (the role's own grants are judged above)."""
+    task_role = ctx.resource.get("taskRoleArn")
+    execution_role = ctx.resource.get("executionRoleArn")
+    if (isinstance(task_role, str) and task_role and isinstance(execution_role, str)
+            and execution_role and same_role(task_role, execution_role)):
+        yield ctx.trait(SHARED_ROLE.id, "/executionRoleArn",
+                        f"role {last_segment(task_role)} is both the execution role and the "
+                        "task role: its credentials reach the containers",
+                        extra=(("role", task_role),))

@@ -41,6 +41,7 @@ ESCALATION = TraitSpec(
     "audit trails, or ECS Exec into other tasks (reading data is sensitive-data-access).",
     ("Security Hub: ECS service exposure impact traits (IAM privilege escalation)",
      "Rhino Security Labs: AWS IAM privilege escalation methods"),
+    weight="high",
     title_phrase=OUTCOME_PHRASES["admin"],
     ocsf_impact="Privilege Escalation",
     needs=("iam",),

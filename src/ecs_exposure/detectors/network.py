@@ -28,6 +28,7 @@ PUBLIC_IP = TraitSpec(
     "public-ip", "Public IP address assigned", "reachability", False,
     "The service (or a task set) has awsvpcConfiguration.assignPublicIp ENABLED.",
     ("Security Hub: ECS service has public IP addresses", "CSPM ECS.2", "CSPM ECS.16"),
+    weight="high",
     controls=(ref.ECS_2, ref.ECS_16),
     title_phrase="a public IP",
     service_action="set assignPublicIp to DISABLED and run the tasks in private subnets",

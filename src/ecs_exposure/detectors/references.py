@@ -53,6 +53,14 @@ WA_SOFTWARE_INTEGRITY = (
 )
 CIS_DOCKER = "https://www.cisecurity.org/benchmark/docker"
 CISA_KEV = "https://www.cisa.gov/known-exploited-vulnerabilities-catalog"
+ECS_HEALTH_CHECK = f"{ECS_GUIDE}/healthcheck.html"
+ECS_EXECUTION_ROLE = f"{ECS_GUIDE}/task_execution_IAM_role.html"
+SH_EFS_CONTROLS = "https://docs.aws.amazon.com/securityhub/latest/userguide/efs-controls.html"
+EFS_ENCRYPTION_AT_REST = "https://docs.aws.amazon.com/efs/latest/ug/encryption-at-rest.html"
+ECS_EXEC_CONFIGURATION = (
+    "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/"
+    "API_ExecuteCommandConfiguration.html"
+)
 CONTAINER_INSIGHTS = (
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContainerInsights.html"
 )
@@ -95,6 +103,12 @@ ECS_18 = _cspm(SH_ECS_CONTROLS, "ECS.18", "ECS Task Definitions should use in-tr
                "encryption for EFS volumes")
 ECS_20 = _cspm(SH_ECS_CONTROLS, "ECS.20", "ECS Task Definitions should configure non-root users "
                "in Linux container definitions")
+ECS_21 = _cspm(SH_ECS_CONTROLS, "ECS.21", "ECS Task Definitions should configure non-administrator "
+               "users in Windows container definitions")
+EFS_1 = Control("Security Hub CSPM", "EFS.1", "Elastic File System should be configured to "
+                "encrypt file data at-rest using AWS KMS", f"{SH_EFS_CONTROLS}#efs-1",
+                note="evaluated on the file systems task definitions mount (CSPM evaluates "
+                "every file system of the account)")
 ECR_1 = _cspm(SH_ECR_CONTROLS, "ECR.1", "ECR private repositories should have image scanning "
               "configured")
 ECR_2 = _cspm(SH_ECR_CONTROLS, "ECR.2", "ECR private repositories should have tag immutability "

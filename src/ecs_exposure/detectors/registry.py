@@ -128,7 +128,7 @@ _ORDERED: dict[Scope, list[Detector]] = {}
 
 
 MODULES = ("containers", "credentials", "host_access", "iam", "images", "network",
-           "settings", "vulnerabilities")
+           "settings", "vulnerabilities", "ecs_exec")
 """The detector modules of :mod:`ecs_exposure.detectors`, in the order their traits are
 emitted."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ecs_exposure.analysis.unknown import describe, is_unknown
 from ecs_exposure.detectors import references as ref
 from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.spec import Guidance
@@ -140,6 +141,61 @@ INSIGHTS = TraitSpec(
         references=(ref.ECS_12.url, ref.CONTAINER_INSIGHTS),
     ),
 )
+EFS_AT_REST = TraitSpec(
+    "efs-encryption-at-rest-disabled", "EFS file system not encrypted at rest",
+    "misconfiguration", True,
+    "An efsVolumeConfiguration volume mounts a file system whose Encrypted is not true, or one "
+    "the inputs do not describe (unknown, named as missing).",
+    ("CSPM EFS.1",),
+    controls=(ref.EFS_1,),
+    guidance=Guidance(
+        why=(
+            "An EFS file system created without encryption at rest stores the task's files "
+            "unencrypted on AWS storage, outside any KMS key policy: access to the data is "
+            "governed by network and file system policy alone, and there is no key to "
+            "revoke or audit."
+        ),
+        change=(
+            "Encryption at rest can only be chosen when a file system is created: create "
+            "a new file system with `Encrypted: true` (and a customer managed `KmsKeyId` "
+            "if required), copy the data with AWS DataSync or AWS Backup, point "
+            "`volumes[].efsVolumeConfiguration.fileSystemId` at it in a new revision, then "
+            "`update-service`."
+        ),
+        contain=(
+            "Until it is replaced, keep transit encryption and IAM authorization on the "
+            "volume, restrict the file system policy and mount target security groups to "
+            "the task, and keep no sensitive data on it."
+        ),
+        references=(ref.EFS_1.url, ref.EFS_ENCRYPTION_AT_REST, ref.ECS_EFS),
+    ),
+)
+HEALTH_CHECK = TraitSpec(
+    "missing-health-check", "Essential container without a health check",
+    "misconfiguration", True,
+    "An essential container definition (essential absent or true) has no healthCheck command.",
+    ("CIS Docker 4.6", "KICS: ECS Task Definition HealthCheck Missing"),
+    guidance=Guidance(
+        why=(
+            "Without a container health check ECS only notices a process that exits: a "
+            "hung, crash-looping or tampered application keeps running and serving "
+            "traffic, and the health status that alarms and deployments rely on stays "
+            "UNKNOWN. ECS ignores a HEALTHCHECK in the image unless the task definition "
+            "sets one."
+        ),
+        change=(
+            "Add `containerDefinitions[].healthCheck` with a `command` that probes the "
+            "application (for example `[\"CMD-SHELL\", \"curl -f http://localhost/health "
+            "|| exit 1\"]`) and suitable `interval`, `retries` and `startPeriod`, in a new "
+            "revision, then `update-service`."
+        ),
+        contain=(
+            "Rely on the load balancer target group's health check for services behind "
+            "one, and alarm on the service's running task count."
+        ),
+        references=(ref.ECS_HEALTH_CHECK, ref.CIS_DOCKER),
+    ),
+)
 
 LATEST_LINUX_PLATFORM = (1, 4, 0)
 
@@ -169,6 +225,41 @@ def logging_and_efs(ctx: Context) -> Iterator[Trait]:
                 f"EFS volume {volume.get('name', index)} ({efs.get('fileSystemId', '?')}) "
                 "does not enable transit encryption",
             )
+
+
+@detector("task-definition", EFS_AT_REST, HEALTH_CHECK)
+def efs_at_rest_and_health(ctx: Context) -> Iterator[Trait]:
+    """A file system the inputs do not describe is assumed unencrypted, and named missing."""
+    supplied = "efs" in ctx.inventory.supplied
+    for index, volume in enumerate(as_list(ctx.resource.get("volumes"))):
+        efs = as_dict(volume).get("efsVolumeConfiguration") if isinstance(volume, dict) else None
+        if not isinstance(efs, dict):
+            continue
+        fs_id = efs.get("fileSystemId")
+        shown = describe(fs_id) if fs_id else "no fileSystemId"
+        label = f"EFS volume {volume.get('name', index)} ({shown})"
+        pointer = f"/volumes/{index}/efsVolumeConfiguration/fileSystemId"
+        found = ctx.inventory.file_systems.get(fs_id) if isinstance(fs_id, str) else None
+        if found is None:
+            why = ("EFS file systems not supplied" if not supplied
+                   else "its file system is not among the supplied EFS file systems")
+            yield ctx.trait(EFS_AT_REST.id, pointer,
+                            f"{label}: encryption at rest unknown ({why}); assumed unencrypted",
+                            potential=True, missing=(f"EFS file system {shown}",))
+        elif found.get("Encrypted") is not True:
+            state = ("unknown" if is_unknown(found.get("Encrypted"))
+                     else "not encrypted at rest")
+            yield ctx.trait(EFS_AT_REST.id, pointer, f"{label}: file system {state}",
+                            potential=is_unknown(found.get("Encrypted")),
+                            extra=(("file_system", fs_id),))
+    for index, container in containers(ctx.resource):
+        if container.get("essential", True) is False:
+            continue
+        check = container.get("healthCheck")
+        if not (isinstance(check, dict) and as_list(check.get("command"))):
+            name = container_name(container, index)
+            yield ctx.trait(HEALTH_CHECK.id, f"/containerDefinitions/{index}",
+                            f"essential container {name} has no health check", container=name)
 
 
 def _version_tuple(text: str) -> tuple[int, ...] | None:

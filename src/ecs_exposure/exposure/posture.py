@@ -28,6 +28,7 @@ from datetime import date
 from ecs_exposure.analysis.arn import last_segment, parse_arn
 from ecs_exposure.analysis.images.policy import Policy
 from ecs_exposure.detectors.registry import spec_for
+from ecs_exposure.detectors.spec import TraitSpec
 from ecs_exposure.exposure.assess import finding_id
 from ecs_exposure.exposure.waivers import apply_exceptions, waived
 from ecs_exposure.inventory import Inventory
@@ -42,11 +43,16 @@ RESOURCE_TYPES = (SERVICE, TASK_DEFINITION, CLUSTER)
 _WEIGHTS = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH}
 
 
+def own_severity(spec: TraitSpec) -> Severity:
+    """A trait's own severity, whatever the instance: its spec's ``weight``, else LOW for a
+    contextual trait and MEDIUM otherwise (fixed per trait: SARIF rules rank by it)."""
+    return _WEIGHTS[spec.weight] if spec.weight else (
+        Severity.LOW if spec.contextual else Severity.MEDIUM)
+
+
 def severity_of(trait: Trait) -> Severity:
     """The severity of one trait listed alone (the rule is in the module docstring)."""
-    spec = spec_for(trait.id)
-    base = _WEIGHTS[spec.weight] if spec.weight else (
-        Severity.LOW if spec.contextual else Severity.MEDIUM)
+    base = own_severity(spec_for(trait.id))
     return max(base, Severity.HIGH) if trait.impact >= Level.HIGH else base
 
 

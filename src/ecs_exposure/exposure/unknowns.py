@@ -40,10 +40,14 @@ def unknown_roles(inventory: Inventory, keys: list[str]) -> list[str]:
 
 def _unreadable_role(inventory: Inventory, ref: str) -> list[str]:
     """Why the permissions of role ``ref`` are unknown although IAM was supplied: its entry
-    has no usable Arn, or a policy document of it does not parse."""
+    has no usable Arn, a policy document of it does not parse, or live collection could not
+    read it or one of its managed policies (listed as incomplete under its ARN)."""
     name = last_segment(ref)
     role = inventory.role(ref)
     if role is None:
+        if ref in inventory.incomplete:   # a live read that failed or was not answered
+            return [f"IAM role {name}: {'; '.join(inventory.incomplete[ref])}, so its "
+                    "permissions are unknown"]
         why = inventory.unreadable_roles.get(name) or inventory.unreadable_roles.get("*")
         return [f"IAM role {name} could not be read ({why}), so its permissions are "
                 "unknown"] if why else []
@@ -60,4 +64,9 @@ def _unreadable_role(inventory: Inventory, ref: str) -> list[str]:
                 inventory.policy_document(arn) is None:
             notes.append(f"managed policy {last_segment(arn)} of IAM role {name} does not "
                          "parse, so its permissions are unknown")
+        elif isinstance(arn, str) and arn not in inventory.managed_policies and \
+                arn in inventory.incomplete:
+            notes.append(f"managed policy {last_segment(arn)} of IAM role {name}: "
+                         f"{'; '.join(inventory.incomplete[arn])}, so its permissions are "
+                         "unknown")
     return notes

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ecs_exposure.analysis.arn import parse_arn
-from ecs_exposure.detectors.containers import CAPABILITIES, PRIVILEGED, ROOT_USER, WRITABLE_ROOT
+from ecs_exposure.detectors.containers import (
+    CAPABILITIES,
+    PRIVILEGED,
+    ROOT_USER,
+    WINDOWS_ADMIN,
+    WRITABLE_ROOT,
+)
 from ecs_exposure.detectors.credentials import PLAINTEXT
 from ecs_exposure.detectors.host_access import HOST_IPC, HOST_MOUNT, HOST_NETWORK, HOST_PID
 from ecs_exposure.detectors.registry import TraitSpec
@@ -373,6 +379,25 @@ def _efs(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
                                   f"enable transit encryption on EFS volume {volume.get('name')}",
                                   "safe", "uses TLS port 2049 to the mount target as before"))
     return changes
+
+
+@fixer(WINDOWS_ADMIN)
+def _windows_admin(td: Json, traits: list[Trait], _: FixOptions) -> list[Change]:
+    changes = []
+    for trait in traits:
+        container = _container(td, container_index(trait))
+        if container:
+            container["user"] = WINDOWS_USER
+            changes.append(Change(
+                (WINDOWS_ADMIN.id,), "task-definition",
+                f"run container {trait.container} as {WINDOWS_USER}", "review",
+                "services, ports below 1024 and paths only administrators may write fail "
+                "for a non-administrator user", trait.container))
+    return changes
+
+
+WINDOWS_USER = "ContainerUser"
+"""The non-administrator account Windows base images provide."""
 
 
 def fix_task_definition(td: Json, traits: Iterable[Trait], options: FixOptions) -> list[Change]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
@@ -48,6 +49,12 @@ class ReportOptions:
     """The ``--compliance`` reports to render beside the result (computed from the whole
     result, before any ``--only``/``--min-severity`` narrowing); formats without a compliance
     view ignore them."""
+    source_root: Path | None = None
+    """``--source-root``: file locations are given relative to this folder (SARIF, for code
+    scanning); ``None``: the current directory."""
+    warn: Callable[[str], None] | None = None
+    """Told, once per message, when a format had to leave something out (SARIF past GitHub's
+    result limit), so the command can say so on standard error."""
 
 
 class Writer(Protocol):

@@ -13,10 +13,12 @@ a baseline finding no longer found gets one row of its own (``record`` ``baselin
 Resource names come from AWS and from files anyone can write, and a spreadsheet runs a cell
 that starts with ``=``, ``+``, ``-`` or ``@`` as a formula (``=HYPERLINK(…)`` exfiltration,
 DDE). Such text cells get a leading apostrophe, as OWASP recommends, which spreadsheets show
-as plain text; leading whitespace, which some spreadsheets strip before that check, does not
-hide the prefix. A bare carriage return is not quoted by the ``csv`` module but ends a row in
-spreadsheets, so the text after it would be a new, unchecked cell: every CR and CRLF becomes
-LF first, which the writer quotes, keeping the value in one cell.
+as plain text; leading whitespace or control and format characters (a direction mark), which
+some spreadsheets strip before that check, do not hide the prefix, and a cell that starts with
+a control or format character is quoted the same way. A bare carriage return is not quoted by
+the ``csv`` module but ends a row in spreadsheets, so the text after it would be a new,
+unchecked cell: every CR and CRLF becomes LF first, which the writer quotes, keeping the value
+in one cell.
 
 Two dialects (``scan --csv-dialect``): ``excel``, the default, starts with a UTF-8 byte order
 mark and ends rows with CRLF, because Excel opens a double-clicked CSV as the system's legacy
@@ -35,6 +37,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from typing import IO, Any
 
 from ecs_exposure.model import ScanResult
@@ -57,6 +60,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\
 """Characters that make a spreadsheet read a cell as a formula (with their full-width forms,
 which some spreadsheets normalise), and the whitespace some strip first."""
 _LINE_BREAKS = re.compile(r"\r\n?")
+_INVISIBLE = ("Cc", "Cf")
+"""Control and format characters: a cell starting with one is quoted like a formula."""
 BOM = "\ufeff"
 
 
@@ -70,8 +75,20 @@ def cell(value: object) -> object:
         return value
     text = _LINE_BREAKS.sub("\n", str(value))
     neutral = not text.startswith(FORMULA_PREFIXES) and \
-        not text.lstrip().startswith(FORMULA_PREFIXES)
+        not _significant(text).startswith(FORMULA_PREFIXES) and \
+        not (text and unicodedata.category(text[0]) in _INVISIBLE)
     return text if neutral else "'" + text
+
+
+def _significant(text: str) -> str:
+    """``text`` from its first character that is neither whitespace nor a control or format
+    character (a direction mark before ``=`` hides the formula from a reader, not from every
+    spreadsheet)."""
+    start = 0
+    while start < len(text) and (text[start].isspace()
+                                 or unicodedata.category(text[start]) in _INVISIBLE):
+        start += 1
+    return text[start:]
 
 
 def _trait_columns(trait: dict[str, Any], rule: dict[str, Any] | None) -> dict[str, Any]:

@@ -4,8 +4,10 @@ The rules are the image trait family's specs (one per check the gate runs, with 
 text as the scan's SARIF), and there is one result per *failing* trait: advisory, waived and
 not-configured traits do not block the build, so they are not alerts. Each rule's
 ``security-severity`` is fixed (it does not depend on the run), so an alert keeps its rank
-from one upload to the next. A result points at the image archive or layout the gate read when
-there was one, and names the image reference as its logical location.
+from one upload to the next; ``partialFingerprints.primaryLocationLineHash`` (the key GitHub
+reads) hashes the image reference and the rule, so it is the same alert in the next run. A
+result points at the image archive or layout the gate read when there was one (relative to
+``--source-root``), and names the image reference as its logical location.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import orjson
 
 from ecs_exposure import __version__
 from ecs_exposure.detectors.images import CHECKS
-from ecs_exposure.reporters.common import urls
-from ecs_exposure.reporters.sarif import SCHEMA_URI, SRCROOT, _help, _rule_name, artifact_location
+from ecs_exposure.reporters.sarif import SCHEMA_URI, SRCROOT, artifact_location
+from ecs_exposure.reporters.sarif_rules import descriptor
 
 SECURITY_SEVERITY = {"registry": 7.0, "reference": 5.5, "signature": 7.0, "scan": 5.5,
                      "age": 4.0, "packages": 5.5, "os": 7.0, "user": 7.0}
@@ -27,24 +29,8 @@ SECURITY_SEVERITY = {"registry": 7.0, "reference": 5.5, "signature": 7.0, "scan"
 
 
 def _rules() -> list[dict[str, Any]]:
-    out = []
-    for check, spec in CHECKS.items():
-        text, markdown, references = _help(spec)
-        rule: dict[str, Any] = {
-            "id": spec.id, "name": _rule_name(spec.id),
-            "shortDescription": {"text": spec.title},
-            "fullDescription": {"text": spec.fires_when},
-            "help": {"text": text, "markdown": markdown},
-            "defaultConfiguration": {"level": "error"},
-            "properties": {"tags": ["security", "container-image", spec.category],
-                           "security-severity": f"{SECURITY_SEVERITY[check]:.1f}",
-                           "references": references},
-        }
-        links = urls(references)
-        if links:
-            rule["helpUri"] = links[0]
-        out.append(rule)
-    return out
+    return [descriptor(spec, ["security", "container-image", spec.category], level="error",
+                       rank=f"{SECURITY_SEVERITY[check]:.1f}") for check, spec in CHECKS.items()]
 
 
 def _location(doc: dict[str, Any], root: Path) -> dict[str, Any]:
@@ -65,12 +51,12 @@ def image_sarif(doc: dict[str, Any], root: Path | None = None) -> dict[str, Any]
     for trait in doc["traits"]:
         if not trait["gating"]:
             continue
-        digest = hashlib.sha256(f"{doc['image']}|{trait['id']}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{doc['image']}|{trait['id']}".encode()).hexdigest()[:16]
         results.append({
             "ruleId": trait["id"], "ruleIndex": index[trait["id"]], "level": "error",
             "message": {"text": f"{trait['detail']} (image {doc['image']})"},
             "locations": [_location(doc, root)],
-            "partialFingerprints": {"ecsExposureImage/v1": digest[:32]},
+            "partialFingerprints": {"primaryLocationLineHash": f"{digest}:1"},
             "properties": {"image": doc["image"], "digests": doc["digests"]},
         })
     notes = [{"level": "error", "message": {"text": f"{e['source']}: {e['message']}"}}
@@ -88,6 +74,7 @@ def image_sarif(doc: dict[str, Any], root: Path | None = None) -> dict[str, Any]
     }
 
 
-def render(doc: dict[str, Any]) -> str:
-    """The SARIF log as JSON text."""
-    return orjson.dumps(image_sarif(doc), option=orjson.OPT_INDENT_2).decode() + "\n"
+def render(doc: dict[str, Any], root: Path | None = None) -> str:
+    """The SARIF log as JSON text; file locations relative to ``root`` (``--source-root``,
+    default the current directory)."""
+    return orjson.dumps(image_sarif(doc, root), option=orjson.OPT_INDENT_2).decode() + "\n"

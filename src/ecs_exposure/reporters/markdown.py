@@ -150,8 +150,11 @@ def _location(trait: dict[str, Any]) -> str:
 
 
 def _details(finding: dict[str, Any]) -> list[str]:
-    # raw HTML inside <summary>: entities only, and one line so it cannot end the HTML block
-    summary = html.escape(" ".join(safe(f"{finding['severity']} — {finding['title']}").split()))
+    # raw HTML inside <summary>: entities only, and one line so it cannot end the HTML block;
+    # a backslash does not escape in HTML, so an @ is kept from starting a mention by an
+    # invisible word joiner after it
+    summary = html.escape(" ".join(safe(f"{finding['severity']} — {finding['title']}").split())
+                          ).replace("@", "@&#8288;")
     lines = ["", "<details>", f"<summary>{ICONS[finding['severity']]} {summary}</summary>", "",
              f"**Why:** {md(finding['why'])}", "",
              "**Attack path:** " + " → ".join(md(step) for step in finding["attack_path"]), "",

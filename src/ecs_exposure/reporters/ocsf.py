@@ -11,6 +11,14 @@ A finding suppressed in the config file has ``status_id`` 3 (Suppressed) with it
 the ``comment``; with ``--baseline``, a finding the baseline had is an Update (activity 2), and
 each baseline finding this scan resolved is a Close (activity 3) with status Resolved.
 
+The posture (every weakness of every service, task definition and cluster, contextual ones
+included) follows as Compliance Findings (class 2003), one per weakness, as Security Hub CSPM
+reports one control result per resource: ``compliance`` names the trait as the control, the
+framework controls it maps to as ``requirements`` and ``standards``, status Fail;
+``metadata.labels`` is ``["posture"]`` and ``finding_info.analytic.name`` ``Posture``, so they
+are never read as exposure findings (Detection Findings), and ``unmapped.exposure_findings``
+names the exposure findings that list the weakness, if any do.
+
 The output is a JSON array of findings valid against OCSF 1.6.0 (the version Security Hub
 supports) with the ``cloud`` profile; the tests validate it against the OCSF schema.
 
@@ -41,6 +49,7 @@ from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, epoch_ms, urls
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import guidance_dict, result_dict
+from ecs_exposure.reporters.posture_view import dict_key
 
 OCSF_VERSION = "1.6.0"
 """The OCSF version Security Hub documents support for."""
@@ -216,12 +225,107 @@ def closed_finding(previous: dict[str, Any], generated_at: str) -> dict[str, Any
     return entry
 
 
+POSTURE_LABEL = "posture"
+"""``metadata.labels`` of a posture Compliance Finding: not an exposure finding."""
+STANDARDS = {"Security Hub CSPM": "AWS Security Hub CSPM",
+             "AWS Well-Architected": "AWS Well-Architected Framework",
+             "NIST SP 800-190": "NIST SP 800-190"}
+
+
+def _posture_resources(entry: dict[str, Any], trait: dict[str, Any]) -> list[dict[str, Any]]:
+    """The posture entry's resource, then the trait's own when it differs (a security group,
+    a role's policy)."""
+    resource = entry["resource"]
+    details: dict[str, Any] = {"type": resource["type"], "uid": resource["arn"],
+                               "name": resource["name"]}
+    if resource["region"]:
+        details["region"] = resource["region"]
+    if resource["cluster"]:
+        details["group"] = {"name": resource["cluster"]}
+    if entry["task_definitions"]:
+        details["data"] = {"task_definitions": entry["task_definitions"]}
+    found = [details]
+    if trait["resource"] != resource["arn"]:
+        found.append({"uid": trait["resource"]})
+    return found
+
+
+def compliance_finding(entry: dict[str, Any], index: int, trait: dict[str, Any],
+                       generated_at: str, listed_in: list[str]) -> dict[str, Any]:
+    """One weakness of one posture entry as an OCSF Compliance Finding (status Fail);
+    ``listed_in``: the exposure findings whose traits include it."""
+    time = epoch_ms(generated_at)
+    spec = spec_for(trait["id"])
+    uid = f"{entry['id']}/{trait['id']}/{index}"
+    evidence = trait["evidence"]
+    severity = trait["severity"]
+    compliance: dict[str, Any] = {
+        "control": trait["id"], "desc": spec.fires_when, "status_id": 3, "status": "Fail",
+        "category": trait["category"].capitalize()}
+    if spec.controls:
+        compliance["requirements"] = list(dict.fromkeys(c.id for c in spec.controls))
+        compliance["standards"] = list(dict.fromkeys(STANDARDS[c.framework]
+                                                     for c in spec.controls))
+    location = evidence.get("location")
+    entry_out: dict[str, Any] = {
+        "activity_id": 1, "activity_name": "Create",
+        "category_uid": 2, "category_name": "Findings",
+        "class_uid": 2003, "class_name": "Compliance Finding",
+        "type_uid": 200301, "type_name": "Compliance Finding: Create",
+        "severity_id": SEVERITY_IDS[severity], "severity": severity.capitalize(),
+        "status_id": 1, "status": "New",
+        "time": time,
+        "message": f"{trait['title']}: {evidence['detail']}",
+        "cloud": _cloud(entry),
+        "metadata": {"version": OCSF_VERSION, "product": dict(PRODUCT), "profiles": ["cloud"],
+                     "uid": uid, "labels": [POSTURE_LABEL]},
+        "finding_info": {
+            "uid": uid, "title": trait["title"], "desc": evidence["detail"],
+            "types": [f"Posture/{trait['category'].capitalize()}"],
+            "analytic": {"name": "Posture", "type": "Rule", "type_id": 1,
+                         "uid": f"ecs-exposure/posture/{trait['id']}",
+                         "version": __version__},
+            "created_time": time},
+        "compliance": compliance,
+        "resources": _posture_resources(entry, trait),
+        "observables": [{"name": "resource", "type": "Resource UID",
+                         "type_id": RESOURCE_UID, "value": uid_value}
+                        for uid_value in dict.fromkeys([entry["resource"]["arn"],
+                                                        trait["resource"]])],
+        "remediation": {"desc": trait["remediation"],
+                        "references": urls(guidance_dict(trait["id"])["references"])},
+        "unmapped": {"posture": True, "contextual": trait["contextual"],
+                     "container": trait["container"], "pointer": evidence["pointer"],
+                     "location": location, "exposure_findings": listed_in},
+    }
+    rule = status.trait_suppression(entry, trait)
+    if rule is not None:
+        entry_out.update(status_id=3, status="Suppressed", comment=status.rule_note(rule))
+    return entry_out
+
+
+def posture_findings(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every weakness of the posture as a Compliance Finding, in posture order."""
+    listed: dict[tuple[Any, ...], list[str]] = {}
+    for finding in all_findings(doc):
+        for trait in finding["traits"]:
+            ids = listed.setdefault(dict_key(trait), [])
+            if finding["id"] not in ids:
+                ids.append(finding["id"])
+    return [compliance_finding(entry, index, trait, doc["generated_at"],
+                               listed.get(dict_key(trait), []))
+            for entry in doc["posture"]
+            for index, trait in enumerate(entry["traits"], start=1)]
+
+
 def findings(result: ScanResult, context: ReportContext | None = None) -> list[dict[str, Any]]:
-    """Every finding of the scan as an OCSF Detection Finding."""
+    """Every finding of the scan as an OCSF Detection Finding, then the posture's weaknesses
+    as Compliance Findings."""
     doc = result_dict(result, context)
     resolved = (doc.get("baseline") or {"resolved": []})["resolved"]
     return ([detection_finding(f, doc["generated_at"]) for f in all_findings(doc)]
-            + [closed_finding(p, doc["generated_at"]) for p in resolved])
+            + [closed_finding(p, doc["generated_at"]) for p in resolved]
+            + posture_findings(doc))
 
 
 def render(result: ScanResult, context: ReportContext | None = None) -> str:

@@ -1,104 +1,69 @@
 """SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
 
-One rule per trait of the catalog (generated from the trait specs and their remediation
-guidance), one result per trait instance in a finding. A trait read from an input file points
-at the exact line and column of the offending field (its JSON pointer resolved in the file); a
-trait on a live resource, which has no file, is located logically by the resource's ARN.
+One rule per trait of the catalog, identical in every run (:mod:`.sarif_rules`: the rule's
+``security-severity`` is the trait's own weight, never the worst finding of the run).
 
-Every weakness of the posture that no finding lists (a task definition no service runs that
-only runs as root, a cluster without Container Insights) is a result too, once, marked
-``posture`` in its properties: contextual traits at level ``note``, others at ``warning``,
-with the trait's own severity.
+One result per trait *location*: a trait read from an input file points at the line and
+column of the offending field (its JSON pointer resolved in the file), and every finding and
+posture entry that lists the same trait at the same rule/file/line shares that one result (a
+security group that fronts 40 services is one alert, not 40). A trait on a live resource,
+which has no file, is located logically by the resource's ARN and its pointer. Every
+weakness of the posture that no finding lists is a result too, marked ``posture``.
 
-GitHub reads a rule's ``security-severity`` (a CVSS-like number) to rank alerts. A trait has
-no severity of its own — the exposure it takes part in does — so a rule's number is that of
-the worst finding the trait appears in during this run, and each result carries its own
-finding's severity as ``level`` and in its properties. Rules with no result fall back to
-medium (low for contextual traits).
-
-Example result (abridged)::
-
-    {"ruleId": "privileged-container", "level": "error",
-     "message": {"text": "container web runs privileged … (HIGH exposure: …)"},
-     "locations": [{"physicalLocation": {
-         "artifactLocation": {"uri": "ecs/task-definitions/web-7.json", "uriBaseId": "%SRCROOT%"},
-         "region": {"startLine": 12, "startColumn": 23}},
-       "logicalLocations": [{"fullyQualifiedName": "arn:aws:ecs:…:task-definition/web:7",
-                             "kind": "resource"}]}]}
+- ``level`` follows the severity: of the worst finding the location is part of (contextual
+  traits are ``note``: they never make an exposure on their own), or, for posture, the
+  trait's own severity;
+- ``partialFingerprints.primaryLocationLineHash`` (the only key GitHub reads) is a hash of the
+  rule, the file relative to the source root (or the resource) and the JSON pointer, so an
+  alert survives lines moving and repeated runs;
+- artifact URIs are relative to the source root (``--source-root``, default the current
+  directory) under the ``%SRCROOT%`` base, whose absolute URI is in ``originalUriBaseIds``;
+  a file outside the root keeps its absolute ``file://`` URI;
+- a config-file suppression is a SARIF ``suppressions[]`` entry (``external``, ``accepted``,
+  with the reason as justification) when every finding at the location is suppressed (when
+  only some are, the result stays open and names them in ``suppressed-findings``); with
+  ``--baseline`` a result's ``baselineState`` is ``new`` / ``updated`` (worse or better) /
+  ``unchanged`` (posture-only results are not compared with a baseline, so have none);
+- GitHub accepts at most 25,000 results per run and shows the top 5,000 by severity: results
+  are ordered open before suppressed, most severe first, and anything past
+  :data:`MAX_RESULTS` is left out with a ``toolExecutionNotifications`` warning (and a line on
+  standard error) telling the user to narrow the report with ``--min-severity`` / ``--only``.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 import orjson
 
 from ecs_exposure import __version__
 from ecs_exposure.analysis.arn import last_segment
-from ecs_exposure.detectors.registry import TraitSpec, catalog
+from ecs_exposure.detectors.registry import catalog
 from ecs_exposure.model import ScanResult
 from ecs_exposure.reporters import status
-from ecs_exposure.reporters.base import writes_text
-from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
+from ecs_exposure.reporters.base import ReportOptions
+from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, truncate
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import result_dict
-from ecs_exposure.reporters.posture_view import KINDS, beyond_finding_dicts
+from ecs_exposure.reporters.posture_view import KINDS, beyond_finding_dicts, dict_key
+from ecs_exposure.reporters.sarif_rules import LEVELS, catalog_rules
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
-SECURITY_SEVERITY = {"CRITICAL": 9.5, "HIGH": 8.0, "MEDIUM": 5.5, "LOW": 3.0,
-                     "INFORMATIONAL": 0.0}
-"""GitHub bands: ≥ 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low."""
-LEVELS = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "note",
-          "INFORMATIONAL": "note"}
-
-
-def _rule_name(trait_id: str) -> str:
-    """SARIF rule names are identifier-like: ``privileged-container`` → ``PrivilegedContainer``."""
-    return "".join(part.capitalize() for part in trait_id.split("-"))
-
-
-def _help(spec: TraitSpec) -> tuple[str, str, list[str]]:
-    """``(text, markdown, references)`` for a rule, from the trait's remediation guidance."""
-    guidance = spec.guidance
-    references = list(dict.fromkeys(spec.references + guidance.references))
-    text = f"{spec.fires_when}\n\n{guidance.text()}"
-    links = "\n".join(f"- {ref}" for ref in references)
-    markdown = (f"**Fires when:** {spec.fires_when}\n\n**Why it matters:** {guidance.why}\n\n"
-                f"**Fix:** {guidance.change}\n\n**If it is really needed:** {guidance.contain}"
-                + (f"\n\n**References:**\n{links}" if links else ""))
-    return text, markdown, references
-
-
-def rules(worst: dict[str, str]) -> list[dict[str, Any]]:
-    """One rule per trait in the catalog; ``worst`` maps trait id → worst finding severity."""
-    out = []
-    for spec in catalog():
-        severity = worst.get(spec.id, "LOW" if spec.contextual else "MEDIUM")
-        text, markdown, references = _help(spec)
-        rule: dict[str, Any] = {
-            "id": spec.id,
-            "name": _rule_name(spec.id),
-            "shortDescription": {"text": spec.title},
-            "fullDescription": {"text": spec.fires_when},
-            "help": {"text": text, "markdown": markdown},
-            "defaultConfiguration": {"level": LEVELS[severity]},
-            "properties": {
-                "tags": ["security", "ecs", spec.category] + (["contextual"]
-                                                              if spec.contextual else []),
-                "security-severity": f"{SECURITY_SEVERITY[severity]:.1f}",
-                "category": spec.category,
-                "references": references,
-            },
-        }
-        links = urls(references)
-        if links:
-            rule["helpUri"] = links[0]
-        out.append(rule)
-    return out
+MAX_RESULTS = 25_000
+"""GitHub code scanning rejects a run with more results."""
+LISTED_MAX = 20
+"""Finding ids and logical locations listed on one result, at most (the count is given)."""
+MESSAGE_MAX = 2000
+BASELINE_STATES = {"new": "new", "unchanged": "unchanged", "worse": "updated",
+                   "better": "updated"}
+"""Our baseline states as SARIF's ``baselineState`` (a severity change is an update)."""
 
 
 def artifact_location(file: str, root: Path) -> dict[str, Any]:
@@ -111,24 +76,79 @@ def artifact_location(file: str, root: Path) -> dict[str, Any]:
     return {"uri": quote(relative.as_posix()), "uriBaseId": SRCROOT}
 
 
-def _location(trait: dict[str, Any], root: Path) -> dict[str, Any]:
+@dataclass
+class _Part:
+    """One finding's (or posture entry's) trait at a location."""
+
+    trait: dict[str, Any]
+    severity: str
+    finding: dict[str, Any] | None = None
+    entry: dict[str, Any] | None = None
+    rule: dict[str, Any] | None = None
+    """The suppression covering it, if any."""
+
+    @property
+    def rank(self) -> tuple[bool, int]:
+        return self.rule is not None, SEVERITY_ORDER.index(self.severity)
+
+
+@dataclass
+class _Slot:
+    """Everything shown at one rule/location: one result."""
+
+    physical: dict[str, Any] | None
+    fingerprint: str
+    parts: list[_Part] = field(default_factory=list)
+
+    def ranked(self) -> list[_Part]:
+        """Open parts before suppressed ones, most severe first."""
+        return sorted(self.parts, key=lambda p: p.rank)
+
+
+def _place(trait: dict[str, Any], root: Path) -> tuple[tuple[Any, ...], dict[str, Any] | None,
+                                                       str]:
+    """``(key, physicalLocation, fingerprint)`` of a trait: the key merges instances at the
+    same rule/file/line (or, without a file, the same resource, pointer and container)."""
     evidence = trait["evidence"]
-    location: dict[str, Any] = {"logicalLocations": [{
-        "name": last_segment(trait["resource"]), "fullyQualifiedName": trait["resource"],
-        "kind": "resource"}]}
-    if evidence.get("file"):
-        physical: dict[str, Any] = {"artifactLocation": artifact_location(evidence["file"], root)}
-        position = evidence.get("location")
-        if position:
-            physical["region"] = {"startLine": position["line"],
-                                  "startColumn": position["column"]}
-        location["physicalLocation"] = physical
-    return location
+    pointer = evidence.get("file_pointer") or evidence["pointer"]
+    if not evidence.get("file"):
+        key: tuple[Any, ...] = (trait["id"], trait["resource"], evidence["pointer"],
+                                trait.get("container"))
+        return key, None, _hash(trait["id"], trait["resource"], evidence["pointer"])
+    artifact = artifact_location(evidence["file"], root)
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    position = evidence.get("location")
+    if position:
+        physical["region"] = {"startLine": position["line"], "startColumn": position["column"]}
+        key = (trait["id"], artifact["uri"], position["line"])
+    else:
+        key = (trait["id"], artifact["uri"], pointer)
+    return key, physical, _hash(trait["id"], artifact["uri"], pointer)
 
 
-BASELINE_STATES = {"new": "new", "unchanged": "unchanged", "worse": "updated",
-                   "better": "updated"}
-"""Our baseline states as SARIF's ``baselineState`` (a severity change is an update)."""
+def _hash(*parts: str) -> str:
+    """GitHub's ``primaryLocationLineHash`` shape (``<16 hex digits>:<n>``)."""
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16] + ":1"
+
+
+def _slots(doc: dict[str, Any], root: Path) -> list[_Slot]:
+    slots: dict[tuple[Any, ...], _Slot] = {}
+
+    def add(trait: dict[str, Any], part: _Part) -> None:
+        key, physical, fingerprint = _place(trait, root)
+        slot = slots.get(key)
+        if slot is None:
+            slot = slots[key] = _Slot(physical, fingerprint)
+        slot.parts.append(part)
+
+    for finding in all_findings(doc):
+        for trait in finding["traits"]:
+            add(trait, _Part(trait, finding["severity"], finding=finding,
+                             rule=status.trait_suppression(finding, trait)))
+    for entry, trait in beyond_finding_dicts(doc):
+        add(trait, _Part(trait, trait["severity"], entry=entry,
+                         rule=trait.get("suppressed_by")))
+    return list(slots.values())
 
 
 def _config_location(rule: dict[str, Any], root: Path) -> dict[str, Any] | None:
@@ -153,66 +173,79 @@ def _suppression(rule: dict[str, Any], root: Path) -> dict[str, Any]:
     return entry
 
 
-def _result(finding: dict[str, Any], trait: dict[str, Any], rule_index: int,
-            root: Path) -> dict[str, Any]:
-    severity = finding["severity"]
-    evidence = trait["evidence"]
-    fingerprint = hashlib.sha256("|".join(
-        (finding["id"], trait["id"], trait["resource"], evidence["pointer"])).encode()).hexdigest()
+def _message(parts: list[_Part]) -> str:
+    first = parts[0]
+    details = list(dict.fromkeys(p.trait["evidence"]["detail"] for p in parts))
+    text = "; ".join(details[:3]) + (f" (+{len(details) - 3} more)" if len(details) > 3 else "")
+    if first.finding is not None:
+        finding = first.finding
+        others = len({p.finding["id"] for p in parts if p.finding is not None}) - 1
+        text += (f" (part of the {first.severity} exposure of {kind(finding)} "
+                 f"{finding['resource']['name']}: {finding['title']}"
+                 + (f"; and of {others} other finding{'s' * (others != 1)}" if others else "")
+                 + ")")
+    else:
+        resource = first.entry["resource"] if first.entry else {"type": "", "name": ""}
+        text += (f" (posture: {first.severity} weakness of "
+                 f"{KINDS.get(resource['type'], 'resource')} {resource['name']}, in no "
+                 "exposure finding)")
+    return truncate(text, MESSAGE_MAX)
+
+
+def _baseline_state(parts: list[_Part]) -> str | None:
+    states = {BASELINE_STATES[p.finding["baseline"]["state"]] for p in parts
+              if p.finding is not None and "baseline" in p.finding}
+    for state in ("new", "updated", "unchanged"):
+        if state in states:
+            return state
+    return None
+
+
+def _result(slot: _Slot, rule_index: int, root: Path) -> dict[str, Any]:
+    ranked = slot.ranked()
+    first = ranked[0]
+    trait = first.trait
+    open_parts = [p for p in ranked if p.rule is None]
+    shown = open_parts or ranked                   # the baseline state of what is open
+    location: dict[str, Any] = {"logicalLocations": [
+        {"name": last_segment(uid), "fullyQualifiedName": uid, "kind": "resource"}
+        for uid in list(dict.fromkeys(p.trait["resource"] for p in ranked))[:LISTED_MAX]]}
+    if slot.physical is not None:
+        location["physicalLocation"] = slot.physical
+    finding_ids = list(dict.fromkeys(p.finding["id"] for p in ranked if p.finding is not None))
+    properties: dict[str, Any] = {"pointer": trait["evidence"]["pointer"],
+                                  "contextual": trait["contextual"],
+                                  "status": "suppressed" if not open_parts else "open"}
+    if first.finding is not None:
+        properties.update({"finding": first.finding["id"], "finding-severity": first.severity,
+                           "resource": first.finding["resource"]["arn"]})
+        if len(finding_ids) > 1:
+            properties.update({"findings": finding_ids[:LISTED_MAX],
+                               "finding-count": len(finding_ids)})
+    else:
+        properties.update({"posture": True, "posture-severity": first.severity,
+                           "resource": first.entry["resource"]["arn"] if first.entry
+                           else trait["resource"]})
     result: dict[str, Any] = {
         "ruleId": trait["id"],
         "ruleIndex": rule_index,
-        "level": "note" if trait["contextual"] else LEVELS[severity],
-        "message": {"text": f"{evidence['detail']} (part of the {severity} exposure of "
-                            f"{kind(finding)} {finding['resource']['name']}: {finding['title']})"},
-        "locations": [_location(trait, root)],
-        "partialFingerprints": {"ecsExposureTrait/v1": fingerprint[:32]},
-        "properties": {
-            "finding": finding["id"],
-            "finding-severity": severity,
-            "security-severity": f"{SECURITY_SEVERITY[severity]:.1f}",
-            "resource": finding["resource"]["arn"],
-            "pointer": evidence["pointer"],
-            "contextual": trait["contextual"],
-        },
+        "level": "note" if trait["contextual"] else LEVELS[first.severity],
+        "message": {"text": _message(ranked)},
+        "locations": [location],
+        "partialFingerprints": {"primaryLocationLineHash": slot.fingerprint},
+        "properties": properties,
     }
-    rule = status.trait_suppression(finding, trait)
-    if rule is not None:
-        result["suppressions"] = [_suppression(rule, root)]
-    if "baseline" in finding:
-        result["baselineState"] = BASELINE_STATES[finding["baseline"]["state"]]
+    if not open_parts:
+        rules = {p.rule["pointer"]: p.rule for p in ranked if p.rule is not None}
+        result["suppressions"] = [_suppression(r, root) for r in rules.values()]
+    elif len(open_parts) < len(ranked):       # accepted for some, still open for others
+        properties["suppressed-findings"] = list(dict.fromkeys(
+            p.finding["id"] for p in ranked if p.rule is not None and p.finding is not None)
+        )[:LISTED_MAX]
+    state = _baseline_state(shown)
+    if state is not None:
+        result["baselineState"] = state
     return result
-
-
-def _posture_result(entry: dict[str, Any], trait: dict[str, Any], rule_index: int,
-                    root: Path) -> dict[str, Any]:
-    """A weakness no finding lists (posture): contextual traits at ``note``, others at
-    ``warning``, ranked by the trait's own severity."""
-    severity = trait["severity"]
-    evidence = trait["evidence"]
-    resource = entry["resource"]
-    fingerprint = hashlib.sha256("|".join(
-        ("posture", entry["id"], trait["id"], trait["resource"],
-         evidence["pointer"])).encode()).hexdigest()
-    return {
-        "ruleId": trait["id"],
-        "ruleIndex": rule_index,
-        "level": "note" if trait["contextual"] else "warning",
-        "message": {"text": f"{evidence['detail']} (posture: {severity} weakness of "
-                            f"{KINDS[resource['type']]} {resource['name']}, in no exposure "
-                            "finding)"},
-        "locations": [_location(trait, root)],
-        "partialFingerprints": {"ecsExposureTrait/v1": fingerprint[:32]},
-        "properties": {
-            "posture": True,
-            "posture-severity": severity,
-            "security-severity": f"{SECURITY_SEVERITY[severity]:.1f}",
-            "resource": resource["arn"],
-            "pointer": evidence["pointer"],
-            "contextual": trait["contextual"],
-        },
-    } | ({"suppressions": [_suppression(trait["suppressed_by"], root)]}
-         if trait.get("suppressed_by") else {})
 
 
 def _notifications(doc: dict[str, Any], root: Path) -> list[dict[str, Any]]:
@@ -231,48 +264,86 @@ def _notifications(doc: dict[str, Any], root: Path) -> list[dict[str, Any]]:
     return notes
 
 
+def _fitting(doc: dict[str, Any], slots: list[_Slot], limit: int) -> str | None:
+    """The lowest ``--min-severity`` whose report fits in ``limit`` results. It keeps a
+    location when a finding there reaches it, or when the trait's own (posture) severity does
+    (:mod:`ecs_exposure.reporters.selection`); ``None`` if none does."""
+    alone = {dict_key(t): SEVERITY_ORDER.index(t["severity"])
+             for entry in doc["posture"] for t in entry["traits"]}
+    best: Counter[int] = Counter()
+    for slot in slots:
+        levels = [SEVERITY_ORDER.index(p.severity) for p in slot.parts if p.finding is not None]
+        levels += [alone[key] for p in slot.parts if (key := dict_key(p.trait)) in alone]
+        best[min(levels, default=len(SEVERITY_ORDER) - 1)] += 1
+    fitting, total = None, 0
+    for index, name in enumerate(SEVERITY_ORDER[:-1]):
+        total += best[index]
+        if total > limit:
+            break
+        fitting = name.lower()
+    return fitting
+
+
+def cap_message(total: int, kept: int, fitting: str | None) -> str:
+    """What the user reads when results were left out to stay within GitHub's limit."""
+    advice = (f"--min-severity {fitting} fits (--only findings leaves out the posture)"
+              if fitting else "even --min-severity critical does not fit: scan the estate "
+              "in parts (one SARIF category each)")
+    return (f"SARIF: {total - kept:,} of {total:,} results left out, GitHub code scanning "
+            f"accepts at most {kept:,} per run; the most severe open ones are kept. To upload "
+            f"them all, narrow the report: {advice}.")
+
+
 def sarif_log(result: ScanResult, root: Path | None = None,
-              context: ReportContext | None = None) -> dict[str, Any]:
-    """The SARIF log; file locations are relative to ``root`` (default: the current folder)."""
+              context: ReportContext | None = None, *, max_results: int | None = None,
+              warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The SARIF log; file locations are relative to ``root`` (default: the current folder).
+    ``warn`` is told when results were left out to stay within ``max_results`` (default
+    :data:`MAX_RESULTS`)."""
+    limit = MAX_RESULTS if max_results is None else max_results
     root = (root or Path.cwd()).resolve()
     doc = result_dict(result, context)
-    findings = all_findings(doc)
-    worst: dict[str, str] = {}
-    for finding in findings:
-        for trait in finding["traits"]:
-            current = worst.get(trait["id"])
-            if current is None or (SEVERITY_ORDER.index(finding["severity"])
-                                   < SEVERITY_ORDER.index(current)):
-                worst[trait["id"]] = finding["severity"]
-    rule_list = rules(worst)
+    rule_list = catalog_rules(catalog())
     index = {rule["id"]: i for i, rule in enumerate(rule_list)}
-    results = [_result(f, t, index[t["id"]], root) for f in findings for t in f["traits"]]
-    results += [_posture_result(entry, trait, index[trait["id"]], root)
-                for entry, trait in beyond_finding_dicts(doc)]
-    return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "ecs-exposure", "version": __version__,
-                                "semanticVersion": __version__, "rules": rule_list}},
-            "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
-            "invocations": [{"executionSuccessful": True,
-                             "endTimeUtc": doc["generated_at"],
-                             "toolExecutionNotifications": _notifications(doc, root)}],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        } | ({"properties": {"baseline": {key: doc["baseline"][key] for key in
-                                          ("source", "generated_at", "counts")}
-                             | {"resolved": [p["id"] for p in doc["baseline"]["resolved"]]}}}
-             if doc.get("baseline") else {})],
+    slots = _slots(doc, root)
+    order = sorted(range(len(slots)), key=lambda i: (
+        slots[i].ranked()[0].rank, slots[i].parts[0].trait["contextual"], i))
+    results = [_result(slots[i], index[slots[i].parts[0].trait["id"]], root)
+               for i in order[:limit]]
+    notes = _notifications(doc, root)
+    run_properties: dict[str, Any] = {}
+    if len(slots) > limit:
+        message = cap_message(len(slots), limit, _fitting(doc, slots, limit))
+        notes.append({"level": "warning", "message": {"text": message}})
+        run_properties["results-left-out"] = len(slots) - limit
+        if warn is not None:
+            warn(message)
+    if doc.get("baseline"):
+        run_properties["baseline"] = {key: doc["baseline"][key] for key in
+                                      ("source", "generated_at", "counts")} | {
+            "resolved": [p["id"] for p in doc["baseline"]["resolved"]]}
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "ecs-exposure", "version": __version__,
+                            "semanticVersion": __version__, "rules": rule_list}},
+        "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
+        "invocations": [{"executionSuccessful": True,
+                         "endTimeUtc": doc["generated_at"],
+                         "toolExecutionNotifications": notes}],
+        "columnKind": "unicodeCodePoints",
+        "results": results,
     }
+    if run_properties:
+        run["properties"] = run_properties
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render(result: ScanResult, context: ReportContext | None = None) -> str:
+def render(result: ScanResult, context: ReportContext | None = None,
+           root: Path | None = None, warn: Callable[[str], None] | None = None) -> str:
     """The SARIF log as JSON text."""
-    return orjson.dumps(sarif_log(result, context=context),
+    return orjson.dumps(sarif_log(result, root, context, warn=warn),
                         option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
-write = writes_text(render)
-"""The reporter interface (:mod:`ecs_exposure.reporters.base`)."""
+def write(result: ScanResult, stream: IO[str], options: ReportOptions, /) -> None:
+    """The reporter interface (:mod:`ecs_exposure.reporters.base`)."""
+    stream.write(render(result, options.context, options.source_root, options.warn))

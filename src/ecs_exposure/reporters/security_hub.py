@@ -69,6 +69,16 @@ def by_region(findings: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, An
     return grouped
 
 
+def request_batches(findings: Sequence[dict[str, Any]]) -> Iterator[tuple[str, list[
+        dict[str, Any]]]]:
+    """``(region, findings)`` for each ``BatchImportFindings`` request: grouped by the region
+    they must be imported into, at most :data:`BATCH_SIZE` each. The one batching of the tool:
+    :func:`send` makes these requests and the ASFF file holds these bodies."""
+    for region, items in by_region(findings).items():
+        for batch in batches(items):
+            yield region, batch
+
+
 def plan(findings: Sequence[dict[str, Any]]) -> list[str]:
     """Lines describing exactly what :func:`send` would import, for the user to read first."""
     lines: list[str] = []
@@ -92,24 +102,30 @@ def send(findings: Sequence[dict[str, Any]],
 
     client_for = client_for or default_client
     report = SendReport()
-    for region, items in by_region(findings).items():
-        try:
-            client = client_for(region)
-        except (BotoCoreError, ClientError) as error:
-            report.failures.extend(Failure(f["Id"], "ClientError", str(error)) for f in items)
+    clients: dict[str, Any] = {}
+    unreachable: set[str] = set()
+    for region, batch in request_batches(findings):
+        if region in unreachable:
             continue
-        for batch in batches(items):
-            report.requests += 1
+        if region not in clients:
             try:
-                response = client.batch_import_findings(Findings=batch)
+                clients[region] = client_for(region)
             except (BotoCoreError, ClientError) as error:
-                code = (error.response.get("Error", {}).get("Code", "ClientError")
-                        if isinstance(error, ClientError) else type(error).__name__)
-                report.failures.extend(Failure(f["Id"], str(code), str(error)) for f in batch)
+                unreachable.add(region)
+                report.failures.extend(Failure(f["Id"], "ClientError", str(error))
+                                       for f in by_region(findings)[region])
                 continue
-            report.imported += int(response.get("SuccessCount", 0))
-            report.failures.extend(
-                Failure(str(item.get("Id", "?")), str(item.get("ErrorCode", "?")),
-                        str(item.get("ErrorMessage", "")))
-                for item in response.get("FailedFindings", []))
+        report.requests += 1
+        try:
+            response = clients[region].batch_import_findings(Findings=batch)
+        except (BotoCoreError, ClientError) as error:
+            code = (error.response.get("Error", {}).get("Code", "ClientError")
+                    if isinstance(error, ClientError) else type(error).__name__)
+            report.failures.extend(Failure(f["Id"], str(code), str(error)) for f in batch)
+            continue
+        report.imported += int(response.get("SuccessCount", 0))
+        report.failures.extend(
+            Failure(str(item.get("Id", "?")), str(item.get("ErrorCode", "?")),
+                    str(item.get("ErrorMessage", "")))
+            for item in response.get("FailedFindings", []))
     return report

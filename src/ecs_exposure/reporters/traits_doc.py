@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ecs_exposure.detectors import registry
 from ecs_exposure.detectors.frameworks import FRAMEWORKS
+from ecs_exposure.detectors.peer_checks import NOT_MIRRORED
 from ecs_exposure.detectors.spec import Control, TraitSpec
 from ecs_exposure.exposure.compliance import mapped_controls
 from ecs_exposure.remediation.fixers import FIXERS
@@ -92,6 +93,18 @@ def _frameworks() -> list[str]:
     return lines
 
 
+def _not_mirrored() -> list[str]:
+    """The peers' checks no trait mirrors, tool by tool, with the reason."""
+    lines = ["## Peer checks not mirrored", "",
+             "Checks of Prowler, Checkov, Trivy, KICS, cfn-lint and AWS Config rules that no "
+             "trait mirrors, on purpose (the Security Hub CSPM controls no trait covers are "
+             "listed above, under their framework):", "",
+             "| tool | check | fails on | why not here |", "|---|---|---|---|"]
+    lines.extend(f"| {_text(p.tool)} | `{p.check}` | {_text(p.what)} | {_text(p.reason)} |"
+                 for p in NOT_MIRRORED)
+    return lines + [""]
+
+
 def _section(spec: TraitSpec, where: str, fixable: bool) -> list[str]:
     guidance = spec.guidance
     lines = [f'<a id="{spec.id}"></a>', "", f"### `{spec.id}`: {_text(spec.title)}", "",
@@ -134,7 +147,7 @@ def render() -> str:
             lines += ([""] if lines[-1] else []) + [f"## {category.capitalize()}", ""]
             for spec in members:
                 lines += _section(spec, where.get(spec.id, "?"), spec.id in fixable)
-    lines += ([""] if lines[-1] else []) + _frameworks()
+    lines += ([""] if lines[-1] else []) + _frameworks() + _not_mirrored()
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

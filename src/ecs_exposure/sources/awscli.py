@@ -56,6 +56,10 @@ def _elbv2(key: str, name: str) -> _Add:
     return add
 
 
+def _file_systems(inventory: Inventory, doc: Any, source: str, base: str) -> None:
+    inventory.add_file_systems(doc["FileSystems"], source, f"{base}/FileSystems")
+
+
 def _iam(inventory: Inventory, doc: Any, source: str, base: str) -> None:
     inventory.add_iam(doc, source, base)
 
@@ -73,6 +77,7 @@ _ADD: dict[Kind, _Add] = {
     Kind.TARGET_GROUPS: _elbv2("TargetGroups", "target-groups"),
     Kind.LISTENERS: _elbv2("Listeners", "listeners"),
     Kind.IAM: _iam,
+    Kind.FILE_SYSTEMS: _file_systems,
 }
 
 

@@ -12,6 +12,11 @@ import orjson
 from ecs_exposure.analysis.shapes import as_dict, as_list
 from ecs_exposure.errors import BaselineError as BaselineError  # re-exported
 from ecs_exposure.model import PreviousFinding, PreviousResult, Severity
+from ecs_exposure.sources.jsonfile import MAX_FILE_BYTES, InputError, read_input
+
+MAX_BASELINE_BYTES = MAX_FILE_BYTES
+"""A previous result is read up to the size of any input (a pipe that never ends stops
+there)."""
 
 RESULT_SCHEMA = "ecs-exposure/result@1"
 
@@ -61,7 +66,9 @@ def load_baseline(path: Path) -> PreviousResult:
     """Read and check a previous JSON result; :class:`BaselineError` names the problem."""
     source = str(path)
     try:
-        data = path.read_bytes()
+        data = read_input(path, MAX_BASELINE_BYTES, regular_only=False)
+    except InputError as exc:
+        raise BaselineError(f"{source}: {exc}") from None
     except OSError as exc:
         raise BaselineError(f"{source}: cannot read: {exc.strerror or exc}") from None
     try:

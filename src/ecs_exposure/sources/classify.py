@@ -26,6 +26,7 @@ class Kind(Enum):
     TARGET_GROUPS = "ELBv2 target groups"
     LISTENERS = "ELBv2 listeners"
     IAM = "IAM account authorization details"
+    FILE_SYSTEMS = "EFS file systems (describe-file-systems)"
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ _LIST_KEYS: tuple[tuple[str, Kind], ...] = (
     ("LoadBalancers", Kind.LOAD_BALANCERS),
     ("TargetGroups", Kind.TARGET_GROUPS),
     ("Listeners", Kind.LISTENERS),
+    ("FileSystems", Kind.FILE_SYSTEMS),
 )
 
 _ARN_ONLY = ("serviceArns", "clusterArns", "taskDefinitionArns", "taskArns")

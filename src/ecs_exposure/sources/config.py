@@ -39,7 +39,7 @@ from ecs_exposure.model import Suppression
 CONFIG_NAME = ".ecs-exposure.yaml"
 """Looked for in the current directory when ``--config`` is not given."""
 MAX_CONFIG_BYTES = 1024 * 1024
-PATH_OPTIONS = frozenset({"baseline", "intel-dir", "images", "output-dir"})
+PATH_OPTIONS = frozenset({"baseline", "intel-dir", "images", "output-dir", "source-root"})
 """Options whose value is a path (made relative to the config file's folder)."""
 SELECTORS = ("id", "resource", "trait", "account", "region", "cluster", "image")
 """The keys of a suppression that choose what it matches."""

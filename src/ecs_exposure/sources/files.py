@@ -18,7 +18,13 @@ from ecs_exposure.analysis.allocation import bulk_allocation
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import SourceError
 from ecs_exposure.sources.context import ReadContext
-from ecs_exposure.sources.jsonfile import MAX_FILE_BYTES, InputError, looks_like_json, parse_json
+from ecs_exposure.sources.jsonfile import (
+    MAX_FILE_BYTES,
+    InputError,
+    looks_like_json,
+    parse_json,
+    read_input,
+)
 from ecs_exposure.sources.readers import read_context
 
 
@@ -98,6 +104,8 @@ def _load_files(
     on_file: Callable[[Path], None] | None,
     on_stage: Callable[[str, float], None] | None,
 ) -> None:
+    paths = list(paths)
+    named = {id(p) for p in paths}         # iter_files yields a named file as given
     for path in iter_files(paths):
         source = str(path)
         if on_file is not None:
@@ -105,10 +113,7 @@ def _load_files(
         try:
             if not path.exists():
                 raise InputError("no such file or directory")
-            size = path.stat().st_size
-            if size > max_bytes:
-                raise InputError(f"file is {size:,} bytes, above the {max_bytes:,}-byte limit")
-            data = path.read_bytes()
+            data = read_input(path, max_bytes, regular_only=id(path) not in named)
             if not looks_like_json(data):
                 if context.read_raw(inventory, data, source):
                     report.read.append(source)

@@ -11,8 +11,11 @@ measurement done with byte operations that run at C speed (a 20 MB export costs 
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from itertools import accumulate
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -40,6 +43,33 @@ class TooDeep(InputError):
         super().__init__(f"{what} nested more than {MAX_DEPTH} levels deep" if depth is None
                          else f"{what} nested {depth} levels deep (limit {MAX_DEPTH})")
         self.depth = depth
+
+
+def read_input(path: Path, limit: int = MAX_FILE_BYTES, *, regular_only: bool = True) -> bytes:
+    """The bytes of an input file, never more than ``limit``: :class:`InputError` beyond.
+
+    A file found by walking a folder must be a regular file (``regular_only``): a FIFO there
+    would block the scan forever and a link to ``/dev/zero`` would never end, so neither is
+    opened (the type is checked before opening and again on the descriptor, opened
+    non-blocking). A path the user named may be a pipe (``<(aws ecs …)``): it is read, up to
+    the limit. ``OSError`` passes through for the caller's "cannot read".
+    """
+    info = os.stat(path)
+    regular = stat.S_ISREG(info.st_mode)
+    if regular_only and not regular:
+        raise InputError("not a regular file (a FIFO, socket or device in a scanned folder); "
+                         "not read")
+    if regular and info.st_size > limit:
+        raise InputError(f"file is {info.st_size:,} bytes, above the {limit:,}-byte limit")
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | (os.O_NONBLOCK if regular_only else 0))
+    with os.fdopen(fd, "rb") as handle:
+        if regular_only and not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError("not a regular file (swapped while opened); not read")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"file is above the {limit:,}-byte limit (it grew while read, or is "
+                         "a stream)")
+    return data
 
 
 def looks_like_json(data: bytes) -> bool:

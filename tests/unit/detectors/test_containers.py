@@ -96,3 +96,26 @@ def test_malformed_container_entries_do_not_crash() -> None:
                                                     "environment": "y", "mountPoints": [1]}])
     traits = td_traits(td)
     assert "privileged-container" in ids(traits)
+
+
+WINDOWS = {"operatingSystemFamily": "WINDOWS_SERVER_2022_CORE", "cpuArchitecture": "X86_64"}
+
+
+@pytest.mark.parametrize("user,admin", [
+    (None, True), ("ContainerAdministrator", True), ("containeradministrator", True),
+    ("ContainerUser", False), ("app", False),
+])
+def test_windows_admin_user(user: str | None, admin: bool) -> None:
+    td = task_definition(runtimePlatform=WINDOWS, containers=[container("web", user=user)])
+    hits = [t for t in td_traits(td) if t.id == "windows-admin-user"]
+    assert bool(hits) is admin
+    if hits:
+        assert hits[0].container == "web"
+        assert hits[0].pointer == ("/containerDefinitions/0" if user is None
+                                   else "/containerDefinitions/0/user")
+
+
+def test_windows_admin_user_only_on_windows() -> None:
+    traits = td_traits(task_definition(containers=[container(user=None)]))
+    assert "windows-admin-user" not in ids(traits)
+    assert "root-user" in ids(traits)

@@ -227,3 +227,25 @@ def test_partial_deny_is_named_on_the_admin_grant() -> None:
                {"Effect": "Deny", "Action": "iam:*", "Resource": "*"})
     admin = next(t for t in _traits(_iam(inline=[doc])) if t.id == "administrative-policy")
     assert admin.detail.endswith("(less what inline policy p0 /Statement/1 denies)")
+
+
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/app"
+
+
+@pytest.mark.parametrize("task_role,execution_role,shared", [
+    (ROLE_ARN, ROLE_ARN, True),
+    ("app", ROLE_ARN, True),
+    (ROLE_ARN, "app", True),
+    (ROLE_ARN, f"arn:aws:iam::{ACCOUNT}:role/app-exec", False),
+    (ROLE_ARN, "arn:aws:iam::999999999999:role/app", False),
+    (ROLE_ARN, None, False),
+    (None, ROLE_ARN, False),
+])
+def test_execution_role_is_task_role(task_role: str | None, execution_role: str | None,
+                                     shared: bool) -> None:
+    td = task_definition(taskRoleArn=task_role, executionRoleArn=execution_role)
+    hits = [t for t in td_traits(td) if t.id == "execution-role-is-task-role"]
+    assert bool(hits) is shared
+    if hits:
+        assert hits[0].pointer == "/executionRoleArn"
+        assert "both the execution role and the task role" in hits[0].detail

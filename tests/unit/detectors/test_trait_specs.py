@@ -39,7 +39,7 @@ def test_controls_match_the_cited_references(spec: TraitSpec) -> None:
     for control in spec.controls:
         assert urlparse(control.url).scheme == "https"
         if control.framework == "Security Hub CSPM":
-            assert re.fullmatch(r"(ECS|ECR|IAM)\.\d+", control.id)
+            assert re.fullmatch(r"(ECS|ECR|EFS|IAM)\.\d+", control.id)
             assert control.url.endswith("#" + control.id.lower().replace(".", "-"))
         elif control.framework == "NIST SP 800-190":
             assert re.fullmatch(r"4\.\d(\.\d)?", control.id)
@@ -55,6 +55,10 @@ def test_cspm_controls_are_the_documented_ones() -> None:
     assert controls["ECS.20"] == ("ECS Task Definitions should configure non-root users in "
                                   "Linux container definitions")
     assert controls["ECR.1"] == "ECR private repositories should have image scanning configured"
+    assert controls["ECS.21"] == ("ECS Task Definitions should configure non-administrator users "
+                                  "in Windows container definitions")
+    assert controls["EFS.1"] == ("Elastic File System should be configured to encrypt file data "
+                                 "at-rest using AWS KMS")
 
 
 def test_fixers_are_keyed_by_catalog_specs() -> None:

@@ -396,3 +396,20 @@ def test_register_input_fields_are_botocores() -> None:
     shape = model["operations"]["RegisterTaskDefinition"]["input"]["shape"]
     assert register_input_fields() == frozenset(model["shapes"][shape]["members"])
     assert {"family", "containerDefinitions", "taskRoleArn"} <= register_input_fields()
+
+
+def test_windows_administrator_becomes_container_user() -> None:
+    """Traits with no concrete task definition change (EFS at rest, shared roles, health
+    checks) have no fixer: their guidance says what to do, no identical revision is planned."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/app"
+    td = task_definition(
+        runtimePlatform={"operatingSystemFamily": "WINDOWS_SERVER_2022_CORE"},
+        taskRoleArn=role, executionRoleArn=role, containers=[container(
+            user="ContainerAdministrator", privileged=True, healthCheck=None)],
+        volumes=[{"name": "data", "efsVolumeConfiguration": {
+            "fileSystemId": "fs-1", "transitEncryption": "ENABLED"}}])
+    plan = _one(*_service_docs(td), {"FileSystems": [{"FileSystemId": "fs-1",
+                                                       "Encrypted": False}]})
+    assert _container(plan)["user"] == "ContainerUser"
+    assert sorted((c.trait_ids, c.confidence) for c in plan.changes) == [
+        (("privileged-container",), "review"), (("windows-admin-user",), "review")]

@@ -43,6 +43,12 @@ TRAIT_IDS: tuple[str, ...] = (
     "efs-transit-encryption-disabled",
     "outdated-platform-version",
     "container-insights-disabled",
+    "windows-admin-user",
+    "efs-encryption-at-rest-disabled",
+    "missing-health-check",
+    "execution-role-is-task-role",
+    "execute-command-logging-disabled",
+    "execute-command-unencrypted",
 )
 
 

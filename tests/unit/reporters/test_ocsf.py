@@ -24,20 +24,36 @@ def raw_schema() -> dict[str, Any]:
     return schema
 
 
+CLASSES = {2004: "detection_finding", 2003: "compliance_finding"}
+
+
 @cache
-def validator() -> jsonschema.Draft202012Validator:
+def validator(class_uid: int = 2004) -> jsonschema.Draft202012Validator:
     schema = OcsfJsonSchemaEmbedded(raw_schema()).get_class_schema(
-        class_name="detection_finding", profiles=["cloud"])
+        class_name=CLASSES[class_uid], profiles=["cloud"])
     return jsonschema.Draft202012Validator(schema)
 
 
 def _errors(finding: dict[str, Any]) -> list[str]:
-    return [f"{e.json_path}: {e.message}" for e in validator().iter_errors(finding)]
+    return [f"{e.json_path}: {e.message}"
+            for e in validator(finding.get("class_uid", 2004)).iter_errors(finding)]
 
 
 @pytest.fixture(scope="module")
-def demo() -> list[dict[str, Any]]:
+def everything() -> list[dict[str, Any]]:
     return json.loads(ocsf.render(demo_result(), demo_context()))  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def demo(everything: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The exposure findings (Detection Findings)."""
+    return [f for f in everything if f["class_uid"] == 2004]
+
+
+@pytest.fixture(scope="module")
+def posture(everything: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The posture's weaknesses (Compliance Findings)."""
+    return [f for f in everything if f["class_uid"] == 2003]
 
 
 def test_every_demo_finding_is_a_valid_detection_finding(demo: list[dict[str, Any]]) -> None:
@@ -118,3 +134,66 @@ def test_hostile_names_stay_data(tmp_path: Path) -> None:
         assert _errors(finding) == []
     names = {f["resources"][0]["name"] for f in findings}
     assert "<img src=x onerror=alert(1)>" in names
+
+
+# --- the posture, as Compliance Findings ----------------------------------------------------
+
+def test_every_posture_weakness_is_a_valid_compliance_finding(
+        everything: list[dict[str, Any]], posture: list[dict[str, Any]]) -> None:
+    result = demo_result()
+    assert len(posture) == sum(len(e.traits) for e in result.posture) > 0
+    assert len(everything) == len(posture) + len(result.findings) + len(
+        result.task_definition_findings)
+    assert everything[-len(posture):] == posture          # exposures first, then the posture
+    for finding in posture:
+        assert _errors(finding) == [], finding["finding_info"]["uid"]
+        assert finding["type_uid"] == 200301 and finding["metadata"]["labels"] == ["posture"]
+        assert finding["finding_info"]["analytic"]["name"] == "Posture"
+        assert finding["compliance"]["status"] == "Fail" and finding["unmapped"]["posture"]
+
+
+def test_posture_captions_match_their_ids(posture: list[dict[str, Any]]) -> None:
+    attributes = raw_schema()["classes"]["compliance_finding"]["attributes"]
+    for finding in posture:
+        for field in ("severity", "status", "activity"):
+            enum = attributes[f"{field}_id"]["enum"]
+            name = finding[field if field != "activity" else "activity_name"]
+            assert enum[str(finding[f"{field}_id"])]["caption"] == name, (field, name)
+
+
+def test_exposure_findings_carry_no_posture_label(demo: list[dict[str, Any]]) -> None:
+    assert all("labels" not in f["metadata"] for f in demo)
+    assert all(f["finding_info"]["analytic"]["name"] == "Exposure" for f in demo)
+
+
+def test_a_posture_weakness_names_its_controls_evidence_and_exposure(
+        demo: list[dict[str, Any]], posture: list[dict[str, Any]]) -> None:
+    root = next(f for f in posture if f["compliance"]["control"] == "root-user"
+                and f["resources"][0]["name"] == "storefront-web:7")
+    assert root["severity"] == "Low" and root["unmapped"]["contextual"] is True
+    assert {"ECS.20", "SEC06-BP02", "4.1.2"} <= set(root["compliance"]["requirements"])
+    assert "AWS Security Hub CSPM" in root["compliance"]["standards"]
+    assert root["unmapped"]["location"]["file"].endswith("storefront-web-7.json")
+    assert root["remediation"]["desc"] and root["remediation"]["references"]
+    storefront = next(f for f in demo if f["resources"][0]["name"] == "storefront-web")
+    assert root["unmapped"]["exposure_findings"] == [storefront["finding_info"]["uid"]]
+    unattached = [f for f in posture if f["resources"][0]["name"] == "debug-toolbox"]
+    toolbox = next(f for f in demo if f["resources"][0]["name"] == "debug-toolbox")
+    assert unattached and all(f["unmapped"]["exposure_findings"] == [
+        toolbox["finding_info"]["uid"]] for f in unattached)
+
+
+def test_a_weakness_on_another_resource_names_both(posture: list[dict[str, Any]]) -> None:
+    group = next(f for f in posture if f["compliance"]["control"] == "open-security-group")
+    assert [r.get("type") for r in group["resources"]] == ["AwsEcsService", None]
+    assert group["resources"][1]["uid"].startswith("arn:aws:ec2:")
+    assert {o["value"] for o in group["observables"]} == {r["uid"] for r in group["resources"]}
+
+
+def test_posture_only_and_findings_only_views() -> None:
+    from ecs_exposure.reporters.selection import select
+
+    only_posture = ocsf.findings(select(demo_result(), "posture"), demo_context())
+    assert only_posture and {f["class_uid"] for f in only_posture} == {2003}
+    only_findings = ocsf.findings(select(demo_result(), "findings"), demo_context())
+    assert {f["class_uid"] for f in only_findings} == {2004}

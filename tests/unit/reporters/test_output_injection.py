@@ -66,6 +66,13 @@ def test_formulas_behind_whitespace_or_in_full_width_are_neutralised(value: str)
     assert str(csv_report.cell(value)).startswith("'")
 
 
+@pytest.mark.parametrize("value", ["\u202e=1+1", "\u200b@SUM(A1)", "\ufeff+1", "\x00-1",
+                                   "\u200e \u061c=1", "\x1b[31mred"])
+def test_a_control_or_format_character_cannot_hide_a_formula(value: str) -> None:
+    # found by the writer sweep (tests/integration/test_writer_mutations.py)
+    assert str(csv_report.cell(value)).startswith("'")
+
+
 @given(st.text())
 def test_any_text_is_one_inert_cell(value: str) -> None:
     buffer = io.StringIO()
@@ -100,6 +107,15 @@ def test_plan_md_shares_the_markdown_reports_escaping() -> None:
     assert not LIVE_MARKDOWN.search(prose), LIVE_MARKDOWN.search(prose)
     assert markdown.md(hostile) in prose                    # the same function as report.md
     assert f"# Fix plan: prod/{markdown.md(hostile)}\n" in text
+
+
+def test_a_mention_in_a_finding_title_stays_inert_in_report_md() -> None:
+    # The title goes into raw HTML (<summary>), where a backslash does not escape: found by
+    # the writer sweep (tests/integration/test_writer_mutations.py).
+    td = task_definition(containers=[container(privileged=True)])
+    text = markdown.render(scan_docs({"taskDefinition": td}, {"services": [service("@admins")]}))
+    [summary] = [line for line in text.splitlines() if line.startswith("<summary>")]
+    assert "admins" in summary and not re.search(r"(?<!\w)@\w", summary), summary
 
 
 def test_plan_md_code_fences_cannot_be_closed_from_inside() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ecs_exposure.detectors.peer_checks import NOT_MIRRORED
 from ecs_exposure.detectors.registry import catalog
 from ecs_exposure.reporters import traits_doc
 
@@ -35,3 +36,14 @@ def test_check_mode_reports_a_stale_page(tmp_path: Path) -> None:
     assert traits_doc.main([str(page), "--check"]) == 0
     page.write_text(page.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
     assert traits_doc.main([str(page), "--check"]) == 1
+
+
+def test_peer_checks_not_mirrored_are_listed_and_never_also_cited() -> None:
+    """A check is either mirrored (a spec cites it) or listed as not mirrored, with a reason."""
+    page = traits_doc.render()
+    section = page[page.index("## Peer checks not mirrored"):]
+    cited = " ".join(r for spec in catalog() for r in spec.references)
+    for peer in NOT_MIRRORED:
+        assert f"| `{peer.check}` |" in section and peer.reason
+        assert peer.check not in cited, peer.check
+    assert len({(p.tool, p.check) for p in NOT_MIRRORED}) == len(NOT_MIRRORED)

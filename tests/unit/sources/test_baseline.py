@@ -11,8 +11,10 @@ import pytest
 from ecs_exposure.errors import BaselineError
 from ecs_exposure.model import Severity
 from ecs_exposure.reporters.json_report import render_bytes
+from ecs_exposure.sources import baseline
 from ecs_exposure.sources.baseline import load_baseline, previous_result
 from support.report_inputs import demo_result
+from support.timing import deadline
 
 
 def test_a_result_is_read_back_with_every_finding() -> None:
@@ -53,3 +55,11 @@ def test_load_baseline_reads_a_json_result(tmp_path: Path) -> None:
         load_baseline(tmp_path / "bad.json")
     with pytest.raises(BaselineError, match="cannot read"):
         load_baseline(tmp_path / "absent.json")
+
+
+def test_a_baseline_that_never_ends_is_refused_at_the_size_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # read_bytes of /dev/zero (or a pipe that never closes) read until memory ran out
+    monkeypatch.setattr(baseline, "MAX_BASELINE_BYTES", 4096)
+    with deadline(20), pytest.raises(BaselineError, match="above the 4,096-byte limit"):
+        load_baseline(Path("/dev/zero"))

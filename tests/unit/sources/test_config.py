@@ -18,6 +18,7 @@ from ecs_exposure.sources.config import (
     find_config,
     load_config,
 )
+from support.timing import deadline
 
 ISSUE_EXAMPLE = """\
 suppressions:
@@ -174,3 +175,9 @@ def test_the_readme_example_is_valid(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, readme[start:readme.index("```", start)]))
     assert config.options["scan"]["fail-on"] == "high" and config.policy is not None
     assert [r.reason for r in config.suppressions][0].startswith("fronted by a WAF")
+
+
+def test_a_config_that_never_ends_is_refused_at_the_size_limit() -> None:
+    # ``--config /dev/zero``: the size check saw 0 bytes, then the read never ended
+    with deadline(20), pytest.raises(ConfigError, match="above the .*-byte limit"):
+        load_config(Path("/dev/zero"))

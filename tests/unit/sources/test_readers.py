@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from ecs_exposure.sources.classify import Kind, classify
 from ecs_exposure.sources.files import load_paths
 from ecs_exposure.sources.jsonfile import InputError, parse_json
 from support import REALWORLD
+from support.timing import deadline
 
 
 @pytest.mark.parametrize("doc,kind", [
@@ -26,6 +29,7 @@ from support import REALWORLD
     ({"LoadBalancers": []}, Kind.LOAD_BALANCERS),
     ({"TargetGroups": []}, Kind.TARGET_GROUPS),
     ({"Listeners": []}, Kind.LISTENERS),
+    ({"FileSystems": []}, Kind.FILE_SYSTEMS),
     ({"RoleDetailList": [], "Policies": []}, Kind.IAM),
 ])
 def test_classification_by_content(doc: object, kind: Kind) -> None:
@@ -107,6 +111,37 @@ def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
     path.write_bytes(b"{" + b" " * 2048 + b"}")
     report = load_paths([path], Inventory(), max_bytes=1024)
     assert "above the 1,024-byte limit" in report.errors[0].message
+
+
+def test_a_fifo_or_device_in_a_scanned_folder_is_named_and_never_opened(tmp_path: Path) -> None:
+    # A FIFO with no writer blocked the scan forever; a link to /dev/zero never ends.
+    os.mkfifo(tmp_path / "fifo.json")
+    (tmp_path / "zero.json").symlink_to("/dev/zero")
+    (tmp_path / "services.json").write_text('{"services": []}')
+    with deadline(20):
+        report = load_paths([tmp_path], Inventory())
+    assert report.read == [str(tmp_path / "services.json")]
+    assert {e.source: e.message for e in report.errors} == {
+        str(tmp_path / name): "not a regular file (a FIFO, socket or device in a scanned "
+                              "folder); not read" for name in ("fifo.json", "zero.json")}
+
+
+def test_a_named_stream_is_read_up_to_the_limit(tmp_path: Path) -> None:
+    with deadline(20):
+        report = load_paths([Path("/dev/zero")], Inventory(), max_bytes=1024)
+    assert report.errors[0].message.startswith("file is above the 1,024-byte limit")
+
+
+def test_a_named_pipe_is_still_read(tmp_path: Path) -> None:
+    """``scan <(aws ecs describe-services …)`` passes a pipe: it is read like a file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=('{"services": []}',))
+    writer.start()
+    with deadline(20):
+        report = load_paths([fifo], Inventory())
+    writer.join()
+    assert report.read == [str(fifo)] and not report.errors
 
 
 @pytest.mark.skipif(not REALWORLD.exists(), reason="shared/realworld not present")

@@ -4,7 +4,8 @@ Per account and region, with C clusters, S_c services in cluster c, T distinct t
 revisions the services and their deployments reference, K_c running tasks in each cluster that
 has services, G target groups, L load balancers, SG security groups, N subnets, V VPCs, E task
 network interfaces, and for ECR R_g repositories per registry g and I_r image references per
-repository r ("[x]" is 1 when x holds, else 0)::
+repository r, and F distinct EFS file systems the task definitions mount ("[x]" is 1 when x
+holds, else 0)::
 
     region = max(1, ⌈C/100⌉) + ⌈C/100⌉                                  clusters
            + Σ_c ( max(1, ⌈S_c/100⌉) + ⌈S_c/10⌉ )                       services
@@ -13,6 +14,7 @@ repository r ("[x]" is 1 when x holds, else 0)::
            + ⌈G/20⌉ + ⌈L/20⌉ + L                                         load balancing
            + ⌈SG/200⌉ + ⌈N/200⌉ + ⌈V/200⌉ + ⌈E/200⌉                       network
            + Σ_g ⌈R_g/100⌉ + Σ_r ⌈I_r/100⌉ + [own registry used]         ECR
+           + F                                                          EFS file systems
 
 Per account, with R roles referenced as task or execution role, P_r inline policies of role r
 and M distinct managed policies attached to them::
@@ -41,6 +43,7 @@ from ecs_exposure.analysis.shapes import as_dict, as_list
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws.ecr import ImageRef, parse_image
+from ecs_exposure.sources.aws.efs import file_system_ids
 from ecs_exposure.sources.aws.state import (
     awsvpc_configs,
     eni_ids,
@@ -94,6 +97,7 @@ def _region_calls(account: str, region: str, docs: Json) -> int:
     calls += _up(len(sgs), 200) + _up(len(subnet_ids), 200)
     calls += _up(len(vpcs), 200) + _up(len(enis), 200)
     calls += _ecr_calls(account, region, tds, tasks)
+    calls += len(file_system_ids(as_dict(td) for td in tds))
     return calls
 
 

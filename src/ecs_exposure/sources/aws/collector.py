@@ -29,6 +29,7 @@ from ecs_exposure.sources.aws.ecs import (
     collect_tasks,
     region_scope,
 )
+from ecs_exposure.sources.aws.efs import collect_file_systems
 from ecs_exposure.sources.aws.iam import collect_iam
 from ecs_exposure.sources.aws.network import collect_load_balancers, collect_network
 from ecs_exposure.sources.aws.options import CollectOptions
@@ -109,6 +110,7 @@ def collect_region(target: Target, region: str, sink: Sink) -> RegionState:
         collect_tasks(api, state)
         collect_load_balancers(api, state)
         collect_network(api, state)
+        collect_file_systems(api, state)
         collect_ecr(api, state)
     except Exception as exc:  # one region's surprise must not lose the others
         api.fail("collection", exc, scopes=[(region_scope(api), "the region's data")])

@@ -7,6 +7,9 @@ r; none when no ECR image is used):
 
   DescribeRepositories ⌈R/100⌉ per registry · DescribeImages Σ ⌈I_r/100⌉
   GetRegistryScanningConfiguration 1 (the account's own registry in this region)
+
+A repository or image the answer leaves out without an error is an error naming it, and the
+services pulling from that repository are incomplete.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from ecs_exposure.analysis.shapes import as_dict, as_list
 from ecs_exposure.model import Json
-from ecs_exposure.sources.aws.api import Api, chunks
+from ecs_exposure.sources.aws.api import Api, chunks, unaccounted
 from ecs_exposure.sources.aws.state import (
     RegionState,
     repo_dep,
@@ -103,22 +106,40 @@ def _batched(call: Callable[[list[T]], Json | None], key: str, items: list[T]) -
                     continue  # deleted since the task definition was registered
         for response in responses:
             if response is not None:
-                found.extend(response.get(key, []))
+                found.extend(i for i in as_list(response.get(key)) if isinstance(i, dict))
     return found
 
 
 def _repositories(api: Api, registry: str, labels: dict[str, str],
                   names: list[str]) -> Json | None:
-    return api.call("ecr", "DescribeRepositories", depends=[labels[n] for n in names],
-                    quiet=("RepositoryNotFoundException",), registryId=registry,
-                    repositoryNames=names)
+    response = api.call("ecr", "DescribeRepositories", depends=[labels[n] for n in names],
+                        quiet=("RepositoryNotFoundException",), registryId=registry,
+                        repositoryNames=names)
+    if response is not None:
+        api.unaccounted_for("ecr", "DescribeRepositories", unaccounted(
+            names, response.get("repositories"), "repositoryName", None),
+            depends=lambda n: [labels[n]])
+    return response
+
+
+def _image_answered(image_id: Json, details: list[Json]) -> bool:
+    """Whether an ``imageDetails`` entry is the image asked for by digest or by tag."""
+    if "imageDigest" in image_id:
+        return any(d.get("imageDigest") == image_id["imageDigest"] for d in details)
+    return any(image_id.get("imageTag") in as_list(d.get("imageTags")) for d in details)
 
 
 def _images(api: Api, registry: str, name: str, label: str,
             image_ids: list[Json]) -> Json | None:
-    return api.call("ecr", "DescribeImages", depends=[label],
-                    quiet=("ImageNotFoundException",), registryId=registry,
-                    repositoryName=name, imageIds=image_ids)
+    response = api.call("ecr", "DescribeImages", depends=[label],
+                        quiet=("ImageNotFoundException",), registryId=registry,
+                        repositoryName=name, imageIds=image_ids)
+    if response is not None:
+        details = [d for d in as_list(response.get("imageDetails")) if isinstance(d, dict)]
+        api.unaccounted_for("ecr", "DescribeImages", {
+            f"{name}@{i.get('imageDigest') or i.get('imageTag')}": "absent from the answer"
+            for i in image_ids if not _image_answered(i, details)}, depends=lambda _: [label])
+    return response
 
 
 def collect_ecr(api: Api, state: RegionState) -> None:

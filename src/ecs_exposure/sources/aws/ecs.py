@@ -7,9 +7,15 @@ referenced by services and deployments, K_c running tasks in a cluster that has 
   ListServices Σ max(1, ⌈S_c/100⌉) · DescribeServices Σ ⌈S_c/10⌉
   DescribeTaskDefinition T (each revision once, however many services share it)
   ListTasks Σ max(1, ⌈K_c/100⌉) · DescribeTasks Σ ⌈K_c/100⌉   (clusters with services only)
+
+Every describe is checked against the ids it asked for (:func:`.api.unaccounted`): one left
+out of the answer or listed under ``failures`` is an error naming it, and what depends on it
+is incomplete.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.analysis.shapes import as_list
@@ -38,7 +44,7 @@ def collect_clusters(api: Api, state: RegionState) -> list[str] | None:
     state.attempted.add("ecs/describe-clusters")
     for batch in chunks(arns, CLUSTER_BATCH):
         response = api.call("ecs", "DescribeClusters", depends=[cluster_dep(a) for a in batch],
-                            clusters=list(batch), include=["SETTINGS"])
+                            clusters=list(batch), include=["SETTINGS", "CONFIGURATIONS"])
         if response is not None:
             state.clusters.extend(c for c in as_list(response.get("clusters"))
                                   if isinstance(c, dict))
@@ -90,6 +96,10 @@ def collect_task_definitions(api: Api, state: RegionState) -> None:
                                 depends=lambda r: [td_dep(r)])
 
 
+def _cluster_tasks(cluster: str, _task: str) -> list[str]:
+    return [tasks_dep(cluster)]
+
+
 def collect_tasks(api: Api, state: RegionState) -> None:
     """Running tasks of the clusters that have services: the image digests actually running
     and the network interfaces they use. Tasks started outside a service are dropped."""
@@ -106,5 +116,11 @@ def collect_tasks(api: Api, state: RegionState) -> None:
             response = api.call("ecs", "DescribeTasks", depends=[tasks_dep(cluster)],
                                 cluster=cluster, tasks=list(batch))
             if response is not None:
-                state.tasks.extend(t for t in response.get("tasks", [])
+                tasks = [t for t in as_list(response.get("tasks")) if isinstance(t, dict)]
+                state.tasks.extend(t for t in tasks
                                    if str(t.get("group", "")).startswith("service:"))
+                # A task left out may be one of a service's: its cluster's running tasks
+                # (image digests, network interfaces) are then not all known.
+                api.unaccounted_for("ecs", "DescribeTasks", unaccounted(
+                    batch, tasks, "taskArn", response.get("failures")),
+                    depends=partial(_cluster_tasks, cluster))

@@ -7,6 +7,11 @@ inline policies of role r, M distinct managed policies attached to them):
 
   GetRole R · ListRolePolicies R · GetRolePolicy Σ P_r · ListAttachedRolePolicies R
   GetPolicy M · GetPolicyVersion M
+
+An answer that does not hold what was asked (another role, no policy document) is an error
+naming it, like a failed call; a role or managed policy that could not be read is listed as
+incomplete under its own ARN, which the assessment reads as "permissions unknown" (never as
+"no permissions").
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ def role_name(arn: str) -> str:
     return (parsed.resource if parsed else arn).rsplit("/", 1)[-1]
 
 
+def _holds(what: str, found: object, key: str) -> str:
+    """Why an answer does not account for the asked-for role or policy."""
+    if not isinstance(found, dict):
+        return f"the answer holds no {what}"
+    return f"the answer holds another {what} ({str(found.get(key))[:200]!r})"
+
+
 def _role(api: Api, arn: str) -> Json | None:
     """One role with its inline policies and attached policy list; ``None`` if it does not
     exist (the task definition names a deleted role) or could not be read."""
@@ -32,20 +44,32 @@ def _role(api: Api, arn: str) -> Json | None:
     name = role_name(arn)
     try:
         response = api.call("iam", "GetRole", depends=label, quiet=("NoSuchEntity",),
-                            RoleName=name)
+                            scopes=[(arn, "the IAM role")], RoleName=name)
     except ClientError:
         return None
     if response is None:
         return None
-    role: Json = dict(response.get("Role", {}))
+    found = response.get("Role")
+    if not isinstance(found, dict) or found.get("RoleName") != name:
+        api.unaccounted_for("iam", "GetRole", {arn: _holds("role", found, "RoleName")},
+                            depends=lambda _: label, what="the IAM role")
+        return None
+    role: Json = dict(found)
     inline: list[Json] = []
     for policy in api.pages("iam", "ListRolePolicies", "PolicyNames", depends=label,
                             RoleName=name) or []:
         document = api.call("iam", "GetRolePolicy", depends=label, RoleName=name,
                             PolicyName=policy)
-        if document is not None:
-            inline.append({"PolicyName": document.get("PolicyName"),
-                           "PolicyDocument": document.get("PolicyDocument")})
+        if document is None:
+            continue
+        if document.get("PolicyName") != policy or "PolicyDocument" not in document:
+            # The role's permissions are then unknown: it stays in the data with the policy's
+            # document missing (which the assessment reads as unknown, never as no grant).
+            api.unaccounted_for("iam", "GetRolePolicy", {
+                f"{name}/{policy}": "the answer holds no document of that policy"},
+                depends=lambda _: label)
+        inline.append({"PolicyName": policy, "PolicyDocument": document.get("PolicyDocument")
+                       if document.get("PolicyName") == policy else None})
     attached = api.pages("iam", "ListAttachedRolePolicies", "AttachedPolicies", depends=label,
                          RoleName=name) or []
     role["RolePolicyList"] = inline
@@ -56,15 +80,28 @@ def _role(api: Api, arn: str) -> Json | None:
 def _policy(api: Api, arn: str, roles: list[str]) -> Json | None:
     """A managed policy with its default version's document."""
     labels = [role_dep(r) for r in roles]
-    response = api.call("iam", "GetPolicy", depends=labels, PolicyArn=arn)
+    scope = [(arn, "the managed policy")]
+    response = api.call("iam", "GetPolicy", depends=labels, scopes=scope, PolicyArn=arn)
     if response is None:
         return None
-    policy: Json = dict(response.get("Policy", {}))
-    version = api.call("iam", "GetPolicyVersion", depends=labels, PolicyArn=arn,
-                       VersionId=policy.get("DefaultVersionId"))
+    found = response.get("Policy")
+    if not isinstance(found, dict) or found.get("Arn") != arn or \
+            not isinstance(found.get("DefaultVersionId"), str):
+        api.unaccounted_for("iam", "GetPolicy", {arn: _holds("policy", found, "Arn")},
+                            depends=lambda _: labels, what="the managed policy")
+        return None
+    policy: Json = dict(found)
+    version = api.call("iam", "GetPolicyVersion", depends=labels, scopes=scope, PolicyArn=arn,
+                       VersionId=policy["DefaultVersionId"])
     if version is None:
         return None
-    policy["PolicyVersionList"] = [version.get("PolicyVersion", {})]
+    document = version.get("PolicyVersion")
+    if not isinstance(document, dict) or "Document" not in document:
+        api.unaccounted_for("iam", "GetPolicyVersion", {
+            arn: f"the answer holds no document of version {policy['DefaultVersionId']}"},
+            depends=lambda _: labels, what="the managed policy")
+        return None
+    policy["PolicyVersionList"] = [document]
     return policy
 
 

@@ -3,6 +3,9 @@ services' own), then security groups, subnets, route tables and network interfac
 
 Only what the services reference is read. EC2 lookups use filters rather than id lists: a
 filter on an id that no longer exists returns nothing, where an id list fails the whole call.
+Every answer is checked against what was asked (:func:`~ecs_exposure.sources.aws.api.unaccounted`):
+an id it leaves out (deleted, or dropped by the server) is an error naming it, and what
+depends on it is incomplete, never read as "no rule, no route, no load balancer".
 
 Calls per region (G target groups, L load balancers, SG security groups, N subnets, V VPCs of
 those subnets, E network interfaces of running tasks; zero when the count is zero):
@@ -21,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from ecs_exposure.analysis.shapes import as_list
 from ecs_exposure.model import Json
-from ecs_exposure.sources.aws.api import Api, chunks
+from ecs_exposure.sources.aws.api import Api, chunks, unaccounted
 from ecs_exposure.sources.aws.state import (
     RegionState,
     awsvpc_configs,
@@ -41,22 +44,35 @@ FILTER_BATCH = 200
 """EC2 accepts up to 200 values per filter."""
 
 
+def _answered(api: Api, operation: str, key: str, id_key: str, requested: Sequence[str],
+              response: Json | None, label: Callable[[str], str],
+              service: str = "elbv2") -> list[Json]:
+    """The items of an answer, after recording the requested ids it does not account for."""
+    if response is None:
+        return []
+    items = [item for item in as_list(response.get(key)) if isinstance(item, dict)]
+    api.unaccounted_for(service, operation, unaccounted(requested, items, id_key, None),
+                        depends=lambda ident: [label(ident)])
+    return items
+
+
 def _describe_elb(api: Api, operation: str, key: str, id_param: str, not_found: str,
                   arns: Sequence[str], label: Callable[[str], str]) -> list[Json]:
     """Describe ELBv2 resources by ARN, 20 at a time.
 
     An ARN that no longer exists fails its whole batch with ``not_found``; the batch is then
-    retried one ARN at a time so the others are still read (a deleted one is simply absent).
+    retried one ARN at a time so the others are still read (one AWS says is not found is
+    simply absent; one an answer leaves out without saying so is an error).
     """
     found: list[Json] = []
     ids: dict[str, Any]
+    id_key = id_param[:-1]          # TargetGroupArns → TargetGroupArn
     for batch in chunks(arns, ELB_BATCH):
         try:
             ids = {id_param: list(batch)}
             response = api.call("elbv2", operation, depends=[label(a) for a in batch],
                                 quiet=(not_found,), **ids)
         except ClientError:
-            response = {key: []}
             for arn in batch:
                 ids = {id_param: [arn]}
                 try:
@@ -64,10 +80,9 @@ def _describe_elb(api: Api, operation: str, key: str, id_param: str, not_found: 
                                       quiet=(not_found,), **ids)
                 except ClientError:
                     continue
-                if single is not None:
-                    response[key].extend(single.get(key, []))
-        if response is not None:
-            found.extend(response.get(key, []))
+                found += _answered(api, operation, key, id_key, [arn], single, label)
+            continue
+        found += _answered(api, operation, key, id_key, batch, response, label)
     return found
 
 
@@ -94,12 +109,15 @@ def collect_load_balancers(api: Api, state: RegionState) -> None:
 
 
 def _by_filter(api: Api, operation: str, key: str, name: str, values: Sequence[str],
-               label: Callable[[str], str]) -> list[Json]:
+               label: Callable[[str], str], id_key: str) -> list[Json]:
+    """Items whose ``name`` filter is one of ``values``; a value no item answers for (the
+    item's ``id_key``) is an error for that value, its dependants incomplete."""
     found: list[Json] = []
     for batch in chunks(values, FILTER_BATCH):
         items = api.pages("ec2", operation, key, depends=[label(v) for v in batch],
                           Filters=[{"Name": name, "Values": list(batch)}])
-        found.extend(items or [])
+        if items is not None:
+            found += _answered(api, operation, key, id_key, batch, {key: items}, label, "ec2")
     return found
 
 
@@ -121,16 +139,16 @@ def collect_network(api: Api, state: RegionState) -> None:
     if groups:
         state.attempted.add("ec2/describe-security-groups")
         state.security_groups = _by_filter(api, "DescribeSecurityGroups", "SecurityGroups",
-                                           "group-id", groups, sg_dep)
+                                           "group-id", groups, sg_dep, "GroupId")
     if subnets:
         state.attempted.update({"ec2/describe-subnets", "ec2/describe-route-tables"})
         state.subnets = _by_filter(api, "DescribeSubnets", "Subnets", "subnet-id", subnets,
-                                   subnet_dep)
+                                   subnet_dep, "SubnetId")
         vpcs = list(dict.fromkeys(str(s.get("VpcId")) for s in state.subnets if s.get("VpcId")))
         state.route_tables = _by_filter(api, "DescribeRouteTables", "RouteTables", "vpc-id",
-                                        vpcs, routes_dep)
+                                        vpcs, routes_dep, "VpcId")
     if enis:
         state.attempted.add("ec2/describe-network-interfaces")
         state.network_interfaces = _by_filter(api, "DescribeNetworkInterfaces",
                                               "NetworkInterfaces", "network-interface-id",
-                                              enis, eni_dep)
+                                              enis, eni_dep, "NetworkInterfaceId")

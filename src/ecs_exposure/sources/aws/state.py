@@ -103,6 +103,10 @@ def repo_dep(repository: str) -> str:
     return f"ECR repository {repository}"
 
 
+def efs_dep(file_system_id: str) -> str:
+    return f"EFS file system {file_system_id}"
+
+
 @dataclass
 class RegionState:
     """Everything collected in one account and region, as API-shaped dicts."""
@@ -124,6 +128,8 @@ class RegionState:
     repositories: list[Json] = field(default_factory=list)
     images: list[Json] = field(default_factory=list)
     registry_scanning: Json | None = None
+    file_systems: list[Json] = field(default_factory=list)
+    """EFS file systems the task definitions mount (``DescribeFileSystems``)."""
     image_repositories: dict[str, str] = field(default_factory=dict)
     """Image URI in a task or container definition → its ECR repository label."""
     attempted: set[str] = field(default_factory=set)
@@ -172,6 +178,8 @@ class RegionState:
             ecr["describe-images"] = {"imageDetails": self.images}
         if self.registry_scanning is not None:
             ecr["get-registry-scanning-configuration"] = self.registry_scanning
+        if want("efs/describe-file-systems"):
+            docs["efs"] = {"describe-file-systems": {"FileSystems": self.file_systems}}
         return {service: ops for service, ops in docs.items() if ops}
 
     def dependencies(self) -> dict[str, list[str]]:
@@ -197,6 +205,10 @@ class RegionState:
                     image = as_dict(container).get("image")
                     if isinstance(image, str) and image in self.image_repositories:
                         deps.append(self.image_repositories[image])
+                for volume in as_list(td.get("volumes")):
+                    efs = as_dict(as_dict(volume).get("efsVolumeConfiguration"))
+                    if isinstance(efs.get("fileSystemId"), str):
+                        deps.append(efs_dep(efs["fileSystemId"]))
             for config in awsvpc_configs(service):
                 deps += [sg_dep(str(g)) for g in as_list(config.get("securityGroups"))]
                 for subnet in map(str, as_list(config.get("subnets"))):

@@ -135,6 +135,11 @@ class Template:
     def physical_id(self, logical: str) -> str:
         return f"{EC2_PREFIXES[self.type_of(logical)]}-{self.stack}-{logical}"
 
+    def file_system_id(self, logical: str) -> str:
+        """A stand-in EFS id (``fs-<stack>-<logical id>``) that task definitions' volumes
+        resolve to, so they join the file system the template creates."""
+        return f"fs-{self.stack}-{logical}"
+
     def value_of(self, logical: str, attribute: str | None) -> Any:
         """What ``Ref`` (``attribute`` None) or ``Fn::GetAtt`` returns for a resource."""
         if logical not in self.resources:
@@ -274,6 +279,11 @@ def _network_values(tpl: Template, logical: str, attribute: str | None) -> Any:
     return None
 
 
+def _efs_values(tpl: Template, logical: str, attribute: str | None) -> Any:
+    """An EFS file system's ``Ref`` (and ``GetAtt FileSystemId``) is its id."""
+    return tpl.file_system_id(logical) if attribute in (None, "FileSystemId") else None
+
+
 def _elb_values(tpl: Template, logical: str, attribute: str | None) -> Any:
     kind = tpl.type_of(logical)
     if kind.endswith("::LoadBalancer"):
@@ -304,4 +314,5 @@ _VALUES = {
                      "AWS::ElasticLoadBalancingV2::TargetGroup",
                      "AWS::ElasticLoadBalancingV2::Listener",
                      "AWS::ElasticLoadBalancingV2::ListenerRule"), _elb_values),
+    "AWS::EFS::FileSystem": _efs_values,
 }

@@ -60,6 +60,7 @@ class Translation:
             "AWS::ElasticLoadBalancingV2::LoadBalancer": self.load_balancer,
             "AWS::ElasticLoadBalancingV2::TargetGroup": self.target_group,
             "AWS::ElasticLoadBalancingV2::Listener": self.listener,
+            "AWS::EFS::FileSystem": self.file_system,
         }
         second: dict[str, Callable[[str, dict[str, Any]], None]] = {
             "AWS::EC2::SecurityGroupIngress": self.ingress, "AWS::EC2::Route": self.route,
@@ -142,6 +143,17 @@ class Translation:
         body = self.conv.copy(built, props, "", ecs_name, ECS_MAPS)
         body.update(clusterArn=built.key, clusterName=name, status="ACTIVE")
         built.body = body
+
+    def file_system(self, logical: str, props: dict[str, Any]) -> None:
+        """``Encrypted`` defaults to false in CloudFormation (as in the API)."""
+        built = self.new("file-systems", self.tpl.file_system_id(logical), logical)
+        encrypted = props.get("Encrypted", False)
+        if isinstance(encrypted, str) and encrypted.strip().lower() in ("true", "false"):
+            encrypted = encrypted.strip().lower() == "true"
+        built.body = {"FileSystemId": built.key, "Encrypted": encrypted}
+        self.conv.note(built, "/Encrypted", props, "Encrypted")
+        if "KmsKeyId" in props:
+            built.body["KmsKeyId"] = props["KmsKeyId"]
 
     # ---- EC2 ---------------------------------------------------------------------------------
 

@@ -18,8 +18,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ecs_exposure.sources.iac.yamlload import load_yaml
-from ecs_exposure.sources.jsonfile import InputError, looks_like_json, parse_json
+from ecs_exposure.sources.iac.yamlload import MAX_YAML_BYTES, load_yaml
+from ecs_exposure.sources.jsonfile import InputError, looks_like_json, parse_json, read_input
+
+MAX_PARAMETERS_BYTES = MAX_YAML_BYTES
+"""A parameters file is read up to the size of a template (a pipe that never ends stops
+there)."""
 
 MAX_PARAMETER_BYTES = 1024 * 1024
 
@@ -50,7 +54,7 @@ def parse_parameters(data: bytes) -> dict[str, Any]:
 def load_parameters(path: Path) -> dict[str, Any]:
     """Read ``path``; errors name the file."""
     try:
-        return parse_parameters(path.read_bytes())
+        return parse_parameters(read_input(path, MAX_PARAMETERS_BYTES, regular_only=False))
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except InputError as exc:

@@ -21,7 +21,7 @@ from ecs_exposure.model import Json
 
 Kind = Literal["task-definition", "service", "cluster", "security-groups", "subnets",
                "route-tables", "load-balancers", "target-groups", "listeners", "role",
-               "managed-policy"]
+               "managed-policy", "file-systems"]
 
 BOOL_FIELDS = frozenset({
     "privileged", "readonlyRootFilesystem", "essential", "readOnly", "disableNetworking",
@@ -88,7 +88,7 @@ def add_to_inventory(inventory: Inventory, built: list[Built], source: str) -> d
     renamed: dict[str, str] = {}
     order = ("role", "managed-policy", "security-groups", "subnets", "route-tables",
              "load-balancers", "target-groups", "listeners", "cluster", "task-definition",
-             "service")
+             "service", "file-systems")
     for kind in order:
         items = [b for b in built if b.kind == kind]
         for item in items:
@@ -109,6 +109,8 @@ def add_to_inventory(inventory: Inventory, built: list[Built], source: str) -> d
                 inventory.add_ec2(kind, [item.body], source)
             elif kind in ("load-balancers", "target-groups", "listeners"):
                 inventory.add_elbv2(kind, [item.body], source)
+            elif kind == "file-systems":
+                inventory.add_file_systems([item.body], source)
             elif kind == "role":
                 inventory.add_iam({"RoleDetailList": [item.body]}, source)
             else:

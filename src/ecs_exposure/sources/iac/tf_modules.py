@@ -32,7 +32,7 @@ from ecs_exposure.sources.iac import hcl
 from ecs_exposure.sources.iac.tf_files import FileAccess, inside, real
 from ecs_exposure.sources.iac.tf_resource import single_block
 from ecs_exposure.sources.iac.tf_translate import TfTranslation
-from ecs_exposure.sources.jsonfile import InputError
+from ecs_exposure.sources.jsonfile import InputError, read_input
 
 MAX_MODULE_DEPTH = 8
 """Module calls followed from a file read by the scan, at most this deep."""
@@ -70,9 +70,7 @@ class ModuleDir:
         for file in sorted(Path(path or ".").glob("*.tf")):
             key, name = real(str(file)), os.path.join(path, file.name)
             try:
-                if file.stat().st_size > hcl.MAX_HCL_BYTES:
-                    raise InputError(f"HCL file is above the {hcl.MAX_HCL_BYTES:,}-byte limit")
-                trees[key] = hcl.parse(file.read_bytes())
+                trees[key] = hcl.parse(read_input(file, hcl.MAX_HCL_BYTES))
                 module.names[key] = name
             except InputError as exc:
                 module.failed[key] = (name, str(exc))
@@ -135,7 +133,8 @@ class ModuleDir:
         key = real(source)
         if key in self.documents:
             return self.documents[key]
-        parsed = hcl.parse(data if data is not None else Path(source).read_bytes())
+        parsed = hcl.parse(data if data is not None else read_input(Path(source),
+                                                                     hcl.MAX_HCL_BYTES))
         return hcl.evaluate_parsed(parsed, self.variables, self.locals, self.files,
                                    data=self.data)[0]
 

@@ -34,6 +34,7 @@ ID_PREFIXES = {
     "aws_security_group": "sg", "aws_subnet": "subnet", "aws_route_table": "rtb",
     "aws_internet_gateway": "igw", "aws_vpc": "vpc", "aws_nat_gateway": "nat",
     "aws_default_route_table": "rtb", "aws_egress_only_internet_gateway": "eigw",
+    "aws_efs_file_system": "fs",
 }
 ALIASES = {"aws_alb": "aws_lb", "aws_alb_listener": "aws_lb_listener",
            "aws_alb_target_group": "aws_lb_target_group",
@@ -146,7 +147,8 @@ class TfTranslation:
                  "aws_vpc": self.vpc, "aws_iam_role": bound(other.role),
                  "aws_iam_policy": bound(other.policy), "aws_lb": bound(other.load_balancer),
                  "aws_lb_target_group": bound(other.target_group),
-                 "aws_lb_listener": bound(other.listener)}
+                 "aws_lb_listener": bound(other.listener),
+                 "aws_efs_file_system": self.file_system}
         second: dict[str, Callable[[TfResource], None]] = {
                   "aws_security_group_rule": self.group_rule,
                   "aws_vpc_security_group_ingress_rule": self.ingress_rule,
@@ -209,8 +211,9 @@ class TfTranslation:
             if efs:
                 conv.note(built, f"{api}/efsVolumeConfiguration", volume,
                           "efs_volume_configuration")
-                item["efsVolumeConfiguration"] = {camel(k): v for k, v in efs.items()
-                                                  if not isinstance(v, list)}
+                item["efsVolumeConfiguration"] = {
+                    camel(k): self.resolve(v) if k == "file_system_id" else v
+                    for k, v in efs.items() if not isinstance(v, list)}
             volumes.append(item)
         body["volumes"] = volumes
         platform = single_block(values.get("runtime_platform"))
@@ -281,6 +284,41 @@ class TfTranslation:
             conv.note(built, "/settings", values, "setting")
             built.body["settings"] = [{"name": s.get("name"), "value": s.get("value")}
                                       for s in settings if isinstance(s, dict)]
+        self._exec_configuration(built, conv, values)
+
+    def _exec_configuration(self, built: Built, conv: Converter, values: dict[str, Any]) -> None:
+        """``configuration.execute_command_configuration`` → the API's
+        ``configuration.executeCommandConfiguration`` (ECS Exec audit logging and KMS key)."""
+        config = single_block(single_block(values.get("configuration")).get(
+            "execute_command_configuration"))
+        if not config:
+            return
+        api = "/configuration/executeCommandConfiguration"
+        conv.note(built, api, single_block(values.get("configuration")),
+                  "execute_command_configuration")
+        body: dict[str, Any] = {camel(k): self.resolve(v) for k, v in config.items()
+                                if k in ("kms_key_id", "logging") and v is not None}
+        for key in ("kms_key_id", "logging"):
+            conv.note(built, f"{api}/{camel(key)}", config, key)
+        logs = single_block(config.get("log_configuration"))
+        if logs:
+            names = {"s3_bucket_encryption_enabled": "s3EncryptionEnabled"}
+            body["logConfiguration"] = {names.get(k, camel(k)): v for k, v in logs.items()
+                                        if v is not None}
+            conv.note(built, f"{api}/logConfiguration", config, "log_configuration")
+        built.body["configuration"] = {"executeCommandConfiguration": body}
+
+    def file_system(self, res: TfResource) -> None:
+        """``encrypted`` absent is false (the provider's and the API's default); unknown until
+        apply stays unknown."""
+        built, conv = self.new("file-systems", res)
+        values = res.values
+        encrypted = values.get("encrypted")
+        built.body = {"FileSystemId": built.key,
+                      "Encrypted": False if encrypted is None else encrypted}
+        conv.note(built, "/Encrypted", values, "encrypted")
+        if values.get("kms_key_id") is not None:
+            built.body["KmsKeyId"] = values["kms_key_id"]
 
     # ---- EC2 ---------------------------------------------------------------------------------
 

@@ -6,9 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ecs_exposure.analysis.unknown import Unknown, is_unknown
 from ecs_exposure.sources.iac.cfn_eval import NO_VALUE, Evaluator
+from ecs_exposure.sources.iac.parameters import load_parameters
+from ecs_exposure.sources.jsonfile import InputError
 from support.iac_helpers import finding, line_of, position, scan_paths, traits, write
+from support.timing import deadline
 
 ESTATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -144,6 +149,7 @@ EXPECTED = {
     "service-admin-policy", "internet-reachable", "dangerous-capabilities", "root-user",
     "writable-root-filesystem", "missing-log-configuration", "efs-transit-encryption-disabled",
     "outdated-platform-version", "container-insights-disabled",
+    "efs-encryption-at-rest-disabled", "missing-health-check", "execute-command-unencrypted",
     # the template's image reference (a mutable tag on Docker Hub, never scanned or signed)
     "untrusted-registry", "mutable-image-reference", "unscanned-image", "unverified-signature",
 }
@@ -283,7 +289,8 @@ def test_fine_task_definition_behind_an_open_public_alb(tmp_path: Path) -> None:
     path = write(tmp_path, "shop.yml", PUBLIC_ALB)
     result, _, _ = scan_paths([path])
     shop = finding(result, "shop")
-    assert {t.id for t in shop.traits} == {"internet-reachable", "open-security-group"}
+    assert {t.id for t in shop.traits} == {"internet-reachable", "open-security-group",
+                                           "missing-health-check"}
     assert shop.reachability == "internet" and shop.severity.name == "LOW"
     reach = traits(shop, "internet-reachable")[0]
     assert "internet-facing application load balancer" in reach.detail and "HTTPS:443" in \
@@ -485,3 +492,9 @@ Resources:
     admin = traits(bg, "administrative-policy")[0]
     assert admin.resource == "arn:aws:iam:::policy/bluegreen-Admin"
     assert position(admin).line == line_of(path, "NotAction")
+
+
+def test_a_parameters_file_that_never_ends_is_refused_at_the_size_limit() -> None:
+    # ``--parameters /dev/zero`` (or a pipe that never closes) read until memory ran out
+    with deadline(20), pytest.raises(InputError, match="above the .*-byte limit"):
+        load_parameters(Path("/dev/zero"))

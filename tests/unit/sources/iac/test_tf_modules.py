@@ -3,12 +3,14 @@ modules are followed: read once, inside the scanned folders, to a bounded depth.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ecs_exposure.detectors.containers import PRIVILEGED
 from ecs_exposure.detectors.network import OPEN_SG
 from ecs_exposure.sources.iac.tf_modules import MAX_MODULE_DEPTH
 from support.iac_helpers import finding, line_of, position, scan_paths, traits, write
+from support.timing import deadline
 
 MODULE = """\
 variable "family" {}
@@ -158,3 +160,13 @@ def test_module_file_that_does_not_parse_is_an_error_naming_it(tmp_path: Path) -
     result, _, report = scan_paths([main])
     assert report.read == [str(main)]
     assert [e.source for e in result.errors] == [str(broken)]
+
+
+def test_a_fifo_named_like_a_tf_file_does_not_block_the_module(tmp_path: Path) -> None:
+    # The module loader read every *.tf of a folder with read_bytes: a FIFO blocked forever.
+    write(tmp_path, "main.tf", 'resource "aws_security_group" "web" {\n  name = "web"\n}\n')
+    os.mkfifo(tmp_path / "planted.tf")
+    with deadline(20):
+        _, _, report = scan_paths([tmp_path])
+    assert any(e.source == str(tmp_path / "planted.tf") and "not a regular file" in e.message
+               for e in report.errors), report.errors
