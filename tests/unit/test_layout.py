@@ -18,7 +18,7 @@ TOP_LEVEL_MODULES = {"__init__", "__main__", "model", "inventory", "settings", "
 """The only loose modules: the model, the inventory, settings, errors and the pipeline."""
 
 STAGES_AND_LIBRARIES = {"cli", "sources", "analysis", "detectors", "exposure", "remediation",
-                        "reporters", "demo", "store", "web"}
+                        "reporters", "demo", "store", "web", "distributed"}
 
 
 def test_only_the_model_inventory_settings_errors_and_pipeline_are_loose() -> None:

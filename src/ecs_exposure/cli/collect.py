@@ -11,6 +11,7 @@ import click
 from ecs_exposure.cli.exit_codes import ExitCode
 from ecs_exposure.cli.options import (
     AWS_DEFAULTS,
+    executor_options,
     implied_aws_options,
     output_dir_option,
     output_option,
@@ -21,6 +22,7 @@ SNAPSHOT_NAME = "snapshot.json.gz"
 """The snapshot's file name under ``--output-dir``."""
 
 if TYPE_CHECKING:
+    from ecs_exposure.distributed.options import ExecutorOptions
     from ecs_exposure.sources.aws.options import CollectOptions
 
 
@@ -31,8 +33,9 @@ if TYPE_CHECKING:
               help="Exit 4 when some data could not be read.")
 @quiet_option
 @implied_aws_options
+@executor_options
 def collect(output: Path | None, output_dir: Path | None, strict: bool, quiet: bool,
-            aws: CollectOptions | None) -> None:
+            aws: CollectOptions | None, executor: ExecutorOptions) -> None:
     """Collect live ECS data from AWS (read-only) into a snapshot for later scans.
 
     AWS is the only source, so --aws is implied.
@@ -41,6 +44,8 @@ def collect(output: Path | None, output_dir: Path | None, strict: bool, quiet: b
     Examples:
       ecs-exposure collect --region all --output snapshot.json.gz
       ecs-exposure collect --organization --role-name SecurityAudit -o org.json.gz
+      ecs-exposure collect --organization --role-name SecurityAudit \\
+          --executor dask://scheduler:8786 --shards s3://bucket/run1 -o org.json.gz
       ecs-exposure scan snapshot.json.gz
     """
     from ecs_exposure.cli.inputs import collect_live, require_collected
@@ -57,7 +62,7 @@ def collect(output: Path | None, output_dir: Path | None, strict: bool, quiet: b
     if output is None:
         raise click.UsageError("give the snapshot's --output file or an --output-dir")
     stderr = stderr_console()
-    collected = collect_live(aws or AWS_DEFAULTS, stderr)  # never None: --aws is implied
+    collected = collect_live(aws or AWS_DEFAULTS, stderr, executor)  # --aws is implied
     with writing_to(output):
         snapshot.write(collected, output)
     for error in collected["errors"]:

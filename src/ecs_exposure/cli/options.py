@@ -175,3 +175,37 @@ def record_store_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--store", "store_url", is_flag=False, flag_value="", default=None, metavar="[URL]",
         help="Record this scan (metadata, findings, posture, errors) in the findings store; "
              "suppressions made in the store apply. " + STORE_HELP)(func)
+
+
+def executor_options(func: Callable[..., None]) -> Callable[..., None]:
+    """``--executor``, ``--shards`` and ``--resume`` (issue 19: collection and scans as units
+    on an engine), handed to the command as one ``executor: ExecutorOptions`` argument; they
+    apply to ``--aws`` only."""
+    from ecs_exposure.distributed.options import ExecutorOptions
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        executor = ExecutorOptions(kwargs.pop("executor_spec"), kwargs.pop("shards"),
+                                   kwargs.pop("resume"))
+        try:
+            executor.check()
+        except CollectionError as exc:
+            raise click.UsageError(str(exc)) from None
+        if executor != ExecutorOptions() and kwargs.get("aws") is None:
+            raise click.UsageError("--executor, --shards and --resume need --aws")
+        func(*args, executor=executor, **kwargs)
+
+    for option in reversed((
+        click.option("--executor", "executor_spec", default="local", show_default=True,
+                     metavar="local|dask://HOST:PORT|dask-local[:N]",
+                     help="Where the account, region and IAM units run: threads here, an "
+                          "existing Dask scheduler, or a local Dask cluster of N worker "
+                          "processes."),
+        click.option("--shards", metavar="DIR|s3://BUCKET/PREFIX",
+                     help="Keep each unit's snapshot shard here (required with dask://); "
+                          "default: a temporary folder."),
+        click.option("--resume", is_flag=True,
+                     help="Skip the units whose shard is already in --shards."),
+    )):
+        wrapper = option(wrapper)
+    return wrapper

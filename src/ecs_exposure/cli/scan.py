@@ -16,6 +16,7 @@ from ecs_exposure.cli.options import (
     FAIL_ON,
     aws_options,
     config_option,
+    executor_options,
     images_option,
     intel_dir_option,
     output_dir_option,
@@ -30,12 +31,17 @@ from ecs_exposure.reporters import FORMATS
 from ecs_exposure.reporters.base import CSV_DIALECTS, INCLUDES
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
     from rich.console import Console
 
+    from ecs_exposure.distributed.options import ExecutorOptions
     from ecs_exposure.exposure.compliance import ComplianceReport
     from ecs_exposure.model import ScanResult
     from ecs_exposure.reporters.context import ReportContext
     from ecs_exposure.reporters.selection import Only
+    from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.aws.options import CollectOptions
     from ecs_exposure.sources.config import Config
     from ecs_exposure.store.engine import Store
@@ -110,6 +116,7 @@ if TYPE_CHECKING:
 @quiet_option
 @source_root_option
 @aws_options
+@executor_options
 @config_option
 def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path | None,
          output_dir: Path | None, fail_on: str, baseline: Path | None, fail_on_new: str,
@@ -121,7 +128,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
          frameworks: tuple[str, ...], include: tuple[str, ...], allow_empty: bool,
          store_url: str | None, store_retention: str | None, quiet: bool,
          source_root: Path | None,
-         aws: CollectOptions | None, config: Config) -> None:
+         aws: CollectOptions | None, executor: ExecutorOptions, config: Config) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
 
@@ -147,7 +154,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
 
     started = time.monotonic()
     from ecs_exposure.cli import exit_codes
-    from ecs_exposure.cli.inputs import gather, policy_from
+    from ecs_exposure.cli.inputs import policy_from
     from ecs_exposure.cli.output import (
         emit,
         explain_exit,
@@ -162,13 +169,11 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     from ecs_exposure.exposure.compliance import compliance_reports
     from ecs_exposure.exposure.suppressions import apply_suppressions
     from ecs_exposure.model import Severity
-    from ecs_exposure.pipeline import scan_for_reports
     from ecs_exposure.reporters.selection import select
     from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.baseline import load_baseline
     from ecs_exposure.sources.iac import parameters as iac_parameters
-    from ecs_exposure.sources.intel import load_intel_dir
-    from ecs_exposure.sources.load import demo_paths, prepare_images
+    from ecs_exposure.sources.load import demo_paths
 
     if not paths and not demo and aws is None:
         raise click.UsageError("give at least one file or directory to scan, --demo or --aws")
@@ -203,21 +208,18 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     previous = load_baseline(baseline) if baseline is not None else None
     with ExitStack() as stack:
         inputs = list(paths) + (demo_paths(stack) if demo else [])
-        inventory, report = gather(inputs, aws, stderr, values, allow_empty=allow_empty)
-        if not quiet and any(source.endswith(".tf") for source in report.read):
-            stderr.print("note: Terraform .tf files were read directly, a best effort for "
-                         "literal values; a plan (terraform show -json) is more complete",
-                         style="dim", highlight=False)
         settings = ScanSettings.from_options(policy=policy, epss_threshold=epss_threshold,
                                              intel_dir=intel_dir)
-        if settings.intel_dir is not None:
-            load_intel_dir(inventory, settings.intel_dir, report.errors)
-        errors = report.errors + prepare_images(inventory, settings, images_dir)
-        result, context = scan_for_reports(
-            inventory, settings, errors=errors, skipped=report.skipped,
-            inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
-            locate_evidence=details or security_hub
-            or any(r.locates_evidence for r in reporters))
+        scope: set[tuple[str | None, str | None]] = set()   # the store adds the findings'
+        if aws is not None and executor.distributes:    # --executor: one scan per account
+            from ecs_exposure.cli.engine_runs import scan_on_engine
+
+            result, context = scan_on_engine(inputs, aws, executor, settings, images_dir,
+                                             values, stderr)
+        else:
+            result, context, scope = _scan_here(
+                inputs, aws, values, allow_empty, quiet, settings, images_dir, details
+                or security_hub or any(r.locates_evidence for r in reporters), stderr)
     rules = config.suppressions
     if store is not None:
         from ecs_exposure.store.suppressions import store_rules
@@ -236,9 +238,7 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
              warn=lambda text: print_warning(stderr, text))
         report_outcome(stderr, result, quiet)
         if store is not None:
-            from ecs_exposure.store.scope import inventory_scope
-
-            _record(store, result, context, reports, inventory_scope(inventory),
+            _record(store, result, context, reports, scope,
                     time.monotonic() - started, store_retention, stderr, quiet)
         code = exit_codes.for_result(result, fail_on.lower(), strict, fail_on_new.lower())
         by_new = code == ExitCode.FAILED and exit_codes.for_result(
@@ -302,3 +302,30 @@ def _note_unused(result: ScanResult, stderr: Console) -> None:
         if use.state == "unused":
             stderr.print(f"note: {use.rule.describe()} matched nothing", style="yellow",
                          markup=False, highlight=False, soft_wrap=True)
+
+
+def _scan_here(inputs: list[Path], aws: CollectOptions | None, values: Mapping[str, Any],
+               allow_empty: bool, quiet: bool, settings: ScanSettings, images_dir: Path | None,
+               locate_evidence: bool, stderr: Console
+               ) -> tuple[ScanResult, ReportContext, set[tuple[str | None, str | None]]]:
+    """The scan in this process: every input in one Inventory; also the ``(account,
+    region)`` scope it read, which the store may resolve findings in."""
+    from ecs_exposure.cli.inputs import gather
+    from ecs_exposure.pipeline import scan_for_reports
+    from ecs_exposure.sources.intel import load_intel_dir
+    from ecs_exposure.sources.load import prepare_images
+    from ecs_exposure.store.scope import inventory_scope
+
+    inventory, report = gather(inputs, aws, stderr, values, allow_empty=allow_empty)
+    if not quiet and any(source.endswith(".tf") for source in report.read):
+        stderr.print("note: Terraform .tf files were read directly, a best effort for "
+                     "literal values; a plan (terraform show -json) is more complete",
+                     style="dim", highlight=False)
+    if settings.intel_dir is not None:
+        load_intel_dir(inventory, settings.intel_dir, report.errors)
+    errors = report.errors + prepare_images(inventory, settings, images_dir)
+    result, context = scan_for_reports(
+        inventory, settings, errors=errors, skipped=report.skipped,
+        inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
+        locate_evidence=locate_evidence)
+    return result, context, inventory_scope(inventory)

@@ -48,7 +48,7 @@ R = TypeVar("R")
 
 
 @dataclass
-class _Target:
+class Target:
     """An account that could be opened, and the regions to collect in it."""
 
     account: Account
@@ -62,7 +62,7 @@ def _parallel(func: Callable[[T], R], items: Sequence[T], workers: int) -> list[
         return list(pool.map(func, items))
 
 
-def _account_ids(base: Base, options: CollectOptions) -> list[str]:
+def account_ids(base: Base, options: CollectOptions) -> list[str]:
     if options.organization:
         return organization_accounts(base)
     if options.accounts:
@@ -70,7 +70,8 @@ def _account_ids(base: Base, options: CollectOptions) -> list[str]:
     return [base.account.id]
 
 
-def _open(base: Base, account_id: str, options: CollectOptions, sink: Sink) -> _Target | None:
+def open_account(base: Base, account_id: str, options: CollectOptions, sink: Sink
+                 ) -> Target | None:
     """Assume into the account and decide its regions; failures are recorded, not raised."""
     sink.report(account_id, "global", "opening account")
     api = Api(account_id, None, base.account.partition, base.account.clients, sink)
@@ -91,10 +92,11 @@ def _open(base: Base, account_id: str, options: CollectOptions, sink: Sink) -> _
     else:
         regions = list(dict.fromkeys(options.regions)) or [base.home_region]
     sink.report(account_id, "global", f"done: opened, {count(len(regions), 'region')}")
-    return _Target(account, regions)
+    return Target(account, regions)
 
 
-def _collect_region(target: _Target, region: str, sink: Sink) -> RegionState:
+def collect_region(target: Target, region: str, sink: Sink) -> RegionState:
+    """One account+region: a unit of work of its own (recorded failures, never raises)."""
     account = target.account
     api = Api(account.id, region, account.partition, account.clients, sink)
     state = RegionState(account.id, region)
@@ -118,25 +120,37 @@ def _collect_region(target: _Target, region: str, sink: Sink) -> RegionState:
     return state
 
 
-def _collect_iam(target: _Target, sink: Sink) -> None:
-    account = target.account
-    roles = list(dict.fromkeys(
-        role for state in target.states for td in state.task_definition_list()
+def _collect_iam(target: Target, sink: Sink) -> None:
+    target.iam = collect_account_iam(target.account, account_roles(target.account.id,
+                                                                   target.states), sink)
+
+
+def account_roles(account_id: str, states: Sequence[RegionState]) -> list[str]:
+    """The account's own roles its regions' task definitions name (others are not read)."""
+    return list(dict.fromkeys(
+        role for state in states for td in state.task_definition_list()
         for role in role_refs(td)
-        if role.startswith("arn:") and role.split(":")[4] == account.id))
+        if role.startswith("arn:") and role.split(":")[4] == account_id))
+
+
+def collect_account_iam(account: Account, roles: list[str], sink: Sink) -> Json | None:
+    """One account's IAM roles (global, shared by its regions); ``None`` when there are none
+    or they could not be read (recorded). A unit of work of its own for executors that run
+    units elsewhere (:mod:`ecs_exposure.distributed`)."""
     if not roles:
-        return
+        return None
     api = Api(account.id, None, account.partition, account.clients, sink)
     try:
-        target.iam = collect_iam(api, roles)
+        iam = collect_iam(api, roles)
     except Exception as exc:  # same as for regions
         api.fail("collection", exc, scopes=[(f"arn:{account.partition}:iam::{account.id}:root",
                                              "the account's IAM roles")])
-        return
+        return None
     api.status(f"done: {count(len(roles), 'IAM role')}")
+    return iam
 
 
-def _incomplete(targets: list[_Target], sink: Sink) -> dict[str, list[str]]:
+def _incomplete(targets: list[Target], sink: Sink) -> dict[str, list[str]]:
     """Services whose dependencies failed, with the reasons, plus the failed scopes."""
     incomplete = {resource: list(reasons) for resource, reasons in sink.scopes.items()}
     for target in targets:
@@ -157,13 +171,13 @@ def collect(options: CollectOptions, progress: Progress | None = None) -> Json:
     sink = Sink(progress)
     options = replace(options, hooks=options.hooks + (("before-call", sink.count_call),))
     base = open_base(options)
-    ids = _account_ids(base, options)
-    opened = _parallel(lambda a: _open(base, a, options, sink), ids, options.max_workers)
+    ids = account_ids(base, options)
+    opened = _parallel(lambda a: open_account(base, a, options, sink), ids, options.max_workers)
     targets = [t for t in opened if t is not None]
     pairs = [(t, r) for t in targets for r in t.regions]
     for target, region in pairs:
         sink.report(target.account.id, region, "queued")
-    states = _parallel(lambda pair: _collect_region(pair[0], pair[1], sink), pairs,
+    states = _parallel(lambda pair: collect_region(pair[0], pair[1], sink), pairs,
                        options.max_workers)
     for (target, _), state in zip(pairs, states, strict=True):
         target.states.append(state)

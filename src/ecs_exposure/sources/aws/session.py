@@ -23,6 +23,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import CredentialProvider, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.loaders import Loader, create_loader
 
 from ecs_exposure import __version__
 from ecs_exposure.sources.aws.options import CollectionError, CollectOptions, Hook
@@ -83,10 +84,26 @@ class _AssumedRoleProvider(CredentialProvider):  # type: ignore[misc]
         return self._credentials
 
 
+_LOADERS: dict[str, Loader] = {}
+_LOADERS_LOCK = threading.Lock()
+
+
+def _shared_loader(core: botocore.session.Session) -> Loader:
+    """One botocore data loader per process (and data path): a new session otherwise parses
+    every service model again, which costs more than a unit's API calls when each account,
+    or each unit of a distributed collection, has its own session."""
+    path = str(core.get_config_variable("data_path") or "")
+    with _LOADERS_LOCK:
+        if path not in _LOADERS:
+            _LOADERS[path] = create_loader(path or None)
+        return _LOADERS[path]
+
+
 def _new_session(profile: str | None, hooks: tuple[Hook, ...],
                  provider: CredentialProvider | None = None) -> tuple[boto3.Session, Config]:
     """A session with the user's configuration, optional credentials and the event hooks."""
     core = botocore.session.Session(profile=profile)
+    core.register_component("data_loader", _shared_loader(core))
     if provider is not None:
         core.get_component("credential_provider").insert_before("env", provider)
     for event, handler in hooks:
@@ -183,3 +200,16 @@ def enabled_regions(account: Account) -> list[str]:
     """Regions enabled in the account (opt-in regions only once opted in)."""
     response = account.clients.client("ec2").describe_regions(AllRegions=False)
     return sorted(str(r["RegionName"]) for r in response.get("Regions", []))
+
+
+def caller_again(options: CollectOptions, account_id: str, partition: str, home_region: str,
+                 arn: str) -> Base:
+    """The caller :func:`open_base` found, rebuilt in another process (a worker of a
+    distributed collection) from the standard credential chain there, without asking STS
+    again: credentials are never shipped between processes."""
+    try:
+        session, config = _new_session(options.profile, options.hooks)
+    except BotoCoreError as exc:
+        raise CollectionError(str(exc)) from None
+    return Base(Account(account_id, partition, ClientFactory(session, config, home_region)),
+                home_region, arn)

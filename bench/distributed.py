@@ -1,0 +1,111 @@
+"""Units per second of a distributed collection against the number of Dask workers, with the
+latency of a real AWS API injected into every call.
+
+Seeds the moto server (the test suite's, on 127.0.0.1, in this process) with a wide, shallow
+organization (``tests/support/aws_org.py``: M member accounts × 3 regions, one service in one
+region of each), then collects it once per worker count on a Dask ``LocalCluster``, shards in
+a temporary folder. Every AWS call first sleeps 30–80 ms (uniform) in a botocore
+``before-send`` hook, in the worker that makes it: what an API call from a cluster costs
+(round trip, TLS, AWS's own time), which moto on loopback does not have.
+
+    PYTHONPATH=src nice python3 bench/distributed.py                        # 1,2,4,8,16
+    PYTHONPATH=src nice python3 bench/distributed.py --workers 1,4 --members 6 --json
+
+"Workers" are Dask task slots: at most two worker processes (this machine has two cores)
+with the slots spread over them as threads, which is what latency-bound units need; on a
+cluster each slot would be a container. The moto server answers in this process, on the same
+two cores, so the curve flattens when its CPU, not the injected latency, becomes the limit.
+BENCHMARKS.md holds a run and the projection to 2,000 accounts × 17 regions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+# This file is named like Dask's own package: never let it shadow ``import distributed``.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from distributed import Client, LocalCluster  # noqa: E402
+from support.aws_org import ORG_REGIONS, ORG_ROLE, seed_organization  # noqa: E402
+from support.aws_server import MotoServer  # noqa: E402
+
+from ecs_exposure.distributed.collect import plan_and_run  # noqa: E402
+from ecs_exposure.distributed.engine import DaskEngine  # noqa: E402
+from ecs_exposure.sources.aws.options import CollectOptions  # noqa: E402
+
+LATENCY = (0.030, 0.080)
+"""Seconds slept before each AWS call (uniform)."""
+
+
+def delay(**_: Any) -> None:
+    """botocore ``before-send``: the call's network and service time. Defined in ``__main__``,
+    so Dask ships it to the workers by value."""
+    time.sleep(random.uniform(*LATENCY))
+
+
+def run(workers: int, options: CollectOptions) -> dict[str, Any]:
+    """One collection of the organization on ``workers`` Dask slots."""
+    processes = min(workers, 2)
+    cluster = LocalCluster(n_workers=processes, threads_per_worker=workers // processes,
+                           processes=True, dashboard_address=None, host="127.0.0.1")
+    client = Client(cluster)
+    engine = DaskEngine(client, f"dask-local:{processes}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-shards-") as shards:
+            start = time.perf_counter()
+            plan = plan_and_run(options, engine, shards)
+            seconds = time.perf_counter() - start
+    finally:
+        engine.close()
+        cluster.close()
+    regions = sum(len(r) for r in plan.regions.values())
+    units = len(plan.accounts) + regions + len(plan.iam)
+    return {"workers": workers, "processes": processes, "units": units,
+            "region_units": regions, "seconds": round(seconds, 2),
+            "units_per_second": round(units / seconds, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", default="1,2,4,8,16",
+                        help="comma-separated worker counts (default: 1,2,4,8,16)")
+    parser.add_argument("--members", type=int, default=12,
+                        help="member accounts of the organization (default: 12)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    counts = [int(w) for w in args.workers.split(",")]
+
+    server = MotoServer()
+    started = time.perf_counter()
+    org = seed_organization(server, members=args.members)
+    seeded = time.perf_counter() - started
+    os.environ.update({**server.env(), **org.credentials})
+    options = CollectOptions(regions=ORG_REGIONS, role_name=ORG_ROLE, organization=True,
+                             hooks=(("before-send", delay),))
+    rows = []
+    for workers in counts:
+        rows.append(run(workers, options))
+        if not args.json:
+            row = rows[-1]
+            print(f"{row['workers']:>3} workers ({row['processes']} processes): "
+                  f"{row['units']} units in {row['seconds']:.1f} s = "
+                  f"{row['units_per_second']:.1f} units/s", flush=True)
+    server.stop()
+    if args.json:
+        print(json.dumps({"accounts": args.members + 1, "regions": len(ORG_REGIONS),
+                          "latency_ms": [int(x * 1000) for x in LATENCY],
+                          "seeding_seconds": round(seeded, 1), "runs": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
