@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ecs_exposure.analysis.images.policy import Policy
-    from ecs_exposure.distributed.options import ExecutorOptions
     from ecs_exposure.inventory import Inventory
     from ecs_exposure.model import Json
     from ecs_exposure.sources.aws.options import CollectOptions
@@ -68,18 +67,13 @@ def gather(inputs: list[Path], aws: CollectOptions | None, stderr: Console,
     return inventory, report
 
 
-def collect_live(options: CollectOptions, stderr: Console,
-                 executor: ExecutorOptions | None = None) -> Json:
-    """Run a live collection with a progress display on a terminal (raises
-    :class:`CollectionError` when it cannot start: no credentials, no region); with an
-    ``executor`` that distributes, as units on its engine (:mod:`ecs_exposure.distributed`)."""
+def collect_live(options: CollectOptions, stderr: Console) -> Json:
+    """Run a live collection in this process with a progress display on a terminal (raises
+    :class:`CollectionError` when it cannot start: no credentials, no region); a collection
+    on an engine is :func:`ecs_exposure.cli.engine_runs.collect_on_engine`."""
     from ecs_exposure.sources.aws.collector import collect
     from ecs_exposure.sources.aws.progress import CollectionProgress
 
-    if executor is not None and executor.distributes:
-        from ecs_exposure.cli.engine_runs import collect_on_engine
-
-        return collect_on_engine(options, executor, stderr)
     with CollectionProgress(stderr) as progress:
         return collect(options, progress.report)
 
