@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ecs_exposure.analysis.images.policy import Policy
-    from ecs_exposure.distributed.options import ExecutorOptions
     from ecs_exposure.inventory import Inventory
     from ecs_exposure.model import Json
     from ecs_exposure.sources.aws.options import CollectOptions
@@ -68,18 +67,12 @@ def gather(inputs: list[Path], aws: CollectOptions | None, stderr: Console,
     return inventory, report
 
 
-def collect_live(options: CollectOptions, stderr: Console,
-                 executor: ExecutorOptions | None = None) -> Json:
+def collect_live(options: CollectOptions, stderr: Console) -> Json:
     """Run a live collection with a progress display on a terminal (raises
-    :class:`CollectionError` when it cannot start: no credentials, no region); with an
-    ``executor`` that distributes, as units on its engine (:mod:`ecs_exposure.distributed`)."""
+    :class:`CollectionError` when it cannot start: no credentials, no region)."""
     from ecs_exposure.sources.aws.collector import collect
     from ecs_exposure.sources.aws.progress import CollectionProgress
 
-    if executor is not None and executor.distributes:
-        from ecs_exposure.cli.engine_runs import collect_on_engine
-
-        return collect_on_engine(options, executor, stderr)
     with CollectionProgress(stderr) as progress:
         return collect(options, progress.report)
 
