@@ -84,9 +84,11 @@ def generator_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def generate(out: Path, services: int, vulns: int, seed: int = 1) -> Json:
+def generate(out: Path, services: int, vulns: int, seed: int = 1,
+             services_per_file: int = 10) -> Json:
     """Write an estate of ``services`` services and ``vulns`` vulnerability records to ``out``
-    (which must not exist or be empty); returns the manifest."""
+    (which must not exist or be empty); returns the manifest. ``services_per_file``: services
+    per ``describe-services`` file (10, the API's batch; 1 for the many-small-files shape)."""
     if services < 1 or vulns < 0:
         raise ValueError("need at least one service and a non-negative record count")
     src = Source(seed)
@@ -120,7 +122,7 @@ def generate(out: Path, services: int, vulns: int, seed: int = 1) -> Json:
                                                          planted_traits(family)))
         buffers.setdefault(name, []).append(service.data)
         service_counts[name] = service_counts.get(name, 0) + 1
-        if len(buffers[name]) == 10:
+        if len(buffers[name]) == services_per_file:
             flush(name)
     for name in sorted(buffers):
         flush(name)
@@ -162,6 +164,7 @@ def generate(out: Path, services: int, vulns: int, seed: int = 1) -> Json:
     reports = _write_vulnerabilities(src, writer, families, vulns)
     manifest: Json = {
         "schema": SCHEMA, "generator": generator_digest(), "seed": seed, "services": services,
+        "services_per_file": services_per_file,
         "vulnerability_records": vulns,
         "account": ACCOUNT, "region": REGION, "teams": teams, "clusters": len(clusters),
         "families": len(families), "task_definitions": task_definitions,
@@ -225,10 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vulns", type=parse_count, default=0,
                         help="vulnerability records in total (Trivy + Inspector)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--services-per-file", type=int, default=10,
+                        help="services per describe-services file (1: many small files)")
     args = parser.parse_args(argv)
     if args.out.exists() and any(args.out.iterdir()):
         parser.error(f"{args.out} exists and is not empty")
-    manifest = generate(args.out, args.services, args.vulns, args.seed)
+    manifest = generate(args.out, args.services, args.vulns, args.seed, args.services_per_file)
     summary = {k: v for k, v in manifest.items() if k != "planted"}
     sys.stdout.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0

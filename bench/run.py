@@ -4,13 +4,21 @@
     nice -n 19 python3 bench/run.py --sizes 10k --runs 5
     python3 bench/run.py --sizes 1k --runs 1 --no-docs --no-results   # a quick smoke run
 
-For each size N it generates (once, cached under --workdir) an estate of N services with
-min(20·N, 200k) vulnerability records, then measures, each run in a fresh interpreter:
+For each size N and each estate shape (``--shapes``) it generates (once, cached under
+--workdir) an estate of N services, then measures, each run in a fresh interpreter:
+
+* shape ``generator``: the project's generator, min(20·N, 200k) vulnerability records, ten
+  services per ``describe-services`` file;
+* shape ``small-files``: one service per file and N/10 vulnerability records (few): many small
+  files, where per-file costs dominate.
+
+Measured:
 
 * ``full``: the scan of every input, stage by stage (``bench/measure.py stages``);
 * ``services_only``: the same without the vulnerability reports (time per service is judged here,
   so the vulnerability-to-service ratio cannot bend it);
-* ``parse``: bare ``orjson.loads`` of the same files, the floor;
+* ``parse``: bare ``orjson.loads`` of the same files, the floor, then the standard library's
+  ``json.loads`` of them: the budget's yardstick (scan ≤ 3× it);
 * ``cli``: ``ecs-exposure scan … --format json --output FILE`` end to end (wall, peak RSS).
 
 Then, once (``--live N``, 1,000 services by default; ``--live 0`` skips it), a live collection
@@ -86,11 +94,12 @@ def run_cli(paths: list[Path], output: Path) -> Json:
     wall = perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     proc.stderr.close()
+    size = output.stat().st_size if output.exists() else 0
     output.unlink(missing_ok=True)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"ecs-exposure scan failed ({proc.returncode}): "
                            f"{err.decode(errors='replace')[-2000:]}")
-    return {"seconds": wall, "peak_rss_mib": usage.ru_maxrss / 1024}
+    return {"seconds": wall, "peak_rss_mib": usage.ru_maxrss / 1024, "output_bytes": size}
 
 
 def measure(mode: str, paths: list[Path], vulns: list[Path]) -> Json:
@@ -117,9 +126,22 @@ def median_of(runs: list[Json]) -> Json:
     return merged
 
 
-def ensure_estate(workdir: Path, services: int, vulns: int, seed: int) -> tuple[Path, Json]:
+SHAPES = {"generator": 10, "small-files": 1}
+"""Estate shape → services per ``describe-services`` file."""
+
+
+def shape_vulns(shape: str, services: int, args: argparse.Namespace) -> int:
+    """Vulnerability records of an estate of this shape and size."""
+    if shape == "small-files":
+        return services // 10
+    return min(services * args.vulns_per_service, args.max_vulns)
+
+
+def ensure_estate(workdir: Path, services: int, vulns: int, seed: int,
+                  per_file: int = 10) -> tuple[Path, Json]:
     """The cached estate for these parameters, generated if missing or stale."""
-    folder = workdir / f"estate-{services}-{vulns}-s{seed}"
+    suffix = "" if per_file == 10 else f"-f{per_file}"
+    folder = workdir / f"estate-{services}-{vulns}-s{seed}{suffix}"
     manifest_path = folder / MANIFEST
     if manifest_path.exists():
         manifest: Json = orjson.loads(manifest_path.read_bytes())
@@ -131,7 +153,7 @@ def ensure_estate(workdir: Path, services: int, vulns: int, seed: int) -> tuple[
     # In a child: on Linux a process's peak RSS starts at its parent's when it is spawned,
     # so the runner must stay small for the children's peaks to be their own.
     run_child([sys.executable, str(GENERATE), str(folder), "--services", str(services),
-               "--vulns", str(vulns), "--seed", str(seed)])
+               "--vulns", str(vulns), "--seed", str(seed), "--services-per-file", str(per_file)])
     manifest = orjson.loads(manifest_path.read_bytes())
     print(f"  {manifest['files']:,} files, {manifest['bytes'] / 1e6:,.0f} MB "
           f"in {perf_counter() - start:.0f} s", flush=True)
@@ -177,9 +199,10 @@ def startup(runs: int) -> Json:
             "python_seconds": median_wall([sys.executable, "-c", "pass"])}
 
 
-def run_case(workdir: Path, services: int, vulns: int, args: argparse.Namespace) -> Json:
+def run_case(workdir: Path, services: int, vulns: int, args: argparse.Namespace,
+             shape: str = "generator") -> Json:
     """Every measurement of one estate size, interleaved run by run to spread the noise."""
-    folder, manifest = ensure_estate(workdir, services, vulns, args.seed)
+    folder, manifest = ensure_estate(workdir, services, vulns, args.seed, SHAPES[shape])
     service_paths = [folder / p for p in manifest["inputs"]["services"]]
     vuln_paths = [folder / p for p in manifest["inputs"]["vulnerabilities"]
                   if (folder / p).exists()]
@@ -187,7 +210,7 @@ def run_case(workdir: Path, services: int, vulns: int, args: argparse.Namespace)
                 "services_only": (service_paths, [])}
     raw: dict[str, list[Json]] = {f"{v}_{m}": [] for v in variants for m in ("stages", "parse")}
     raw["cli"] = []
-    runs = args.runs if services >= SMALL else max(args.runs, SMALL_RUNS)
+    runs = args.runs if services >= SMALL else max(args.runs, args.small_runs)
     for run in range(runs):
         for variant, (paths, vulns_dirs) in variants.items():
             raw[f"{variant}_parse"].append(measure("parse", paths, []))
@@ -195,16 +218,18 @@ def run_case(workdir: Path, services: int, vulns: int, args: argparse.Namespace)
         if args.cli:
             raw["cli"].append(run_cli(service_paths + vuln_paths, workdir / "cli-result.json"))
         full = raw["full_stages"][-1]
-        print(f"  {services:,} services, run {run + 1}/{runs}: scan "
-              f"{full['total_seconds']:.2f} s, parse {raw['full_parse'][-1]['seconds']:.2f} s, "
-              f"peak {full['peak_rss_mib']:.0f} MiB", flush=True)
+        print(f"  {shape} {services:,} services, run {run + 1}/{runs}: scan "
+              f"{full['total_seconds']:.2f} s, parse {raw['full_parse'][-1]['seconds']:.2f} s "
+              f"(stdlib {raw['full_parse'][-1]['stdlib_seconds']:.2f} s), "
+              f"peak {full['peak_rss_mib']:.0f} MiB, result {full['output_bytes'] / 1e6:.1f} MB",
+              flush=True)
     if args.profile:
         profile = workdir / f"profile-{services}.txt"
         subprocess.run([sys.executable, str(MEASURE), "stages",
                         *map(str, service_paths + vuln_paths), "--profile", str(profile)],
                        env=child_env(), check=True, stdout=subprocess.DEVNULL)
         print(f"  profile: {profile}", flush=True)
-    case: Json = {"runs": runs}
+    case: Json = {"runs": runs, "shape": shape}
     case |= {key: manifest[key] for key in (
         "services", "vulnerability_records", "containers", "task_definitions",
         "container_definitions", "security_groups", "load_balancers", "roles", "files",
@@ -217,6 +242,8 @@ def run_case(workdir: Path, services: int, vulns: int, args: argparse.Namespace)
             for r in raw[f"{variant}_stages"])
         case[variant] = {"stages": stages, "parse": parse, "scan_seconds": scan,
                          "ratio": scan / parse["seconds"] if parse["seconds"] else None,
+                         "ratio_stdlib": scan / parse["stdlib_seconds"]
+                         if parse.get("stdlib_seconds") else None,
                          "runs": raw[f"{variant}_stages"]}
     if raw["cli"]:
         case["cli"] = median_of(raw["cli"])
@@ -242,9 +269,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1k,10k,50k",
                         help="comma-separated service counts (default 1k,10k,50k)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--small-runs", type=int, default=SMALL_RUNS,
+                        help=f"least runs of estates under {SMALL:,} services "
+                             f"(default {SMALL_RUNS})")
     parser.add_argument("--vulns-per-service", type=int, default=20)
     parser.add_argument("--max-vulns", type=parse_count, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shapes", default="generator,small-files",
+                        help=f"comma-separated estate shapes: {', '.join(SHAPES)}")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/ecs-exposure-bench"),
                         help="where estates are generated and cached (never in the repo)")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
@@ -276,12 +308,17 @@ def main(argv: list[str] | None = None) -> int:
         **git_state(), "machine": machine(),
         "settings": {"sizes": sizes, "runs": args.runs, "seed": args.seed,
                      "vulns_per_service": args.vulns_per_service,
-                     "max_vulns": args.max_vulns, "cli": args.cli, "live": args.live},
+                     "max_vulns": args.max_vulns, "cli": args.cli, "live": args.live,
+                     "small_runs": args.small_runs,
+                     "shapes": args.shapes.split(",")},
         "startup": startup(args.runs), "cases": [],
     }
-    for services in sizes:
-        vulns = min(services * args.vulns_per_service, args.max_vulns)
-        document["cases"].append(run_case(args.workdir, services, vulns, args))
+    for shape in args.shapes.split(","):
+        if shape not in SHAPES:
+            parser.error(f"--shapes: {shape!r} is not one of {', '.join(SHAPES)}")
+        for services in sizes:
+            document["cases"].append(run_case(
+                args.workdir, services, shape_vulns(shape, services, args), args, shape))
     if args.live > 0:
         document["live_collection"] = run_live(args.live)
     document["machine"]["load_average_after"] = os.getloadavg()

@@ -9,7 +9,10 @@
 #     system Python is "externally managed" (PEP 668: Debian 12, Ubuntu 24.04);
 #   - Debian's chromium and chromium-driver with apt, only when missing: the HTML report is
 #     tested in headless Chromium (never downloaded by Selenium);
-#   - no database: none is needed yet.
+#   - Debian's postgresql with apt, only when missing: the findings-store tests run on SQLite
+#     and on a throwaway PostgreSQL cluster the test session starts itself (initdb into a
+#     temporary folder, a Unix socket there, stopped and deleted at the end; as root, the
+#     server runs as the postgres user the package creates). No server is left running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 APT_LOCK_WAIT=${APT_LOCK_WAIT:-300}
@@ -32,6 +35,23 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
          "and run this again; without root, run it with sudo rights" >&2
     exit 1
   fi
+fi
+
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "test.sh: installing postgresql with apt (for the findings-store tests)" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+  apt_get() {
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o "DPkg::Lock::Timeout=${APT_LOCK_WAIT}" "$@"
+  }
+  if ! apt_get update -qq || ! apt_get install -y -qq postgresql >/dev/null; then
+    echo "test.sh: apt could not install postgresql: if the apt lock is still held after" \
+         "${APT_LOCK_WAIT}s, wait for the other apt to finish and run this again; without" \
+         "root, run it with sudo rights" >&2
+    exit 1
+  fi
+  # Debian's package starts a cluster of its own; the tests start theirs, so stop it.
+  $sudo service postgresql stop >/dev/null 2>&1 || true
 fi
 
 python=python3

@@ -17,9 +17,10 @@ import pytest
 
 from support import FINGERPRINT_KEY
 
-pytest_plugins = ["support.aws_fixtures"]
+pytest_plugins = ["support.aws_fixtures", "support.postgres"]
 """The moto server and seeded AWS estate (``support/aws_fixtures.py``) for live-collection
-tests."""
+tests; the throwaway PostgreSQL server and the two-back-end ``store_url`` of the store tests
+(``support/postgres.py``)."""
 
 # The fingerprint key of every test (and every CLI the tests start): golden files hold secret
 # fingerprints, which must not depend on the machine's own key. Pinned before any test module
@@ -36,6 +37,14 @@ def isolated_intel_cache(tmp_path_factory: pytest.TempPathFactory,
     """Scans read the user's exploit-intelligence cache; tests must never see a real one."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.delenv("ECS_EXPOSURE_INTEL_DIR", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def isolated_store(tmp_path_factory: pytest.TempPathFactory,
+                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bare ``--store`` records into the user's data folder: never the real one."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.delenv("ECS_EXPOSURE_STORE", raising=False)
 
 
 @pytest.fixture

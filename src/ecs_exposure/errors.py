@@ -59,3 +59,8 @@ class ImageError(EcsExposureError):
 class OutputError(EcsExposureError):
     """A report or snapshot that cannot be written (missing folder, no permission, disk
     full)."""
+
+
+class StoreError(EcsExposureError):
+    """A findings store (``--store``) that cannot be opened, migrated or written, or a scan or
+    finding the store does not hold; the message names the store without its password."""

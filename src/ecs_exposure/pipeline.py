@@ -242,7 +242,8 @@ def scan_for_reports(
     result, fixes = _scan(inventory, settings, ScanMemo(),
                           positions if locate_evidence else None, errors, skipped, inputs,
                           on_service, on_stage, fixes=True)
-    return result, ReportContext(fixes=fixes, positions=positions)
+    return result, ReportContext(fixes=fixes, positions=positions,
+                                 changes=None if fixes is None else fixes.changes)
 
 
 def _scan(

@@ -37,6 +37,15 @@ def demo_json() -> dict[str, Any]:
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
 
+@pytest.fixture(scope="module")
+def demo_full() -> dict[str, Any]:
+    """The demo result with the full listings the compact result leaves out."""
+    proc = run("scan", "--demo", "--format", "json", "--include", "vulnerabilities",
+               "--include", "fixed-revisions")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
 def _by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["resource"]["name"]: f for f in result["findings"]}
 
@@ -68,7 +77,7 @@ EXPECTED = {
 
 
 def test_demo_json_matches_the_contract(demo_json: dict[str, Any]) -> None:
-    assert demo_json["schema"] == "ecs-exposure/result@1"
+    assert demo_json["schema"] == "ecs-exposure/result@2"
     assert demo_json["summary"]["services"] == 12
     assert demo_json["summary"]["findings"] == len(EXPECTED)
     assert demo_json["summary"]["by_severity"] == {"CRITICAL": 1, "HIGH": 4, "MEDIUM": 5,
@@ -121,7 +130,8 @@ def test_demo_storefront_is_critical_through_a_kev_cve(demo_json: dict[str, Any]
     assert web["matched_by"] == "tag" and web["counts"]["exploitable"] == 1
 
 
-def test_demo_vex_unscanned_images_and_intel(demo_json: dict[str, Any]) -> None:
+def test_demo_vex_unscanned_images_and_intel(demo_full: dict[str, Any]) -> None:
+    demo_json = demo_full
     payments = _by_name(demo_json)["payments-api"]
     [api] = payments["vulnerabilities"]["containers"]
     assert api["counts"]["suppressed"] == 1
@@ -377,13 +387,14 @@ def test_help_does_not_load_the_scanner() -> None:
     assert proc.stdout.strip() == "[]"
 
 
-def test_findings_carry_the_fixed_revision(demo_json: dict[str, Any]) -> None:
+def test_findings_carry_the_fixed_revision(demo_full: dict[str, Any]) -> None:
     """DESIGN §5 remediation.task_definition: the same revision `fix` would write."""
     import jsonschema
 
     from support.botocore_schema import input_schema
 
     schema = input_schema("ecs", "RegisterTaskDefinition")
+    demo_json = demo_full
     storefront = _by_name(demo_json)["storefront-web"]["remediation"]["task_definition"]
     jsonschema.validate(storefront, schema)
     assert "privileged" not in storefront["containerDefinitions"][0]
@@ -396,3 +407,14 @@ def test_findings_carry_the_fixed_revision(demo_json: dict[str, Any]) -> None:
         fixed = finding["remediation"]["task_definition"]
         if fixed is not None:
             jsonschema.validate(fixed, schema)
+
+
+def test_include_takes_a_comma_list_and_refuses_other_names() -> None:
+    proc = run("scan", "--demo", "--format", "json", "--include", "fixed-revisions,vulnerabilities")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    storefront = _by_name(doc)["storefront-web"]
+    assert storefront["remediation"]["task_definition"] and storefront["remediation"]["changes"]
+    assert all("vulnerabilities" in image for image in doc["images"].values())
+    bad = run("scan", "--demo", "--format", "json", "--include", "everything")
+    assert bad.returncode == 2 and "everything: not one of vulnerabilities" in bad.stderr

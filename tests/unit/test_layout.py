@@ -18,7 +18,7 @@ TOP_LEVEL_MODULES = {"__init__", "__main__", "model", "inventory", "settings", "
 """The only loose modules: the model, the inventory, settings, errors and the pipeline."""
 
 STAGES_AND_LIBRARIES = {"cli", "sources", "analysis", "detectors", "exposure", "remediation",
-                        "reporters", "demo"}
+                        "reporters", "demo", "store"}
 STAGES_AND_LIBRARIES |= {"distributed"}   # units of work on an engine (issue 19)
 
 

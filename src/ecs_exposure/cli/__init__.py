@@ -14,8 +14,10 @@ import click
 
 from ecs_exposure import __version__
 from ecs_exposure.cli.collect import collect
+from ecs_exposure.cli.diff import diff
 from ecs_exposure.cli.exit_codes import ExitCode, for_error
 from ecs_exposure.cli.fix import fix
+from ecs_exposure.cli.history import history
 from ecs_exposure.cli.image import image
 from ecs_exposure.cli.init import init
 from ecs_exposure.cli.intel import intel
@@ -52,5 +54,5 @@ def main() -> None:
     """Find, rank and fix the security exposures of Amazon ECS services."""
 
 
-for _command in (scan, image, init, collect, traits, fix, intel):
+for _command in (scan, image, init, collect, traits, fix, intel, history, diff):
     main.add_command(_command)

@@ -155,6 +155,28 @@ def source_root_option(func: Callable[..., Any]) -> Callable[..., Any]:
                              "directory].")(func)
 
 
+STORE_HELP = ("Findings store: a SQLAlchemy URL (sqlite:///PATH, postgresql://USER@HOST/DB) "
+              "[default: $ECS_EXPOSURE_STORE, else store.db in the user's data folder].")
+
+
+def store_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--store URL``: the findings store a command reads (``history``, ``diff``)."""
+    return click.option("--store", "store_url", metavar="URL", help=STORE_HELP)(func)
+
+
+def record_store_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--store [URL]`` (the value is optional: a bare ``--store`` records into the default
+    store) and ``--store-retention``, for the command that records scans (``scan``)."""
+    func = click.option(
+        "--store-retention", metavar="N|Nd",
+        help="With --store: after recording, keep only the last N scans, or (Nd) the scans "
+             "recorded in the last N days.")(func)
+    return click.option(
+        "--store", "store_url", is_flag=False, flag_value="", default=None, metavar="[URL]",
+        help="Record this scan (metadata, findings, posture, errors) in the findings store; "
+             "suppressions made in the store apply. " + STORE_HELP)(func)
+
+
 def executor_options(func: Callable[..., None]) -> Callable[..., None]:
     """``--executor``, ``--shards`` and ``--resume`` (issue 19: collection and scans as units
     on an engine), handed to the command as one ``executor: ExecutorOptions`` argument; they

@@ -153,13 +153,15 @@ def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
          output_dir: Path | None, details: bool, context: ReportContext | None = None,
          compliance: tuple[ComplianceReport, ...] = (),
          only: Literal["findings", "posture"] | None = None,
-         csv_dialect: str = "excel", *, source_root: Path | None = None,
+         csv_dialect: str = "excel", include: frozenset[str] = frozenset(), *,
+         source_root: Path | None = None,
          warn: Callable[[str], None] | None = None) -> None:
     """Write the result with each reporter into ``output_dir`` (under its file name), or with
     the first to ``output`` or standard output (``context``: the scan's fixed revisions and
     evidence positions, handed to every reporter; ``compliance``: the ``--compliance``
-    reports; ``only``: the part ``--only`` kept; ``source_root``: ``--source-root``; ``warn``:
-    told when a format had to leave something out).
+    reports; ``only``: the part ``--only`` kept; ``include``: ``--include``;
+    ``source_root``: ``--source-root``; ``warn``: told when a format had to leave
+    something out).
 
     Report files in a folder always carry the details: they are read later, without a
     ``--details`` to ask for them again.
@@ -171,7 +173,8 @@ def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
         with writing_to(output_dir):  # links inside the folder are never followed
             write_reports(output_dir, chosen, result, ReportOptions(
                 details=True, context=context, compliance=compliance, only=only,
-                csv_dialect=csv_dialect, source_root=source_root, warn=warn))
+                csv_dialect=csv_dialect, include=include, source_root=source_root,
+                warn=warn))
         return
     reporter = chosen[0]
     if output is not None:
@@ -179,14 +182,16 @@ def emit(result: ScanResult, reporters: Iterable[Reporter], output: Path | None,
             reporter.write(result, stream, ReportOptions(details=details, context=context,
                                                          compliance=compliance, only=only,
                                                          csv_dialect=csv_dialect,
-                                                         source_root=source_root, warn=warn))
+                                                         include=include, source_root=source_root,
+                                                         warn=warn))
         return
     sys.stdout.flush()
     stdout: IO[Any] = sys.stdout.buffer if reporter.binary else sys.stdout
     try:
         reporter.write(result, stdout, ReportOptions(
             details=details, terminal=True, context=context, compliance=compliance, only=only,
-            csv_dialect=csv_dialect, source_root=source_root, warn=warn))
+            csv_dialect=csv_dialect, include=include, source_root=source_root,
+            warn=warn))
         stdout.flush()
     except BrokenPipeError as exc:
         # The reader went away (`| head`): say so once, and keep the interpreter from

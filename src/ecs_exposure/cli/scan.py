@@ -23,11 +23,12 @@ from ecs_exposure.cli.options import (
     output_option,
     policy_option,
     quiet_option,
+    record_store_options,
     source_root_option,
 )
 from ecs_exposure.detectors.frameworks import FRAMEWORKS
 from ecs_exposure.reporters import FORMATS
-from ecs_exposure.reporters.base import CSV_DIALECTS
+from ecs_exposure.reporters.base import CSV_DIALECTS, INCLUDES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -36,12 +37,15 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ecs_exposure.distributed.options import ExecutorOptions
+    from ecs_exposure.distributed.scan import Pairs
+    from ecs_exposure.exposure.compliance import ComplianceReport
     from ecs_exposure.model import ScanResult
     from ecs_exposure.reporters.context import ReportContext
     from ecs_exposure.reporters.selection import Only
     from ecs_exposure.settings import ScanSettings
     from ecs_exposure.sources.aws.options import CollectOptions
     from ecs_exposure.sources.config import Config
+    from ecs_exposure.store.engine import Store
 
 
 @click.command()
@@ -101,10 +105,15 @@ if TYPE_CHECKING:
               help="Add a compliance report, repeatable: per control pass, fail or not "
                    "evaluated, with the failing resources and evidence (json, html, "
                    "markdown, table).")
+@click.option("--include", "include", multiple=True, metavar="LISTING",
+              help=f"JSON: add a full listing the compact result leaves out, repeatable or "
+                   f"comma-separated: {', '.join(INCLUDES)} (every vulnerability of every "
+                   "image; each finding's whole fixed revision beside its changes).")
 @click.option("--allow-empty", is_flag=True,
               help="Files that hold nothing to scan (not ECS, snapshot or IaC documents) are "
                    "skipped and a run with nothing left passes, instead of exit 2; for "
                    "pre-commit hooks, which pass every changed file.")
+@record_store_options
 @quiet_option
 @source_root_option
 @aws_options
@@ -117,9 +126,10 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
          parameters_file: Path | None, images_dir: Path | None,
          policy_file: Path | None, epss_threshold: float, intel_dir: Path | None,
          strict: bool, only: Only | None, min_severity: str | None,
-         frameworks: tuple[str, ...], allow_empty: bool, quiet: bool,
-         source_root: Path | None, aws: CollectOptions | None, executor: ExecutorOptions,
-         config: Config) -> None:
+         frameworks: tuple[str, ...], include: tuple[str, ...], allow_empty: bool,
+         store_url: str | None, store_retention: str | None, quiet: bool,
+         source_root: Path | None,
+         aws: CollectOptions | None, executor: ExecutorOptions, config: Config) -> None:
     """Scan AWS CLI JSON exports, snapshots, IaC (files or directories) or live AWS accounts
     for ECS service exposures.
 
@@ -139,7 +149,11 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
       ecs-exposure scan snapshot.json.gz
       ecs-exposure scan ./exports/ --baseline previous.json --fail-on-new high
       ecs-exposure scan ./exports/ --config ci/ecs-exposure.yaml --fail-on high
+      ecs-exposure scan ./exports/ --fail-on high --store --store-retention 90d
     """
+    import time
+
+    started = time.monotonic()
     from ecs_exposure.cli import exit_codes
     from ecs_exposure.cli.inputs import policy_from
     from ecs_exposure.cli.output import (
@@ -177,9 +191,14 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         raise click.UsageError("use either --output or --output-dir")
     if fail_on_new.lower() != "none" and baseline is None:
         raise click.UsageError("--fail-on-new needs --baseline (the result to compare with)")
+    listings = _includes(include)
     if details and FORMATS["table"] not in reporters:
         raise click.UsageError("--details applies to the table format only (every other "
                                "format always carries the details)")
+
+    if store_retention is not None and store_url is None:
+        raise click.UsageError("--store-retention needs --store")
+    store = _open_store(store_url, store_retention)
 
     stderr = stderr_console()
     try:
@@ -195,13 +214,18 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         if aws is not None and executor.distributes:    # --executor: one scan per account
             from ecs_exposure.cli.engine_runs import scan_on_engine
 
-            result, context = scan_on_engine(inputs, aws, executor, settings, images_dir,
-                                             values, stderr)
+            result, context, scope = scan_on_engine(inputs, aws, executor, settings,
+                                                    images_dir, values, stderr)
         else:
-            result, context = _scan_here(
+            result, context, scope = _scan_here(
                 inputs, aws, values, allow_empty, quiet, settings, images_dir, details
                 or security_hub or any(r.locates_evidence for r in reporters), stderr)
-    result = apply_suppressions(result, config.suppressions, settings.today)
+    rules = config.suppressions
+    if store is not None:
+        from ecs_exposure.store.suppressions import store_rules
+
+        rules += store_rules(store)
+    result = apply_suppressions(result, rules, settings.today)
     if previous is not None:
         result = compare(result, previous)
     if output is not None or output_dir is not None or reporters != [FORMATS["table"]]:
@@ -210,8 +234,12 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
     with context:
         shown = select(result, only, Severity.parse(min_severity) if min_severity else None)
         emit(shown, reporters, output, output_dir, details, context, reports, only, csv_dialect,
-             source_root=source_root, warn=lambda text: print_warning(stderr, text))
+             listings, source_root=source_root,
+             warn=lambda text: print_warning(stderr, text))
         report_outcome(stderr, result, quiet)
+        if store is not None:
+            _record(store, result, context, reports, scope,
+                    time.monotonic() - started, store_retention, stderr, quiet)
         code = exit_codes.for_result(result, fail_on.lower(), strict, fail_on_new.lower())
         by_new = code == ExitCode.FAILED and exit_codes.for_result(
             result, fail_on.lower()) != ExitCode.FAILED
@@ -220,6 +248,51 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
                                                      security_hub_region, stderr, context):
             code = ExitCode.SECURITY_HUB if code == ExitCode.OK else code
     sys.exit(code)
+
+
+def _open_store(url: str | None, retention: str | None) -> Store | None:
+    """The store ``--store`` names, opened (and migrated) before the scan, so a wrong URL
+    fails in a second, not after the scan."""
+    if url is None:
+        return None
+    from ecs_exposure.store.engine import open_store
+    from ecs_exposure.store.retention import Retention
+
+    if retention is not None:
+        Retention.parse(retention)
+    return open_store(url)
+
+
+def _record(store: Store, result: ScanResult, context: ReportContext,
+            reports: tuple[ComplianceReport, ...], scope: set[tuple[str | None, str | None]],
+            duration: float, retention: str | None, stderr: Console, quiet: bool) -> None:
+    """Record the scan in the store, apply ``--store-retention``, say what was recorded."""
+    from ecs_exposure.reporters.terminal import safe
+    from ecs_exposure.store.queries import now, trend
+    from ecs_exposure.store.record import record_result
+    from ecs_exposure.store.retention import Retention, apply_retention
+
+    with store:
+        scan_id = record_result(store, result, context=context, compliance=reports,
+                                scope=scope, duration_seconds=duration)
+        dropped = apply_retention(store, Retention.parse(retention), now()) if retention else 0
+        states = trend(store, 1)[-1].by_state
+    if not quiet:
+        counts = ", ".join(f"{n} {state}" for state, n in states.items() if n)
+        stderr.print(f"recorded scan {scan_id} in {safe(store.name)}: {counts or 'no finding'}"
+                     + (f"; {dropped} older scan(s) removed" if dropped else ""),
+                     markup=False, highlight=False, soft_wrap=True)
+
+
+def _includes(values: tuple[str, ...]) -> frozenset[str]:
+    """``--include`` values (repeated or comma-separated), each one of :data:`INCLUDES`."""
+    chosen = frozenset(v.strip().lower() for value in values for v in value.split(",")
+                       if v.strip())
+    unknown = sorted(chosen - set(INCLUDES))
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)}: not one of {', '.join(INCLUDES)}",
+                                 param_hint="--include")
+    return chosen
 
 
 def _note_unused(result: ScanResult, stderr: Console) -> None:
@@ -233,12 +306,15 @@ def _note_unused(result: ScanResult, stderr: Console) -> None:
 
 def _scan_here(inputs: list[Path], aws: CollectOptions | None, values: Mapping[str, Any],
                allow_empty: bool, quiet: bool, settings: ScanSettings, images_dir: Path | None,
-               locate_evidence: bool, stderr: Console) -> tuple[ScanResult, ReportContext]:
-    """The scan in this process: every input in one Inventory."""
+               locate_evidence: bool, stderr: Console
+               ) -> tuple[ScanResult, ReportContext, Pairs]:
+    """The scan in this process: every input in one Inventory; with the ``(account,
+    region)`` pairs it read (what a store records the scan as covering)."""
     from ecs_exposure.cli.inputs import gather
     from ecs_exposure.pipeline import scan_for_reports
     from ecs_exposure.sources.intel import load_intel_dir
     from ecs_exposure.sources.load import prepare_images
+    from ecs_exposure.store.scope import inventory_scope
 
     inventory, report = gather(inputs, aws, stderr, values, allow_empty=allow_empty)
     if not quiet and any(source.endswith(".tf") for source in report.read):
@@ -248,7 +324,8 @@ def _scan_here(inputs: list[Path], aws: CollectOptions | None, values: Mapping[s
     if settings.intel_dir is not None:
         load_intel_dir(inventory, settings.intel_dir, report.errors)
     errors = report.errors + prepare_images(inventory, settings, images_dir)
-    return scan_for_reports(
+    result, context = scan_for_reports(
         inventory, settings, errors=errors, skipped=report.skipped,
         inputs=[str(p) for p in inputs] + (["aws"] if aws else []),
         locate_evidence=locate_evidence)
+    return result, context, inventory_scope(inventory)

@@ -52,7 +52,7 @@ from ecs_exposure.reporters.asff_details import compliance, vulnerabilities
 from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, truncate, urls
 from ecs_exposure.reporters.context import ReportContext
-from ecs_exposure.reporters.json_report import guidance_dict, result_dict
+from ecs_exposure.reporters.json_report import POSTURE_IN_FULL, guidance_dict, result_dict
 from ecs_exposure.reporters.posture_view import KINDS
 from ecs_exposure.reporters.security_hub import request_batches
 
@@ -309,7 +309,7 @@ def findings(result: ScanResult, *, account: str | None = None, region: str | No
              context: ReportContext | None = None) -> list[dict[str, Any]]:
     """ASFF records for every finding, resolved baseline finding and posture entry whose
     account and region are known (or given)."""
-    doc = result_dict(result, context)
+    doc = result_dict(result, context, include=frozenset({POSTURE_IN_FULL}))
     out = []
     for finding in all_findings(doc):
         placement = _placement(finding, account, region)
@@ -334,7 +334,7 @@ def unplaceable(result: ScanResult, *, account: str | None = None, region: str |
                 context: ReportContext | None = None) -> list[str]:
     """Names of the findings and posture entries left out of :func:`findings` because their
     account/region is unknown."""
-    doc = result_dict(result, context)
+    doc = result_dict(result, context, include=frozenset({POSTURE_IN_FULL}))
     return list(dict.fromkeys(
         f["resource"]["name"] for f in all_findings(doc) + doc["posture"]
         if _placement(f, account, region) is None))

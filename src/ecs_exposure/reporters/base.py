@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from ecs_exposure.model import ScanResult
     from ecs_exposure.reporters.context import ReportContext
 
+INCLUDES = ("vulnerabilities", "fixed-revisions")
+"""``scan --include`` values: the full listings the compact JSON result (``result@2``) leaves
+out, every vulnerability of every image and each finding's whole fixed revision."""
 CSV_DIALECTS = ("excel", "unix")
 """CSV dialects (``scan --csv-dialect``), the default first; see
 :mod:`ecs_exposure.reporters.csv_report`."""
@@ -55,6 +58,9 @@ class ReportOptions:
     warn: Callable[[str], None] | None = None
     """Told, once per message, when a format had to leave something out (SARIF past GitHub's
     result limit), so the command can say so on standard error."""
+    include: frozenset[str] = frozenset()
+    """``--include``: full listings the compact JSON result leaves out
+    (:data:`INCLUDES`); formats that never show them ignore it."""
 
 
 class Writer(Protocol):

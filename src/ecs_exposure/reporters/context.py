@@ -22,10 +22,14 @@ class ReportContext:
     """Lazy lookups for the reporters of one result; ``ReportContext()`` is the context of a
     result alone: positions located from the input files on demand, no fixed revisions."""
 
-    __slots__ = ("fixes", "positions")
+    __slots__ = ("changes", "fixes", "positions")
 
     def __init__(self, *, fixes: Callable[[Finding], Json | None] | None = None,
-                 positions: PositionCache | None = None) -> None:
+                 positions: PositionCache | None = None,
+                 changes: Callable[[Finding], list[Json] | None] | None = None) -> None:
+        self.changes = changes
+        """The same fix as JSON Patch operations against the running revision
+        (:meth:`ecs_exposure.remediation.fixed.FixedRevisions.changes`); ``None``: no fixes."""
         self.fixes = fixes
         """Builds a finding's fixed revision on demand
         (:class:`ecs_exposure.remediation.fixed.FixedRevisions`); ``None``: no fixes."""
@@ -45,6 +49,11 @@ class ReportContext:
         ``register-task-definition`` input (credentials moved to ``secrets``, never written
         out); ``None`` when no task-definition change fixes anything, or without fixes."""
         return None if self.fixes is None else self.fixes(finding)
+
+    def fix_changes(self, finding: Finding) -> list[Json] | None:
+        """:meth:`fixed_task_definition` as the list of changes to the running revision
+        (RFC 6902 JSON Patch), what the compact JSON result carries; ``None`` as there."""
+        return None if self.changes is None else self.changes(finding)
 
     def close(self) -> None:
         """Stop a background position worker whose answers nobody will read."""

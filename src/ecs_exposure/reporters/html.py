@@ -210,7 +210,18 @@ def _options(findings: list[dict[str, Any]]) -> dict[str, Any]:
 def _posture(doc: dict[str, Any]) -> dict[str, Any]:
     """Posture rows, worst first (at most :data:`POSTURE_ROWS`), and their filter choices."""
     in_findings = {dict_key(t) for f in all_findings(doc) for t in f["traits"]}
-    rows = [{"entry": entry, "trait": trait, "severity": trait["severity"],
+    full = {(f["id"], dict_key(t)): t for f in all_findings(doc) for t in f["traits"]}
+
+    def shown(trait: dict[str, Any]) -> dict[str, Any]:
+        """A posture trait the JSON lists by reference (``listed_in``): the finding's full
+        trait (title, file, location), with the posture's own severity and status."""
+        listed = full.get((trait.get("listed_in"), dict_key(trait)))
+        if listed is None:
+            return trait
+        own = {k: v for k, v in listed.items() if k not in ("status", "suppressed_by")}
+        return own | {k: v for k, v in trait.items() if k != "evidence"}
+
+    rows = [{"entry": entry, "trait": shown(trait), "severity": trait["severity"],
              "kind": RESOURCE_KINDS[entry["resource"]["type"]],
              "in_finding": dict_key(trait) in in_findings,
              "note": status.rule_note(trait["suppressed_by"]) if trait.get("suppressed_by")

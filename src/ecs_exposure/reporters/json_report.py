@@ -1,4 +1,14 @@
-"""The JSON result, DESIGN §5: field names here are a public contract (add, never rename)."""
+"""The JSON result, DESIGN §5: field names here are a public contract (add, never rename).
+
+``result@2`` is compact by default, so that a 10,000-service result is tens of megabytes, not
+hundreds: a finding names its most urgent vulnerabilities and counts the rest, carries its fix
+as JSON Patch operations against the running revision (``remediation.changes``), and a
+posture trait a finding already lists in full refers to it (``listed_in``).
+``--include vulnerabilities`` restores every vulnerability of every image (``images[].
+vulnerabilities`` / ``suppressed``, and the full records of the traits' ``facts.top``);
+``--include fixed-revisions`` each finding's whole fixed revision
+(``remediation.task_definition``). The ``result@1`` differences are listed in the README.
+"""
 
 from __future__ import annotations
 
@@ -34,12 +44,20 @@ from ecs_exposure.model import (
 )
 from ecs_exposure.remediation.guidance import guidance_for
 from ecs_exposure.reporters import posture_view, status
-from ecs_exposure.reporters.base import ReportOptions
+from ecs_exposure.reporters.base import INCLUDES, ReportOptions
 from ecs_exposure.reporters.compliance_view import report_dict
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.sources.positions import PositionCache
 
-SCHEMA = "ecs-exposure/result@1"
+SCHEMA = "ecs-exposure/result@2"
+VULNERABILITIES, FIXED_REVISIONS = INCLUDES
+POSTURE_IN_FULL = "posture-in-full"
+"""Not a ``--include`` value: the reporters that show a posture trait on its own (OCSF and ASFF
+records, SARIF results) ask for every posture trait in full instead of a ``listed_in``
+reference, so they need not look the finding's copy up."""
+SHORT_REFERENCE = ("id", "package", "severity", "exploitable", "kev")
+"""What a trait's ``facts.top`` keeps of each vulnerability in the compact result: the finding's
+``vulnerabilities.top`` has the details of the most urgent ones."""
 REPORTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
@@ -116,6 +134,13 @@ def _reference(summary: Any) -> Any:
     return {k: v for k, v in summary.items() if k != "evidence" and v is not None}
 
 
+def _short_reference(summary: Any) -> Any:
+    """A vulnerability a trait's facts name in the compact result (:data:`SHORT_REFERENCE`)."""
+    if not isinstance(summary, dict):
+        return summary
+    return {k: summary[k] for k in SHORT_REFERENCE if summary.get(k) is not None}
+
+
 @cache
 def _trait_constants(trait_id: str) -> tuple[str, str, bool, str]:
     """What every instance of a trait shares: category, title, contextual, remediation."""
@@ -153,8 +178,16 @@ class _Renderer:
     """Builds the result's pieces; what many findings share (an image's counts, the facts of
     a trait that services on one revision share) is built once per render."""
 
-    def __init__(self, positions: PositionCache) -> None:
+    def __init__(self, positions: PositionCache, include: frozenset[str] = frozenset(),
+                 listed: dict[str, Finding] | None = None) -> None:
         self.positions = positions
+        self.include = include
+        self.listed = listed or {}
+        """Each resource a finding's trait is about → the first finding with a trait about it
+        (one entry per resource, not per trait: 50,000 findings hold 700,000 traits). The
+        compact posture refers to that finding for a trait it lists as the same object; two
+        equal-looking traits may differ in their facts (a repository's trait seen from two
+        revisions names two images), so equality is not enough."""
         self._built: dict[tuple[str, int], tuple[object, Any]] = {}
 
     def _once(self, kind: str, shared: object, build: Callable[[], Any]) -> Any:
@@ -203,9 +236,23 @@ class _Renderer:
                 else value for key, value in extra}
 
     def _references(self, top: list[Any]) -> list[Any]:
+        shorten = _reference if VULNERABILITIES in self.include else _short_reference
         references: list[Any] = self._once(
-            "references", top, lambda: [_reference(item) for item in top])
+            "references", top, lambda: [shorten(item) for item in top])
         return references
+
+    def posture_trait(self, trait: Trait) -> dict[str, Any]:
+        """A posture trait: in full, unless a finding lists the same instance, which then
+        holds its file, location, facts and remediation (``listed_in``: that finding's id);
+        the posture keeps what identifies it, its own severity and status."""
+        holder = self.listed.get(trait.resource)
+        if (holder is None or POSTURE_IN_FULL in self.include
+                or not any(t is trait for t in holder.traits)):
+            return self.trait(trait)
+        finding = holder.id
+        return {"id": trait.id, "resource": trait.resource, "container": trait.container,
+                "evidence": {"pointer": trait.pointer, "detail": trait.detail},
+                "listed_in": finding}
 
     def image_summary(self, found: ImageAssessment) -> dict[str, Any]:
         """How an image was matched, its reports, operating system and counts."""
@@ -220,7 +267,8 @@ class _Renderer:
                 "task_definition": entry.task_definition,
                 **self.image_summary(entry.assessment)}
 
-    def finding(self, finding: Finding, fixed: Json | None) -> dict[str, Any]:
+    def finding(self, finding: Finding, changes: list[Json] | None,
+                fixed: Json | None = None) -> dict[str, Any]:
         entry = {
             "id": finding.id,
             "resource": {
@@ -242,7 +290,9 @@ class _Renderer:
             "traits": [self.trait(t, status.trait_status(finding, i))
                        for i, t in enumerate(finding.traits)],
             "attack_path": list(finding.attack_path),
-            "remediation": {"summary": finding.remediation_summary, "task_definition": fixed},
+            "remediation": {"summary": finding.remediation_summary, "changes": changes,
+                            **({"task_definition": fixed}
+                               if FIXED_REVISIONS in self.include else {})},
             "vulnerabilities": {
                 "top": [{"container": container, **_reference(item.summary())}
                         for container, item in top_vulnerabilities(finding.vulnerabilities)],
@@ -268,11 +318,11 @@ class _Renderer:
         waiting = Counter(id(found) for found in names.values())
         listed: dict[int, dict[str, Any]] = {}
         for image, found in names.items():
-            listing = listed.pop(id(found), None) or {
+            listing = listed.pop(id(found), None) or ({
                 **self.image_summary(found),
                 "vulnerabilities": [vulnerability_dict(v) for v in found.vulnerabilities],
                 "suppressed": [vulnerability_dict(v) for v in found.suppressed],
-            }
+            } if VULNERABILITIES in self.include else self.image_summary(found))
             waiting[id(found)] -= 1
             if waiting[id(found)]:
                 listed[id(found)] = listing
@@ -298,19 +348,28 @@ class _Stream:
 
 
 def _members(result: ScanResult, context: ReportContext | None,
-             compliance: tuple[ComplianceReport, ...] = ()) -> Iterator[tuple[str, Any]]:
+             compliance: tuple[ComplianceReport, ...] = (),
+             include: frozenset[str] = frozenset()) -> Iterator[tuple[str, Any]]:
     """The result's members in order; the large ones as :class:`_Stream`. ``compliance``:
-    the ``--compliance`` reports, a ``compliance`` member when there are any."""
+    the ``--compliance`` reports, a ``compliance`` member when there are any; ``include``:
+    the full listings asked for (:data:`INCLUDES`)."""
     context = context or ReportContext()
     by_severity = {s.name: 0 for s in REPORTED}
     for finding in result.findings:
         by_severity[finding.severity.name] += 1
     every = result.findings + result.task_definition_findings
-    renderer = _Renderer(context.evidence_positions(result))
+    listed: dict[str, Finding] = {}
+    for finding in every:
+        for trait in finding.traits:
+            listed.setdefault(trait.resource, finding)
+    renderer = _Renderer(context.evidence_positions(result), include, listed)
+    with_revisions = FIXED_REVISIONS in include
 
     def rendered(findings: tuple[Finding, ...]) -> Iterator[dict[str, Any]]:
         for finding in findings:
-            yield renderer.finding(finding, context.fixed_task_definition(finding))
+            yield renderer.finding(
+                finding, context.fix_changes(finding),
+                context.fixed_task_definition(finding) if with_revisions else None)
 
     yield "schema", SCHEMA
     yield "generated_at", result.generated_at
@@ -329,7 +388,8 @@ def _members(result: ScanResult, context: ReportContext | None,
     }
     yield "findings", _Stream(rendered(result.findings))
     yield "task_definition_findings", _Stream(rendered(result.task_definition_findings))
-    yield "posture", _Stream(posture_view.entry_dict(e, renderer.trait) for e in result.posture)
+    yield "posture", _Stream(posture_view.entry_dict(e, renderer.posture_trait)
+                             for e in result.posture)
     if compliance:
         yield "compliance", {report.framework.name: report_dict(report, renderer.trait)
                              for report in compliance}
@@ -353,14 +413,16 @@ def _members(result: ScanResult, context: ReportContext | None,
 
 
 def result_dict(result: ScanResult, context: ReportContext | None = None,
-                compliance: tuple[ComplianceReport, ...] = ()) -> dict[str, Any]:
+                compliance: tuple[ComplianceReport, ...] = (),
+                include: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The whole result object, as one tree (for the reporters built on it). ``context``:
     the scan's fixed revisions and evidence positions (:class:`ReportContext`); without it,
     positions are located from the input files and no fixed revision is included.
-    ``compliance``: the ``--compliance`` reports to include."""
+    ``compliance``: the ``--compliance`` reports to include; ``include``: the full listings
+    (:data:`INCLUDES`) beside the compact result."""
     with no_cycle_collection():
         return {key: _materialised(value)
-                for key, value in _members(result, context, compliance)}
+                for key, value in _members(result, context, compliance, include)}
 
 
 def _materialised(value: Any) -> Any:
@@ -374,8 +436,8 @@ _INDENT = orjson.OPT_INDENT_2
 
 def write(result: ScanResult, out: BinaryIO, options: ReportOptions | None = None) -> None:
     """Write the pretty JSON result to ``out``, one finding (and one image) at a time (the
-    reporter interface; JSON has one form, so of ``options`` only the scan's ``context`` is
-    used: fixed revisions and evidence positions).
+    reporter interface; of ``options`` the scan's ``context`` (fixes and evidence positions),
+    the ``--compliance`` reports and ``include`` (the full listings asked for) are used).
 
     The bytes are exactly ``orjson.dumps(result_dict(result), option=OPT_INDENT_2)`` plus a
     newline, but the whole tree never exists at once: on a large estate it would be gigabytes.
@@ -383,10 +445,11 @@ def write(result: ScanResult, out: BinaryIO, options: ReportOptions | None = Non
     holds a raw newline, so re-indenting a nested item is a plain byte replacement."""
     context = options.context if options is not None else None
     compliance = options.compliance if options is not None else ()
+    include = options.include if options is not None else frozenset()
     with no_cycle_collection():
         out.write(b"{")
         first = True
-        for key, value in _members(result, context, compliance):
+        for key, value in _members(result, context, compliance, include):
             out.write(b"\n  " if first else b",\n  ")
             first = False
             out.write(orjson.dumps(key) + b": ")
@@ -411,13 +474,15 @@ def _write_stream(stream: _Stream, out: BinaryIO) -> None:
     out.write(closing if empty else b"\n  " + closing)
 
 
-def render_bytes(result: ScanResult, context: ReportContext | None = None) -> bytes:
+def render_bytes(result: ScanResult, context: ReportContext | None = None,
+                 include: frozenset[str] = frozenset()) -> bytes:
     """The pretty JSON result as UTF-8 bytes (see :func:`write`)."""
     buffer = io.BytesIO()
-    write(result, buffer, ReportOptions(context=context))
+    write(result, buffer, ReportOptions(context=context, include=include))
     return buffer.getvalue()
 
 
-def render(result: ScanResult, context: ReportContext | None = None) -> str:
+def render(result: ScanResult, context: ReportContext | None = None,
+           include: frozenset[str] = frozenset()) -> str:
     """The same JSON as text, for callers that want a string."""
-    return render_bytes(result, context).decode()
+    return render_bytes(result, context, include).decode()

@@ -18,7 +18,10 @@ MAX_BASELINE_BYTES = MAX_FILE_BYTES
 """A previous result is read up to the size of any input (a pipe that never ends stops
 there)."""
 
-RESULT_SCHEMA = "ecs-exposure/result@1"
+RESULT_SCHEMA = "ecs-exposure/result@2"
+READABLE_SCHEMAS = ("ecs-exposure/result@1", RESULT_SCHEMA)
+"""Results a baseline may be: ``@2`` is ``@1`` made compact, and the fields read here (each
+finding's id, severity, resource, title and trait ids) are the same in both."""
 
 
 def _text(value: Any) -> str | None:
@@ -48,7 +51,7 @@ def _previous(entry: Any, where: str) -> PreviousFinding:
 
 def previous_result(doc: Any, source: str) -> PreviousResult:
     """The findings of a parsed JSON result (``--format json`` output of any earlier run)."""
-    if not isinstance(doc, dict) or doc.get("schema") != RESULT_SCHEMA:
+    if not isinstance(doc, dict) or doc.get("schema") not in READABLE_SCHEMAS:
         raise BaselineError(f"{source}: not an ecs-exposure JSON result (no \"schema\": "
                             f"\"{RESULT_SCHEMA}\"); make one with scan --format json")
     findings: dict[str, PreviousFinding] = {}

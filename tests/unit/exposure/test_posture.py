@@ -9,7 +9,7 @@ from typing import Any
 from ecs_exposure.analysis.images.policy import Policy, PolicyException
 from ecs_exposure.detectors.containers import PRIVILEGED, ROOT_USER, WRITABLE_ROOT
 from ecs_exposure.detectors.credentials import PLAINTEXT
-from ecs_exposure.detectors.network import PUBLIC_IP
+from ecs_exposure.detectors.network import OPEN_SG, PUBLIC_IP
 from ecs_exposure.detectors.settings import EFS, INSIGHTS, LOGS
 from ecs_exposure.detectors.vulnerabilities import EXPLOITABLE
 from ecs_exposure.exposure.posture import (
@@ -133,8 +133,10 @@ def _trait(trait_id: str, impact: Level = Level.LOW) -> Trait:
 def test_severity_of_a_trait_listed_alone() -> None:
     assert severity_of(_trait(ROOT_USER.id)) == Severity.LOW          # contextual
     assert severity_of(_trait(LOGS.id)) == Severity.LOW
-    assert severity_of(_trait(PUBLIC_IP.id)) == Severity.MEDIUM       # not contextual
-    assert severity_of(_trait(PLAINTEXT.id, Level.MEDIUM)) == Severity.MEDIUM
+    assert severity_of(_trait(OPEN_SG.id)) == Severity.MEDIUM  # not contextual
+    assert severity_of(_trait(OPEN_SG.id, Level.MEDIUM)) == Severity.MEDIUM
+    assert severity_of(_trait(PUBLIC_IP.id)) == Severity.HIGH         # weighed: CSPM ECS.2
+    assert severity_of(_trait(PLAINTEXT.id, Level.MEDIUM)) == Severity.HIGH  # CSPM ECS.8
     assert severity_of(_trait(PLAINTEXT.id, Level.HIGH)) == Severity.HIGH  # an AWS key
     assert severity_of(_trait(PRIVILEGED.id, Level.HIGH)) == Severity.HIGH
     assert severity_of(_trait(EXPLOITABLE.id)) == Severity.HIGH       # the spec's weight

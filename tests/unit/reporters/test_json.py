@@ -90,7 +90,8 @@ def test_guidance_is_listed_once_per_trait_id(demo: ScanResult) -> None:
 
 def test_vulnerabilities_are_detailed_once_per_image_and_referenced_elsewhere(
         demo: ScanResult) -> None:
-    doc = json.loads(json_report.render_bytes(demo))
+    doc = json.loads(json_report.render_bytes(
+        demo, include=frozenset({json_report.VULNERABILITIES})))
     storefront = next(f for f in doc["findings"] if f["resource"]["name"] == "storefront-web")
     top = storefront["vulnerabilities"]["top"]
     assert top and all("evidence" not in v and None not in v.values() for v in top)
@@ -283,3 +284,46 @@ def test_a_small_background_prefetch_is_done_in_process(tmp_path: Path) -> None:
     cache.prefetch([(str(path), "/a/1")], background=True)   # far below the minimum
     assert cache.locate(str(path), "/a/1") == locate(str(path), "/a/1")
     assert cache.worker_peak_kib is None                       # no worker was started
+
+
+def test_the_compact_result_leaves_the_full_listings_out(demo: ScanResult) -> None:
+    compact = json.loads(json_report.render_bytes(demo, demo_context()))
+    full = json.loads(json_report.render_bytes(demo, demo_context(),
+                                               frozenset(json_report.INCLUDES)))
+    assert compact["schema"] == full["schema"] == "ecs-exposure/result@2"
+    assert compact["images"] and all("vulnerabilities" not in image and "suppressed" not in image
+                                     for image in compact["images"].values())
+    assert all(image["vulnerabilities"] is not None for image in full["images"].values())
+    assert {k: {x: y for x, y in v.items() if x not in ("vulnerabilities", "suppressed")}
+            for k, v in full["images"].items()} == compact["images"]
+    for short, whole in zip(compact["findings"], full["findings"], strict=True):
+        assert "task_definition" not in short["remediation"]
+        assert short["remediation"]["changes"] == whole["remediation"]["changes"]
+        assert (whole["remediation"]["task_definition"] is None) == \
+            (whole["remediation"]["changes"] is None)
+        assert short["vulnerabilities"] == whole["vulnerabilities"]
+        for trait in short["traits"]:
+            for item in trait["evidence"].get("facts", {}).get("top", []):
+                assert set(item) <= set(json_report.SHORT_REFERENCE) and "id" in item
+    assert len(json_report.render_bytes(demo, demo_context())) < len(
+        json_report.render_bytes(demo, demo_context(), frozenset(json_report.INCLUDES)))
+
+
+def test_posture_traits_a_finding_lists_refer_to_it(demo: ScanResult) -> None:
+    doc = json.loads(json_report.render_bytes(demo, demo_context()))
+    findings = {f["id"]: f for f in doc["findings"] + doc["task_definition_findings"]}
+    referred = 0
+    for entry in doc["posture"]:
+        for trait in entry["traits"]:
+            if "listed_in" not in trait:
+                assert trait["remediation"] and "file" in trait["evidence"]
+                continue
+            referred += 1
+            assert set(trait["evidence"]) == {"pointer", "detail"} and trait["severity"]
+            listing = findings[trait["listed_in"]]
+            assert any((t["id"], t["resource"], t["container"], t["evidence"]["pointer"],
+                        t["evidence"]["detail"]) == (
+                           trait["id"], trait["resource"], trait["container"],
+                           trait["evidence"]["pointer"], trait["evidence"]["detail"])
+                       for t in listing["traits"])
+    assert referred > 10

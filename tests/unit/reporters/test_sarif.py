@@ -73,9 +73,10 @@ def test_one_rule_per_trait_from_the_catalog(demo: dict[str, Any]) -> None:
     assert "**Fix:**" in privileged["help"]["markdown"]
     assert privileged["helpUri"].startswith("https://")
     assert "CSPM ECS.4" in privileged["properties"]["references"]
-    # the trait's own weight, whatever this run found: privileged is medium alone, a KEV-
-    # listed exploitable vulnerability high, contextual traits low (GitHub's bands)
-    assert privileged["properties"]["security-severity"] == "5.5"
+    # the trait's own weight, whatever this run found: privileged is high alone (CSPM ECS.4),
+    # an open security group medium, contextual traits low (GitHub's bands)
+    assert privileged["properties"]["security-severity"] == "8.0"
+    assert by_id[OPEN_SG.id]["properties"]["security-severity"] == "5.5"
     assert by_id[EXPLOITABLE.id]["properties"]["security-severity"] == "8.0"
     for spec in catalog():
         number = float(by_id[spec.id]["properties"]["security-severity"])

@@ -63,3 +63,16 @@ def test_a_baseline_that_never_ends_is_refused_at_the_size_limit(
     monkeypatch.setattr(baseline, "MAX_BASELINE_BYTES", 4096)
     with deadline(20), pytest.raises(BaselineError, match="above the 4,096-byte limit"):
         load_baseline(Path("/dev/zero"))
+
+
+def test_a_result_1_baseline_is_still_read() -> None:
+    """Results written before the compact result (``result@1``) stay usable baselines: the
+    fields a baseline reads are the same in both."""
+    doc = orjson.loads(render_bytes(demo_result()))
+    assert doc["schema"] == "ecs-exposure/result@2"
+    doc["schema"] = "ecs-exposure/result@1"
+    for finding in doc["findings"]:      # what @1 had instead of the changes
+        finding["remediation"] = {"summary": finding["remediation"]["summary"],
+                                  "task_definition": None}
+    assert previous_result(doc, "old.json").findings.keys() == \
+        previous_result(orjson.loads(render_bytes(demo_result())), "new.json").findings.keys()

@@ -78,9 +78,10 @@ def test_a_deep_value_in_a_small_file_fails_that_file_alone(tmp_path: Path) -> N
 def _written(reporter: Reporter, result: ScanResult,
              context: ReportContext | None = None) -> str:
     """What one reporter writes for ``result``, as text (with the scan's fixed revisions
-    when ``context`` carries them)."""
+    when ``context`` carries them, whole: ``--include fixed-revisions``)."""
     stream = io.BytesIO() if reporter.binary else io.StringIO()
-    reporter.write(result, stream, ReportOptions(context=context))
+    reporter.write(result, stream, ReportOptions(context=context,
+                                                 include=frozenset({"fixed-revisions"})))
     value = stream.getvalue()
     return value.decode("utf-8") if isinstance(value, bytes) else value
 

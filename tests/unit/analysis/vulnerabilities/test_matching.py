@@ -166,7 +166,7 @@ def test_multi_container_service_lists_each_container_and_unscanned_images() -> 
     [unscanned] = result.unscanned_images
     assert unscanned.image == "public.ecr.aws/datadog/agent:7"
     assert unscanned.containers == ("shop/agent",)
-    doc = result_dict(result)
+    doc = result_dict(result, include=frozenset({"vulnerabilities"}))
     containers = doc["findings"][0]["vulnerabilities"]["containers"]
     assert [c["container"] for c in containers] == ["web", "sidecar"]
     assert containers[0]["counts"]["by_severity"] == {"HIGH": 1}
