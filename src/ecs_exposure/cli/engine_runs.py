@@ -83,5 +83,6 @@ def scan_on_engine(inputs: list[Path], options: CollectOptions, executor: Execut
         scanned = scan_accounts(plan, engine, settings, shared)
     if scanned is None:
         raise CollectionError("nothing could be collected from AWS")
-    result, fixes, scope = scanned
-    return result, ReportContext(fixes=lambda finding: fixes.get(finding.id)), scope
+    return scanned.result, ReportContext(
+        fixes=lambda finding: scanned.fixes.get(finding.id),
+        changes=lambda finding: scanned.changes.get(finding.id)), scanned.scope

@@ -55,6 +55,8 @@ class AccountScan:
     result: ScanResult
     fixes: dict[str, Json | None]
     shared_errors: int
+    changes: dict[str, list[Json] | None]
+    """Each finding's fix as JSON Patch changes (what the compact JSON result carries)."""
     scope: frozenset[tuple[str | None, str | None]] = frozenset()
     """``(account, region)`` of every resource the account's scan read."""
 
@@ -85,9 +87,10 @@ def scan_account(account: str, settings: ScanSettings, shared: SharedInputs, sto
     result, reporting = scan_for_reports(inventory, settings, errors=errors,
                                          skipped=report.skipped, inputs=list(shared.inputs))
     with reporting:
-        fixes = {f.id: reporting.fixed_task_definition(f)
-                 for f in result.findings + result.task_definition_findings}
-    return AccountScan(account, result, fixes, len(errors) + from_files,
+        every = result.findings + result.task_definition_findings
+        fixes = {f.id: reporting.fixed_task_definition(f) for f in every}
+        changes = {f.id: reporting.fix_changes(f) for f in every}
+    return AccountScan(account, result, fixes, len(errors) + from_files, changes,
                        frozenset(inventory_scope(inventory)))
 
 
@@ -128,8 +131,17 @@ Pairs = set[tuple[str | None, str | None]]
 """``(account, region)`` pairs a scan read (what a findings store records it as covering)."""
 
 
-def merge_results(scans: Sequence[AccountScan]
-                  ) -> tuple[ScanResult, dict[str, Json | None], Pairs]:
+@dataclass(frozen=True)
+class Merged:
+    """The merged result, with what its reporters look up by finding id."""
+
+    result: ScanResult
+    fixes: dict[str, Json | None]
+    changes: dict[str, list[Json] | None]
+    scope: Pairs
+
+
+def merge_results(scans: Sequence[AccountScan]) -> Merged:
     """The accounts' results as one result, every fixed revision, and the ``(account,
     region)`` pairs read. ``scans`` in run
     order (their errors keep it); resources follow the snapshot's account order."""
@@ -153,7 +165,8 @@ def merge_results(scans: Sequence[AccountScan]
                              key=lambda e: _POSTURE_RANK.get(e.resource_type, 3))),
         coverage=_coverage(parts),
     )
-    return result, fixes, {pair for s in scans for pair in s.scope}
+    return Merged(result, fixes, {k: v for s in scans for k, v in s.changes.items()},
+                  {pair for s in scans for pair in s.scope})
 
 
 def _groups(plan: Plan) -> list[tuple[str, list[str]]]:
@@ -182,7 +195,7 @@ def _scan_task(plan: Plan, accounts: list[str]) -> tuple[str, list[str], list[Js
 
 
 def scan_accounts(plan: Plan, engine: Engine, settings: ScanSettings, shared: SharedInputs
-                  ) -> tuple[ScanResult, dict[str, Json | None], Pairs] | None:
+                  ) -> Merged | None:
     """Every opened account scanned as one task on ``engine``, merged; ``None`` when no
     account could be opened (the caller scans the empty snapshot itself)."""
     futures = [engine.submit(scan_account, account, settings, shared,
