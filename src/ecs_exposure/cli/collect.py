@@ -62,12 +62,12 @@ def collect(output: Path | None, output_dir: Path | None, strict: bool, quiet: b
     if output is None:
         raise click.UsageError("give the snapshot's --output file or an --output-dir")
     stderr = stderr_console()
-    if executor.distributes:
+    if executor.distributes:      # --executor: units on an engine, shards merged
         from ecs_exposure.cli.engine_runs import collect_on_engine
 
         collected = collect_on_engine(aws or AWS_DEFAULTS, executor, stderr)
     else:
-        collected = collect_live(aws or AWS_DEFAULTS, stderr)  # --aws is implied
+        collected = collect_live(aws or AWS_DEFAULTS, stderr)  # never None: --aws is implied
     with writing_to(output):
         snapshot.write(collected, output)
     for error in collected["errors"]:

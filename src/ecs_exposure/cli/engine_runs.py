@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ecs_exposure.distributed.collect import Plan
     from ecs_exposure.distributed.engine import Engine
     from ecs_exposure.distributed.options import ExecutorOptions
+    from ecs_exposure.distributed.scan import Pairs
     from ecs_exposure.model import Json, ScanResult
     from ecs_exposure.reporters.context import ReportContext
     from ecs_exposure.settings import ScanSettings
@@ -58,7 +59,7 @@ def collect_on_engine(options: CollectOptions, executor: ExecutorOptions, stderr
 def scan_on_engine(inputs: list[Path], options: CollectOptions, executor: ExecutorOptions,
                    settings: ScanSettings, images_dir: Path | None,
                    parameters: Mapping[str, Any], stderr: Console
-                   ) -> tuple[ScanResult, ReportContext]:
+                   ) -> tuple[ScanResult, ReportContext, Pairs]:
     """Collect and scan one account per task; the files given beside ``--aws`` are shared
     read-only inputs of every account's scan, so they may hold no ECS resource of their own
     (vulnerability reports and exploit intelligence, yes; task definitions, no)."""
@@ -82,5 +83,6 @@ def scan_on_engine(inputs: list[Path], options: CollectOptions, executor: Execut
         scanned = scan_accounts(plan, engine, settings, shared)
     if scanned is None:
         raise CollectionError("nothing could be collected from AWS")
-    result, fixes = scanned
-    return result, ReportContext(fixes=lambda finding: fixes.get(finding.id))
+    return scanned.result, ReportContext(
+        fixes=lambda finding: scanned.fixes.get(finding.id),
+        changes=lambda finding: scanned.changes.get(finding.id)), scanned.scope

@@ -68,9 +68,8 @@ def gather(inputs: list[Path], aws: CollectOptions | None, stderr: Console,
 
 
 def collect_live(options: CollectOptions, stderr: Console) -> Json:
-    """Run a live collection in this process with a progress display on a terminal (raises
-    :class:`CollectionError` when it cannot start: no credentials, no region); a collection
-    on an engine is :func:`ecs_exposure.cli.engine_runs.collect_on_engine`."""
+    """Run a live collection with a progress display on a terminal (raises
+    :class:`CollectionError` when it cannot start: no credentials, no region)."""
     from ecs_exposure.sources.aws.collector import collect
     from ecs_exposure.sources.aws.progress import CollectionProgress
 

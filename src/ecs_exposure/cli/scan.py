@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ecs_exposure.distributed.options import ExecutorOptions
+    from ecs_exposure.distributed.scan import Pairs
     from ecs_exposure.exposure.compliance import ComplianceReport
     from ecs_exposure.model import ScanResult
     from ecs_exposure.reporters.context import ReportContext
@@ -210,12 +211,11 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         inputs = list(paths) + (demo_paths(stack) if demo else [])
         settings = ScanSettings.from_options(policy=policy, epss_threshold=epss_threshold,
                                              intel_dir=intel_dir)
-        scope: set[tuple[str | None, str | None]] = set()   # the store adds the findings'
         if aws is not None and executor.distributes:    # --executor: one scan per account
             from ecs_exposure.cli.engine_runs import scan_on_engine
 
-            result, context = scan_on_engine(inputs, aws, executor, settings, images_dir,
-                                             values, stderr)
+            result, context, scope = scan_on_engine(inputs, aws, executor, settings,
+                                                    images_dir, values, stderr)
         else:
             result, context, scope = _scan_here(
                 inputs, aws, values, allow_empty, quiet, settings, images_dir, details
@@ -307,9 +307,9 @@ def _note_unused(result: ScanResult, stderr: Console) -> None:
 def _scan_here(inputs: list[Path], aws: CollectOptions | None, values: Mapping[str, Any],
                allow_empty: bool, quiet: bool, settings: ScanSettings, images_dir: Path | None,
                locate_evidence: bool, stderr: Console
-               ) -> tuple[ScanResult, ReportContext, set[tuple[str | None, str | None]]]:
-    """The scan in this process: every input in one Inventory; also the ``(account,
-    region)`` scope it read, which the store may resolve findings in."""
+               ) -> tuple[ScanResult, ReportContext, Pairs]:
+    """The scan in this process: every input in one Inventory; with the ``(account,
+    region)`` pairs it read (what a store records the scan as covering)."""
     from ecs_exposure.cli.inputs import gather
     from ecs_exposure.pipeline import scan_for_reports
     from ecs_exposure.sources.intel import load_intel_dir

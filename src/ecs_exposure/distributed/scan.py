@@ -55,6 +55,10 @@ class AccountScan:
     result: ScanResult
     fixes: dict[str, Json | None]
     shared_errors: int
+    changes: dict[str, list[Json] | None]
+    """Each finding's fix as JSON Patch changes (what the compact JSON result carries)."""
+    scope: frozenset[tuple[str | None, str | None]] = frozenset()
+    """``(account, region)`` of every resource the account's scan read."""
 
 
 def scan_account(account: str, settings: ScanSettings, shared: SharedInputs, store: str,
@@ -67,6 +71,7 @@ def scan_account(account: str, settings: ScanSettings, shared: SharedInputs, sto
     from ecs_exposure.sources.intel import load_intel_dir
     from ecs_exposure.sources.load import load_inputs, prepare_images
     from ecs_exposure.sources.readers import read_context
+    from ecs_exposure.store.scope import inventory_scope
 
     shards = open_store(store)
     document = merge(chain((shards.read(name) for name in names), notes), scope=scope,
@@ -82,9 +87,11 @@ def scan_account(account: str, settings: ScanSettings, shared: SharedInputs, sto
     result, reporting = scan_for_reports(inventory, settings, errors=errors,
                                          skipped=report.skipped, inputs=list(shared.inputs))
     with reporting:
-        fixes = {f.id: reporting.fixed_task_definition(f)
-                 for f in result.findings + result.task_definition_findings}
-    return AccountScan(account, result, fixes, len(errors) + from_files)
+        every = result.findings + result.task_definition_findings
+        fixes = {f.id: reporting.fixed_task_definition(f) for f in every}
+        changes = {f.id: reporting.fix_changes(f) for f in every}
+    return AccountScan(account, result, fixes, len(errors) + from_files, changes,
+                       frozenset(inventory_scope(inventory)))
 
 
 def _images(parts: Sequence[ScanResult]) -> tuple[ImageCoverage, ...]:
@@ -120,8 +127,23 @@ def _unscanned(parts: Sequence[ScanResult]) -> tuple[UnscannedImage, ...]:
     return tuple(UnscannedImage(image, tuple(s), tuple(c)) for image, (s, c) in usage.items())
 
 
-def merge_results(scans: Sequence[AccountScan]) -> tuple[ScanResult, dict[str, Json | None]]:
-    """The accounts' results as one result, and every fixed revision. ``scans`` in run
+Pairs = set[tuple[str | None, str | None]]
+"""``(account, region)`` pairs a scan read (what a findings store records it as covering)."""
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The merged result, with what its reporters look up by finding id."""
+
+    result: ScanResult
+    fixes: dict[str, Json | None]
+    changes: dict[str, list[Json] | None]
+    scope: Pairs
+
+
+def merge_results(scans: Sequence[AccountScan]) -> Merged:
+    """The accounts' results as one result, every fixed revision, and the ``(account,
+    region)`` pairs read. ``scans`` in run
     order (their errors keep it); resources follow the snapshot's account order."""
     parts = [s.result for s in sorted(scans, key=lambda s: s.account)]
     first = scans[0].result
@@ -143,7 +165,8 @@ def merge_results(scans: Sequence[AccountScan]) -> tuple[ScanResult, dict[str, J
                              key=lambda e: _POSTURE_RANK.get(e.resource_type, 3))),
         coverage=_coverage(parts),
     )
-    return result, fixes
+    return Merged(result, fixes, {k: v for s in scans for k, v in s.changes.items()},
+                  {pair for s in scans for pair in s.scope})
 
 
 def _groups(plan: Plan) -> list[tuple[str, list[str]]]:
@@ -172,7 +195,7 @@ def _scan_task(plan: Plan, accounts: list[str]) -> tuple[str, list[str], list[Js
 
 
 def scan_accounts(plan: Plan, engine: Engine, settings: ScanSettings, shared: SharedInputs
-                  ) -> tuple[ScanResult, dict[str, Json | None]] | None:
+                  ) -> Merged | None:
     """Every opened account scanned as one task on ``engine``, merged; ``None`` when no
     account could be opened (the caller scans the empty snapshot itself)."""
     futures = [engine.submit(scan_account, account, settings, shared,
