@@ -174,20 +174,19 @@ FINDINGS = Base.metadata.tables[Finding.__tablename__]
 def _move_identities(connection: Connection, scan_id: int) -> None:
     """Bring every identity up to this scan's rows in three set-based statements (no
     statement per finding): seen ones take their row's lifecycle, severity and title; unseen
-    ones are inserted; resolved ones are marked."""
+    ones are inserted; resolved ones are marked.
+
+    The first is an ``UPDATE findings … FROM scan_findings`` join (PostgreSQL; SQLite ≥ 3.33),
+    not a correlated subquery per column: PostgreSQL, with no statistics yet for the new scan
+    id, planned the subquery as a walk of the ``(scan_id, severity)`` index for each identity,
+    which took minutes on a store of 30 scans × 10,000 findings."""
     this = SCAN_FINDINGS.alias("this")
-
-    def of_row(column: str) -> Any:
-        return (select(this.c[column]).where(this.c.scan_id == scan_id,
-                                             this.c.finding_id == FINDINGS.c.id)
-                .scalar_subquery())
-
-    seen = select(this.c.finding_id).where(this.c.scan_id == scan_id,
-                                           this.c.lifecycle != "resolved")
-    connection.execute(update(FINDINGS).where(FINDINGS.c.id.in_(seen)).values(
-        lifecycle=of_row("lifecycle"), severity=of_row("severity"), title=of_row("title"),
+    connection.execute(update(FINDINGS).where(
+        this.c.scan_id == scan_id, this.c.finding_id == FINDINGS.c.id,
+        this.c.lifecycle != "resolved").values(
+        lifecycle=this.c.lifecycle, severity=this.c.severity, title=this.c.title,
         last_scan_id=scan_id,
-        changed_scan_id=case((FINDINGS.c.lifecycle != of_row("lifecycle"), scan_id),
+        changed_scan_id=case((FINDINGS.c.lifecycle != this.c.lifecycle, scan_id),
                              else_=FINDINGS.c.changed_scan_id)))
     fresh = select(this.c.finding_id, this.c.lifecycle, this.c.severity, this.c.title,
                    this.c.arn, this.c.account, this.c.region, literal(scan_id),
