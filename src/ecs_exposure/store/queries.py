@@ -241,9 +241,8 @@ def _filtered(query: Select[ScanFinding, str], state: ColumnElement[str],
         if value:
             query = query.where(column == value)
     if keep.text:
-        pattern = like_pattern(keep.text)
-        query = query.where(or_(*(c.ilike(pattern, escape="\\") for c in (
-            ScanFinding.title, ScanFinding.name, ScanFinding.arn, ScanFinding.cluster))))
+        query = query.where(ScanFinding.search.like(like_pattern(keep.text.lower()),
+                                                    escape="\\"))
     return query
 
 

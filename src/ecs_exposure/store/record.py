@@ -67,7 +67,14 @@ def _finding_row(scan_id: int, kind: str, position: int,
         "cluster": resource.get("cluster"), "account": resource.get("account"),
         "region": resource.get("region"), "reachability": item.get("reachability"),
         "traits": _traits(item), "document": dict(item),
+        "search": search_text(str(item.get("title") or ""), str(resource.get("name") or ""),
+                              str(resource.get("arn") or ""), resource.get("cluster")),
     }
+
+
+def search_text(title: str, name: str, arn: str, cluster: str | None) -> str:
+    """The ``search`` column: what the free-text filter matches, lower-cased once here."""
+    return "\n".join((title, name, arn, cluster or "")).lower()
 
 
 def _known(session: Session, ids: Iterable[str]) -> dict[str, Known]:
