@@ -18,7 +18,7 @@ import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ecs_exposure.store import queries
 from ecs_exposure.store.engine import open_store
@@ -140,7 +140,8 @@ def test_a_suppression_survives_a_restart_and_the_next_scan_honours_it(
         browser.find_element(By.ID, "s-reason").send_keys("fronted by a WAF; SEC-1234")
         browser.find_element(By.ID, "s-owner").send_keys("team-web")
         browser.find_element(By.ID, "suppress").click()
-        assert browser.find_elements(By.ID, "suppressed-note"), browser.page_source[:3000]
+        # click() returns before the POST's redirect has loaded: wait for the new page
+        WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "suppressed-note"))
         assert "fronted by a WAF" in browser.find_element(By.ID, "suppressed-note").text
         assert browser.find_element(By.CSS_SELECTOR, ".meta .state").text == "suppressed"
     with serving(store_file) as base:                # a new process: nothing kept in memory

@@ -40,7 +40,7 @@ def serve(store_url: str | None, host: str, port: int, token_file: Path | None) 
     from ecs_exposure.cli.output import stderr_console
     from ecs_exposure.errors import ConfigError
     from ecs_exposure.store.engine import open_store
-    from ecs_exposure.web.app import create_app, warm
+    from ecs_exposure.web.app import create_app, warm_in_background
     from ecs_exposure.web.pages import TREND_SCANS
     from ecs_exposure.web.security import Access, is_loopback, new_token, read_tokens
 
@@ -53,7 +53,7 @@ def serve(store_url: str | None, host: str, port: int, token_file: Path | None) 
     console = stderr_console()
     with open_store(store_url) as store:
         app = create_app(store, Access(tokens=tokens, hosts=hosts))
-        warm(app, TREND_SCANS)          # read once now, not on the first visit
+        warm_in_background(app, TREND_SCANS)   # read once, while the server starts
         config = uvicorn.Config(app, host=host, port=port, log_level="warning",
                                 server_header=False, proxy_headers=False)
         server = uvicorn.Server(config)

@@ -67,7 +67,14 @@ def _finding_row(scan_id: int, kind: str, position: int,
         "cluster": resource.get("cluster"), "account": resource.get("account"),
         "region": resource.get("region"), "reachability": item.get("reachability"),
         "traits": _traits(item), "document": dict(item),
+        "search": search_text(str(item.get("title") or ""), str(resource.get("name") or ""),
+                              str(resource.get("arn") or ""), resource.get("cluster")),
     }
+
+
+def search_text(title: str, name: str, arn: str, cluster: str | None) -> str:
+    """The ``search`` column: what the free-text filter matches, lower-cased once here."""
+    return "\n".join((title, name, arn, cluster or "")).lower()
 
 
 def _known(session: Session, ids: Iterable[str]) -> dict[str, Known]:
@@ -174,20 +181,19 @@ FINDINGS = Base.metadata.tables[Finding.__tablename__]
 def _move_identities(connection: Connection, scan_id: int) -> None:
     """Bring every identity up to this scan's rows in three set-based statements (no
     statement per finding): seen ones take their row's lifecycle, severity and title; unseen
-    ones are inserted; resolved ones are marked."""
+    ones are inserted; resolved ones are marked.
+
+    The first is an ``UPDATE findings … FROM scan_findings`` join (PostgreSQL; SQLite ≥ 3.33),
+    not a correlated subquery per column: PostgreSQL, with no statistics yet for the new scan
+    id, planned the subquery as a walk of the ``(scan_id, severity)`` index for each identity,
+    which took minutes on a store of 30 scans × 10,000 findings."""
     this = SCAN_FINDINGS.alias("this")
-
-    def of_row(column: str) -> Any:
-        return (select(this.c[column]).where(this.c.scan_id == scan_id,
-                                             this.c.finding_id == FINDINGS.c.id)
-                .scalar_subquery())
-
-    seen = select(this.c.finding_id).where(this.c.scan_id == scan_id,
-                                           this.c.lifecycle != "resolved")
-    connection.execute(update(FINDINGS).where(FINDINGS.c.id.in_(seen)).values(
-        lifecycle=of_row("lifecycle"), severity=of_row("severity"), title=of_row("title"),
+    connection.execute(update(FINDINGS).where(
+        this.c.scan_id == scan_id, this.c.finding_id == FINDINGS.c.id,
+        this.c.lifecycle != "resolved").values(
+        lifecycle=this.c.lifecycle, severity=this.c.severity, title=this.c.title,
         last_scan_id=scan_id,
-        changed_scan_id=case((FINDINGS.c.lifecycle != of_row("lifecycle"), scan_id),
+        changed_scan_id=case((FINDINGS.c.lifecycle != this.c.lifecycle, scan_id),
                              else_=FINDINGS.c.changed_scan_id)))
     fresh = select(this.c.finding_id, this.c.lifecycle, this.c.severity, this.c.title,
                    this.c.arn, this.c.account, this.c.region, literal(scan_id),

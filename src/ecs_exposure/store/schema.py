@@ -80,6 +80,10 @@ class ScanFinding(Base):
     traits: Mapped[str] = mapped_column(Text)
     """Trait ids, space-separated with a space at each end, so ``LIKE '% id %'`` selects."""
     document: Mapped[dict[str, Any] | None]
+    search: Mapped[str] = mapped_column(Text, server_default="")
+    """Title, name, ARN and cluster, lower-cased and newline-separated (third revision): the
+    free-text filter is one ``LIKE`` on it, not ``ILIKE`` on four columns (PostgreSQL: with a
+    ``pg_trgm`` index when the extension is available)."""
 
 
 class PostureRow(Base):

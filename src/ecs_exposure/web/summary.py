@@ -137,18 +137,33 @@ class Summaries:
         self.store = store
         self._items: OrderedDict[int, ScanSummary] = OrderedDict()
         self._lock = threading.Lock()
+        self._pending: dict[int, threading.Lock] = {}
 
-    def get(self, scan_id: int, generated_at: str) -> ScanSummary:
+    def _cached(self, scan_id: int) -> ScanSummary | None:
         with self._lock:
             found = self._items.get(scan_id)
             if found is not None:
                 self._items.move_to_end(scan_id)
-                return found
-        summary = _summarise(self.store, scan_id, generated_at)
+            return found
+
+    def get(self, scan_id: int, generated_at: str) -> ScanSummary:
+        """The summary, read once: a second caller asking for a scan being read (the
+        start-up warm-up thread and a first visit) waits for that read, not a second one."""
+        found = self._cached(scan_id)
+        if found is not None:
+            return found
         with self._lock:
-            self._items[scan_id] = summary
-            while len(self._items) > CACHED:
-                self._items.popitem(last=False)
+            pending = self._pending.setdefault(scan_id, threading.Lock())
+        with pending:
+            found = self._cached(scan_id)
+            if found is not None:
+                return found
+            summary = _summarise(self.store, scan_id, generated_at)
+            with self._lock:
+                self._items[scan_id] = summary
+                self._pending.pop(scan_id, None)
+                while len(self._items) > CACHED:
+                    self._items.popitem(last=False)
         return summary
 
     def recent(self, last: int) -> list[ScanSummary]:
@@ -168,18 +183,34 @@ class Diffs:
         self.size = size
         self._items: OrderedDict[tuple[int, int], ScanDiff] = OrderedDict()
         self._lock = threading.Lock()
+        self._pending: dict[tuple[int, int], threading.Lock] = {}
+
+    def _cached(self, key: tuple[int, int]) -> ScanDiff | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
 
     def get(self, older: int, newer: int) -> ScanDiff:
+        """The diff, computed once (concurrent callers wait for the first, as in
+        :meth:`Summaries.get`)."""
+        key = (older, newer)
+        found = self._cached(key)
+        if found is not None:
+            return found
         with self._lock:
-            found = self._items.get((older, newer))
+            pending = self._pending.setdefault(key, threading.Lock())
+        with pending:
+            found = self._cached(key)
             if found is not None:
-                self._items.move_to_end((older, newer))
                 return found
-        result = diff(self.store, older, newer)
-        with self._lock:
-            self._items[(older, newer)] = result
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            result = diff(self.store, older, newer)
+            with self._lock:
+                self._items[key] = result
+                self._pending.pop(key, None)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
         return result
 
 
