@@ -41,7 +41,7 @@ from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.compliance_view import locator, row
 from ecs_exposure.reporters.context import ReportContext
-from ecs_exposure.reporters.json_report import guidance_dict, result_dict
+from ecs_exposure.reporters.json_report import POSTURE_IN_FULL, guidance_dict, result_dict
 from ecs_exposure.reporters.posture_view import KINDS as RESOURCE_KINDS
 from ecs_exposure.reporters.posture_view import dict_key
 from ecs_exposure.reporters.terminal import safe
@@ -210,18 +210,7 @@ def _options(findings: list[dict[str, Any]]) -> dict[str, Any]:
 def _posture(doc: dict[str, Any]) -> dict[str, Any]:
     """Posture rows, worst first (at most :data:`POSTURE_ROWS`), and their filter choices."""
     in_findings = {dict_key(t) for f in all_findings(doc) for t in f["traits"]}
-    full = {(f["id"], dict_key(t)): t for f in all_findings(doc) for t in f["traits"]}
-
-    def shown(trait: dict[str, Any]) -> dict[str, Any]:
-        """A posture trait the JSON lists by reference (``listed_in``): the finding's full
-        trait (title, file, location), with the posture's own severity and status."""
-        listed = full.get((trait.get("listed_in"), dict_key(trait)))
-        if listed is None:
-            return trait
-        own = {k: v for k, v in listed.items() if k not in ("status", "suppressed_by")}
-        return own | {k: v for k, v in trait.items() if k != "evidence"}
-
-    rows = [{"entry": entry, "trait": shown(trait), "severity": trait["severity"],
+    rows = [{"entry": entry, "trait": trait, "severity": trait["severity"],
              "kind": RESOURCE_KINDS[entry["resource"]["type"]],
              "in_finding": dict_key(trait) in in_findings,
              "note": status.rule_note(trait["suppressed_by"]) if trait.get("suppressed_by")
@@ -250,7 +239,7 @@ def render(result: ScanResult, context: ReportContext | None = None,
            compliance: tuple[ComplianceReport, ...] = (), only: str | None = None) -> str:
     """The whole report as one HTML document (``compliance``: the reports to add; ``only``:
     the part of the result ``--only`` kept, the other one is left out of the page)."""
-    doc = result_dict(result, context)
+    doc = result_dict(result, context, include=frozenset({POSTURE_IN_FULL}))
     findings = all_findings(doc)
     locate = locator((context or ReportContext()).positions)
     style, script = _assets()

@@ -53,8 +53,8 @@ SCHEMA = "ecs-exposure/result@2"
 VULNERABILITIES, FIXED_REVISIONS = INCLUDES
 POSTURE_IN_FULL = "posture-in-full"
 """Not a ``--include`` value: the reporters that show a posture trait on its own (OCSF and ASFF
-records, SARIF results) ask for every posture trait in full instead of a ``listed_in``
-reference, so they need not look the finding's copy up."""
+records, SARIF results, the HTML posture table) ask for every posture trait in full instead of
+a ``listed_in`` reference, so they need not look the finding's copy up."""
 SHORT_REFERENCE = ("id", "package", "severity", "exploitable", "kev")
 """What a trait's ``facts.top`` keeps of each vulnerability in the compact result: the finding's
 ``vulnerabilities.top`` has the details of the most urgent ones."""
