@@ -28,7 +28,7 @@ from ecs_exposure.cli.options import (
 )
 from ecs_exposure.detectors.frameworks import FRAMEWORKS
 from ecs_exposure.reporters import FORMATS
-from ecs_exposure.reporters.base import CSV_DIALECTS, INCLUDES
+from ecs_exposure.reporters.base import CSV_DIALECTS, INCLUDES, LOCATIONS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -108,7 +108,8 @@ if TYPE_CHECKING:
 @click.option("--include", "include", multiple=True, metavar="LISTING",
               help=f"JSON: add a full listing the compact result leaves out, repeatable or "
                    f"comma-separated: {', '.join(INCLUDES)} (every vulnerability of every "
-                   "image; each finding's whole fixed revision beside its changes).")
+                   "image; each finding's whole fixed revision beside its changes; the line "
+                   "and column of each evidence in its input file).")
 @click.option("--allow-empty", is_flag=True,
               help="Files that hold nothing to scan (not ECS, snapshot or IaC documents) are "
                    "skipped and a run with nothing left passes, instead of exit 2; for "
@@ -219,7 +220,8 @@ def scan(paths: tuple[Path, ...], demo: bool, fmt: tuple[str, ...], output: Path
         else:
             result, context, scope = _scan_here(
                 inputs, aws, values, allow_empty, quiet, settings, images_dir, details
-                or security_hub or any(r.locates_evidence for r in reporters), stderr)
+                or security_hub or store is not None or LOCATIONS in listings
+                or any(r.locates_evidence for r in reporters), stderr)
     rules = config.suppressions
     if store is not None:
         from ecs_exposure.store.suppressions import store_rules

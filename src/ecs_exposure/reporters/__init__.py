@@ -13,7 +13,8 @@ from ecs_exposure.reporters.base import Reporter
 
 FORMATS: dict[str, Reporter] = {
     "table": Reporter("table", "report.txt", "terminal", locates_evidence=False),
-    "json": Reporter("json", "result.json", "json_report", binary=True),
+    "json": Reporter("json", "result.json", "json_report", binary=True,
+                     locates_evidence=False),
     "ocsf": Reporter("ocsf", "findings.ocsf.json", "ocsf"),
     "asff": Reporter("asff", "findings.asff.json", "asff"),
     "sarif": Reporter("sarif", "results.sarif", "sarif"),

@@ -53,6 +53,7 @@ from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, truncate, urls
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.reporters.json_report import (
+    EVERY_FIELD,
     POSTURE_IN_FULL,
     VULNERABILITIES,
     guidance_dict,
@@ -61,6 +62,9 @@ from ecs_exposure.reporters.json_report import (
 from ecs_exposure.reporters.posture_view import KINDS
 from ecs_exposure.reporters.security_hub import request_batches
 
+_VIEW = EVERY_FIELD | {POSTURE_IN_FULL, VULNERABILITIES}
+"""What the records are built from: every trait field, posture traits in full, and every
+vulnerability (the records' ``Vulnerabilities`` block)."""
 SCHEMA_VERSION = "2018-10-08"
 GENERATOR_ID = "ecs-exposure/exposure"
 POSTURE_GENERATOR_ID = "ecs-exposure/posture"
@@ -314,7 +318,7 @@ def findings(result: ScanResult, *, account: str | None = None, region: str | No
              context: ReportContext | None = None) -> list[dict[str, Any]]:
     """ASFF records for every finding, resolved baseline finding and posture entry whose
     account and region are known (or given)."""
-    doc = result_dict(result, context, include=frozenset({POSTURE_IN_FULL, VULNERABILITIES}))
+    doc = result_dict(result, context, include=_VIEW)
     out = []
     for finding in all_findings(doc):
         placement = _placement(finding, account, region)
@@ -339,7 +343,7 @@ def unplaceable(result: ScanResult, *, account: str | None = None, region: str |
                 context: ReportContext | None = None) -> list[str]:
     """Names of the findings and posture entries left out of :func:`findings` because their
     account/region is unknown."""
-    doc = result_dict(result, context, include=frozenset({POSTURE_IN_FULL, VULNERABILITIES}))
+    doc = result_dict(result, context, include=_VIEW)
     return list(dict.fromkeys(
         f["resource"]["name"] for f in all_findings(doc) + doc["posture"]
         if _placement(f, account, region) is None))

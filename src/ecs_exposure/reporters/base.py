@@ -20,9 +20,12 @@ if TYPE_CHECKING:
     from ecs_exposure.model import ScanResult
     from ecs_exposure.reporters.context import ReportContext
 
-INCLUDES = ("vulnerabilities", "fixed-revisions")
-"""``scan --include`` values: the full listings the compact JSON result (``result@2``) leaves
-out, every vulnerability of every image and each finding's whole fixed revision."""
+LOCATIONS = "locations"
+INCLUDES = ("vulnerabilities", "fixed-revisions", LOCATIONS)
+"""``scan --include`` values: what the compact JSON result (``result@3``) leaves out: every
+vulnerability of every image, each finding's whole fixed revision, and the line and column
+of each trait's evidence in its input file (``evidence.file_pointer`` and ``location``: they
+mean reading every input file again, which only file-based formats need)."""
 CSV_DIALECTS = ("excel", "unix")
 """CSV dialects (``scan --csv-dialect``), the default first; see
 :mod:`ecs_exposure.reporters.csv_report`."""

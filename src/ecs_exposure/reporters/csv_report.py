@@ -46,7 +46,7 @@ from ecs_exposure.reporters.base import CSV_DIALECTS as DIALECTS
 from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import all_findings, kind
 from ecs_exposure.reporters.context import ReportContext
-from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.reporters.json_report import EVERY_FIELD, result_dict
 from ecs_exposure.reporters.posture_view import KINDS, beyond_finding_dicts
 
 COLUMNS = (
@@ -138,7 +138,7 @@ def rows(result: ScanResult, context: ReportContext | None = None) -> list[dict[
     every finding's traits, then the posture traits no finding lists, then the baseline
     findings no longer found."""
     out = []
-    doc = result_dict(result, context)
+    doc = result_dict(result, context, include=EVERY_FIELD)
     for finding in all_findings(doc):
         resource = finding["resource"]
         base = {

@@ -41,7 +41,12 @@ from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.compliance_view import locator, row
 from ecs_exposure.reporters.context import ReportContext
-from ecs_exposure.reporters.json_report import POSTURE_IN_FULL, guidance_dict, result_dict
+from ecs_exposure.reporters.json_report import (
+    EVERY_FIELD,
+    POSTURE_IN_FULL,
+    guidance_dict,
+    result_dict,
+)
 from ecs_exposure.reporters.posture_view import KINDS as RESOURCE_KINDS
 from ecs_exposure.reporters.posture_view import dict_key
 from ecs_exposure.reporters.terminal import safe
@@ -239,7 +244,7 @@ def render(result: ScanResult, context: ReportContext | None = None,
            compliance: tuple[ComplianceReport, ...] = (), only: str | None = None) -> str:
     """The whole report as one HTML document (``compliance``: the reports to add; ``only``:
     the part of the result ``--only`` kept, the other one is left out of the page)."""
-    doc = result_dict(result, context, include=frozenset({POSTURE_IN_FULL}))
+    doc = result_dict(result, context, include=EVERY_FIELD | {POSTURE_IN_FULL})
     findings = all_findings(doc)
     locate = locator((context or ReportContext()).positions)
     style, script = _assets()

@@ -1,13 +1,17 @@
 """The JSON result, DESIGN §5: field names here are a public contract (add, never rename).
 
-``result@2`` is compact by default, so that a 10,000-service result is tens of megabytes, not
+``result@3`` is compact by default, so that a 10,000-service result is tens of megabytes, not
 hundreds: a finding names its most urgent vulnerabilities and counts the rest, carries its fix
-as JSON Patch operations against the running revision (``remediation.changes``), and a
-posture trait a finding already lists in full refers to it (``listed_in``).
-``--include vulnerabilities`` restores every vulnerability of every image (``images[].
-vulnerabilities`` / ``suppressed``, and the full records of the traits' ``facts.top``);
-``--include fixed-revisions`` each finding's whole fixed revision
-(``remediation.task_definition``). The ``result@1`` differences are listed in the README.
+as JSON Patch operations against the running revision (``remediation.changes``), a trait
+carries its own evidence while what every instance of a trait id shares (title, category,
+contextual, remediation) is written once under ``guidance``, and a posture trait a finding
+already lists is a reference to it (``listed_in`` and ``trait``). Findings, posture entries
+and images are written one per line. ``--include vulnerabilities`` restores every
+vulnerability of every image (``images[].vulnerabilities`` / ``suppressed``, and the full
+records of the traits' ``facts.top``); ``--include fixed-revisions`` each finding's whole
+fixed revision (``remediation.task_definition``); ``--include locations`` the line and column
+of each evidence in its input file. The other reporters build on the same tree with every
+field (:data:`EVERY_FIELD`). The ``result@1`` and ``@2`` differences are in the README.
 """
 
 from __future__ import annotations
@@ -49,15 +53,25 @@ from ecs_exposure.reporters.compliance_view import report_dict
 from ecs_exposure.reporters.context import ReportContext
 from ecs_exposure.sources.positions import PositionCache
 
-SCHEMA = "ecs-exposure/result@2"
-VULNERABILITIES, FIXED_REVISIONS = INCLUDES
+SCHEMA = "ecs-exposure/result@3"
+VULNERABILITIES, FIXED_REVISIONS, LOCATIONS = INCLUDES
 POSTURE_IN_FULL = "posture-in-full"
 """Not a ``--include`` value: the reporters that show a posture trait on its own (OCSF and ASFF
 records, SARIF results, the HTML posture table) ask for every posture trait in full instead of
 a ``listed_in`` reference, so they need not look the finding's copy up."""
+FULL_ENTRIES = "full-entries"
+"""Not a ``--include`` value: each trait with its id's title, category, contextual flag and
+remediation beside its evidence, and each container's image match, reports and operating
+system beside its counts, as the reporters that show a trait or a container on its own use
+them (the compact JSON result has them once: per trait id under ``guidance``, per image under
+``images``)."""
+EVERY_FIELD = frozenset({FULL_ENTRIES, LOCATIONS})
+"""What a reporter other than the JSON result asks for: every field of every trait and
+container, evidence locations included."""
 SHORT_REFERENCE = ("id", "package", "severity", "exploitable", "kev")
-"""What a trait's ``facts.top`` keeps of each vulnerability in the compact result: the finding's
-``vulnerabilities.top`` has the details of the most urgent ones."""
+"""What a trait's ``facts.top`` keeps of each vulnerability with :data:`FULL_ENTRIES` (the
+compact result keeps the id alone): the finding's ``vulnerabilities.top`` has the details of
+the most urgent ones, ``--include vulnerabilities`` every field."""
 REPORTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
@@ -67,7 +81,8 @@ def guidance_dict(trait_id: str) -> dict[str, Any]:
     it when the setting is really needed, and references."""
     spec = SPECS[trait_id]
     guidance = guidance_for(trait_id)
-    return {"title": spec.title, "risk": guidance.why, "remediation": guidance.change,
+    return {"title": spec.title, "category": spec.category, "contextual": spec.contextual,
+            "risk": guidance.why, "remediation": guidance.change,
             "if_needed": guidance.contain, "text": guidance.text(),
             "references": list(dict.fromkeys(spec.references + guidance.references))}
 
@@ -135,10 +150,15 @@ def _reference(summary: Any) -> Any:
 
 
 def _short_reference(summary: Any) -> Any:
-    """A vulnerability a trait's facts name in the compact result (:data:`SHORT_REFERENCE`)."""
+    """A vulnerability a trait's facts name for the reporters (:data:`SHORT_REFERENCE`)."""
     if not isinstance(summary, dict):
         return summary
     return {k: summary[k] for k in SHORT_REFERENCE if summary.get(k) is not None}
+
+
+def _id_reference(summary: Any) -> Any:
+    """A vulnerability a trait's facts name in the compact result: its id."""
+    return summary.get("id") if isinstance(summary, dict) else summary
 
 
 @cache
@@ -200,11 +220,10 @@ class _Renderer:
         return known[1]
 
     def trait(self, trait: Trait, status: dict[str, Any] | None = None) -> dict[str, Any]:
-        category, title, contextual, remediation = _trait_constants(trait.id)
         evidence: dict[str, Any] = {"pointer": trait.pointer, "detail": trait.detail}
         if trait.source:
             evidence["file"] = trait.source
-            if trait.file_pointer is not None:
+            if trait.file_pointer is not None and LOCATIONS in self.include:
                 evidence["file_pointer"] = trait.file_pointer
                 position = self.positions.locate(trait.source, trait.file_pointer)
                 if position is not None:
@@ -217,6 +236,10 @@ class _Renderer:
         if trait.potential:
             evidence["potential"] = True
             evidence["missing"] = list(trait.missing)
+        if FULL_ENTRIES not in self.include:
+            return {"id": trait.id, "resource": trait.resource, "container": trait.container,
+                    "evidence": evidence, **(status or {"status": "open"})}
+        category, title, contextual, remediation = _trait_constants(trait.id)
         return {
             "id": trait.id,
             "category": category,
@@ -236,23 +259,25 @@ class _Renderer:
                 else value for key, value in extra}
 
     def _references(self, top: list[Any]) -> list[Any]:
-        shorten = _reference if VULNERABILITIES in self.include else _short_reference
+        shorten = (_reference if VULNERABILITIES in self.include
+                   else _short_reference if FULL_ENTRIES in self.include else _id_reference)
         references: list[Any] = self._once(
             "references", top, lambda: [shorten(item) for item in top])
         return references
 
     def posture_trait(self, trait: Trait) -> dict[str, Any]:
-        """A posture trait: in full, unless a finding lists the same instance, which then
-        holds its file, location, facts and remediation (``listed_in``: that finding's id);
-        the posture keeps what identifies it, its own severity and status."""
+        """A posture trait: in full, unless a finding lists the same instance: then a
+        reference to it (``listed_in``: that finding's id, ``trait``: the index in its
+        ``traits``, whose entry has the resource, evidence and facts) with the trait's id and
+        container, for reading without following it, and its own severity and status."""
         holder = self.listed.get(trait.resource)
-        if (holder is None or POSTURE_IN_FULL in self.include
-                or not any(t is trait for t in holder.traits)):
+        if holder is None or POSTURE_IN_FULL in self.include:
             return self.trait(trait)
-        finding = holder.id
-        return {"id": trait.id, "resource": trait.resource, "container": trait.container,
-                "evidence": {"pointer": trait.pointer, "detail": trait.detail},
-                "listed_in": finding}
+        index = next((i for i, t in enumerate(holder.traits) if t is trait), None)
+        if index is None:
+            return self.trait(trait)
+        return {"id": trait.id, "container": trait.container, "listed_in": holder.id,
+                "trait": index}
 
     def image_summary(self, found: ImageAssessment) -> dict[str, Any]:
         """How an image was matched, its reports, operating system and counts."""
@@ -260,9 +285,14 @@ class _Renderer:
         return summary
 
     def container(self, entry: ContainerVulnerabilities) -> dict[str, Any]:
-        """One container's image, how it was matched and its counts; the full list of the
-        image's vulnerabilities is under the result's ``images[image]`` (once per image,
-        however many containers run it, so the result stays linear in the records)."""
+        """One container's image and its counts (how it was matched, its reports and
+        operating system are under ``images[image]``, and here with :data:`FULL_ENTRIES`);
+        the full list of the image's vulnerabilities is there too (once per image, however
+        many containers run it, so the result stays linear in the records)."""
+        if FULL_ENTRIES not in self.include:
+            return {"container": entry.container, "image": entry.image,
+                    "task_definition": entry.task_definition,
+                    "counts": self.image_summary(entry.assessment)["counts"]}
         return {"container": entry.container, "image": entry.image,
                 "task_definition": entry.task_definition,
                 **self.image_summary(entry.assessment)}
@@ -435,14 +465,16 @@ _INDENT = orjson.OPT_INDENT_2
 
 
 def write(result: ScanResult, out: BinaryIO, options: ReportOptions | None = None) -> None:
-    """Write the pretty JSON result to ``out``, one finding (and one image) at a time (the
-    reporter interface; of ``options`` the scan's ``context`` (fixes and evidence positions),
-    the ``--compliance`` reports and ``include`` (the full listings asked for) are used).
+    """Write the JSON result to ``out``, one finding (and one image) at a time (the reporter
+    interface; of ``options`` the scan's ``context`` (fixes and evidence positions), the
+    ``--compliance`` reports and ``include`` (the full listings asked for) are used).
 
-    The bytes are exactly ``orjson.dumps(result_dict(result), option=OPT_INDENT_2)`` plus a
-    newline, but the whole tree never exists at once: on a large estate it would be gigabytes.
-    orjson escapes control characters, so hostile names stay inert; a JSON string never
-    holds a raw newline, so re-indenting a nested item is a plain byte replacement."""
+    The document is ``result_dict(result)``, but the whole tree never exists at once: on a
+    large estate it would be gigabytes. The small members are indented; each finding,
+    posture entry and image is one line (indenting them made the result a third larger, and
+    a line per finding is what ``grep`` and ``jq -c`` users work with; ``jq .`` indents it
+    all). orjson escapes control characters, so hostile names stay inert; a JSON string never
+    holds a raw newline, so re-indenting a nested member is a plain byte replacement."""
     context = options.context if options is not None else None
     compliance = options.compliance if options is not None else ()
     include = options.include if options is not None else frozenset()
@@ -470,7 +502,7 @@ def _write_stream(stream: _Stream, out: BinaryIO) -> None:
         if stream.pairs:
             key, item = item
             out.write(orjson.dumps(key) + b": ")
-        out.write(orjson.dumps(item, option=_INDENT).replace(b"\n", b"\n    "))
+        out.write(orjson.dumps(item))
     out.write(closing if empty else b"\n  " + closing)
 
 

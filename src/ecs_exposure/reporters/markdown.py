@@ -37,7 +37,7 @@ from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, truncate
 from ecs_exposure.reporters.compliance_view import STATUS_LABELS, locator
 from ecs_exposure.reporters.compliance_view import row as control_row
 from ecs_exposure.reporters.context import ReportContext
-from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.reporters.json_report import EVERY_FIELD, result_dict
 from ecs_exposure.reporters.posture_view import KINDS, beyond_finding_dicts
 from ecs_exposure.reporters.terminal import safe
 
@@ -243,7 +243,7 @@ def render(result: ScanResult, context: ReportContext | None = None,
            compliance: tuple[ComplianceReport, ...] = (), only: str | None = None) -> str:
     """The Markdown comment (``compliance``: the ``--compliance`` reports to add; ``only``:
     the part of the result ``--only`` kept)."""
-    doc = result_dict(result, context)
+    doc = result_dict(result, context, include=EVERY_FIELD)
     findings = all_findings(doc)
     # open first, then by severity; stable, so the ranking within is kept
     findings.sort(key=lambda f: (f["status"] == "suppressed",

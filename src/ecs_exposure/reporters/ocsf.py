@@ -48,7 +48,12 @@ from ecs_exposure.reporters import status
 from ecs_exposure.reporters.base import writes_text
 from ecs_exposure.reporters.common import all_findings, epoch_ms, urls
 from ecs_exposure.reporters.context import ReportContext
-from ecs_exposure.reporters.json_report import POSTURE_IN_FULL, guidance_dict, result_dict
+from ecs_exposure.reporters.json_report import (
+    EVERY_FIELD,
+    POSTURE_IN_FULL,
+    guidance_dict,
+    result_dict,
+)
 from ecs_exposure.reporters.posture_view import dict_key
 
 OCSF_VERSION = "1.6.0"
@@ -321,7 +326,7 @@ def posture_findings(doc: dict[str, Any]) -> list[dict[str, Any]]:
 def findings(result: ScanResult, context: ReportContext | None = None) -> list[dict[str, Any]]:
     """Every finding of the scan as an OCSF Detection Finding, then the posture's weaknesses
     as Compliance Findings."""
-    doc = result_dict(result, context, include=frozenset({POSTURE_IN_FULL}))
+    doc = result_dict(result, context, include=EVERY_FIELD | {POSTURE_IN_FULL})
     resolved = (doc.get("baseline") or {"resolved": []})["resolved"]
     return ([detection_finding(f, doc["generated_at"]) for f in all_findings(doc)]
             + [closed_finding(p, doc["generated_at"]) for p in resolved]

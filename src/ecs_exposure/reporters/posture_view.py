@@ -44,6 +44,8 @@ def beyond_finding_dicts(doc: dict[str, Any]
             for f in doc[key] for t in f["traits"]}
     for entry in doc["posture"]:
         for trait in entry["traits"]:
+            if "listed_in" in trait:        # a reference to a finding's trait: shown there
+                continue
             key = dict_key(trait)
             if key not in seen:
                 seen.add(key)

@@ -56,7 +56,7 @@ from ecs_exposure.reporters import status
 from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, truncate
 from ecs_exposure.reporters.context import ReportContext
-from ecs_exposure.reporters.json_report import POSTURE_IN_FULL, result_dict
+from ecs_exposure.reporters.json_report import EVERY_FIELD, POSTURE_IN_FULL, result_dict
 from ecs_exposure.reporters.posture_view import KINDS, beyond_finding_dicts, dict_key
 from ecs_exposure.reporters.sarif_rules import LEVELS, catalog_rules
 
@@ -336,7 +336,7 @@ def sarif_log(result: ScanResult, root: Path | None = None,
     :data:`MAX_RESULTS`)."""
     limit = MAX_RESULTS if max_results is None else max_results
     root = (root or Path.cwd()).resolve()
-    doc = result_dict(result, context, include=frozenset({POSTURE_IN_FULL}))
+    doc = result_dict(result, context, include=EVERY_FIELD | {POSTURE_IN_FULL})
     rule_list = catalog_rules(catalog())
     index = {rule["id"]: i for i, rule in enumerate(rule_list)}
     slots = _slots(doc, root)

@@ -18,8 +18,8 @@ MAX_BASELINE_BYTES = MAX_FILE_BYTES
 """A previous result is read up to the size of any input (a pipe that never ends stops
 there)."""
 
-RESULT_SCHEMA = "ecs-exposure/result@2"
-READABLE_SCHEMAS = ("ecs-exposure/result@1", RESULT_SCHEMA)
+RESULT_SCHEMA = "ecs-exposure/result@3"
+READABLE_SCHEMAS = ("ecs-exposure/result@1", "ecs-exposure/result@2", RESULT_SCHEMA)
 """Results a baseline may be: ``@2`` is ``@1`` made compact, and the fields read here (each
 finding's id, severity, resource, title and trait ids) are the same in both."""
 

@@ -264,9 +264,14 @@ def record_result(store: Store, result: ScanResult, *, context: ReportContext | 
     and compliance reports), so the store and ``--format json`` never disagree; with
     ``--include fixed-revisions``, because the dashboard offers each finding's fixed task
     definition for download and the compact result's JSON Patch needs the running revision,
-    which the store does not hold."""
-    from ecs_exposure.reporters.json_report import FIXED_REVISIONS, result_dict
+    which the store does not hold, and with every trait field (evidence locations, each
+    trait's title and remediation), which the dashboard's finding page shows."""
+    from ecs_exposure.reporters.json_report import (
+        EVERY_FIELD,
+        FIXED_REVISIONS,
+        result_dict,
+    )
 
     document = orjson.loads(orjson.dumps(result_dict(result, context, compliance,
-                                                     frozenset({FIXED_REVISIONS}))))
+                                                     EVERY_FIELD | {FIXED_REVISIONS})))
     return record(store, document, scope=scope, duration_seconds=duration_seconds)

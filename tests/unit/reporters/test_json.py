@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 from ecs_exposure.analysis.unknown import Unknown
+from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.exposure.vulnerabilities import top_vulnerabilities
 from ecs_exposure.model import ScanResult
 from ecs_exposure.remediation.guidance import guidance_for
@@ -38,8 +39,26 @@ def demo() -> ScanResult:
 
 
 def _tree_bytes(result: ScanResult, context: ReportContext | None = None) -> bytes:
-    return orjson.dumps(json_report.result_dict(result, context),
-                        option=orjson.OPT_INDENT_2) + b"\n"
+    """The result as one tree, laid out as :func:`json_report.write` promises: the small
+    members indented, each finding, posture entry and image on a line of its own."""
+    lines = [b"{"]
+    members = list(json_report.result_dict(result, context).items())
+    for number, (key, value) in enumerate(members):
+        comma = b"," if number < len(members) - 1 else b""
+        streamed = key in ("findings", "task_definition_findings", "posture", "images")
+        if not streamed or not value:
+            text = orjson.dumps(value, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n  ")
+            lines.append(b"  " + orjson.dumps(key) + b": " + text + comma)
+            continue
+        pairs = isinstance(value, dict)
+        lines.append(b"  " + orjson.dumps(key) + b": " + (b"{" if pairs else b"["))
+        items = list(value.items()) if pairs else value
+        for index, item in enumerate(items):
+            text = (orjson.dumps(item[0]) + b": " + orjson.dumps(item[1]) if pairs
+                    else orjson.dumps(item))
+            lines.append(b"    " + text + (b"," if index < len(items) - 1 else b""))
+        lines.append(b"  " + (b"}" if pairs else b"]") + comma)
+    return b"\n".join(lines) + b"\n}\n"
 
 
 def test_streamed_result_is_byte_identical_to_the_whole_tree(demo: ScanResult) -> None:
@@ -78,9 +97,16 @@ def test_guidance_is_listed_once_per_trait_id(demo: ScanResult) -> None:
     for finding in doc["findings"]:
         for trait in finding["traits"]:
             guidance = doc["guidance"][trait["id"]]
-            assert trait["remediation"] == guidance["remediation"] \
-                == guidance_for(trait["id"]).change
-            assert "references" not in trait
+            assert guidance["remediation"] == guidance_for(trait["id"]).change
+            assert guidance["category"] == SPECS[trait["id"]].category
+            assert guidance["contextual"] is SPECS[trait["id"]].contextual
+            assert not {"remediation", "title", "category", "contextual", "references"} & \
+                set(trait)                                  # once per id, under guidance
+    every = json_report.result_dict(demo, demo_context(), include=json_report.EVERY_FIELD)
+    for finding in every["findings"]:
+        for trait in finding["traits"]:
+            assert trait["remediation"] == guidance_for(trait["id"]).change
+            assert trait["title"] == SPECS[trait["id"]].title
     privileged = doc["guidance"]["privileged-container"]
     assert privileged["risk"] and privileged["if_needed"]
     assert privileged["text"] == guidance_for("privileged-container").text()
@@ -290,7 +316,7 @@ def test_the_compact_result_leaves_the_full_listings_out(demo: ScanResult) -> No
     compact = json.loads(json_report.render_bytes(demo, demo_context()))
     full = json.loads(json_report.render_bytes(demo, demo_context(),
                                                frozenset(json_report.INCLUDES)))
-    assert compact["schema"] == full["schema"] == "ecs-exposure/result@2"
+    assert compact["schema"] == full["schema"] == "ecs-exposure/result@3"
     assert compact["images"] and all("vulnerabilities" not in image and "suppressed" not in image
                                      for image in compact["images"].values())
     assert all(image["vulnerabilities"] is not None for image in full["images"].values())
@@ -302,9 +328,21 @@ def test_the_compact_result_leaves_the_full_listings_out(demo: ScanResult) -> No
         assert (whole["remediation"]["task_definition"] is None) == \
             (whole["remediation"]["changes"] is None)
         assert short["vulnerabilities"] == whole["vulnerabilities"]
-        for trait in short["traits"]:
+        for trait, located in zip(short["traits"], whole["traits"], strict=True):
             for item in trait["evidence"].get("facts", {}).get("top", []):
-                assert set(item) <= set(json_report.SHORT_REFERENCE) and "id" in item
+                assert isinstance(item, str) and item.startswith(("CVE-", "GHSA-"))
+            assert not {"file_pointer", "location"} & set(trait["evidence"])
+            if "file_pointer" in located["evidence"]:           # --include locations
+                assert located["evidence"]["location"]["line"] >= 1
+        for entry in short["vulnerabilities"]["containers"]:
+            assert set(entry) == {"container", "image", "task_definition", "counts"}
+            assert entry["counts"] == compact["images"][entry["image"]]["counts"]
+    assert any("location" in t["evidence"] for f in full["findings"] for t in f["traits"])
+    every = json_report.result_dict(demo, demo_context(), include=json_report.EVERY_FIELD)
+    tops = [item for f in every["findings"] for t in f["traits"]
+            for item in t["evidence"].get("facts", {}).get("top", [])]
+    assert tops and all(set(item) <= set(json_report.SHORT_REFERENCE) and "id" in item
+                        for item in tops)
     assert len(json_report.render_bytes(demo, demo_context())) < len(
         json_report.render_bytes(demo, demo_context(), frozenset(json_report.INCLUDES)))
 
@@ -312,18 +350,20 @@ def test_the_compact_result_leaves_the_full_listings_out(demo: ScanResult) -> No
 def test_posture_traits_a_finding_lists_refer_to_it(demo: ScanResult) -> None:
     doc = json.loads(json_report.render_bytes(demo, demo_context()))
     findings = {f["id"]: f for f in doc["findings"] + doc["task_definition_findings"]}
+    every = orjson.loads(orjson.dumps(json_report.result_dict(
+        demo, demo_context(), include=frozenset({json_report.POSTURE_IN_FULL}))))
     referred = 0
-    for entry in doc["posture"]:
-        for trait in entry["traits"]:
+    for entry, whole in zip(doc["posture"], every["posture"], strict=True):
+        for trait, in_full in zip(entry["traits"], whole["traits"], strict=True):
             if "listed_in" not in trait:
-                assert trait["remediation"] and "file" in trait["evidence"]
+                assert trait == in_full and "file" in trait["evidence"]
                 continue
             referred += 1
-            assert set(trait["evidence"]) == {"pointer", "detail"} and trait["severity"]
-            listing = findings[trait["listed_in"]]
-            assert any((t["id"], t["resource"], t["container"], t["evidence"]["pointer"],
-                        t["evidence"]["detail"]) == (
-                           trait["id"], trait["resource"], trait["container"],
-                           trait["evidence"]["pointer"], trait["evidence"]["detail"])
-                       for t in listing["traits"])
+            assert set(trait) == {"id", "container", "listed_in", "trait", "status",
+                                  "severity"}
+            listed = findings[trait["listed_in"]]["traits"][trait["trait"]]
+            assert (listed["id"], listed["container"]) == (trait["id"], trait["container"])
+            assert {k: v for k, v in listed.items() if k != "status"} == {
+                k: v for k, v in in_full.items() if k not in ("status", "severity")}
+            assert trait["severity"] == in_full["severity"]
     assert referred > 10
