@@ -77,7 +77,7 @@ EXPECTED = {
 
 
 def test_demo_json_matches_the_contract(demo_json: dict[str, Any]) -> None:
-    assert demo_json["schema"] == "ecs-exposure/result@2"
+    assert demo_json["schema"] == "ecs-exposure/result@3"
     assert demo_json["summary"]["services"] == 12
     assert demo_json["summary"]["findings"] == len(EXPECTED)
     assert demo_json["summary"]["by_severity"] == {"CRITICAL": 1, "HIGH": 4, "MEDIUM": 5,
@@ -108,9 +108,10 @@ def test_demo_finding_shape(demo_json: dict[str, Any]) -> None:
     assert finding["attack_path"][-1] == "AWS account 111122223333"
     for trait in finding["traits"]:
         assert trait["evidence"]["pointer"].startswith("/")
-        assert trait["remediation"]
-        assert trait["category"] in {"misconfiguration", "reachability", "vulnerability",
-                                     "impact", "image"}
+        guidance = demo_json["guidance"][trait["id"]]       # once per trait id
+        assert guidance["remediation"] and "remediation" not in trait
+        assert guidance["category"] in {"misconfiguration", "reachability", "vulnerability",
+                                        "impact", "image"}
     assert finding["remediation"]["summary"].startswith("Register a new revision")
 
 
@@ -127,7 +128,8 @@ def test_demo_storefront_is_critical_through_a_kev_cve(demo_json: dict[str, Any]
     assert top[1]["id"] == "CVE-2023-4911" and top[1]["attack_vector"] == "local"
     assert top[1]["exploitable"] is False and top[1]["kev"] is True      # KEV, but AV:L
     [web] = finding["vulnerabilities"]["containers"]
-    assert web["matched_by"] == "tag" and web["counts"]["exploitable"] == 1
+    assert web["counts"]["exploitable"] == 1
+    assert demo_json["images"][web["image"]]["matched_by"] == "tag"
 
 
 def test_demo_vex_unscanned_images_and_intel(demo_full: dict[str, Any]) -> None:
@@ -284,6 +286,11 @@ def test_all_eight_formats_in_one_run(tmp_path: Path) -> None:
 
 
 def test_json_evidence_locates_the_field_in_its_file(demo_json: dict[str, Any]) -> None:
+    assert not any("location" in t["evidence"] or "file_pointer" in t["evidence"]
+                   for f in demo_json["findings"] for t in f["traits"])     # compact
+    proc = run("scan", "--demo", "--format", "json", "--include", "locations")
+    assert proc.returncode == 0, proc.stderr
+    demo_json = json.loads(proc.stdout)
     located = from_files = 0
     for finding in demo_json["findings"] + demo_json["task_definition_findings"]:
         for trait in finding["traits"]:

@@ -190,7 +190,9 @@ def test_scan_with_images_and_policy(setup: dict[str, Any], tmp_path: Path) -> N
     assert ("proxy", "unnecessary-packages") in traits and ("proxy", "root-user") in traits
     assert not any(c == "web" and i in ("unverified-signature", "untrusted-registry",
                                         "unscanned-image", "root-user") for c, i in traits)
-    assert all(t["contextual"] for t in finding["traits"] if t["category"] == "image")
+    guidance = result["guidance"]
+    assert all(guidance[t["id"]]["contextual"] for t in finding["traits"]
+               if guidance[t["id"]]["category"] == "image")
     assert any("expired on 2020-01-01" in e["message"] for e in result["errors"])
     proc = subprocess.run([sys.executable, "-m", "ecs_exposure", "scan", str(inputs),
                            "--policy", str(tmp_path / "missing.yaml")],

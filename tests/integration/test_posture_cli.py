@@ -59,7 +59,7 @@ def contextual_only(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("contextual")
     cluster = write(folder, "cluster.yaml", CLUSTER_TEMPLATE)
     task = write(folder, "files.json", json.dumps(EFS_TASK_DEFINITION))
-    return _scan(folder / "out", str(cluster), str(task))
+    return _scan(folder / "out", str(cluster), str(task), "--include", "locations")
 
 
 def test_contextual_weaknesses_make_no_finding(contextual_only: dict[str, str]) -> None:
@@ -75,7 +75,9 @@ def test_json_lists_them_with_evidence_location_and_remediation(
     assert by_name["plain"]["resource"]["type"] == "AwsEcsCluster"
     assert cluster["evidence"]["file"].endswith("cluster.yaml")
     assert cluster["evidence"]["location"]["line"] >= 1
-    assert cluster["remediation"] and cluster["severity"] == "LOW" and cluster["contextual"]
+    guidance = doc["guidance"][INSIGHTS.id]
+    assert guidance["remediation"] and cluster["severity"] == "LOW" and guidance["contextual"]
+    assert "remediation" not in cluster                 # once per trait id, under guidance
     efs = next(t for t in by_name["files"]["traits"] if t["id"] == EFS.id)
     assert efs["evidence"]["pointer"] == "/volumes/0/efsVolumeConfiguration"
     assert efs["evidence"]["location"]["file"].endswith("files.json")
@@ -177,7 +179,8 @@ def test_demo_well_architected_report_has_a_row_per_practice() -> None:
 def test_compliance_is_in_json_html_and_table(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [
         "scan", "--demo", "--format", "json,html,table", "--output-dir", str(tmp_path),
-        "--compliance", "aws-securityhub-ecs", "--compliance", "nist-800-190"])
+        "--compliance", "aws-securityhub-ecs", "--compliance", "nist-800-190",
+        "--include", "locations"])
     assert result.exit_code == 0, result.output
     doc = json.loads((tmp_path / "result.json").read_text())
     cspm = doc["compliance"]["aws-securityhub-ecs"]

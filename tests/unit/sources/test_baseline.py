@@ -65,12 +65,13 @@ def test_a_baseline_that_never_ends_is_refused_at_the_size_limit(
         load_baseline(Path("/dev/zero"))
 
 
-def test_a_result_1_baseline_is_still_read() -> None:
-    """Results written before the compact result (``result@1``) stay usable baselines: the
-    fields a baseline reads are the same in both."""
+@pytest.mark.parametrize("schema", ["ecs-exposure/result@1", "ecs-exposure/result@2"])
+def test_an_earlier_result_baseline_is_still_read(schema: str) -> None:
+    """Results written before the compact result (``result@1``) or before its third form
+    (``@2``) stay usable baselines: the fields a baseline reads are the same in all."""
     doc = orjson.loads(render_bytes(demo_result()))
-    assert doc["schema"] == "ecs-exposure/result@2"
-    doc["schema"] = "ecs-exposure/result@1"
+    assert doc["schema"] == "ecs-exposure/result@3"
+    doc["schema"] = schema
     for finding in doc["findings"]:      # what @1 had instead of the changes
         finding["remediation"] = {"summary": finding["remediation"]["summary"],
                                   "task_definition": None}
