@@ -139,7 +139,7 @@ def measure_stages(paths: list[Path], vulns: list[Path], output: Path | None) ->
         record(name, seconds)
     result, context = scan_for_reports(
         inventory, ScanSettings(), errors=report.errors, skipped=report.skipped,
-        locate_evidence=True,  # as the CLI does for --format json
+        locate_evidence=False,  # as the CLI does for --format json (no --include locations)
         inputs=[str(p) for p in paths], on_stage=record)
     start = perf_counter()
     with context:  # as the CLI writes it: streamed
