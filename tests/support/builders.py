@@ -10,7 +10,7 @@ from ecs_exposure.detectors.registry import Context
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import ScanResult, Trait
 from ecs_exposure.pipeline import scan_for_reports, scan_inventory
-from ecs_exposure.reporters.json_report import result_dict
+from ecs_exposure.reporters.json_report import EVERY_FIELD, result_dict
 from ecs_exposure.settings import ScanMemo, ScanSettings
 from ecs_exposure.sources.files import add_document
 
@@ -106,10 +106,11 @@ def scan_docs(*docs: Any, settings: ScanSettings = SETTINGS) -> ScanResult:
 
 
 def scan_json(inventory: Inventory, settings: ScanSettings = SETTINGS) -> dict[str, Any]:
-    """The JSON result of a scan as the CLI writes it: with fixed revisions and positions."""
+    """The JSON result of a scan with every trait field (evidence locations, each trait's
+    title and remediation): the tree every format but the compact JSON builds on."""
     result, context = scan_for_reports(inventory, settings)
     with context:
-        return result_dict(result, context)
+        return result_dict(result, context, include=EVERY_FIELD)
 
 
 def run_detectors(inventory: Inventory, key: str, settings: ScanSettings = SETTINGS
