@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from ecs_exposure.reporters.json_report import FIXED_REVISIONS, result_dict
+from ecs_exposure.reporters.json_report import EVERY_FIELD, FIXED_REVISIONS, result_dict
 from support.report_inputs import demo_context, demo_result
 
 ACCOUNT = "111122223333"
@@ -18,9 +18,9 @@ REGION = "eu-west-1"
 
 @cache
 def _demo() -> bytes:
-    # as the store records a scan (record_result): with the fixed revisions
+    # as the store records a scan (record_result): every field, with the fixed revisions
     return orjson.dumps(result_dict(demo_result(), demo_context(),
-                                    include=frozenset({FIXED_REVISIONS})))
+                                    include=EVERY_FIELD | {FIXED_REVISIONS}))
 
 
 def demo_document() -> dict[str, Any]:
