@@ -246,8 +246,11 @@ class _Renderer:
         holds its file, location, facts and remediation (``listed_in``: that finding's id);
         the posture keeps what identifies it, its own severity and status."""
         holder = self.listed.get(trait.resource)
-        if (holder is None or POSTURE_IN_FULL in self.include
-                or not any(t is trait for t in holder.traits)):
+        if holder is None or POSTURE_IN_FULL in self.include:
+            return self.trait(trait)
+        listed: set[int] = self._once("listed", holder,
+                                      lambda: {id(t) for t in holder.traits})
+        if id(trait) not in listed:  # the same instance (the finding holds it), not an equal one
             return self.trait(trait)
         finding = holder.id
         return {"id": trait.id, "resource": trait.resource, "container": trait.container,
