@@ -227,9 +227,16 @@ def hardened_images(ctx: Context) -> Iterator[Trait]:
         if result is None:
             continue
         name = container_name(container, index)
-        for verdict in result.verdicts:
+        # The same facts for every container on this image: one tuple, not one per trait
+        # (a 50,000-service scan lists these contextual traits for each of 150,000 containers).
+        table: dict[tuple[int, str], tuple[tuple[tuple[str, object], ...], ...]] = \
+            ctx.memo.table("images.extras")
+        extras = table.get((id(result), image))
+        if extras is None:      # the memo holds the evaluation, so its id stays its own
+            extras = table[(id(result), image)] = tuple(
+                (("image", image), *verdict.facts) for verdict in result.verdicts)
+        for verdict, extra in zip(result.verdicts, extras, strict=True):
             spec = CHECKS[verdict.check]
-            extra = (("image", image), *verdict.facts)
             if verdict.repository is not None:
                 pointer = ("/imageTagMutability" if spec is MUTABLE
                            else "/imageScanningConfiguration")
