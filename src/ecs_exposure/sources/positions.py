@@ -221,7 +221,8 @@ class PositionCache:
             output = worker.stdout.read()
             if worker.wait() == 0:
                 reply = orjson.loads(output)
-                answers = reply["found"]
+                del output                          # the peak of a large scan is near
+                answers = reply["found"] if isinstance(reply["found"], dict) else {}
                 self.worker_peak_kib = reply.get("peak_kib")
         except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
             answers = {}                            # locate everything here instead
@@ -229,7 +230,7 @@ class PositionCache:
         self.close()
         left: dict[str, list[str]] = {}
         for path, pointers in groups.items():
-            found = answers.get(path)
+            found = answers.pop(path, None)         # each file's answers freed once kept
             if not isinstance(found, list) or len(found) != len(pointers):
                 left[path] = pointers
                 continue
