@@ -48,12 +48,13 @@ class Severity(IntEnum):
         return cls[text.strip().upper()]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trait:
     """One weakness on one resource, as a detector found it.
 
     The evidence pointer is an RFC 6901 JSON pointer into ``resource``'s API shape, so a
-    user (or the SARIF reporter) can find the exact field.
+    user (or the SARIF reporter) can find the exact field. Slotted: a 50,000-service scan
+    holds about a million of them (a per-instance ``__dict__`` is ~40% of each).
     """
 
     id: str

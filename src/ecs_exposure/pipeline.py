@@ -19,6 +19,7 @@ from ecs_exposure.analysis.shapes import as_list
 from ecs_exposure.analysis.unknown import is_unknown
 from ecs_exposure.analysis.vulnerabilities.store import VulnerabilityAssessor, assessor
 from ecs_exposure.detectors import registry
+from ecs_exposure.detectors.images import reports_covering
 from ecs_exposure.detectors.registry import Context
 from ecs_exposure.exposure import posture
 from ecs_exposure.exposure import vulnerabilities as vuln_exposure
@@ -33,7 +34,6 @@ from ecs_exposure.model import (
     ScanResult,
     SourceError,
     Trait,
-    evidence_pairs,
 )
 from ecs_exposure.remediation.fixed import FixedRevisions
 from ecs_exposure.reporters.context import ReportContext
@@ -95,6 +95,7 @@ def _evaluate_services(
     """Every service with all its traits: its own (also kept in ``own``, for the posture),
     its revisions' and its cluster's."""
     cluster_traits: dict[str, tuple[Trait, ...]] = {}
+    roles_by_keys: dict[tuple[str, ...], list[str]] = {}
     evaluated: list[tuple[Subject, list[Trait]]] = []
     for key, service in inventory.services.items():
         if on_service is not None:
@@ -115,12 +116,14 @@ def _evaluate_services(
         traits.extend(cluster_traits.get(cluster_name, ()))
         traits = apply_exceptions(unique(traits), settings.policy, settings.today,
                                   (str(service.get("serviceName") or ""), key))
+        roles = roles_by_keys.get(tuple(keys))
+        if roles is None:  # services of one family share the revisions and their roles
+            roles = roles_by_keys[tuple(keys)] = unknown_roles(inventory, keys)
         subject = Subject("AwsEcsService", key, str(service.get("serviceName") or
                                                      last_segment(key)),
                           cluster_name, tuple(keys),
-                          tuple(_missing_for(inventory, refs, keys) + unknown_roles(inventory,
-                                                                                     keys)),
-                          unknown=tuple(unknown_for(inventory, refs, keys)))
+                          tuple(_missing_for(inventory, refs, keys) + roles),
+                          unknown=tuple(unknown_for(inventory, refs, keys, roles)))
         evaluated.append((subject, traits))
     return evaluated
 
@@ -193,8 +196,10 @@ def _locate_evidence(evaluated: list[tuple[Subject, list[Trait]]],
     """Start locating the line and column of every trait's evidence. On a large estate that
     means reading thousands of input files again, so it runs in a worker process while the
     exposure stage runs here; reporters collect the answers when they need them."""
-    positions.prefetch(sorted(evidence_pairs(t for _, traits in evaluated for t in traits)),
-                       background=True)
+    # A generator, not a set of pairs: on a 50,000-service estate that set and its sorted
+    # copy are a hundred megabytes at the scan's peak; prefetch groups (and sorts) by file.
+    positions.prefetch(((t.source, t.file_pointer) for _, traits in evaluated for t in traits
+                        if t.source and t.file_pointer is not None), background=True)
 
 
 def scan_inventory(
@@ -291,7 +296,7 @@ def _scan(
             incomplete=tuple(Incomplete(resource, tuple(reasons))
                              for resource, reasons in sorted(inventory.incomplete.items())),
             posture=entries,
-            coverage=coverage(inventory, settings.policy, inventory.reports_covering),
+            coverage=coverage(inventory, settings.policy, reports_covering(inventory, memo)),
         )
         revisions = FixedRevisions(inventory, findings + task_definition_findings, memo) \
             if fixes else None

@@ -78,34 +78,46 @@ def _trait(ctx: Context, pointer: str, where: str, name: str, match: SecretMatch
     )
 
 
-def _classify(ctx: Context, name: str, value: object) -> SecretMatch | None:
-    """:func:`classify_env`, once per distinct name and value in a scan: revisions of one
-    family, and families of one team, repeat most of their settings."""
+_UNSEEN = object()
+
+
+def _classify(verdicts: dict[tuple[str, str], SecretMatch | None], name: str,
+              value: object) -> SecretMatch | None:
+    """:func:`classify_env`, once per distinct name and value in a scan (``verdicts`` is the
+    scan memo's table): revisions of one family, and families of one team, repeat most of
+    their settings."""
     if not isinstance(value, str):
         return classify_env(name, value)
-    key = ("credentials.env", name, value)
-    if key not in ctx.memo:
-        ctx.memo[key] = classify_env(name, value)
-    found: SecretMatch | None = ctx.memo[key]
-    return found
+    key = (name, value)
+    found = verdicts.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        found = verdicts[key] = classify_env(name, value)
+    return found  # type: ignore[return-value]
 
 
 @detector("task-definition", PLAINTEXT)
 def plaintext_credentials(ctx: Context) -> Iterator[Trait]:
     """Environment, command, entryPoint and log options; ``secrets``/``secretOptions`` are
     references to Secrets Manager or SSM and are what we want users to move to."""
+    verdicts: dict[tuple[str, str], SecretMatch | None] = ctx.memo.table("credentials.env")
     for index, container in containers(ctx.resource):
         name = container_name(container, index)
         base = f"/containerDefinitions/{index}"
         for e_index, entry in enumerate(as_list(container.get("environment"))):
-            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            if not isinstance(entry, dict):
                 continue
-            match = _classify(ctx, entry["name"], entry.get("value"))
+            variable = entry.get("name")
+            if not isinstance(variable, str):
+                continue
+            match = _classify(verdicts, variable, entry.get("value"))
             if match:
                 yield _trait(ctx, f"{base}/environment/{e_index}", "environment variable",
-                             entry["name"], match, name)
+                             variable, match, name)
         for field_name in ("command", "entryPoint"):
-            for a_index, argument in enumerate(as_list(container.get(field_name))):
+            arguments = container.get(field_name)
+            if not arguments:
+                continue
+            for a_index, argument in enumerate(as_list(arguments)):
                 match = scan_argument(argument)
                 if match:
                     label = f"{field_name}[{a_index}]"
@@ -113,7 +125,7 @@ def plaintext_credentials(ctx: Context) -> Iterator[Trait]:
                                  match, name)
         options = as_dict(as_dict(container.get("logConfiguration")).get("options"))
         for option, value in options.items():
-            match = _classify(ctx, str(option), value)
+            match = _classify(verdicts, str(option), value)
             if match:
                 yield _trait(
                     ctx, f"{base}/logConfiguration/options/{escape_pointer(option)}",

@@ -13,7 +13,7 @@ but never create a finding alone. The policy (``--policy``) sets what is trusted
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 
 from ecs_exposure.analysis.images.context import task_arch
@@ -24,7 +24,9 @@ from ecs_exposure.detectors.registry import Context, TraitSpec, detector
 from ecs_exposure.detectors.spec import Guidance
 from ecs_exposure.detectors.util import container_name, containers
 from ecs_exposure.detectors.vulnerabilities import END_OF_LIFE
+from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Trait
+from ecs_exposure.settings import ScanMemo
 
 _WA = "WA SEC06-BP02"
 UNTRUSTED = TraitSpec(
@@ -196,6 +198,20 @@ CHECKS: Mapping[Check, TraitSpec] = MappingProxyType({
 ``ecs-exposure image``: in a scan the container definition decides, see ``root-user``)."""
 
 
+def reports_covering(inventory: Inventory, memo: ScanMemo) -> Callable[[str], list[str]]:
+    """:meth:`Inventory.reports_covering`, once per image in a scan: the image checks (per
+    CPU) and the coverage both ask, and matching a reference to the reports is not cheap."""
+    table: dict[str, list[str]] = memo.table("images.reports-covering")
+
+    def covering(image: str) -> list[str]:
+        found = table.get(image)
+        if found is None:
+            found = table[image] = inventory.reports_covering(image)
+        return found
+
+    return covering
+
+
 @detector("task-definition", UNTRUSTED, MUTABLE, UNSIGNED, UNSCANNED, STALE, PACKAGES, EOL_OS)
 def hardened_images(ctx: Context) -> Iterator[Trait]:
     """One evaluation per distinct image reference, shared by every container using it."""
@@ -207,13 +223,20 @@ def hardened_images(ctx: Context) -> Iterator[Trait]:
             continue
         result = evaluate(image, ctx.inventory.images, ctx.settings, accounts,
                           task_arch(ctx.resource), memo=ctx.memo,
-                          reports_covering=ctx.inventory.reports_covering)
+                          reports_covering=reports_covering(ctx.inventory, ctx.memo))
         if result is None:
             continue
         name = container_name(container, index)
-        for verdict in result.verdicts:
+        # The same facts for every container on this image: one tuple, not one per trait
+        # (a 50,000-service scan lists these contextual traits for each of 150,000 containers).
+        table: dict[tuple[int, str], tuple[tuple[tuple[str, object], ...], ...]] = \
+            ctx.memo.table("images.extras")
+        extras = table.get((id(result), image))
+        if extras is None:      # the memo holds the evaluation, so its id stays its own
+            extras = table[(id(result), image)] = tuple(
+                (("image", image), *verdict.facts) for verdict in result.verdicts)
+        for verdict, extra in zip(result.verdicts, extras, strict=True):
             spec = CHECKS[verdict.check]
-            extra = (("image", image), *verdict.facts)
             if verdict.repository is not None:
                 pointer = ("/imageTagMutability" if spec is MUTABLE
                            else "/imageScanningConfiguration")

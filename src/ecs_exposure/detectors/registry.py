@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Literal
 
 from ecs_exposure.detectors.spec import Category, TraitSpec
@@ -61,6 +62,10 @@ class Context:
         if trait_id not in SPECS:
             raise KeyError(f"trait {trait_id!r} is not in the catalog")
         owner = origin or resource or self.key
+        # Interned: the same pointer and detail recur across thousands of revisions (a sidecar
+        # container's, an image's), and a large scan holds a million traits.
+        if type(pointer) is str and type(detail) is str:  # intern takes exact strings only
+            pointer, detail = intern(pointer), intern(detail)
         return Trait(
             id=trait_id,
             resource=resource or self.key,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from functools import cache
 
 from ecs_exposure.analysis.arn import last_segment, parse_arn
 from ecs_exposure.analysis.images.policy import Policy
@@ -50,9 +51,16 @@ def own_severity(spec: TraitSpec) -> Severity:
         Severity.LOW if spec.contextual else Severity.MEDIUM)
 
 
+@cache
+def _own_severity_of(trait_id: str) -> Severity:
+    """:func:`own_severity` by trait id (fixed per trait, and asked twice for each of a large
+    posture's hundreds of thousands of traits)."""
+    return own_severity(spec_for(trait_id))
+
+
 def severity_of(trait: Trait) -> Severity:
     """The severity of one trait listed alone (the rule is in the module docstring)."""
-    base = own_severity(spec_for(trait.id))
+    base = _own_severity_of(trait.id)
     return max(base, Severity.HIGH) if trait.impact >= Level.HIGH else base
 
 

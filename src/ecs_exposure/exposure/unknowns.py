@@ -15,14 +15,16 @@ from ecs_exposure.analysis.shapes import as_dict, as_list
 from ecs_exposure.inventory import Inventory, decode_policy_document
 
 
-def unknown_for(inventory: Inventory, refs: list[str], keys: list[str]) -> list[str]:
+def unknown_for(inventory: Inventory, refs: list[str], keys: list[str],
+                roles: list[str] | None = None) -> list[str]:
     """What a subject runs but the inputs could not tell: each task definition a service
     runs that is not in the inputs (only a newer revision exported, or a live describe that
-    failed). Its containers, roles and secrets are unknown, which is never safe."""
+    failed). Its containers, roles and secrets are unknown, which is never safe. ``roles``:
+    :func:`unknown_roles` of ``keys`` when the caller has it already."""
     unknown = [f"task definition {last_segment(r)} is not in the inputs (its containers, "
                "roles and secrets could not be checked)"
                for r in refs if inventory.resolve_task_definition(r) is None]
-    return unknown + unknown_roles(inventory, keys)
+    return unknown + (unknown_roles(inventory, keys) if roles is None else roles)
 
 
 def unknown_roles(inventory: Inventory, keys: list[str]) -> list[str]:

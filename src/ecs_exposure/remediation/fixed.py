@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+import orjson
+
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Finding, Json
 from ecs_exposure.remediation.fixers import FixOptions
 from ecs_exposure.remediation.plan import base_task_definition, fixed_revision
-from ecs_exposure.remediation.register_input import to_register_input
+from ecs_exposure.remediation.register_input import PLAIN_JSON_ONLY, to_register_input
 from ecs_exposure.settings import ScanMemo
 
 FixKey = tuple[str, frozenset[tuple[str, str]]]
@@ -111,6 +113,8 @@ def _patch(running: Json, fixed: Json) -> list[Json]:
 
 def _diff(old: object, new: object, path: str, out: list[Json]) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
+        if _same(old, new):
+            return
         for key in old:
             if key not in new:
                 out.append({"op": "remove", "path": f"{path}/{_escape(key)}"})
@@ -120,6 +124,8 @@ def _diff(old: object, new: object, path: str, out: list[Json]) -> None:
             else:
                 _diff(old[key], value, f"{path}/{_escape(key)}", out)
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        if _same(old, new):
+            return
         for index, (before, after) in enumerate(zip(old, new, strict=True)):
             _diff(before, after, f"{path}/{index}", out)
     elif isinstance(old, list) and isinstance(new, list) and new[:len(old)] == old:
@@ -129,6 +135,22 @@ def _diff(old: object, new: object, path: str, out: list[Json]) -> None:
                 for index in reversed(_dropped(old, new) or [])]
     elif old != new or type(old) is not type(new):
         out.append({"op": "replace", "path": path, "value": new})
+
+
+def _same(old: object, new: object) -> bool:
+    """Two objects or lists the walk below would find no change in: most of a revision is
+    untouched by its fix, and comparing it in C is far cheaper than walking it in Python.
+
+    ``==`` alone is not enough (``1 == True``, ``1 == 1.0``, which the walk reports as
+    replaced), so equal values must also serialise alike; a value that is not plain JSON
+    (a Terraform marker) is walked as before."""
+    if old != new:
+        return False
+    try:
+        return bool(orjson.dumps(old, option=PLAIN_JSON_ONLY)
+                    == orjson.dumps(new, option=PLAIN_JSON_ONLY))
+    except (TypeError, orjson.JSONEncodeError):
+        return False
 
 
 def _dropped(old: list[object], new: list[object]) -> list[int] | None:

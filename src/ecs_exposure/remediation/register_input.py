@@ -65,7 +65,7 @@ def to_register_input(task_definition: Json,
     return deep_copy(result), dropped
 
 
-_PLAIN_JSON_ONLY = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | \
+PLAIN_JSON_ONLY = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | \
     orjson.OPT_PASSTHROUGH_SUBCLASS
 """orjson options under which anything but plain JSON types (markers of unknown Terraform
 values, datetimes, subclasses, non-string keys) raises instead of being converted."""
@@ -76,7 +76,7 @@ def deep_copy(document: Json) -> Json:
     ``copy.deepcopy``, which every finding of a large scan pays for) when the document holds
     only plain JSON types, else ``copy.deepcopy`` so nothing is converted on the way."""
     try:
-        copied = orjson.loads(orjson.dumps(document, option=_PLAIN_JSON_ONLY))
+        copied = orjson.loads(orjson.dumps(document, option=PLAIN_JSON_ONLY))
     except (TypeError, orjson.JSONEncodeError):
         return copy.deepcopy(document)
     return copied if isinstance(copied, dict) else copy.deepcopy(document)

@@ -273,7 +273,9 @@ class _Renderer:
         holder = self.listed.get(trait.resource)
         if holder is None or POSTURE_IN_FULL in self.include:
             return self.trait(trait)
-        index = next((i for i, t in enumerate(holder.traits) if t is trait), None)
+        indexes: dict[int, int] = self._once(
+            "listed", holder, lambda: {id(t): i for i, t in enumerate(holder.traits)})
+        index = indexes.get(id(trait))   # the same instance (the finding holds it), not equal
         if index is None:
             return self.trait(trait)
         return {"id": trait.id, "container": trait.container, "listed_in": holder.id,

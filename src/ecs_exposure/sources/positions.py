@@ -28,7 +28,7 @@ MAX_POINTER_DEPTH = 256
 readable document nests this deep (``jsonfile.MAX_DEPTH``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Position:
     """1-based line and column of a value in a file."""
 
@@ -165,20 +165,23 @@ class PositionCache:
     """
 
     def __init__(self) -> None:
-        self._found: dict[tuple[str, str], Position | None] = {}
+        self._found: dict[str, dict[str, Position | None]] = {}
+        """File → pointer → position (nested rather than keyed by pairs: a large scan
+        locates hundreds of thousands of pointers, and each pair would be one more tuple)."""
         self._worker: subprocess.Popen[bytes] | None = None
         self._groups: dict[str, list[str]] = {}
         self.worker_peak_kib: int | None = None
         """Peak memory of the background worker, once its answers are in."""
 
     def prefetch(self, pairs: Iterable[tuple[str, str]], *, background: bool = False) -> None:
-        """Locate every ``(path, pointer)`` pair, grouped by file."""
+        """Locate every ``(path, pointer)`` pair, grouped by file (files in path order, each
+        file's pointers sorted, whatever the order and repeats of ``pairs``)."""
         self._collect()
         by_file: dict[str, set[str]] = {}
         for path, pointer in pairs:
-            if (path, pointer) not in self._found:
+            if pointer not in self._found.get(path, ()):
                 by_file.setdefault(path, set()).add(pointer)
-        groups = {path: sorted(pointers) for path, pointers in by_file.items()}
+        groups = {path: sorted(by_file[path]) for path in sorted(by_file)}
         if background and sum(map(len, groups.values())) >= BACKGROUND_MINIMUM \
                 and self._start(groups):
             return
@@ -218,7 +221,8 @@ class PositionCache:
             output = worker.stdout.read()
             if worker.wait() == 0:
                 reply = orjson.loads(output)
-                answers = reply["found"]
+                del output                          # the peak of a large scan is near
+                answers = reply["found"] if isinstance(reply["found"], dict) else {}
                 self.worker_peak_kib = reply.get("peak_kib")
         except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
             answers = {}                            # locate everything here instead
@@ -226,12 +230,13 @@ class PositionCache:
         self.close()
         left: dict[str, list[str]] = {}
         for path, pointers in groups.items():
-            found = answers.get(path)
+            found = answers.pop(path, None)         # each file's answers freed once kept
             if not isinstance(found, list) or len(found) != len(pointers):
                 left[path] = pointers
                 continue
-            self._found.update(((path, pointer), None if at is None else Position(*at))
-                               for pointer, at in zip(pointers, found, strict=True))
+            self._found.setdefault(path, {}).update(
+                (pointer, None if at is None else Position(*at))
+                for pointer, at in zip(pointers, found, strict=True))
         self._resolve(left)
 
     def close(self) -> None:
@@ -252,15 +257,15 @@ class PositionCache:
     def _resolve(self, groups: dict[str, list[str]]) -> None:
         for path, pointers in groups.items():
             located = _locate_all(path, pointers) or [None] * len(pointers)
-            self._found.update(zip(((path, p) for p in pointers), located, strict=True))
+            self._found.setdefault(path, {}).update(zip(pointers, located, strict=True))
 
     def locate(self, path: str, pointer: str) -> Position | None:
         """Position of ``pointer`` in ``path``; ``None`` when unknown."""
         self._collect()
-        key = (path, pointer)
-        if key not in self._found:
-            self._found[key] = locate(path, pointer)
-        return self._found[key]
+        known = self._found.setdefault(path, {})
+        if pointer not in known:
+            known[pointer] = locate(path, pointer)
+        return known[pointer]
 
 
 def locate_json_files(groups: dict[str, list[str]],

@@ -188,8 +188,12 @@ def _clean_tag(tag: object) -> str | None:
     return tag.strip() if isinstance(tag, str) and _TAG.match(tag.strip()) else None
 
 
+_SPACE = re.compile(r"\s")
+"""Any character ``str.isspace`` calls space (what ``\\s`` matches in a ``str`` pattern)."""
+
+
 def _plausible(text: str) -> bool:
-    return bool(text) and len(text) <= MAX_LENGTH and not any(c.isspace() for c in text)
+    return bool(text) and len(text) <= MAX_LENGTH and _SPACE.search(text) is None
 
 
 def _split_tag(ref: str) -> tuple[str, str | None] | None:
