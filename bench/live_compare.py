@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -249,11 +250,17 @@ def run_all(args: argparse.Namespace, env: dict[str, str], pid: int, ready: dict
                      ("ours_before", "prowler"), ("floor", "prowler"))
         if a in tools and b in tools}
     if "prowler" in raw and raw["prowler"]:
-        result["prowler_stderr_tail"] = raw["prowler"][0]["stderr"][-1500:]
-        result["prowler_stdout_tail"] = raw["prowler"][0]["stdout"][-3000:]
+        result["prowler_summary"] = prowler_summary(raw["prowler"][0]["stdout"])
     result["load_after"] = load()
     shutil.rmtree(workdir, ignore_errors=True)
     return result
+
+
+def prowler_summary(output: str) -> list[str]:
+    """The lines of Prowler's output that say what it ran and found (no identity lines)."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", output)
+    return [line.strip(" │") for line in plain.splitlines()
+            if re.search(r"Executing \d+ checks|Failed|Scan completed", line)]
 
 
 def read_snapshot(path: Path) -> dict[str, Any]:
