@@ -30,18 +30,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from aws_fixtures import (  # noqa: E402
-    ACCOUNT,
-    INTERNAL,
-    OPEN_HTTPS,
-    MotoServer,
-    Seeder,
-    hardened_container,
-)
-
 from ecs_exposure.sources.aws.callcount import expected_calls  # noqa: E402
 from ecs_exposure.sources.aws.collector import collect  # noqa: E402
 from ecs_exposure.sources.aws.options import CollectOptions  # noqa: E402
+from support.aws_estate import INTERNAL, OPEN_HTTPS, Seeder, hardened_container  # noqa: E402
+from support.aws_server import ACCOUNT, MotoServer  # noqa: E402
 
 REGION = "us-east-1"
 

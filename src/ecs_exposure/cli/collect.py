@@ -50,7 +50,7 @@ def collect(output: Path | None, output_dir: Path | None, strict: bool, quiet: b
     """
     from ecs_exposure.cli.inputs import collect_live, require_collected
     from ecs_exposure.cli.output import print_error, stderr_console, writing_to
-    from ecs_exposure.reporters.terminal import safe
+    from ecs_exposure.reporters.inert import safe
     from ecs_exposure.sources.aws import snapshot
 
     if (output is None) == (output_dir is None):

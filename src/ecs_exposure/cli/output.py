@@ -42,7 +42,7 @@ def stderr_console() -> Console:
 def _inert(text: object) -> str:
     """``text`` safe to print: control characters escaped, credential-looking values masked."""
     from ecs_exposure.analysis.secrets import mask
-    from ecs_exposure.reporters.terminal import safe
+    from ecs_exposure.reporters.inert import safe
 
     return safe(mask(str(text)))
 

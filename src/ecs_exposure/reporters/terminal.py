@@ -8,8 +8,6 @@ or take over the user's terminal.
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from typing import TextIO
@@ -37,15 +35,10 @@ from ecs_exposure.model import (
 from ecs_exposure.reporters import compliance_view, posture_view, status
 from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.context import ReportContext
+from ecs_exposure.reporters.inert import ESCAPED_CATEGORIES as ESCAPED_CATEGORIES
+from ecs_exposure.reporters.inert import safe as safe
 from ecs_exposure.sources.positions import PositionCache
 
-_NOT_PLAIN = re.compile(r"[^\t\n\x20-\x7e]")
-"""Candidates for escaping: everything but tab, newline and printable ASCII (a fast pass; the
-Unicode category of each candidate decides)."""
-ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-"""C0/C1 controls, format characters (bidi marks and overrides such as U+200E, U+200F, U+061C,
-U+202E, zero-width characters, tags), lone surrogates and line/paragraph separators: each can
-reorder, hide or break what is shown."""
 STYLES = {
     Severity.CRITICAL: "bold white on red",
     Severity.HIGH: "bold red",
@@ -53,18 +46,6 @@ STYLES = {
     Severity.LOW: "cyan",
     Severity.INFORMATIONAL: "dim",
 }
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return f"\\x{ord(char):02x}" if unicodedata.category(char) in ESCAPED_CATEGORIES else char
-
-
-def safe(value: object) -> str:
-    """Make input text inert on a terminal: control, format (bidi) and separator characters
-    shown as escapes (``\\x1b``, ``\\x200e``); tab and newline kept. The categories come from
-    the running Python's Unicode database, so a newly assigned format character is covered."""
-    return _NOT_PLAIN.sub(_escape, str(value))
 
 
 def _top_traits(finding: Finding, limit: int = 4) -> str:

@@ -73,6 +73,20 @@ def unaccounted(requested: Iterable[str], items: Any, key: str,
             for ident in requested if ident not in answered}
 
 
+def together(*steps: Callable[[], object]) -> None:
+    """Run independent steps at once, each in its own thread (each step makes its own calls,
+    a few at a time, and writes its own part of the state). Waits for all of them; then an
+    exception one of them raised is raised again, so it is recorded as before."""
+    if len(steps) <= 1:
+        for step in steps:
+            step()
+        return
+    with ThreadPoolExecutor(max_workers=len(steps)) as pool:
+        futures = [pool.submit(step) for step in steps]
+    for future in futures:
+        future.result()
+
+
 def error_code(exc: Exception) -> str:
     """``AccessDeniedException``, ``Throttling``… or the exception class for transport errors."""
     if isinstance(exc, ClientError):

@@ -10,8 +10,9 @@ marked incomplete themselves. Nothing that failed is ever presented as clean.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -20,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws import snapshot
-from ecs_exposure.sources.aws.api import Api, Progress, Sink, count
+from ecs_exposure.sources.aws.api import Api, Progress, Sink, count, together
 from ecs_exposure.sources.aws.ecr import collect_ecr
 from ecs_exposure.sources.aws.ecs import (
     collect_clusters,
@@ -95,34 +96,101 @@ def open_account(base: Base, account_id: str, options: CollectOptions, sink: Sin
     return Target(account, regions)
 
 
-def collect_region(target: Target, region: str, sink: Sink) -> RegionState:
-    """One account+region: a unit of work of its own (recorded failures, never raises)."""
+def collect_region(target: Target, region: str, sink: Sink,
+                   task_definitions_read: Callable[[RegionState], None] | None = None
+                   ) -> RegionState:
+    """One account+region: a unit of work of its own (recorded failures, never raises).
+
+    Once the services are known, what depends only on them is read at once: the task
+    definitions (then their EFS file systems), the running tasks, and the load balancers;
+    then the network (which needs the load balancers' and tasks' ids) beside ECR (which needs
+    the task definitions' and tasks' images). ``task_definitions_read`` is called once with
+    the state when its task definitions are in (or could not be): the collector starts the
+    account's IAM reads then, while the rest of the region is still being read.
+    """
     account = target.account
     api = Api(account.id, region, account.partition, account.clients, sink)
     state = RegionState(account.id, region)
+    pending = [task_definitions_read] if task_definitions_read is not None else []
+
+    def definitions_done() -> None:
+        while pending:
+            pending.pop()(state)
+
+    def definitions() -> None:
+        try:
+            collect_task_definitions(api, state)
+        finally:
+            definitions_done()
+        collect_file_systems(api, state)
+
     try:
         clusters = collect_clusters(api, state)
         if clusters is None:
             api.status("failed: clusters could not be listed")
             return state
+        if clusters:    # clients this region will need, made while ECS answers
+            account.clients.prepare(("elbv2", "ec2", "ecr"), region)
+            account.clients.prepare(("iam",))
         collect_services(api, state, clusters)
-        collect_task_definitions(api, state)
-        collect_tasks(api, state)
-        collect_load_balancers(api, state)
-        collect_network(api, state)
-        collect_file_systems(api, state)
-        collect_ecr(api, state)
+        together(definitions, lambda: collect_tasks(api, state),
+                 lambda: collect_load_balancers(api, state))
+        together(lambda: collect_network(api, state), lambda: collect_ecr(api, state))
     except Exception as exc:  # one region's surprise must not lose the others
         api.fail("collection", exc, scopes=[(region_scope(api), "the region's data")])
         api.status("failed: unexpected error")
         return state
+    finally:
+        definitions_done()
     api.status(f"done: {count(len(state.services), 'service')}")
     return state
 
 
-def _collect_iam(target: Target, sink: Sink) -> None:
-    target.iam = collect_account_iam(target.account, account_roles(target.account.id,
-                                                                   target.states), sink)
+def _collect_iam(target: Target, states: Sequence[RegionState], sink: Sink) -> None:
+    target.iam = collect_account_iam(target.account, account_roles(target.account.id, states),
+                                     sink)
+
+
+class _IamStarter:
+    """Starts an account's IAM reads as soon as every one of its regions has its task
+    definitions (which name the roles), while those regions read the rest (IAM is global:
+    read once per account, for the roles of all its regions)."""
+
+    def __init__(self, pool: ThreadPoolExecutor, sink: Sink, targets: Sequence[Target]) -> None:
+        self._pool = pool
+        self._sink = sink
+        self._targets = {t.account.id: t for t in targets}
+        self._lock = threading.Lock()
+        self._read: dict[str, dict[str, RegionState]] = {}
+        self._started: set[str] = set()
+        self.futures: list[Future[None]] = []
+
+    def ready(self, state: RegionState) -> None:
+        """``collect_region``'s callback: ``state``'s task definitions are in."""
+        with self._lock:
+            self._read.setdefault(state.account, {})[state.region] = state
+        self.start(self._targets[state.account])
+
+    def start(self, target: Target) -> None:
+        """Submit the account's IAM reads once all its regions are ready (at most once)."""
+        with self._lock:
+            read = self._read.get(target.account.id, {})
+            if target.account.id in self._started or any(r not in read for r in target.regions):
+                return
+            self._started.add(target.account.id)
+            states = [read[r] for r in target.regions]     # region order: a stable role order
+        future = self._pool.submit(_collect_iam, target, states, self._sink)
+        with self._lock:
+            self.futures.append(future)
+
+    def start_rest(self, targets: Sequence[Target]) -> None:
+        """After every region: accounts not started yet (none, unless a region's callback
+        never ran)."""
+        for target in targets:
+            with self._lock:
+                for state in target.states:
+                    self._read.setdefault(target.account.id, {}).setdefault(state.region, state)
+            self.start(target)
 
 
 def account_roles(account_id: str, states: Sequence[RegionState]) -> list[str]:
@@ -177,11 +245,16 @@ def collect(options: CollectOptions, progress: Progress | None = None) -> Json:
     pairs = [(t, r) for t in targets for r in t.regions]
     for target, region in pairs:
         sink.report(target.account.id, region, "queued")
-    states = _parallel(lambda pair: collect_region(pair[0], pair[1], sink), pairs,
-                       options.max_workers)
-    for (target, _), state in zip(pairs, states, strict=True):
-        target.states.append(state)
-    _parallel(lambda t: _collect_iam(t, sink), targets, options.max_workers)
+    with ThreadPoolExecutor(max_workers=max(1, min(options.max_workers, len(targets) or 1))
+                            ) as iam_pool:
+        iam = _IamStarter(iam_pool, sink, targets)
+        states = _parallel(lambda pair: collect_region(pair[0], pair[1], sink, iam.ready),
+                           pairs, options.max_workers)
+        for (target, _), state in zip(pairs, states, strict=True):
+            target.states.append(state)
+        iam.start_rest(targets)
+        for future in list(iam.futures):
+            future.result()
     accounts: Json = {}
     for target in sorted(targets, key=lambda t: t.account.id):
         entry: Json = {"regions": {s.region: s.documents() for s in target.states}}

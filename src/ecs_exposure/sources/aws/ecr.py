@@ -158,13 +158,24 @@ def collect_ecr(api: Api, state: RegionState) -> None:
         found = _batched(partial(_repositories, where, registry, labels), "repositories",
                          sorted(repos))
         state.repositories.extend(found)
+        wanted: list[tuple[str, list[Json]]] = []
         for repository in found:
             name = str(repository.get("repositoryName"))
             ids = list({tuple(r.image_id().items()): r.image_id()
                         for r in repos.get(name, [])}.values())
             if ids:
-                state.images.extend(_batched(partial(_images, where, registry, name,
-                                                     labels[name]), "imageDetails", ids))
+                wanted.append((name, ids))
+
+        def details(job: tuple[str, list[Json]], where: Api = where,
+                    registry: str = registry, labels: dict[str, str] = labels) -> list[Json]:
+            name, ids = job
+            return _batched(partial(_images, where, registry, name, labels[name]),
+                            "imageDetails", ids)
+
+        # One repository's images after another's would be a round trip each: a few at once,
+        # kept in repository order.
+        for images in api.map(details, wanted):
+            state.images.extend(images)
     own = by_registry.get((api.account, str(api.region)), {})
     if own:
         response = api.call("ecr", "GetRegistryScanningConfiguration",

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from ecs_exposure.analysis.arn import last_segment
 from ecs_exposure.analysis.shapes import as_list
 from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json
-from ecs_exposure.sources.aws.api import Api, chunks, unaccounted
+from ecs_exposure.sources.aws.api import Api, chunks, count, unaccounted
 from ecs_exposure.sources.aws.state import RegionState, cluster_dep, tasks_dep, td_dep
 
 CLUSTER_BATCH = 100
@@ -55,21 +54,34 @@ def collect_clusters(api: Api, state: RegionState) -> list[str] | None:
 
 
 def collect_services(api: Api, state: RegionState, clusters: list[str]) -> None:
-    """Every service of every cluster, described ten at a time (the API's limit)."""
+    """Every service of every cluster, described ten at a time (the API's limit).
+
+    The clusters are listed, then all the describe batches issued, a few calls at a time
+    (:meth:`.api.Api.map`); services are kept in cluster and list order whatever answers first.
+    """
     state.attempted.add("ecs/describe-services")
-    for cluster in clusters:
-        api.status(f"services of {last_segment(cluster)}")
-        arns = api.pages("ecs", "ListServices", "serviceArns", cluster=cluster,
-                         scopes=[(cluster, "the cluster's services")])
-        for batch in chunks(arns or [], SERVICE_BATCH):
-            response = api.call("ecs", "DescribeServices", cluster=cluster, services=list(batch),
-                                scopes=[(a, "the service's description") for a in batch])
-            if response is not None:
-                state.services.extend(s for s in as_list(response.get("services"))
-                                      if isinstance(s, dict))
-                api.unaccounted_for("ecs", "DescribeServices", unaccounted(
-                    batch, response.get("services"), "serviceArn", response.get("failures")),
-                    what="the service's description")
+    api.status(f"services of {count(len(clusters), 'cluster')}")
+
+    def listing(cluster: str) -> list[str]:
+        return api.pages("ecs", "ListServices", "serviceArns", cluster=cluster,
+                         scopes=[(cluster, "the cluster's services")]) or []
+
+    batches = [(cluster, list(batch)) for cluster, arns in zip(
+        clusters, api.map(listing, clusters), strict=True)
+        for batch in chunks(arns, SERVICE_BATCH)]
+
+    def describe(job: tuple[str, list[str]]) -> Json | None:
+        cluster, batch = job
+        return api.call("ecs", "DescribeServices", cluster=cluster, services=batch,
+                        scopes=[(a, "the service's description") for a in batch])
+
+    for (_, batch), response in zip(batches, api.map(describe, batches), strict=True):
+        if response is not None:
+            state.services.extend(s for s in as_list(response.get("services"))
+                                  if isinstance(s, dict))
+            api.unaccounted_for("ecs", "DescribeServices", unaccounted(
+                batch, response.get("services"), "serviceArn", response.get("failures")),
+                what="the service's description")
 
 
 def collect_task_definitions(api: Api, state: RegionState) -> None:
@@ -102,25 +114,33 @@ def _cluster_tasks(cluster: str, _task: str) -> list[str]:
 
 def collect_tasks(api: Api, state: RegionState) -> None:
     """Running tasks of the clusters that have services: the image digests actually running
-    and the network interfaces they use. Tasks started outside a service are dropped."""
+    and the network interfaces they use. Tasks started outside a service are dropped.
+    Clusters are listed, then described, a few calls at a time; tasks kept in cluster order."""
     clusters = list(dict.fromkeys(str(s["clusterArn"]) for s in state.services
                                   if isinstance(s.get("clusterArn"), str)))
     if not clusters:
         return
     state.attempted.add("ecs/describe-tasks")
     api.status("running tasks")
-    for cluster in clusters:
-        arns = api.pages("ecs", "ListTasks", "taskArns", depends=[tasks_dep(cluster)],
-                         cluster=cluster, desiredStatus="RUNNING")
-        for batch in chunks(arns or [], TASK_BATCH):
-            response = api.call("ecs", "DescribeTasks", depends=[tasks_dep(cluster)],
-                                cluster=cluster, tasks=list(batch))
-            if response is not None:
-                tasks = [t for t in as_list(response.get("tasks")) if isinstance(t, dict)]
-                state.tasks.extend(t for t in tasks
-                                   if str(t.get("group", "")).startswith("service:"))
-                # A task left out may be one of a service's: its cluster's running tasks
-                # (image digests, network interfaces) are then not all known.
-                api.unaccounted_for("ecs", "DescribeTasks", unaccounted(
-                    batch, tasks, "taskArn", response.get("failures")),
-                    depends=partial(_cluster_tasks, cluster))
+
+    def listing(cluster: str) -> list[str]:
+        return api.pages("ecs", "ListTasks", "taskArns", depends=[tasks_dep(cluster)],
+                         cluster=cluster, desiredStatus="RUNNING") or []
+
+    batches = [(cluster, list(batch)) for cluster, arns in zip(
+        clusters, api.map(listing, clusters), strict=True) for batch in chunks(arns, TASK_BATCH)]
+
+    def describe(job: tuple[str, list[str]]) -> Json | None:
+        cluster, batch = job
+        return api.call("ecs", "DescribeTasks", depends=[tasks_dep(cluster)], cluster=cluster,
+                        tasks=batch)
+
+    for (cluster, batch), response in zip(batches, api.map(describe, batches), strict=True):
+        if response is not None:
+            tasks = [t for t in as_list(response.get("tasks")) if isinstance(t, dict)]
+            state.tasks.extend(t for t in tasks if str(t.get("group", "")).startswith("service:"))
+            # A task left out may be one of a service's: its cluster's running tasks (image
+            # digests, network interfaces) are then not all known.
+            api.unaccounted_for("ecs", "DescribeTasks", unaccounted(
+                batch, tasks, "taskArn", response.get("failures")),
+                depends=partial(_cluster_tasks, cluster))

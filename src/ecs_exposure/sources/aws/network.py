@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from ecs_exposure.analysis.shapes import as_list
 from ecs_exposure.model import Json
-from ecs_exposure.sources.aws.api import Api, chunks, unaccounted
+from ecs_exposure.sources.aws.api import Api, chunks, together, unaccounted
 from ecs_exposure.sources.aws.state import (
     RegionState,
     awsvpc_configs,
@@ -101,21 +101,28 @@ def collect_load_balancers(api: Api, state: RegionState) -> None:
     state.load_balancers = _describe_elb(api, "DescribeLoadBalancers", "LoadBalancers",
                                          "LoadBalancerArns", "LoadBalancerNotFound", lb_arns,
                                          lb_dep)
-    for lb in state.load_balancers:
+
+    def listeners(lb: Json) -> list[Json]:
         arn = str(lb.get("LoadBalancerArn"))
-        listeners = api.pages("elbv2", "DescribeListeners", "Listeners",
-                              depends=[listeners_dep(arn)], LoadBalancerArn=arn)
-        state.listeners.extend(listeners or [])
+        return api.pages("elbv2", "DescribeListeners", "Listeners",
+                         depends=[listeners_dep(arn)], LoadBalancerArn=arn) or []
+
+    for found in api.map(listeners, state.load_balancers):
+        state.listeners.extend(found)
 
 
 def _by_filter(api: Api, operation: str, key: str, name: str, values: Sequence[str],
                label: Callable[[str], str], id_key: str) -> list[Json]:
     """Items whose ``name`` filter is one of ``values``; a value no item answers for (the
     item's ``id_key``) is an error for that value, its dependants incomplete."""
+    batches = chunks(values, FILTER_BATCH)
+
+    def page(batch: Sequence[str]) -> list[Any] | None:
+        return api.pages("ec2", operation, key, depends=[label(v) for v in batch],
+                         Filters=[{"Name": name, "Values": list(batch)}])
+
     found: list[Json] = []
-    for batch in chunks(values, FILTER_BATCH):
-        items = api.pages("ec2", operation, key, depends=[label(v) for v in batch],
-                          Filters=[{"Name": name, "Values": list(batch)}])
+    for batch, items in zip(batches, api.map(page, batches), strict=True):
         if items is not None:
             found += _answered(api, operation, key, id_key, batch, {key: items}, label, "ec2")
     return found
@@ -136,19 +143,27 @@ def collect_network(api: Api, state: RegionState) -> None:
     enis = list(dict.fromkeys(e for task in state.tasks for e in eni_ids(task)))
     if groups or subnets or enis:
         api.status("network")
-    if groups:
+
+    def security_groups() -> None:
         state.attempted.add("ec2/describe-security-groups")
         state.security_groups = _by_filter(api, "DescribeSecurityGroups", "SecurityGroups",
                                            "group-id", groups, sg_dep, "GroupId")
-    if subnets:
+
+    def subnets_and_routes() -> None:
         state.attempted.update({"ec2/describe-subnets", "ec2/describe-route-tables"})
         state.subnets = _by_filter(api, "DescribeSubnets", "Subnets", "subnet-id", subnets,
                                    subnet_dep, "SubnetId")
         vpcs = list(dict.fromkeys(str(s.get("VpcId")) for s in state.subnets if s.get("VpcId")))
         state.route_tables = _by_filter(api, "DescribeRouteTables", "RouteTables", "vpc-id",
                                         vpcs, routes_dep, "VpcId")
-    if enis:
+
+    def interfaces() -> None:
         state.attempted.add("ec2/describe-network-interfaces")
         state.network_interfaces = _by_filter(api, "DescribeNetworkInterfaces",
                                               "NetworkInterfaces", "network-interface-id",
                                               enis, eni_dep, "NetworkInterfaceId")
+
+    # Independent lookups: issued at once (each writes its own part of the state).
+    together(*(step for step, wanted in ((security_groups, groups),
+                                         (subnets_and_routes, subnets), (interfaces, enis))
+               if wanted))

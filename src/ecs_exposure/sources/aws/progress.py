@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.text import Text
 
-from ecs_exposure.reporters.terminal import safe
+from ecs_exposure.reporters.inert import safe
 
 
 class CollectionProgress:

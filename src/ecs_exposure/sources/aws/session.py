@@ -6,9 +6,11 @@ instance roles), and so is every standard botocore setting (``AWS_ENDPOINT_URL``
 endpoint or credentials of its own. Across accounts it assumes ``--role-name`` in each one,
 with auto-refreshing credentials so a long scan outlives the one-hour session.
 
-boto3 sessions are not thread-safe, so each account has a :class:`ClientFactory` that creates
+Sessions are not thread-safe, so each account has a :class:`ClientFactory` that creates
 its clients under a lock; the clients themselves are thread-safe and are shared by the
-account's region workers.
+account's region workers. Clients come from botocore directly: boto3 adds nothing a client
+needs, and importing it (with s3transfer) costs more start-up than the calls of a small
+region.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import CredentialProvider, RefreshableCredentials
@@ -52,7 +53,8 @@ def _retry_config(session: botocore.session.Session) -> Config:
 class ClientFactory:
     """Thread-safe, cached clients of one session (one account)."""
 
-    def __init__(self, session: boto3.Session, config: Config, home_region: str) -> None:
+    def __init__(self, session: botocore.session.Session, config: Config,
+                 home_region: str) -> None:
         self.session = session
         self.home_region = home_region
         """Region for global services (IAM, STS, Organizations) and region discovery."""
@@ -63,11 +65,30 @@ class ClientFactory:
     def client(self, service: str, region: str | None = None) -> Any:
         """A client of ``service`` in ``region`` (the home region for global services)."""
         key = (service, region or self.home_region)
+        found = self._clients.get(key)      # made already: no wait behind one being made
+        if found is not None:
+            return found
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = self.session.client(service, region_name=key[1],
-                                                         config=self._config)
+                self._clients[key] = self.session.create_client(service, region_name=key[1],
+                                                                config=self._config)
             return self._clients[key]
+
+    def prepare(self, services: tuple[str, ...], region: str | None = None) -> None:
+        """Make these clients in the background: creating one costs tens of milliseconds of
+        CPU, spent while the server answers the calls already in flight rather than before
+        the first call that needs it."""
+        missing = [s for s in services if (s, region or self.home_region) not in self._clients]
+        if missing:
+            threading.Thread(target=self._make, args=(missing, region), daemon=True,
+                             name="ecs-exposure-clients").start()
+
+    def _make(self, services: list[str], region: str | None) -> None:
+        for service in services:
+            try:
+                self.client(service, region)
+            except Exception:  # noqa: BLE001 - the call that needs it will fail and record why
+                return
 
 
 class _AssumedRoleProvider(CredentialProvider):  # type: ignore[misc]
@@ -100,7 +121,8 @@ def _shared_loader(core: botocore.session.Session) -> Loader:
 
 
 def _new_session(profile: str | None, hooks: tuple[Hook, ...],
-                 provider: CredentialProvider | None = None) -> tuple[boto3.Session, Config]:
+                 provider: CredentialProvider | None = None
+                 ) -> tuple[botocore.session.Session, Config]:
     """A session with the user's configuration, optional credentials and the event hooks."""
     core = botocore.session.Session(profile=profile)
     core.register_component("data_loader", _shared_loader(core))
@@ -108,7 +130,7 @@ def _new_session(profile: str | None, hooks: tuple[Hook, ...],
         core.get_component("credential_provider").insert_before("env", provider)
     for event, handler in hooks:
         core.register(event, handler)
-    return boto3.Session(botocore_session=core), _retry_config(core)
+    return core, _retry_config(core)
 
 
 @dataclass
@@ -136,7 +158,7 @@ def open_base(options: CollectOptions) -> Base:
         session, config = _new_session(options.profile, options.hooks)
     except BotoCoreError as exc:  # ProfileNotFound and friends
         raise CollectionError(str(exc)) from None
-    configured = session.region_name
+    configured = session.get_config_variable("region")
     named = [r for r in options.regions if r != "all"]
     home = configured or (named[0] if named else None)
     if home is None and options.regions == ("all",):

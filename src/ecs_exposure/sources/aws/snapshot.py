@@ -30,15 +30,17 @@ import os
 import tempfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ecs_exposure import __version__
-from ecs_exposure.inventory import Inventory
 from ecs_exposure.model import Json, SourceError
-from ecs_exposure.sources.context import ReadContext
 from ecs_exposure.sources.jsonfile import MAX_FILE_BYTES, InputError, looks_like_json, parse_json
+
+if TYPE_CHECKING:   # annotations only: ``collect`` writes snapshots without the readers
+    from ecs_exposure.inventory import Inventory
+    from ecs_exposure.sources.context import ReadContext
 
 SCHEMA = "ecs-exposure/snapshot@1"
 _SCHEMA_PREFIX = "ecs-exposure/snapshot@"
@@ -193,7 +195,7 @@ def write(snapshot: Json, path: Path) -> None:
     """Write atomically, readable by the owner only; gzip when the name ends in ``.gz``."""
     data = orjson.dumps(snapshot, option=orjson.OPT_INDENT_2)
     if path.name.endswith(".gz"):
-        data = gzip.compress(data, mtime=0)
+        data = gzip.compress(data, compresslevel=6, mtime=0)  # 9: twice the time, 8% smaller
     folder = path.parent if str(path.parent) else Path(".")
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)  # created with mode 0600
     try:
