@@ -48,7 +48,7 @@ from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.compliance_view import locator, row
 from ecs_exposure.reporters.context import ReportContext
-from ecs_exposure.reporters.html_data import encode, ranked, table_data
+from ecs_exposure.reporters.html_data import encode, ranked, table_data, trait_ids
 from ecs_exposure.reporters.json_report import POSTURE_IN_FULL, guidance_dict, result_dict
 from ecs_exposure.reporters.posture_view import KINDS as RESOURCE_KINDS
 from ecs_exposure.reporters.terminal import safe
@@ -174,13 +174,8 @@ def _card(finding: dict[str, Any]) -> dict[str, Any]:
     resource = finding["resource"]
     traits = []
     for trait in finding["traits"]:
-        guidance = guidance_dict(trait["id"])
-        every = guidance["references"]
-        references = [ref for ref in every if not ref.startswith("https://")]
         rule = trait.get("suppressed_by")
-        traits.append(trait | {"links": urls(every), "names": references,
-                               "guidance": guidance["text"],
-                               "note": status.rule_note(rule) if rule else ""})
+        traits.append(trait | {"note": status.rule_note(rule) if rule else ""})
     baseline = finding.get("baseline") or {}
     return {
         "f": finding,
@@ -195,6 +190,21 @@ def _card(finding: dict[str, Any]) -> dict[str, Any]:
         "context": [t for t in traits if t["contextual"]],
         "diagram": diagram(finding["attack_path"]),
     }
+
+
+def _guides(trait_ids: list[str]) -> list[dict[str, Any]]:
+    """Each trait's "How to fix", once in the page (a ``<template>`` the script copies into a
+    card's or a row's folded section when it is opened): 50 cards of 20 traits would otherwise
+    repeat the same few dozen texts a thousand times."""
+    guides = []
+    for trait_id in trait_ids:
+        if trait_id not in SPECS:
+            continue
+        guidance = guidance_dict(trait_id)
+        every = guidance["references"]
+        guides.append({"id": trait_id, "text": guidance["text"], "links": urls(every),
+                       "names": [ref for ref in every if not ref.startswith("https://")]})
+    return guides
 
 
 def _options(findings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -255,6 +265,7 @@ def render(result: ScanResult, context: ReportContext | None = None,
         doc=doc,
         cards=[_card(f) for f in findings[:FULL_CARDS]],
         data=encode(data),
+        guides=_guides(trait_ids(data)),
         no_cluster=NO_CLUSTER,
         options=_options(findings),
         total=len(findings),

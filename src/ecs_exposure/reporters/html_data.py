@@ -15,8 +15,7 @@ it can close its ``<script>`` element or be read as markup, whatever the input's
 Layout (the field orders are :data:`FINDING`, :data:`INSTANCE`, :data:`ENTRY` and
 :data:`TRAIT`, which ``report_table.js`` mirrors; a string field holds a position in ``s``):
 
-* ``traits``: the catalog part of each trait id (title, category, contextual flag, guidance
-  text, reference names and ``https`` links);
+* ``traits``: the catalog part of each trait id (title, category, contextual flag);
 * ``i``: trait instances (a trait on a resource with its evidence, location, severity listed
   alone, status, suppression note, and whether a finding includes it), shared by the findings
   and the posture entries that hold the same weakness;
@@ -37,8 +36,7 @@ import orjson
 
 from ecs_exposure.detectors.registry import SPECS
 from ecs_exposure.reporters import status
-from ecs_exposure.reporters.common import SEVERITY_ORDER, kind, urls
-from ecs_exposure.reporters.json_report import guidance_dict
+from ecs_exposure.reporters.common import SEVERITY_ORDER, kind
 from ecs_exposure.reporters.posture_view import KINDS as RESOURCE_KINDS
 from ecs_exposure.reporters.posture_view import dict_key
 from ecs_exposure.reporters.terminal import safe
@@ -54,8 +52,8 @@ INSTANCE = ("trait", "resource", "pointer", "container", "detail", "file", "line
 numbers, 0 when unknown; ``in_finding``: 0/1)."""
 ENTRY = ("kind", "name", "cluster", "arn", "finding", "instances")
 """Fields of a posture entry (``finding``: the id of the finding it is part of, or "")."""
-TRAIT = ("id", "title", "category", "contextual", "guidance", "names", "links")
-"""Fields of a trait of the catalog part."""
+TRAIT = ("id", "title", "category", "contextual")
+"""Fields of a trait of the catalog part (its guidance is in the page once, as a template)."""
 
 
 class _Strings:
@@ -154,13 +152,9 @@ class _Builder:
         rows = []
         for trait_id in self.traits:
             spec = SPECS.get(trait_id)
-            guidance = guidance_dict(trait_id) if spec else {"text": "", "references": []}
-            every = guidance["references"]
             rows.append([self.s(trait_id), self.s(spec.title if spec else trait_id),
                          self.s(spec.category if spec else ""),
-                         int(spec.contextual) if spec else 0, self.s(guidance["text"]),
-                         [self.s(r) for r in every if not r.startswith("https://")],
-                         [self.s(r) for r in urls(every)]])
+                         int(spec.contextual) if spec else 0])
         return rows
 
 
@@ -181,6 +175,11 @@ def table_data(findings: list[dict[str, Any]], posture: list[dict[str, Any]] | N
             "f": rows, "p": entries, "posture": posture is not None}
 
 
+def trait_ids(data: dict[str, Any]) -> list[str]:
+    """The trait ids the data holds, in its catalog's order."""
+    return [data["s"][row[0]] for row in data["traits"]]
+
+
 def encode(data: dict[str, Any]) -> str:
     """The page's data block: compact JSON, gzip-compressed (no timestamp, so the same result
     gives the same page), base64-encoded."""
@@ -193,4 +192,5 @@ def decode(block: str) -> dict[str, Any]:
     return data
 
 
-__all__ = ["ENTRY", "FINDING", "INSTANCE", "TRAIT", "decode", "encode", "ranked", "table_data"]
+__all__ = ["ENTRY", "FINDING", "INSTANCE", "TRAIT", "decode", "encode", "ranked", "table_data",
+           "trait_ids"]

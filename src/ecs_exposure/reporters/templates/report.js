@@ -15,7 +15,7 @@
            column: 7, severity: 8, status: 9, note: 10, inFinding: 11};
   var INSTANCE_STRINGS = [1, 2, 3, 4, 5, 8, 9, 10];
   var E = {kind: 0, name: 1, cluster: 2, arn: 3, finding: 4, instances: 5};
-  var T = {id: 0, title: 1, category: 2, contextual: 3, guidance: 4, names: 5, links: 6};
+  var T = {id: 0, title: 1, category: 2, contextual: 3};
   var SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"];
   var LEVELS = ["very high", "high", "moderate", "medium", "low"];
   var REACH = ["internet", "potential", "internal"];
@@ -164,18 +164,31 @@
     return p;
   }
 
+  // "How to fix": each trait's guidance is in the page once, as a <template> the server
+  // rendered (id "guide-<trait>"); a folded section gets a copy when it is first opened.
+  function fill(details) {
+    var id = details.dataset.guide;
+    if (!id || details.dataset.filled) { return; }
+    var guide = document.getElementById("guide-" + id);
+    if (guide) { details.appendChild(guide.content.cloneNode(true)); }
+    details.dataset.filled = "true";
+  }
+
   function howToFix(spec) {
     var details = el("details", "fix-trait");
     details.appendChild(el("summary", "", "How to fix"));
-    details.appendChild(el("p", "", S[spec[T.guidance]]));
-    if (spec[T.names].length || spec[T.links].length) {
-      var refs = el("p", "refs");
-      spec[T.names].forEach(function (k) { refs.appendChild(el("span", "ref", S[k])); });
-      spec[T.links].forEach(function (k) { refs.appendChild(Table.link(S[k])); });
-      details.appendChild(refs);
-    }
+    details.dataset.guide = S[spec[T.id]];
+    fill(details);
     return details;
   }
+
+  document.addEventListener("click", function (event) {
+    var summary = event.target.closest("details.fix-trait > summary");
+    if (summary) { fill(summary.parentElement); }
+  }, true);
+  document.addEventListener("toggle", function (event) {
+    if (event.target.matches && event.target.matches("details.fix-trait")) { fill(event.target); }
+  }, true);
 
   function traitItem(position) {
     var inst = data.i[position];
@@ -477,6 +490,7 @@
   // --- start: read the data, then draw the tables -----------------------------------------
 
   window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.fix-trait").forEach(fill);
     document.querySelectorAll("details").forEach(function (item) { item.open = true; });
   });
   if (trait) { apply(); }
@@ -499,6 +513,7 @@
       applyPosture();
     }
     document.documentElement.dataset.ready = "true";
+    performance.mark("ecs-exposure:tables-ready");   // what bench/html_report.py measures
   }).catch(function (error) {
     var message = "The tables cannot be shown: " + error.message +
       ". The findings above and the JSON result (--format json) have the same data.";
