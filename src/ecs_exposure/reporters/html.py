@@ -48,7 +48,7 @@ from ecs_exposure.reporters.base import ReportOptions
 from ecs_exposure.reporters.common import SEVERITY_ORDER, all_findings, kind, urls
 from ecs_exposure.reporters.compliance_view import locator, row
 from ecs_exposure.reporters.context import ReportContext
-from ecs_exposure.reporters.html_data import encode, ranked, table_data, trait_ids
+from ecs_exposure.reporters.html_data import blocks, ranked, table_data, trait_ids
 from ecs_exposure.reporters.json_report import POSTURE_IN_FULL, guidance_dict, result_dict
 from ecs_exposure.reporters.posture_view import KINDS as RESOURCE_KINDS
 from ecs_exposure.reporters.terminal import safe
@@ -264,7 +264,7 @@ def render(result: ScanResult, context: ReportContext | None = None,
     return template.render(
         doc=doc,
         cards=[_card(f) for f in findings[:FULL_CARDS]],
-        data=encode(data),
+        data=blocks(data),
         guides=_guides(trait_ids(data)),
         no_cluster=NO_CLUSTER,
         options=_options(findings),

@@ -7,10 +7,15 @@ at 4,800 services. As data, each value is written once: every string goes into o
 (``s``) and everything else refers to it by position, so an ARN, a file path or an evidence
 sentence repeated on a hundred traits is stored once; a trait listed by a finding and by the
 posture is one instance. The prose that remains (each finding's why and fix, each trait's
-evidence) is still ~20 MB of JSON at 10,000 services, so the document is gzip-compressed and
+evidence) is still ~20 MB of JSON at 10,000 services, so the data is gzip-compressed and
 base64-encoded (:func:`encode`): 4-5 MB, which the browser inflates with its own
-``DecompressionStream``. A side effect worth having: the block's text is base64, so nothing in
+``DecompressionStream``. A side effect worth having: a block's text is base64, so nothing in
 it can close its ``<script>`` element or be read as markup, whatever the input's names hold.
+
+The tables and the prose are separate blocks (:func:`blocks`): the prose (``t``: each
+finding's why, fix and ARN, each trait's evidence sentence, about half the bytes) is read
+after the tables are drawn, a piece at a time, so the page answers clicks meanwhile; a string
+field holding a negative number ``-k`` means ``t[k]``.
 
 Layout (the field orders are :data:`FINDING`, :data:`INSTANCE`, :data:`ENTRY` and
 :data:`TRAIT`, which ``report_table.js`` mirrors; a string field holds a position in ``s``):
@@ -85,6 +90,7 @@ def ranked(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class _Builder:
     def __init__(self) -> None:
         self.strings = _Strings()
+        self.prose = _Strings()
         self.traits: dict[str, int] = {}
         self.instances: dict[tuple[Any, ...], int] = {}
         self.rows: list[list[Any]] = []
@@ -95,6 +101,12 @@ class _Builder:
     def s(self, value: object) -> int:
         """The position of a string (``None`` is "")."""
         return self.strings(value)
+
+    def t(self, value: object) -> int:
+        """A string of the prose part (``t``): minus its position there (which starts at 1),
+        so that one number says which list to read; "" stays 0."""
+        position = self.prose(value)
+        return -position if position else 0
 
     def trait(self, trait_id: str) -> int:
         if trait_id not in self.traits:
@@ -117,7 +129,7 @@ class _Builder:
             s = self.strings
             self.rows.append([
                 self.trait(trait["id"]), s(trait["resource"]), s(evidence["pointer"]),
-                s(trait["container"]), s(evidence["detail"]), s(file),
+                s(trait["container"]), self.t(evidence["detail"]), s(file),
                 int(location.get("line") or 0), int(location.get("column") or 0),
                 s(severity), s(key[-2]), s(note), int(weakness in self.in_findings)])
         return found
@@ -133,9 +145,9 @@ class _Builder:
             s(finding["id"]), s(finding["severity"]), s(finding["status"]),
             s(baseline.get("state", "")), s(previous), s(kind(finding)), s(resource["name"]),
             s(resource["cluster"]), s(resource.get("account")), s(resource.get("region")),
-            s(resource.get("arn")), s(finding["likelihood"]), s(finding["impact"]),
-            s(finding["reachability"]), s(finding["title"]), s(finding["why"]),
-            s(finding["remediation"]["summary"]), s(status.finding_reasons(finding)),
+            self.t(resource.get("arn")), s(finding["likelihood"]), s(finding["impact"]),
+            s(finding["reachability"]), s(finding["title"]), self.t(finding["why"]),
+            self.t(finding["remediation"]["summary"]), s(status.finding_reasons(finding)),
             [self.instance(t, k, self.severities.get(k, ""))
              for t, k in zip(finding["traits"], keys, strict=True)],
             [s(m) for m in finding.get("missing") or ()],
@@ -145,7 +157,7 @@ class _Builder:
     def entry(self, entry: dict[str, Any]) -> list[Any]:
         resource = entry["resource"]
         return [self.s(RESOURCE_KINDS[resource["type"]]), self.s(resource["name"]),
-                self.s(resource["cluster"]), self.s(resource["arn"]), self.s(entry["finding"]),
+                self.s(resource["cluster"]), self.t(resource["arn"]), self.s(entry["finding"]),
                 [self.instance(t, dict_key(t), t["severity"]) for t in entry["traits"]]]
 
     def catalog(self) -> list[list[Any]]:
@@ -172,7 +184,8 @@ def table_data(findings: list[dict[str, Any]], posture: list[dict[str, Any]] | N
     entries = [build.entry(e) for e in posture] if posture is not None else []
     catalog = build.catalog()
     return {"s": list(build.strings.position), "traits": catalog, "i": build.rows,
-            "f": rows, "p": entries, "posture": posture is not None}
+            "f": rows, "p": entries, "posture": posture is not None,
+            "t": list(build.prose.position)}
 
 
 def trait_ids(data: dict[str, Any]) -> list[str]:
@@ -180,17 +193,35 @@ def trait_ids(data: dict[str, Any]) -> list[str]:
     return [data["s"][row[0]] for row in data["traits"]]
 
 
-def encode(data: dict[str, Any]) -> str:
-    """The page's data block: compact JSON, gzip-compressed (no timestamp, so the same result
+def encode(data: object) -> str:
+    """A data block's text: compact JSON, gzip-compressed (no timestamp, so the same result
     gives the same page), base64-encoded."""
     return base64.b64encode(gzip.compress(orjson.dumps(data), compresslevel=6, mtime=0)).decode()
 
 
-def decode(block: str) -> dict[str, Any]:
+PROSE_CHUNK = 500_000
+"""Characters of prose a block holds at most (one string may exceed it): the page reads the
+prose a block at a time, so that parsing it never holds the page up for long."""
+
+
+def blocks(data: dict[str, Any]) -> tuple[str, list[str]]:
+    """The page's data blocks: the tables (everything but ``t``), then the prose in pieces of
+    about :data:`PROSE_CHUNK` characters (``t`` is their concatenation)."""
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for text in data["t"]:
+        if size > PROSE_CHUNK:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(text)
+        size += len(text)
+    return encode({k: v for k, v in data.items() if k != "t"}), [encode(c) for c in chunks]
+
+
+def decode(block: str) -> Any:
     """:func:`encode` reversed (for tests and tools that read a report's data)."""
-    data: dict[str, Any] = orjson.loads(gzip.decompress(base64.b64decode(block)))
-    return data
+    return orjson.loads(gzip.decompress(base64.b64decode(block)))
 
 
-__all__ = ["ENTRY", "FINDING", "INSTANCE", "TRAIT", "decode", "encode", "ranked", "table_data",
-           "trait_ids"]
+__all__ = ["ENTRY", "FINDING", "INSTANCE", "TRAIT", "blocks", "decode", "encode", "ranked",
+           "table_data", "trait_ids"]

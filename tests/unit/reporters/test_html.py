@@ -146,12 +146,12 @@ def browser() -> Iterator[WebDriver]:
 
 
 def _open(browser: WebDriver, path: Path) -> None:
-    """Load the page and wait until its script has read the table data (or given up)."""
+    """Load the page and wait until its script has read all its data (or given up)."""
     browser.get_log("performance")                # drop what earlier pages logged
     browser.get_log("browser")
     browser.get(path.as_uri())
     WebDriverWait(browser, 20).until(
-        lambda b: b.execute_script("return document.documentElement.dataset.ready"))
+        lambda b: b.execute_script("return document.documentElement.dataset.loaded"))
 
 
 def _network(browser: WebDriver) -> tuple[list[str], set[str]]:

@@ -38,8 +38,23 @@
   });
   var data = null;
   var S = [];
+  var P = null;
+  var matcher = new Table.Matcher();
   var findings = null;
   var posture = null;
+
+  // A string of the data: s[k], or for a negative k the prose t[-k] ("…" until it is read).
+  function str(k) {
+    return k >= 0 ? S[k] : (P ? P[-k] : "…");
+  }
+
+  // The catalog position of a trait id (-1: none).
+  function traitIndex(id) {
+    for (var n = 0; n < data.traits.length; n += 1) {
+      if (str(data.traits[n][T.id]) === id) { return n; }
+    }
+    return -1;
+  }
 
   // --- the data: strings of a finding and of a posture row, for the search ---------------
 
@@ -60,13 +75,6 @@
       findingStrings[index] = out;
     }
     return findingStrings[index];
-  }
-
-  function matchesAll(strings, wanted, matcher) {
-    return wanted.every(function (term) {
-      var hits = matcher.hits(term);
-      return strings.some(function (k) { return hits[k] === 1; });
-    });
   }
 
   // --- the finding filters: the cards and the findings table ------------------------------
@@ -92,16 +100,21 @@
       return;
     }
     var noCluster = cluster.dataset.none;
-    var matching = [];
-    data.f.forEach(function (f, index) {
-      var visible = severities[S[f[F.severity]]] === true &&
-        (!wantedCluster || (S[f[F.cluster]] || noCluster) === wantedCluster) &&
-        (!wantedTrait || f[F.instances].some(function (position) {
-          return S[data.traits[data.i[position][I.trait]][T.id]] === wantedTrait;
-        })) &&
-        (!wanted.length || matchesAll(stringsOfFinding(index), wanted, findings.matcher));
-      if (visible) { matching.push(index); }
-    });
+    var matching = findings.every;
+    if (!boxes.every(function (box) { return box.checked; }) || wantedTrait || wantedCluster ||
+        wanted.length) {
+      var traitWanted = wantedTrait ? traitIndex(wantedTrait) : -1;
+      matching = [];
+      data.f.forEach(function (f, index) {
+        var visible = severities[str(f[F.severity])] === true &&
+          (!wantedCluster || (str(f[F.cluster]) || noCluster) === wantedCluster) &&
+          (!wantedTrait || f[F.instances].some(function (position) {
+            return data.i[position][I.trait] === traitWanted;
+          })) &&
+          (!wanted.length || matcher.all(wanted, stringsOfFinding(index)));
+        if (visible) { matching.push(index); }
+      });
+    }
     var visible = new Set(matching);
     cards.forEach(function (card) { card.hidden = !visible.has(Number(card.dataset.index)); });
     shown.textContent = String(matching.length);
@@ -148,17 +161,17 @@
 
   function where(inst, container) {
     var p = el("p", "where");
-    if (container && S[inst[I.container]]) {
+    if (container && str(inst[I.container])) {
       p.appendChild(document.createTextNode("container "));
-      p.appendChild(el("b", "", S[inst[I.container]]));
+      p.appendChild(el("b", "", str(inst[I.container])));
       p.appendChild(document.createTextNode(" · "));
     }
-    p.appendChild(el("span", "res", S[inst[I.resource]]));
+    p.appendChild(el("span", "res", str(inst[I.resource])));
     p.appendChild(document.createTextNode(" "));
-    p.appendChild(el("code", "", S[inst[I.pointer]]));
-    if (S[inst[I.file]]) {
+    p.appendChild(el("code", "", str(inst[I.pointer])));
+    if (str(inst[I.file])) {
       p.appendChild(el("br"));
-      p.appendChild(el("span", "loc", S[inst[I.file]] +
+      p.appendChild(el("span", "loc", str(inst[I.file]) +
         (inst[I.line] ? ":" + inst[I.line] + ":" + inst[I.column] : "")));
     }
     return p;
@@ -177,7 +190,7 @@
   function howToFix(spec) {
     var details = el("details", "fix-trait");
     details.appendChild(el("summary", "", "How to fix"));
-    details.dataset.guide = S[spec[T.id]];
+    details.dataset.guide = str(spec[T.id]);
     fill(details);
     return details;
   }
@@ -193,17 +206,17 @@
   function traitItem(position) {
     var inst = data.i[position];
     var spec = data.traits[inst[I.trait]];
-    var li = el("li", "trait cat-" + S[spec[T.category]] + (spec[T.contextual] ? " contextual" : ""));
+    var li = el("li", "trait cat-" + str(spec[T.category]) + (spec[T.contextual] ? " contextual" : ""));
     var head = el("div", "trait-head");
-    head.appendChild(el("code", "trait-id", S[spec[T.id]]));
-    head.appendChild(el("span", "cat", S[spec[T.category]]));
+    head.appendChild(el("code", "trait-id", str(spec[T.id])));
+    head.appendChild(el("span", "cat", str(spec[T.category])));
     if (spec[T.contextual]) { head.appendChild(el("span", "ctx", "contextual")); }
-    var suppressed = S[inst[I.status]] === "suppressed";
+    var suppressed = str(inst[I.status]) === "suppressed";
     if (suppressed) { head.appendChild(el("span", "status status-suppressed", "suppressed")); }
-    head.appendChild(el("span", "trait-title", S[spec[T.title]]));
+    head.appendChild(el("span", "trait-title", str(spec[T.title])));
     li.appendChild(head);
-    if (suppressed) { li.appendChild(el("p", "suppression", "Suppressed: " + S[inst[I.note]])); }
-    li.appendChild(el("p", "detail", S[inst[I.detail]]));
+    if (suppressed) { li.appendChild(el("p", "suppression", "Suppressed: " + str(inst[I.note]))); }
+    li.appendChild(el("p", "detail", str(inst[I.detail])));
     li.appendChild(where(inst, true));
     li.appendChild(howToFix(spec));
     return li;
@@ -211,30 +224,30 @@
 
   function findingRow(index) {
     var f = data.f[index];
-    var severity = S[f[F.severity]];
-    var tr = el("tr", "f-row sev-" + severity.toLowerCase() + " status-" + S[f[F.status]]);
+    var severity = str(f[F.severity]);
+    var tr = el("tr", "f-row sev-" + severity.toLowerCase() + " status-" + str(f[F.status]));
     tr.dataset.severity = severity;
-    tr.dataset.id = S[f[F.id]];
+    tr.dataset.id = str(f[F.id]);
     cell(tr).appendChild(badge(severity));
     var resource = cell(tr, "name-cell");
-    resource.appendChild(el("span", "kind", S[f[F.kind]]));
+    resource.appendChild(el("span", "kind", str(f[F.kind])));
     resource.appendChild(document.createTextNode(" "));
-    resource.appendChild(el("b", "name", S[f[F.name]]));
-    cell(tr).textContent = S[f[F.cluster]];
-    cell(tr, "title-cell").textContent = S[f[F.title]];
-    cell(tr).textContent = S[f[F.likelihood]];
-    cell(tr).textContent = S[f[F.impact]];
+    resource.appendChild(el("b", "name", str(f[F.name])));
+    cell(tr).textContent = str(f[F.cluster]);
+    cell(tr, "title-cell").textContent = str(f[F.title]);
+    cell(tr).textContent = str(f[F.likelihood]);
+    cell(tr).textContent = str(f[F.impact]);
     cell(tr, "num").textContent = String(f[F.instances].length);
     var state = cell(tr);
-    if (S[f[F.status]] === "suppressed") {
+    if (str(f[F.status]) === "suppressed") {
       state.appendChild(el("span", "status status-suppressed", "suppressed"));
     }
-    if (S[f[F.state]]) {
-      var chip = el("span", "state state-" + S[f[F.state]], S[f[F.state]]);
-      chip.title = S[f[F.previous]];
+    if (str(f[F.state])) {
+      var chip = el("span", "state state-" + str(f[F.state]), str(f[F.state]));
+      chip.title = str(f[F.previous]);
       state.appendChild(chip);
     }
-    if (!state.firstChild) { state.textContent = S[f[F.status]]; }
+    if (!state.firstChild) { state.textContent = str(f[F.status]); }
     return tr;
   }
 
@@ -243,23 +256,23 @@
     var box = el("div", "row-detail");
     if (f[F.card]) {
       var back = el("a", "to-card", "Shown in full above, with its attack path");
-      back.href = "#finding-" + S[f[F.id]];
+      back.href = "#finding-" + str(f[F.id]);
       box.appendChild(back);
     }
     var meta = el("p", "meta");
-    [S[f[F.kind]] + " " + S[f[F.name]], S[f[F.cluster]] && "cluster " + S[f[F.cluster]],
-     S[f[F.account]] && "account " + S[f[F.account]], S[f[F.region]],
-     "likelihood " + S[f[F.likelihood]] + " × impact " + S[f[F.impact]],
-     S[f[F.reach]]].filter(Boolean).forEach(function (part, n) {
+    [str(f[F.kind]) + " " + str(f[F.name]), str(f[F.cluster]) && "cluster " + str(f[F.cluster]),
+     str(f[F.account]) && "account " + str(f[F.account]), str(f[F.region]),
+     "likelihood " + str(f[F.likelihood]) + " × impact " + str(f[F.impact]),
+     str(f[F.reach])].filter(Boolean).forEach(function (part, n) {
       if (n) { meta.appendChild(el("span", "sep", "·")); }
       meta.appendChild(document.createTextNode(part));
     });
     box.appendChild(meta);
-    if (S[f[F.arn]]) { box.appendChild(el("p", "res", S[f[F.arn]])); }
-    if (S[f[F.status]] === "suppressed") {
-      box.appendChild(el("p", "suppression", "Suppressed: " + S[f[F.reasons]]));
+    if (str(f[F.arn])) { box.appendChild(el("p", "res", str(f[F.arn]))); }
+    if (str(f[F.status]) === "suppressed") {
+      box.appendChild(el("p", "suppression", "Suppressed: " + str(f[F.reasons])));
     }
-    box.appendChild(el("p", "why", S[f[F.why]]));
+    box.appendChild(el("p", "why", str(f[F.why])));
     var own = [];
     var context = [];
     f[F.instances].forEach(function (position) {
@@ -286,16 +299,16 @@
     box.appendChild(traits);
     var fix = el("footer", "fix");
     fix.appendChild(el("h3", "", "Fix"));
-    fix.appendChild(el("p", "", S[f[F.fix]]));
+    fix.appendChild(el("p", "", str(f[F.fix])));
     if (f[F.missing].length) {
       fix.appendChild(el("p", "missing", "Not checked (inputs missing): " +
-        f[F.missing].map(function (k) { return S[k]; }).join(", ")));
+        f[F.missing].map(function (k) { return str(k); }).join(", ")));
     }
     if (f[F.tds].length) {
       var tds = el("p", "tds", "Task definition" + (f[F.tds].length === 1 ? "" : "s") + ": ");
       f[F.tds].forEach(function (k, n) {
         if (n) { tds.appendChild(document.createTextNode(", ")); }
-        tds.appendChild(el("code", "", S[k]));
+        tds.appendChild(el("code", "", str(k)));
       });
       fix.appendChild(tds);
     }
@@ -306,79 +319,92 @@
   function findingKey(column, index) {
     var f = data.f[index];
     switch (column) {
-      case "severity": return rank(SEVERITIES, S[f[F.severity]]);
-      case "name": return S[f[F.name]].toLowerCase();
-      case "cluster": return S[f[F.cluster]].toLowerCase();
-      case "title": return S[f[F.title]].toLowerCase();
-      case "likelihood": return rank(LEVELS, S[f[F.likelihood]]);
-      case "impact": return rank(LEVELS, S[f[F.impact]]);
+      case "severity": return rank(SEVERITIES, str(f[F.severity]));
+      case "name": return str(f[F.name]).toLowerCase();
+      case "cluster": return str(f[F.cluster]).toLowerCase();
+      case "title": return str(f[F.title]).toLowerCase();
+      case "likelihood": return rank(LEVELS, str(f[F.likelihood]));
+      case "impact": return rank(LEVELS, str(f[F.impact]));
       case "traits": return -f[F.instances].length;
-      case "reach": return rank(REACH, S[f[F.reach]]);
-      default: return S[f[F.status]] + " " + S[f[F.state]];
+      case "reach": return rank(REACH, str(f[F.reach]));
+      default: return str(f[F.status]) + " " + str(f[F.state]);
     }
   }
 
   // --- the posture table -------------------------------------------------------------------
 
+  // One row per weakness of each posture entry: `entryOf[n]`, `instanceOf[n]`; worst first,
+  // else in posture order (a stable bucket sort: no comparisons over 100,000 rows).
   function setUpPosture() {
-    var rows = [];
+    var total = 0;
+    data.p.forEach(function (entry) { total += entry[E.instances].length; });
+    var buckets = SEVERITIES.concat([""]).map(function () { return []; });
     data.p.forEach(function (entry, e) {
-      entry[E.instances].forEach(function (position) { rows.push([e, position]); });
+      entry[E.instances].forEach(function (position) {
+        buckets[rank(SEVERITIES, str(data.i[position][I.severity]))].push(e, position);
+      });
     });
-    var severityOf = function (row) { return rank(SEVERITIES, S[data.i[row[1]][I.severity]]); };
-    var order = rows.map(function (row, n) { return n; });
-    order.sort(function (a, b) { return severityOf(rows[a]) - severityOf(rows[b]) || a - b; });
-    rows = order.map(function (n) { return rows[n]; });     // worst first, else posture order
-    var matcher = new Table.Matcher(S);
+    var entryOf = new Int32Array(total);
+    var instanceOf = new Int32Array(total);
+    var n = 0;
+    buckets.forEach(function (pairs) {
+      for (var k = 0; k < pairs.length; k += 2) {
+        entryOf[n] = pairs[k];
+        instanceOf[n] = pairs[k + 1];
+        n += 1;
+      }
+    });
+    var every = [];
+    for (var r = 0; r < total; r += 1) { every.push(r); }
     var table = new Table.PagedTable(
       document.getElementById("p-table"), document.querySelector("#posture .pager"), {
-        size: rows.length, label: "weaknesses",
-        row: function (n) { return postureRow(rows[n]); },
-        detail: function (n) { return postureDetail(rows[n]); },
-        key: function (column, n) { return postureKey(column, rows[n]); },
+        size: total, label: "weaknesses",
+        row: function (r) { return postureRow(entryOf[r], instanceOf[r]); },
+        detail: function (r) { return postureDetail(entryOf[r], instanceOf[r]); },
+        key: function (column, r) { return postureKey(column, entryOf[r], instanceOf[r]); },
       });
-    return {rows: rows, table: table, matcher: matcher, strings: []};
+    return {entryOf: entryOf, instanceOf: instanceOf, every: every, table: table, strings: []};
   }
 
-  function postureRow(row) {
-    var entry = data.p[row[0]];
-    var inst = data.i[row[1]];
+  function postureRow(e, position) {
+    var entry = data.p[e];
+    var inst = data.i[position];
     var spec = data.traits[inst[I.trait]];
-    var severity = S[inst[I.severity]];
-    var kind = S[entry[E.kind]];
+    var severity = str(inst[I.severity]);
+    var kind = str(entry[E.kind]);
     var tr = el("tr", "p-row sev-" + severity.toLowerCase());
     tr.dataset.severity = severity;
     tr.dataset.kind = kind;
-    tr.dataset.trait = S[spec[T.id]];
+    tr.dataset.trait = str(spec[T.id]);
     tr.dataset.finding = inst[I.inFinding] ? "finding" : "none";
     cell(tr).appendChild(badge(severity));
     var resource = cell(tr);
     resource.appendChild(el("span", "kind", kind));
     resource.appendChild(document.createTextNode(" "));
-    resource.appendChild(el("b", "", S[entry[E.name]]));
-    if (S[entry[E.cluster]] && kind === "service") {
+    resource.appendChild(el("b", "", str(entry[E.name])));
+    if (str(entry[E.cluster]) && kind === "service") {
       resource.appendChild(el("br"));
-      resource.appendChild(el("span", "meta", "cluster " + S[entry[E.cluster]]));
+      resource.appendChild(el("span", "meta", "cluster " + str(entry[E.cluster])));
     }
     var weakness = cell(tr);
-    weakness.appendChild(el("code", "trait-id", S[spec[T.id]]));
+    weakness.appendChild(el("code", "trait-id", str(spec[T.id])));
     if (spec[T.contextual]) {
       weakness.appendChild(document.createTextNode(" "));
       weakness.appendChild(el("span", "ctx", "contextual"));
     }
-    if (S[inst[I.status]] === "suppressed") {
+    if (str(inst[I.status]) === "suppressed") {
       weakness.appendChild(document.createTextNode(" "));
       var chip = el("span", "status status-suppressed", "suppressed");
-      chip.title = S[inst[I.note]];
+      chip.title = str(inst[I.note]);
       weakness.appendChild(chip);
     }
     weakness.appendChild(el("br"));
-    weakness.appendChild(el("span", "trait-title", S[spec[T.title]]));
+    weakness.appendChild(el("span", "trait-title", str(spec[T.title])));
     var evidence = cell(tr);
-    evidence.appendChild(document.createTextNode(S[inst[I.detail]]));
-    if (S[inst[I.container]]) {
+    evidence.appendChild(document.createTextNode(str(inst[I.detail])));
+    if (str(inst[I.container])) {
       evidence.appendChild(el("br"));
-      evidence.appendChild(el("span", "meta", "container " + S[inst[I.container]]));
+      evidence.appendChild(el("span", "meta", "container " + str(inst[I.container])));
     }
     var place = where(inst, false);
     var at = cell(tr);
@@ -386,23 +412,23 @@
     return tr;
   }
 
-  function postureDetail(row) {
-    var entry = data.p[row[0]];
-    var inst = data.i[row[1]];
+  function postureDetail(e, position) {
+    var entry = data.p[e];
+    var inst = data.i[position];
     var spec = data.traits[inst[I.trait]];
     var box = el("div", "row-detail");
     var head = el("p", "trait-head");
-    head.appendChild(el("span", "cat cat-" + S[spec[T.category]], S[spec[T.category]]));
-    head.appendChild(el("span", "trait-title", S[spec[T.title]]));
+    head.appendChild(el("span", "cat cat-" + str(spec[T.category]), str(spec[T.category])));
+    head.appendChild(el("span", "trait-title", str(spec[T.title])));
     box.appendChild(head);
-    box.appendChild(el("p", "res", S[entry[E.arn]]));
-    if (S[inst[I.status]] === "suppressed") {
-      box.appendChild(el("p", "suppression", "Suppressed: " + S[inst[I.note]]));
+    box.appendChild(el("p", "res", str(entry[E.arn])));
+    if (str(inst[I.status]) === "suppressed") {
+      box.appendChild(el("p", "suppression", "Suppressed: " + str(inst[I.note])));
     }
-    var id = S[entry[E.finding]];
+    var id = str(entry[E.finding]);
     var index = findings && id ? findings.byId.get(id) : undefined;
     if (index !== undefined) {
-      var part = el("p", "in-finding", "Part of the finding “" + S[data.f[index][F.title]] + "” ");
+      var part = el("p", "in-finding", "Part of the finding “" + str(data.f[index][F.title]) + "” ");
       var go = el("button", "show-finding", "Show the finding");
       go.type = "button";
       go.dataset.index = String(index);
@@ -415,27 +441,26 @@
     return box;
   }
 
-  function postureKey(column, row) {
-    var entry = data.p[row[0]];
-    var inst = data.i[row[1]];
+  function postureKey(column, e, position) {
+    var entry = data.p[e];
+    var inst = data.i[position];
     switch (column) {
-      case "severity": return rank(SEVERITIES, S[inst[I.severity]]);
-      case "name": return (S[entry[E.kind]] + " " + S[entry[E.name]]).toLowerCase();
-      case "trait": return S[data.traits[inst[I.trait]][T.id]];
-      case "detail": return S[inst[I.detail]].toLowerCase();
-      default: return (S[inst[I.resource]] + " " + S[inst[I.pointer]]).toLowerCase();
+      case "severity": return rank(SEVERITIES, str(inst[I.severity]));
+      case "name": return (str(entry[E.kind]) + " " + str(entry[E.name])).toLowerCase();
+      case "trait": return str(data.traits[inst[I.trait]][T.id]);
+      case "detail": return str(inst[I.detail]).toLowerCase();
+      default: return (str(inst[I.resource]) + " " + str(inst[I.pointer])).toLowerCase();
     }
   }
 
-  function postureStrings(n) {
-    if (!posture.strings[n]) {
-      var row = posture.rows[n];
-      var entry = data.p[row[0]];
+  function postureStrings(r) {
+    if (!posture.strings[r]) {
+      var entry = data.p[posture.entryOf[r]];
       var out = [entry[E.kind], entry[E.name], entry[E.cluster], entry[E.arn]];
-      instanceStrings(out, row[1]);
-      posture.strings[n] = out;
+      instanceStrings(out, posture.instanceOf[r]);
+      posture.strings[r] = out;
     }
-    return posture.strings[n];
+    return posture.strings[r];
   }
 
   var pBoxes = Array.prototype.slice.call(document.querySelectorAll("input.p-severity"));
@@ -449,16 +474,22 @@
     var severities = {};
     pBoxes.forEach(function (box) { if (box.checked) { severities[box.value] = true; } });
     var wanted = Table.terms(pSearch);
-    var matching = [];
-    posture.rows.forEach(function (row, n) {
-      var inst = data.i[row[1]];
-      var visible = severities[S[inst[I.severity]]] === true &&
-        (!pType.value || S[data.p[row[0]][E.kind]] === pType.value) &&
-        (!pTrait.value || S[data.traits[inst[I.trait]][T.id]] === pTrait.value) &&
-        (!pFinding.value || (inst[I.inFinding] ? "finding" : "none") === pFinding.value) &&
-        (!wanted.length || matchesAll(postureStrings(n), wanted, posture.matcher));
-      if (visible) { matching.push(n); }
-    });
+    var matching = posture.every;
+    if (!pBoxes.every(function (box) { return box.checked; }) || pType.value || pTrait.value ||
+        pFinding.value || wanted.length) {
+      var traitWanted = pTrait.value ? traitIndex(pTrait.value) : -1;
+      matching = [];
+      for (var r = 0; r < posture.every.length; r += 1) {
+        var inst = data.i[posture.instanceOf[r]];
+        if (severities[str(inst[I.severity])] === true &&
+            (!pType.value || str(data.p[posture.entryOf[r]][E.kind]) === pType.value) &&
+            (!pTrait.value || inst[I.trait] === traitWanted) &&
+            (!pFinding.value || (inst[I.inFinding] ? "finding" : "none") === pFinding.value) &&
+            (!wanted.length || matcher.all(wanted, postureStrings(r)))) {
+          matching.push(r);
+        }
+      }
+    }
     document.getElementById("p-shown").textContent = String(matching.length);
     document.getElementById("p-none").hidden = matching.length > 0;
     posture.table.show(matching);
@@ -494,14 +525,34 @@
     document.querySelectorAll("details").forEach(function (item) { item.open = true; });
   });
   if (trait) { apply(); }
+  // The prose, read a block at a time with a pause between blocks (the page answers clicks
+  // meanwhile), resolved when all are read.
+  function readProse() {
+    var prose = [];
+    var pieces = Array.prototype.slice.call(document.querySelectorAll("script.report-text"));
+    return pieces.reduce(function (done, piece) {
+      return done.then(function () { return Table.read(piece); }).then(function (part) {
+        for (var k = 0; k < part.length; k += 1) { prose.push(part[k]); }
+        return new Promise(function (resolve) { setTimeout(resolve, 0); });
+      });
+    }, Promise.resolve()).then(function () { return prose; });
+  }
+
+  // The tables' data first (they are drawn from it), then the prose (why, fix, evidence:
+  // about half the bytes), which fills in the "…" and joins the search when it is read.
   var fTable = document.getElementById("f-table");
   Table.read(document.getElementById("report-data")).then(function (read) {
     data = read;
     S = data.s;
+    matcher.reset(S, []);
     if (fTable) {
       var byId = new Map();
-      data.f.forEach(function (f, index) { byId.set(S[f[F.id]], index); });
-      findings = {byId: byId, matcher: new Table.Matcher(S), table: new Table.PagedTable(
+      var every = [];
+      data.f.forEach(function (f, index) {
+        byId.set(str(f[F.id]), index);
+        every.push(index);
+      });
+      findings = {byId: byId, every: every, table: new Table.PagedTable(
         fTable, document.querySelector("#all-findings .pager"), {
           size: data.f.length, label: "findings", row: findingRow, detail: findingDetail,
           key: findingKey,
@@ -514,16 +565,31 @@
     }
     document.documentElement.dataset.ready = "true";
     performance.mark("ecs-exposure:tables-ready");   // what bench/html_report.py measures
+    return readProse();
+  }).then(function (prose) {
+    P = prose;
+    matcher.reset(S, P);
+    if (findings) {
+      if (Table.terms(search).length) { apply(); } else { findings.table.refresh(); }
+    }
+    if (posture) {
+      if (Table.terms(pSearch).length) { applyPosture(); } else { posture.table.refresh(); }
+    }
+    document.documentElement.dataset.loaded = "true";
+    performance.mark("ecs-exposure:prose-ready");
   }).catch(function (error) {
     var message = "The tables cannot be shown: " + error.message +
       ". The findings above and the JSON result (--format json) have the same data.";
-    document.querySelectorAll("table.data-table").forEach(function (table) {
-      var tr = el("tr", "loading");
-      var td = el("td", "", message);
-      td.colSpan = table.tHead.rows[0].cells.length;
-      tr.appendChild(td);
-      table.tBodies[0].replaceChildren(tr);
-    });
-    document.documentElement.dataset.ready = "error";
+    if (!data) {
+      document.querySelectorAll("table.data-table").forEach(function (table) {
+        var tr = el("tr", "loading");
+        var td = el("td", "", message);
+        td.colSpan = table.tHead.rows[0].cells.length;
+        tr.appendChild(td);
+        table.tBodies[0].replaceChildren(tr);
+      });
+    }
+    document.documentElement.dataset.ready = document.documentElement.dataset.ready || "error";
+    document.documentElement.dataset.loaded = "error";
   });
 }());

@@ -109,6 +109,13 @@ var ECSReportTable = (function () {
     this.order = order;
   };
 
+  // Draw the same page again with new strings (sort keys read anew).
+  PagedTable.prototype.refresh = function () {
+    this.keys = {};
+    this.sort();
+    this.draw();
+  };
+
   PagedTable.prototype.turn = function (step) {
     var last = Math.max(0, Math.ceil(this.order.length / PAGE) - 1);
     this.page = Math.min(last, Math.max(0, this.page + step));
@@ -175,27 +182,45 @@ var ECSReportTable = (function () {
     this.body.replaceChildren(tr);
   };
 
-  // Which strings (positions into `lower`) hold each search term; cached for the last terms.
-  function Matcher(strings) {
-    this.strings = strings;
-    this.lower = null;
-    this.cache = new Map();
+  // Which strings hold a search term, for both string lists of the data (`s`, and the prose
+  // `t` once read: position -k is t[k]); cached for the last few terms.
+  function Matcher() {
+    this.reset([], []);
   }
 
+  Matcher.prototype.reset = function (strings, prose) {
+    this.pools = [strings, prose];
+    this.lower = [null, null];
+    this.cache = new Map();
+  };
+
   Matcher.prototype.hits = function (term) {
-    if (!this.lower) {
-      this.lower = this.strings.map(function (text) { return text.toLowerCase(); });
-    }
     var found = this.cache.get(term);
     if (!found) {
-      found = new Uint8Array(this.lower.length);
-      for (var k = 0; k < found.length; k += 1) {
-        if (this.lower[k].indexOf(term) >= 0) { found[k] = 1; }
-      }
+      found = [0, 1].map(function (n) {
+        if (!this.lower[n]) {
+          this.lower[n] = this.pools[n].map(function (text) { return text.toLowerCase(); });
+        }
+        var lower = this.lower[n];
+        var hits = new Uint8Array(lower.length);
+        for (var k = 0; k < lower.length; k += 1) {
+          if (lower[k].indexOf(term) >= 0) { hits[k] = 1; }
+        }
+        return hits;
+      }, this);
       if (this.cache.size > 20) { this.cache.clear(); }
       this.cache.set(term, found);
     }
     return found;
+  };
+
+  // Whether every term is in one of the strings at `positions`.
+  Matcher.prototype.all = function (terms, positions) {
+    var self = this;
+    return terms.every(function (term) {
+      var hits = self.hits(term);
+      return positions.some(function (k) { return k >= 0 ? hits[0][k] === 1 : hits[1][-k] === 1; });
+    });
   };
 
   // The search terms of a box: lower-cased words, every one must match.
