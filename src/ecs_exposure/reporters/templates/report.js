@@ -425,9 +425,8 @@
     if (str(inst[I.status]) === "suppressed") {
       box.appendChild(el("p", "suppression", "Suppressed: " + str(inst[I.note])));
     }
-    var id = str(entry[E.finding]);
-    var index = findings && id ? findings.byId.get(id) : undefined;
-    if (index !== undefined) {
+    var index = findingOf(position, str(entry[E.finding]));
+    if (index >= 0) {
       var part = el("p", "in-finding", "Part of the finding “" + str(data.f[index][F.title]) + "” ");
       var go = el("button", "show-finding", "Show the finding");
       go.type = "button";
@@ -439,6 +438,20 @@
     fix.open = true;
     box.appendChild(fix);
     return box;
+  }
+
+  // The finding that lists a trait instance (the entry's own finding first), or -1.
+  var listedBy = null;
+  function findingOf(position, id) {
+    if (!findings || !data.i[position][I.inFinding]) { return -1; }
+    if (id && findings.byId.has(id)) { return findings.byId.get(id); }
+    if (!listedBy) {
+      listedBy = new Int32Array(data.i.length).fill(-1);
+      data.f.forEach(function (f, index) {
+        f[F.instances].forEach(function (k) { if (listedBy[k] < 0) { listedBy[k] = index; } });
+      });
+    }
+    return listedBy[position];
   }
 
   function postureKey(column, e, position) {
