@@ -58,23 +58,42 @@
 
   // --- the data: strings of a finding and of a posture row, for the search ---------------
 
-  function instanceStrings(out, position) {
-    var inst = data.i[position];
-    var spec = data.traits[inst[I.trait]];
-    out.push(spec[T.id], spec[T.title]);
-    INSTANCE_STRINGS.forEach(function (field) { out.push(inst[field]); });
+  // The search: which strings hold a term (Table.Matcher), then which trait instances (one
+  // pass over them per term, kept for the last few terms), then which findings or rows.
+  var instanceHits = new Map();
+
+  function hit(h, k) {
+    return k >= 0 ? h[0][k] === 1 : h[1][-k] === 1;
   }
 
-  var findingStrings = [];
-  function stringsOfFinding(index) {
-    if (!findingStrings[index]) {
-      var f = data.f[index];
-      var out = FINDING_STRINGS.map(function (field) { return f[field]; });
-      out = out.concat(f[F.missing], f[F.tds]);
-      f[F.instances].forEach(function (position) { instanceStrings(out, position); });
-      findingStrings[index] = out;
+  function termHits(term) {
+    var found = instanceHits.get(term);
+    if (!found) {
+      var h = matcher.hits(term);
+      var inst = new Uint8Array(data.i.length);
+      data.i.forEach(function (row, position) {
+        var spec = data.traits[row[I.trait]];
+        if (hit(h, spec[T.id]) || hit(h, spec[T.title]) ||
+            INSTANCE_STRINGS.some(function (field) { return hit(h, row[field]); })) {
+          inst[position] = 1;
+        }
+      });
+      found = {h: h, inst: inst};
+      if (instanceHits.size > 20) { instanceHits.clear(); }
+      instanceHits.set(term, found);
     }
-    return findingStrings[index];
+    return found;
+  }
+
+  function findingHas(index, wanted) {
+    var f = data.f[index];
+    return wanted.every(function (term) {
+      var hits = termHits(term);
+      var has = function (k) { return hit(hits.h, k); };
+      return FINDING_STRINGS.some(function (field) { return has(f[field]); }) ||
+        f[F.missing].some(has) || f[F.tds].some(has) ||
+        f[F.instances].some(function (position) { return hits.inst[position] === 1; });
+    });
   }
 
   // --- the finding filters: the cards and the findings table ------------------------------
@@ -111,7 +130,7 @@
           (!wantedTrait || f[F.instances].some(function (position) {
             return data.i[position][I.trait] === traitWanted;
           })) &&
-          (!wanted.length || matcher.all(wanted, stringsOfFinding(index)));
+          (!wanted.length || findingHas(index, wanted));
         if (visible) { matching.push(index); }
       });
     }
@@ -363,7 +382,7 @@
         detail: function (r) { return postureDetail(entryOf[r], instanceOf[r]); },
         key: function (column, r) { return postureKey(column, entryOf[r], instanceOf[r]); },
       });
-    return {entryOf: entryOf, instanceOf: instanceOf, every: every, table: table, strings: []};
+    return {entryOf: entryOf, instanceOf: instanceOf, every: every, table: table};
   }
 
   function postureRow(e, position) {
@@ -466,14 +485,13 @@
     }
   }
 
-  function postureStrings(r) {
-    if (!posture.strings[r]) {
-      var entry = data.p[posture.entryOf[r]];
-      var out = [entry[E.kind], entry[E.name], entry[E.cluster], entry[E.arn]];
-      instanceStrings(out, posture.instanceOf[r]);
-      posture.strings[r] = out;
-    }
-    return posture.strings[r];
+  function rowHas(r, wanted) {
+    var entry = data.p[posture.entryOf[r]];
+    return wanted.every(function (term) {
+      var hits = termHits(term);
+      return hits.inst[posture.instanceOf[r]] === 1 || hit(hits.h, entry[E.kind]) ||
+        hit(hits.h, entry[E.name]) || hit(hits.h, entry[E.cluster]) || hit(hits.h, entry[E.arn]);
+    });
   }
 
   var pBoxes = Array.prototype.slice.call(document.querySelectorAll("input.p-severity"));
@@ -498,7 +516,7 @@
             (!pType.value || str(data.p[posture.entryOf[r]][E.kind]) === pType.value) &&
             (!pTrait.value || inst[I.trait] === traitWanted) &&
             (!pFinding.value || (inst[I.inFinding] ? "finding" : "none") === pFinding.value) &&
-            (!wanted.length || matcher.all(wanted, postureStrings(r)))) {
+            (!wanted.length || rowHas(r, wanted))) {
           matching.push(r);
         }
       }
@@ -558,6 +576,7 @@
     data = read;
     S = data.s;
     matcher.reset(S, []);
+    instanceHits.clear();
     if (fTable) {
       var byId = new Map();
       var every = [];
@@ -582,6 +601,7 @@
   }).then(function (prose) {
     P = prose;
     matcher.reset(S, P);
+    instanceHits.clear();
     if (findings) {
       if (Table.terms(search).length) { apply(); } else { findings.table.refresh(); }
     }

@@ -214,15 +214,6 @@ var ECSReportTable = (function () {
     return found;
   };
 
-  // Whether every term is in one of the strings at `positions`.
-  Matcher.prototype.all = function (terms, positions) {
-    var self = this;
-    return terms.every(function (term) {
-      var hits = self.hits(term);
-      return positions.some(function (k) { return k >= 0 ? hits[0][k] === 1 : hits[1][-k] === 1; });
-    });
-  };
-
   // The search terms of a box: lower-cased words, every one must match.
   function terms(input) {
     return input.value.toLowerCase().split(/\s+/).filter(Boolean);
