@@ -18,7 +18,7 @@ import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ecs_exposure.reporters import html as html_report
 from support.browser import chromium, network
@@ -33,17 +33,20 @@ TOTAL = sum(COUNTS.values())
 
 
 class _Tags(HTMLParser):
-    """Every start tag with its attributes, and the text of <script>/<style> elements."""
+    """Every start tag with its attributes, the text of <script>/<style> elements, and of
+    data blocks (a <script> with a ``type`` that is not JavaScript: never run)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.inline: dict[str, list[str]] = {"script": [], "style": []}
+        self.inline: dict[str, list[str]] = {"script": [], "style": [], "data": []}
         self._open: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
         self._open = tag if tag in self.inline else None
+        if tag == "script" and dict(attrs).get("type") not in (None, "text/javascript"):
+            self._open = "data"
 
     def handle_endtag(self, tag: str) -> None:
         self._open = None
@@ -143,9 +146,12 @@ def browser() -> Iterator[WebDriver]:
 
 
 def _open(browser: WebDriver, path: Path) -> None:
+    """Load the page and wait until its script has read all its data (or given up)."""
     browser.get_log("performance")                # drop what earlier pages logged
     browser.get_log("browser")
     browser.get(path.as_uri())
+    WebDriverWait(browser, 20).until(
+        lambda b: b.execute_script("return document.documentElement.dataset.loaded"))
 
 
 def _network(browser: WebDriver) -> tuple[list[str], set[str]]:
