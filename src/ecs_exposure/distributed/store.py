@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from ecs_exposure.errors import CollectionError
+from ecs_exposure.errors import CollectionError, InputError
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws import snapshot
 
@@ -45,7 +45,7 @@ def _decode(data: bytes, where: str) -> Json:
     try:
         document = orjson.loads(snapshot.gunzip(data) if data[:2] == snapshot.GZIP_MAGIC
                                 else data)
-    except (orjson.JSONDecodeError, ValueError) as exc:
+    except (orjson.JSONDecodeError, ValueError, InputError) as exc:
         raise CollectionError(f"shard {where} cannot be read: {exc}") from None
     if not snapshot.is_snapshot(document):
         raise CollectionError(f"shard {where} is not an ecs-exposure snapshot")
