@@ -27,6 +27,7 @@ from ecs_exposure.analysis.vulnerabilities.store import UnscannedImage
 from ecs_exposure.distributed.collect import Plan, merge
 from ecs_exposure.distributed.engine import Engine
 from ecs_exposure.distributed.store import open_store
+from ecs_exposure.errors import InputError
 from ecs_exposure.exposure import posture
 from ecs_exposure.model import Coverage, ImageCoverage, Json, ScanResult
 from ecs_exposure.pipeline import _order as finding_order  # the single scan's own sort key
@@ -82,7 +83,10 @@ def scan_account(account: str, settings: ScanSettings, shared: SharedInputs, sto
     context = read_context()
     inventory, report = load_inputs([Path(p) for p in shared.paths], context=context)
     from_files = len(inventory.errors)
-    snapshot.load_snapshot(inventory, document, None, context)
+    try:
+        snapshot.load_snapshot(inventory, document, None, context)
+    except InputError as exc:
+        raise InputError(f"the shards of account {account} in {store}: {exc}") from None
     if settings.intel_dir is not None:
         load_intel_dir(inventory, settings.intel_dir, report.errors)
     images = Path(shared.images_dir) if shared.images_dir else None
@@ -191,9 +195,7 @@ def _groups(plan: Plan) -> list[tuple[str, list[str]]]:
 def _scan_task(plan: Plan, accounts: list[str]) -> tuple[str, list[str], list[Json], Json, str]:
     """The arguments of the scan task of ``accounts``: the shards it reads (names only, the
     worker reads them itself), the driver's notes, the snapshot scope and clock."""
-    store = open_store(plan.job.store)
-    names = [name for a in accounts for name in plan.shard_names(a)
-             if a in plan.regions or store.exists(name)]
+    names = [name for a in accounts for name in plan.shard_names(a)]
     notes = [note for a in accounts if (note := plan.note_shard(a)) is not None]
     return plan.job.store, names, notes, plan.scope(), plan.job.generated_at
 

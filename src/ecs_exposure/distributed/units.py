@@ -60,6 +60,9 @@ class Job:
     """Return the summary of a shard already written instead of collecting again."""
     run: str = ""
     """This run's id: task keys on a shared scheduler must not meet another run's."""
+    fingerprint: str = ""
+    """Digest of the options that decide a unit's output (:mod:`.manifest`): a unit resumes
+    only from a shard that carries it."""
 
     def scope(self) -> Json:
         return {"accounts": [], "regions": list(self.options.regions) or
@@ -93,7 +96,8 @@ def incomplete_of(scopes: Mapping[str, list[str]], failed: Mapping[str, str],
 def summary(shard: Json) -> Json:
     """What a unit tells the driver (its shard holds the rest)."""
     meta = shard.get(UNIT_KEY, {})
-    return {k: v for k, v in meta.items() if k not in ("failed", "scopes", "dependencies")}
+    return {k: v for k, v in meta.items()
+            if k not in ("failed", "scopes", "dependencies", "options")}
 
 
 def _start(job: Job) -> tuple[Sink, CollectOptions, Base]:
@@ -112,16 +116,21 @@ def _finish(job: Job, name: str, accounts: Json, sink: Sink, meta: Json,
                            incomplete=incomplete_of(sink.scopes, sink.failed, deps),
                            calls=dict(sink.calls), generated_at=job.generated_at)
     shard[UNIT_KEY] = {**meta, "failed": dict(sink.failed), "scopes": dict(sink.scopes),
-                       "dependencies": deps}
+                       "dependencies": deps, "options": job.fingerprint}
     open_store(job.store).write(name, shard)
     return summary(shard)
 
 
 def _resumed(job: Job, name: str) -> Json | None:
+    """The summary of the unit's shard when resuming and the shard is this run's options'
+    (any other is collected again)."""
     if not job.resume:
         return None
     store = open_store(job.store)
-    return summary(store.read(name)) if store.exists(name) else None
+    shard = store.read(name) if store.exists(name) else None
+    if shard is None or shard.get(UNIT_KEY, {}).get("options") != job.fingerprint:
+        return None
+    return summary(shard)
 
 
 def open_account(job: Job, account_id: str) -> Json:
