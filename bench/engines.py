@@ -41,12 +41,12 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 import psutil  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
-from support.aws_org import ORG_REGIONS, ORG_ROLE, seed_organization  # noqa: E402
-from support.aws_server import MotoServer  # noqa: E402
 
 from ecs_exposure.distributed.collect import plan_and_run  # noqa: E402
 from ecs_exposure.distributed.engine import RETRIES, DaskEngine  # noqa: E402
 from ecs_exposure.sources.aws.options import CollectOptions  # noqa: E402
+from support.aws_org import ORG_REGIONS, ORG_ROLE, seed_organization  # noqa: E402
+from support.aws_server import MotoServer  # noqa: E402
 
 LATENCY = (0.030, 0.080)
 
