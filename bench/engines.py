@@ -8,8 +8,9 @@ slots:
    start the engine and its memory (resident size of every process it started).
 2. **Collection throughput**: the real units (``distributed/units.py``, through the same
    driver, ``distributed/collect.py plan_and_run``) collecting a moto organization of M
-   member accounts × 3 regions with 30–80 ms injected before every AWS call, as in
-   ``bench/distributed.py``, on 1, 2, 4, 8 slots.
+   member accounts × 3 regions with 30–80 ms injected before every AWS call, answered from
+   memory after a first recording run, as in ``bench/distributed.py``, on 1, 2, 4, 8 slots;
+   with the CPU the engine's processes spent per unit.
 
 Dask: a ``LocalCluster`` of at most two worker processes (two cores) with the slots as
 threads, as ``--executor dask-local`` runs. Ray: ``ray.init(num_cpus=slots)`` on this
@@ -43,9 +44,10 @@ import psutil  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 
 from ecs_exposure.distributed.collect import plan_and_run  # noqa: E402
-from ecs_exposure.distributed.engine import RETRIES, DaskEngine  # noqa: E402
+from ecs_exposure.distributed.engine import RETRIES, DaskEngine, ThreadEngine  # noqa: E402
 from ecs_exposure.sources.aws.options import CollectOptions  # noqa: E402
 from support.aws_org import ORG_REGIONS, ORG_ROLE, seed_organization  # noqa: E402
+from support.aws_replay import ReplayProxy  # noqa: E402
 from support.aws_server import MotoServer  # noqa: E402
 
 LATENCY = (0.030, 0.080)
@@ -109,6 +111,18 @@ def _memory() -> float:
         except psutil.Error:
             continue
     return round(total / 2**20)
+
+
+def _cpu() -> float:
+    """CPU seconds used so far by this process's descendants (the engine's processes)."""
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 class Dask:
@@ -190,14 +204,15 @@ def throughput(name: str, slots: int, options: CollectOptions) -> dict[str, Any]
     engine = ENGINES[name](slots)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-shards-") as shards:
-            start = time.perf_counter()
+            cpu, start = _cpu(), time.perf_counter()
             plan = plan_and_run(options, engine.engine, shards)
-            seconds = time.perf_counter() - start
+            seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     finally:
         engine.close()
     units = len(plan.accounts) + sum(len(r) for r in plan.regions.values()) + len(plan.iam)
     return {"engine": name, "slots": slots, "layout": engine.layout, "units": units,
-            "seconds": round(seconds, 2), "units_per_second": round(units / seconds, 2)}
+            "seconds": round(seconds, 2), "units_per_second": round(units / seconds, 2),
+            "engine_cpu_ms_per_unit": round(cpu / units * 1000)}
 
 
 def main() -> None:
@@ -218,6 +233,13 @@ def main() -> None:
     server = MotoServer()
     org = seed_organization(server, members=args.members)
     os.environ.update({**server.env(), **org.credentials})
+    proxy = ReplayProxy(server.endpoint)       # as in bench/distributed.py: moto's CPU out
+    os.environ["AWS_ENDPOINT_URL"] = proxy.url
+    with tempfile.TemporaryDirectory(prefix="bench-shards-") as shards:
+        recording = ThreadEngine(8)
+        plan_and_run(CollectOptions(regions=ORG_REGIONS, role_name=ORG_ROLE,
+                                    organization=True), recording, shards)
+        recording.close()
     options = CollectOptions(regions=ORG_REGIONS, role_name=ORG_ROLE, organization=True,
                              hooks=(("before-send", delay),))
     for slots in (int(s) for s in args.slots.split(",")):
@@ -225,6 +247,7 @@ def main() -> None:
             out["collection"].append(throughput(name, slots, options))
             if not args.json:
                 print(out["collection"][-1], flush=True)
+    proxy.stop()
     server.stop()
     if args.json:
         print(json.dumps({"accounts": args.members + 1, "regions": len(ORG_REGIONS),

@@ -155,7 +155,7 @@ def collect_region(job: Job, account_id: str, region: str) -> Json:
     meta: Json = {"kind": "region", "account": account_id, "region": region, "roles": [],
                   "listed": False}
     try:
-        account = assume(base, account_id, options)
+        account = assume(base, account_id, options, reuse=job.run)
     except (BotoCoreError, ClientError) as exc:   # opened a moment ago, refused now
         api = Api(account_id, region, base.account.partition, base.account.clients, sink)
         api.fail("sts:AssumeRole", exc, scopes=[(region_scope(api), "the region's data")])
@@ -176,7 +176,7 @@ def collect_iam(job: Job, account_id: str, roles: list[str]) -> Json:
     sink, options, base = _start(job)
     meta: Json = {"kind": "iam", "account": account_id, "roles": len(roles)}
     try:
-        account = assume(base, account_id, options)
+        account = assume(base, account_id, options, reuse=job.run)
     except (BotoCoreError, ClientError) as exc:
         Api(account_id, None, base.account.partition, base.account.clients, sink).fail(
             "sts:AssumeRole", exc, [role_dep(r) for r in roles],
