@@ -113,6 +113,19 @@ def _memory() -> float:
     return round(total / 2**20)
 
 
+def warm(seconds: float = 0.0) -> int:
+    """What a worker of a long run has done once and for all: import the units and load the
+    service models (≈ 1–2 s of CPU per process, which a short run would otherwise count)."""
+    from ecs_exposure.distributed import units  # noqa: F401
+    from ecs_exposure.sources.aws.session import caller_again
+
+    base = caller_again(CollectOptions(), "000000000000", "aws", "us-east-1", "arn")
+    for service in ("sts", "organizations", "ecs", "ec2", "elbv2", "efs", "ecr", "iam"):
+        base.account.clients.client(service)
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def _cpu() -> float:
     """CPU seconds used so far by this process's descendants (the engine's processes)."""
     total = 0.0
@@ -135,6 +148,9 @@ class Dask:
                                     processes=True, dashboard_address=None, host="127.0.0.1")
         self.client = Client(self.cluster)
         self.engine = DaskEngine(self.client, f"dask-local:{processes}")
+
+    def warm(self) -> None:
+        self.client.run(warm)
 
     def burst(self, count: int) -> None:
         self.client.gather(self.client.map(noop, range(count), pure=False))
@@ -159,6 +175,14 @@ class Ray:
         self.noop = ray.remote(noop)
         self.engine = RayEngine()
         ray.get([self.noop.remote(i) for i in range(slots * 2)])   # workers started
+        self.slots = slots
+
+    def warm(self) -> None:
+        import ray
+
+        task = ray.remote(warm)     # each worker process busy a moment: every one is warmed
+        pids = set(ray.get([task.remote(0.5) for _ in range(self.slots * 2)]))
+        assert len(pids) >= self.slots, pids
 
     def burst(self, count: int) -> None:
         import ray
@@ -203,16 +227,18 @@ def overhead(name: str, count: int, rounds: int) -> dict[str, Any]:
 def throughput(name: str, slots: int, options: CollectOptions) -> dict[str, Any]:
     engine = ENGINES[name](slots)
     try:
+        engine.warm()
         with tempfile.TemporaryDirectory(prefix="bench-shards-") as shards:
             cpu, start = _cpu(), time.perf_counter()
             plan = plan_and_run(options, engine.engine, shards)
             seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+        memory = _memory()
     finally:
         engine.close()
     units = len(plan.accounts) + sum(len(r) for r in plan.regions.values()) + len(plan.iam)
     return {"engine": name, "slots": slots, "layout": engine.layout, "units": units,
             "seconds": round(seconds, 2), "units_per_second": round(units / seconds, 2),
-            "engine_cpu_ms_per_unit": round(cpu / units * 1000)}
+            "engine_cpu_ms_per_unit": round(cpu / units * 1000), "memory_mib": memory}
 
 
 def main() -> None:

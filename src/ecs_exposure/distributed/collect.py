@@ -9,7 +9,8 @@ account, the IAM roles) incomplete, so nothing it should have read is ever shown
 
 The merged snapshot equals the in-process collection's on the same estate, apart from the
 order of its errors (threads finish in any order there too) and its API call counts (each
-unit assumes the role itself: one ``sts:AssumeRole`` per unit instead of per account).
+worker process assumes the role itself: one ``sts:AssumeRole`` per account and worker
+process, plus the account unit's, instead of one per account).
 """
 
 from __future__ import annotations
