@@ -11,10 +11,10 @@ They run the live collection's own code (``sources/aws/collector.py``), so a uni
 ``AccessDenied`` or a region that is down exactly as the in-process collection does. Every
 argument is plain picklable data (options, the caller's identity, the store's name): a
 worker rebuilds its boto3 session from its own credential chain and assumes the role itself,
-so no credential ever travels to a worker (the units of one run share the role's credentials
-within a worker process: ``session.assume(reuse=run)``). A unit is idempotent: run twice (an engine retry
-after a killed worker), it writes the same shard again; with ``resume`` it returns the
-summary of the shard already there instead of collecting again.
+so no credential ever travels to a worker (the units of one run share the role's
+credentials within a worker process: ``session.assume(reuse=run)``). A unit is idempotent:
+run twice (an engine retry after a killed worker), it writes the same shard again; with
+``resume`` it returns the summary of the shard already there instead of collecting again.
 """
 
 from __future__ import annotations
