@@ -28,6 +28,8 @@ DENIED = 3
 """Index of the member account that denies every call (its role can be assumed, no more)."""
 KILLED_AT = 7
 """Index of the member account whose first ``ListClusters`` kills a Dask worker."""
+BROKEN = 11
+"""Index of the member account whose shard is corrupted before a resumed scan."""
 RUN_LIMIT = 600.0
 """Seconds after which a run counts as hung (an honest run takes far less)."""
 
@@ -153,6 +155,41 @@ def test_the_estate_is_wide_and_the_denied_account_is_incomplete_not_clean(
     assert any(denied in str(e) and "AccessDenied" in str(e) for e in local_result["errors"])
 
 
+def _others(result: dict[str, Any], account: str) -> dict[str, list[Any]]:
+    return {member: [item for item in result[member] if item["resource"]["account"] != account]
+            for member in ("findings", "task_definition_findings", "posture")}
+
+
+def test_an_account_whose_scan_task_fails_is_recorded_never_resolved_and_the_rest_stays(
+        local_result: dict[str, Any], org: Organization, cluster: Any, tmp_path: Path) -> None:
+    """A shard whose content is not a snapshot's makes one account's scan task fail on every
+    try: the run goes on, the account is an error and its regions are incomplete, the store
+    resolves none of its findings, and every other account's result is the local one."""
+    shards, store = tmp_path / "shards", f"sqlite:///{tmp_path / 'store.db'}"
+    first = run("scan", *org_args("--format", "json", "--shards", str(shards), "--store",
+                                  store))
+    assert first.exit_code == 0, first.stderr
+    broken = org.members[BROKEN]
+    corrupt = shards / broken / "regions" / f"{ORG_REGIONS[0]}.json.gz"
+    shard = json.loads(gzip.decompress(corrupt.read_bytes()))
+    shard["accounts"][broken]["regions"][ORG_REGIONS[0]]["ecs"] = ["not an object"]
+    corrupt.write_bytes(gzip.compress(json.dumps(shard).encode()))   # resume still trusts it
+    second = run("scan", *org_args("--format", "json", "--executor",
+                                   "dask://" + cluster.scheduler_address.split("://")[1],
+                                   "--shards", str(shards), "--resume", "--store", store))
+    assert second.exit_code == 0, second.stderr
+    result = comparable(second.stdout)
+    assert not [f for f in result["findings"] if f["resource"]["account"] == broken]
+    assert _others(result, broken) == _others(local_result, broken)
+    assert {f"arn:aws:ecs:{r}:{broken}:cluster/*" for r in ORG_REGIONS} <= {
+        entry["resource"] for entry in result["incomplete"]}
+    failure = [e for e in result["errors"] if e.get("account") == broken
+               and "scan task failed" in e["message"]]
+    assert failure and str(shards) in failure[0]["message"]
+    changes = json.loads(run("diff", "--store", store, "--format", "json").stdout)
+    assert changes["counts"]["resolved"] == 0, changes["resolved"]
+
+
 def _snapshot(path: Path) -> dict[str, Any]:
     """A snapshot without its clock and call counts (each unit assumes the role itself: more
     STS calls), errors in a fixed order."""
@@ -182,3 +219,10 @@ def test_collect_through_s3_shards_equals_the_local_one_and_resume_reads_nothing
     assert outcome.exit_code == 0, outcome.stderr
     assert not [r for r in moto_server.requests if r.service in ("ecs", "iam")]
     assert _snapshot(resumed) == _snapshot(local)
+    moto_server.reset_log()
+    refused = run("collect", "--aws", "--organization", "--role-name", ORG_ROLE, "--region",
+                  ORG_REGIONS[0], "-o", str(tmp_path / "other.json"), "--shards",
+                  "s3://shards/run1", "--resume")
+    assert refused.exit_code == 2
+    assert "s3://shards/run1" in refused.stderr and "--region (" in refused.stderr
+    assert not [r for r in moto_server.requests if r.service in ("ecs", "iam")]

@@ -9,7 +9,8 @@ account, the IAM roles) incomplete, so nothing it should have read is ever shown
 
 The merged snapshot equals the in-process collection's on the same estate, apart from the
 order of its errors (threads finish in any order there too) and its API call counts (each
-unit assumes the role itself: one ``sts:AssumeRole`` per unit instead of per account).
+worker process assumes the role itself: one ``sts:AssumeRole`` per account and worker
+process, plus the account unit's, instead of one per account).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from ecs_exposure.distributed import units
+from ecs_exposure.distributed import manifest, units
 from ecs_exposure.distributed.engine import Engine
 from ecs_exposure.distributed.store import open_store
 from ecs_exposure.model import Json, SourceError
@@ -48,12 +49,18 @@ class Plan:
     """The driver's own calls (identity, organization)."""
     notes: dict[str, Sink] = field(default_factory=dict)
     """Account → the units of it the engine gave up on (errors, failed scopes)."""
+    failed: set[str] = field(default_factory=set)
+    """Shard names of the units the engine gave up on: a shard there is not this run's."""
 
     def shard_names(self, account: str) -> list[str]:
-        """The account's shards, in merge order (only opened accounts have regions)."""
+        """The account's shards this run wrote or resumed, in merge order (only opened
+        accounts have regions; a failed unit has none: what may lie at its name was written
+        by another run, or is what made it fail)."""
         if account not in self.regions:
-            return [units.account_shard(account)]
-        return units.shard_names(account, self.regions[account], account in self.iam)
+            names = [units.account_shard(account)]
+        else:
+            names = units.shard_names(account, self.regions[account], account in self.iam)
+        return [name for name in names if name not in self.failed]
 
     def scope(self) -> Json:
         """The snapshot's ``scope``, as the in-process collection writes it."""
@@ -75,8 +82,7 @@ class Plan:
         store = open_store(self.job.store)
         for account in accounts:
             for name in self.shard_names(account):
-                if account in self.regions or store.exists(name):
-                    yield store.read(name)
+                yield store.read(name)
             note = self.note_shard(account)
             if note is not None:
                 yield note
@@ -152,6 +158,7 @@ class _Driver:
         """A unit the engine gave up on: an error, and its scope incomplete."""
         partition = self.plan.job.caller.partition
         reason = f"collection task failed: {type(exc).__name__}: {exc}"
+        self.plan.failed.add(units.unit_name(kind, account, region))
         note = self.plan.notes.setdefault(account, Sink())
         note.record_error(SourceError(
             f"aws:{account}" + (f":{region}" if region else ""), reason, account=account,
@@ -177,7 +184,11 @@ def plan_and_run(options: CollectOptions, engine: Engine, store: str, *, resume:
                                                               sink.count_call),)))
     ids = account_ids(base, options)
     caller = units.Caller(base.account.id, base.account.partition, base.home_region, base.arn)
-    job = units.Job(options, caller, store, _now(), resume, uuid.uuid4().hex)
+    chosen = manifest.run_options(options, caller.account, caller.partition,
+                                  list(options.regions) or [caller.home_region])
+    manifest.claim(open_store(store), chosen, resume)
+    job = units.Job(options, caller, store, _now(), resume, uuid.uuid4().hex,
+                    manifest.fingerprint(chosen))
     plan = Plan(job, ids, sink=sink)
     _Driver(engine, plan, progress).run()
     return plan

@@ -27,6 +27,7 @@ from ecs_exposure.analysis.vulnerabilities.store import UnscannedImage
 from ecs_exposure.distributed.collect import Plan, merge
 from ecs_exposure.distributed.engine import Engine
 from ecs_exposure.distributed.store import open_store
+from ecs_exposure.errors import InputError
 from ecs_exposure.exposure import posture
 from ecs_exposure.model import Coverage, ImageCoverage, Json, ScanResult
 from ecs_exposure.pipeline import _order as finding_order  # the single scan's own sort key
@@ -59,6 +60,9 @@ class AccountScan:
     """Each finding's fix as JSON Patch changes (what the compact JSON result carries)."""
     scope: frozenset[tuple[str | None, str | None]] = frozenset()
     """``(account, region)`` of every resource the account's scan read."""
+    failed: bool = False
+    """The task failed (after the engine's retries): the result holds only the error and the
+    account's regions marked incomplete, none of the shared inputs."""
 
 
 def scan_account(account: str, settings: ScanSettings, shared: SharedInputs, store: str,
@@ -79,7 +83,10 @@ def scan_account(account: str, settings: ScanSettings, shared: SharedInputs, sto
     context = read_context()
     inventory, report = load_inputs([Path(p) for p in shared.paths], context=context)
     from_files = len(inventory.errors)
-    snapshot.load_snapshot(inventory, document, None, context)
+    try:
+        snapshot.load_snapshot(inventory, document, None, context)
+    except InputError as exc:
+        raise InputError(f"the shards of account {account} in {store}: {exc}") from None
     if settings.intel_dir is not None:
         load_intel_dir(inventory, settings.intel_dir, report.errors)
     images = Path(shared.images_dir) if shared.images_dir else None
@@ -146,7 +153,8 @@ def merge_results(scans: Sequence[AccountScan]) -> Merged:
     region)`` pairs read. ``scans`` in run
     order (their errors keep it); resources follow the snapshot's account order."""
     parts = [s.result for s in sorted(scans, key=lambda s: s.account)]
-    first = scans[0].result
+    carrier = next((s for s in scans if not s.failed), scans[0])   # holds the shared inputs
+    first = carrier.result
     fixes = {k: v for s in scans for k, v in s.fixes.items()}
     result = replace(
         first,
@@ -156,7 +164,7 @@ def merge_results(scans: Sequence[AccountScan]) -> Merged:
             p.task_definition_findings for p in parts), key=finding_order)),
         services=sum(p.services for p in parts),
         task_definitions=sum(p.task_definitions for p in parts),
-        errors=first.errors[:scans[0].shared_errors] + tuple(chain.from_iterable(
+        errors=first.errors[:carrier.shared_errors] + tuple(chain.from_iterable(
             s.result.errors[s.shared_errors:] for s in scans)),
         unscanned_images=_unscanned(parts),
         incomplete=tuple(sorted(chain.from_iterable(p.incomplete for p in parts),
@@ -187,9 +195,7 @@ def _groups(plan: Plan) -> list[tuple[str, list[str]]]:
 def _scan_task(plan: Plan, accounts: list[str]) -> tuple[str, list[str], list[Json], Json, str]:
     """The arguments of the scan task of ``accounts``: the shards it reads (names only, the
     worker reads them itself), the driver's notes, the snapshot scope and clock."""
-    store = open_store(plan.job.store)
-    names = [name for a in accounts for name in plan.shard_names(a)
-             if a in plan.regions or store.exists(name)]
+    names = [name for a in accounts for name in plan.shard_names(a)]
     notes = [note for a in accounts if (note := plan.note_shard(a)) is not None]
     return plan.job.store, names, notes, plan.scope(), plan.job.generated_at
 
@@ -207,4 +213,50 @@ def scan_accounts(plan: Plan, engine: Engine, settings: ScanSettings, shared: Sh
     pending = set(futures)
     while pending:
         pending -= engine.wait_any(pending)
-    return merge_results([f.result() for f in futures])
+    scans = []
+    for future, (account, accounts) in zip(futures, _groups(plan), strict=True):
+        try:
+            scans.append(future.result())
+        except Exception as exc:  # after the engine's retries: recorded, never raised
+            scans.append(failed_scan(plan, account, accounts, settings, shared, exc))
+    return merge_results(scans)
+
+
+def failed_scan(plan: Plan, account: str, accounts: list[str], settings: ScanSettings,
+                shared: SharedInputs, exc: BaseException) -> AccountScan:
+    """What stands for the scan of ``account`` when its task failed: an error naming the
+    account, each of its regions incomplete (``cluster/*``: a store resolves none of its
+    findings, ``--strict`` exits incomplete), and no scope read. What that task would have
+    carried besides (the driver's notes on the account, the shards of the accounts that
+    could not be opened) is read here, on the driver: small, and never the account's own
+    shards, which may be what failed. The other accounts' results are untouched."""
+    from ecs_exposure.inventory import Inventory
+    from ecs_exposure.model import SourceError
+    from ecs_exposure.pipeline import scan_for_reports
+    from ecs_exposure.sources.aws import snapshot
+    from ecs_exposure.sources.readers import read_context
+
+    reason = f"the account's scan task failed: {type(exc).__name__}: {exc}"
+    errors = [SourceError(f"aws:{account}", reason, account=account,
+                          operation="ecs-exposure:scan")]
+    inventory = Inventory()
+    unopened = [a for a in accounts if a != account]
+    note = plan.note_shard(account)       # what the collection's driver recorded of it
+    try:
+        document = merge(chain(plan.shards(unopened), [note] if note else []),
+                         scope=plan.scope(), generated_at=plan.job.generated_at)
+        snapshot.load_snapshot(inventory, document, None, read_context())
+    except Exception as more:  # their shards are unreadable too: say so, per account
+        inventory = Inventory()
+        errors += [SourceError(f"aws:{other}", f"the account could not be opened and its "
+                               f"errors cannot be read: {type(more).__name__}: {more}",
+                               account=other, operation="ecs-exposure:scan")
+                   for other in unopened]
+    partition = plan.job.caller.partition
+    for region in plan.regions.get(account, []):
+        inventory.incomplete.setdefault(
+            f"arn:{partition}:ecs:{region}:{account}:cluster/*", []).append(reason)
+    result, reporting = scan_for_reports(inventory, settings, errors=errors,
+                                         inputs=list(shared.inputs))
+    reporting.close()
+    return AccountScan(account, result, {}, 0, {}, failed=True)

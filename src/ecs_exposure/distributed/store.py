@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from ecs_exposure.errors import CollectionError
+from ecs_exposure.errors import CollectionError, InputError
 from ecs_exposure.model import Json
 from ecs_exposure.sources.aws import snapshot
 
@@ -39,13 +39,15 @@ class Store(Protocol):
     def exists(self, name: str) -> bool: ...
     def read(self, name: str) -> Json: ...
     def write(self, name: str, document: Json) -> None: ...
+    def get(self, name: str) -> bytes | None: ...
+    def put(self, name: str, data: bytes) -> None: ...
 
 
 def _decode(data: bytes, where: str) -> Json:
     try:
         document = orjson.loads(snapshot.gunzip(data) if data[:2] == snapshot.GZIP_MAGIC
                                 else data)
-    except (orjson.JSONDecodeError, ValueError) as exc:
+    except (orjson.JSONDecodeError, ValueError, InputError) as exc:
         raise CollectionError(f"shard {where} cannot be read: {exc}") from None
     if not snapshot.is_snapshot(document):
         raise CollectionError(f"shard {where} is not an ecs-exposure snapshot")
@@ -72,6 +74,19 @@ class FolderStore:
         path = self._path(name)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         snapshot.write(document, path)       # temporary file + os.replace, gzip for .gz
+
+    def get(self, name: str) -> bytes | None:
+        """A file that is not a shard (the run's manifest), ``None`` when absent."""
+        path = self._path(name)
+        return path.read_bytes() if path.is_file() else None
+
+    def put(self, name: str, data: bytes) -> None:
+        path = self._path(name)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        temporary.chmod(0o600)
+        os.replace(temporary, path)
 
 
 @dataclass(frozen=True)
@@ -115,6 +130,17 @@ class S3Store:
         data = gzip.compress(orjson.dumps(document), mtime=0)
         self._client().put_object(Bucket=bucket, Key=self._key(name), Body=data,
                                   ContentType="application/gzip")
+
+    def get(self, name: str) -> bytes | None:
+        if not self.exists(name):
+            return None
+        bucket, _ = self._where()
+        body = self._client().get_object(Bucket=bucket, Key=self._key(name))["Body"]
+        return bytes(body.read())
+
+    def put(self, name: str, data: bytes) -> None:
+        bucket, _ = self._where()
+        self._client().put_object(Bucket=bucket, Key=self._key(name), Body=data)
 
 
 def open_store(location: str) -> Store:

@@ -11,9 +11,10 @@ They run the live collection's own code (``sources/aws/collector.py``), so a uni
 ``AccessDenied`` or a region that is down exactly as the in-process collection does. Every
 argument is plain picklable data (options, the caller's identity, the store's name): a
 worker rebuilds its boto3 session from its own credential chain and assumes the role itself,
-so no credential ever travels to a worker. A unit is idempotent: run twice (an engine retry
-after a killed worker), it writes the same shard again; with ``resume`` it returns the
-summary of the shard already there instead of collecting again.
+so no credential ever travels to a worker (the units of one run share the role's
+credentials within a worker process: ``session.assume(reuse=run)``). A unit is idempotent:
+run twice (an engine retry after a killed worker), it writes the same shard again; with
+``resume`` it returns the summary of the shard already there instead of collecting again.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ class Job:
     """Return the summary of a shard already written instead of collecting again."""
     run: str = ""
     """This run's id: task keys on a shared scheduler must not meet another run's."""
+    fingerprint: str = ""
+    """Digest of the options that decide a unit's output (:mod:`.manifest`): a unit resumes
+    only from a shard that carries it."""
 
     def scope(self) -> Json:
         return {"accounts": [], "regions": list(self.options.regions) or
@@ -93,7 +97,8 @@ def incomplete_of(scopes: Mapping[str, list[str]], failed: Mapping[str, str],
 def summary(shard: Json) -> Json:
     """What a unit tells the driver (its shard holds the rest)."""
     meta = shard.get(UNIT_KEY, {})
-    return {k: v for k, v in meta.items() if k not in ("failed", "scopes", "dependencies")}
+    return {k: v for k, v in meta.items()
+            if k not in ("failed", "scopes", "dependencies", "options")}
 
 
 def _start(job: Job) -> tuple[Sink, CollectOptions, Base]:
@@ -112,16 +117,21 @@ def _finish(job: Job, name: str, accounts: Json, sink: Sink, meta: Json,
                            incomplete=incomplete_of(sink.scopes, sink.failed, deps),
                            calls=dict(sink.calls), generated_at=job.generated_at)
     shard[UNIT_KEY] = {**meta, "failed": dict(sink.failed), "scopes": dict(sink.scopes),
-                       "dependencies": deps}
+                       "dependencies": deps, "options": job.fingerprint}
     open_store(job.store).write(name, shard)
     return summary(shard)
 
 
 def _resumed(job: Job, name: str) -> Json | None:
+    """The summary of the unit's shard when resuming and the shard is this run's options'
+    (any other is collected again)."""
     if not job.resume:
         return None
     store = open_store(job.store)
-    return summary(store.read(name)) if store.exists(name) else None
+    shard = store.read(name) if store.exists(name) else None
+    if shard is None or shard.get(UNIT_KEY, {}).get("options") != job.fingerprint:
+        return None
+    return summary(shard)
 
 
 def open_account(job: Job, account_id: str) -> Json:
@@ -146,7 +156,7 @@ def collect_region(job: Job, account_id: str, region: str) -> Json:
     meta: Json = {"kind": "region", "account": account_id, "region": region, "roles": [],
                   "listed": False}
     try:
-        account = assume(base, account_id, options)
+        account = assume(base, account_id, options, reuse=job.run)
     except (BotoCoreError, ClientError) as exc:   # opened a moment ago, refused now
         api = Api(account_id, region, base.account.partition, base.account.clients, sink)
         api.fail("sts:AssumeRole", exc, scopes=[(region_scope(api), "the region's data")])
@@ -167,7 +177,7 @@ def collect_iam(job: Job, account_id: str, roles: list[str]) -> Json:
     sink, options, base = _start(job)
     meta: Json = {"kind": "iam", "account": account_id, "roles": len(roles)}
     try:
-        account = assume(base, account_id, options)
+        account = assume(base, account_id, options, reuse=job.run)
     except (BotoCoreError, ClientError) as exc:
         Api(account_id, None, base.account.partition, base.account.clients, sink).fail(
             "sts:AssumeRole", exc, [role_dep(r) for r in roles],

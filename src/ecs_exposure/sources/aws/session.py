@@ -15,8 +15,10 @@ region.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import CredentialProvider, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.hooks import HierarchicalEmitter
 from botocore.loaders import Loader, create_loader
 
 from ecs_exposure import __version__
@@ -120,11 +123,28 @@ def _shared_loader(core: botocore.session.Session) -> Loader:
         return _LOADERS[path]
 
 
+_BUILTIN: list[HierarchicalEmitter] = []
+
+
+def _builtin_handlers() -> HierarchicalEmitter:
+    """A copy of botocore's built-in event handlers, registered once per process: a session
+    otherwise registers (and checks the signature of) each of them again, which is most of
+    the CPU a distributed unit spends outside its API calls. Registering them is all a
+    session does with its emitter (botocore's own clients copy theirs the same way)."""
+    with _LOADERS_LOCK:
+        if not _BUILTIN:
+            emitter = HierarchicalEmitter()
+            botocore.session.Session(event_hooks=emitter)
+            _BUILTIN.append(emitter)
+        return copy.copy(_BUILTIN[0])
+
+
 def _new_session(profile: str | None, hooks: tuple[Hook, ...],
                  provider: CredentialProvider | None = None
                  ) -> tuple[botocore.session.Session, Config]:
     """A session with the user's configuration, optional credentials and the event hooks."""
-    core = botocore.session.Session(profile=profile)
+    core = botocore.session.Session(profile=profile, event_hooks=_builtin_handlers(),
+                                    include_builtin_handlers=False)
     core.register_component("data_loader", _shared_loader(core))
     if provider is not None:
         core.get_component("credential_provider").insert_before("env", provider)
@@ -177,15 +197,45 @@ def open_base(options: CollectOptions) -> Base:
     return Base(Account(str(identity["Account"]), partition, factory), home, arn)
 
 
-def assume(base: Base, account_id: str, options: CollectOptions) -> Account:
+_ASSUMED: OrderedDict[tuple[str, ...], RefreshableCredentials] = OrderedDict()
+_ASSUMED_KEPT = 512
+_ASSUMED_LOCK = threading.Lock()
+
+
+def assume(base: Base, account_id: str, options: CollectOptions, *,
+           reuse: str | None = None) -> Account:
     """Credentials in ``account_id`` by assuming ``options.role_name`` there.
 
     The caller's own account is read with the caller's credentials: the role usually exists
     only in member accounts, and assuming into oneself needs an extra trust policy.
+
+    ``reuse`` (a run's id): the units of one distributed run that a worker process runs
+    share the role's credentials (one ``sts:AssumeRole`` per account and process, not per
+    unit; they refresh themselves). Never across runs: the next run assumes the role again,
+    so a trust policy changed in between is seen.
     """
     if account_id == base.account.id or not options.role_name:
         return base.account
     role_arn = f"arn:{base.account.partition}:iam::{account_id}:role/{options.role_name}"
+    key = (reuse, base.arn, role_arn, options.external_id or "", options.profile or "") \
+        if reuse else None
+    with _ASSUMED_LOCK:
+        credentials = _ASSUMED.get(key) if key else None
+    if credentials is None:
+        credentials = _assumed_credentials(base, role_arn, options)
+        if key:
+            with _ASSUMED_LOCK:
+                _ASSUMED[key] = credentials
+                while len(_ASSUMED) > _ASSUMED_KEPT:
+                    _ASSUMED.popitem(last=False)
+    session, config = _new_session(options.profile, options.hooks,
+                                   _AssumedRoleProvider(credentials))
+    return Account(account_id, base.account.partition,
+                   ClientFactory(session, config, base.home_region))
+
+
+def _assumed_credentials(base: Base, role_arn: str, options: CollectOptions
+                         ) -> RefreshableCredentials:
     sts = base.account.clients.client("sts")
 
     def fetch() -> dict[str, str]:
@@ -196,12 +246,8 @@ def assume(base: Base, account_id: str, options: CollectOptions) -> Account:
         return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
                 "token": creds["SessionToken"], "expiry_time": creds["Expiration"].isoformat()}
 
-    credentials = RefreshableCredentials.create_from_metadata(
+    return RefreshableCredentials.create_from_metadata(
         metadata=fetch(), refresh_using=fetch, method=_AssumedRoleProvider.METHOD)
-    session, config = _new_session(options.profile, options.hooks,
-                                   _AssumedRoleProvider(credentials))
-    return Account(account_id, base.account.partition,
-                   ClientFactory(session, config, base.home_region))
 
 
 def organization_accounts(base: Base) -> list[str]:
