@@ -103,7 +103,10 @@ def test_filter_sort_paginate_and_open(browser: WebDriver, store_file: str) -> N
         browser.find_element(By.ID, "f-reset").click()
         search = browser.find_element(By.ID, "f-q")
         search.send_keys("payments")
-        search.submit()
+        search.submit()     # returns before the filtered page has loaded: wait for it
+        WebDriverWait(browser, 30).until(
+            lambda b: "q=payments" in b.current_url
+            and b.execute_script("return document.readyState") == "complete")
         assert _rows(browser) == ["payments-api"]
         _open(browser, base + "findings?per_page=10")
         browser.find_element(By.CSS_SELECTOR, 'a.sort[data-sort="name"]').click()
